@@ -1,0 +1,85 @@
+// Array: reference-counted storage plus shape, strides (in elements), offset,
+// dtype and device. Views share storage; kernels accept any strides.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dtype.h"
+
+namespace tl {
+
+using Shape = std::vector<int64_t>;
+
+enum class Device : uint8_t { CPU = 0, CUDA = 1 };
+
+// One allocation. Freed when the last Array viewing it goes away.
+struct Storage {
+  void* ptr = nullptr;
+  int64_t nbytes = 0;
+  Device device = Device::CPU;
+  Storage(int64_t nbytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+};
+
+int64_t numel(const Shape& shape);
+Shape contiguous_strides(const Shape& shape);
+std::string shape_str(const Shape& shape);  // "(2, 3)"
+// Normalises a possibly negative axis, or throws naming the op.
+int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
+// numpy broadcasting of two shapes, or throws naming the op and both shapes.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+// One item of a basic index: an integer, a slice, a new axis or an ellipsis.
+struct IndexItem {
+  enum Kind : uint8_t { Int, Slice, NewAxis, Ellipsis } kind;
+  int64_t start, stop, step;  // kNone marks an omitted slice bound
+  static constexpr int64_t kNone = INT64_MIN;
+};
+
+class Array {
+ public:
+  Array() = default;
+  static Array empty(const Shape& shape, DType dtype, Device device = Device::CPU);
+
+  const Shape& shape() const { return shape_; }
+  const Shape& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return storage_ ? storage_->device : Device::CPU; }
+  int64_t ndim() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t size() const { return numel(shape_); }
+  int64_t itemsize() const { return tl::itemsize(dtype_); }
+  bool is_contiguous() const;
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+
+  void* raw() const { return static_cast<char*>(storage_->ptr) + offset_ * itemsize(); }
+  template <typename T> T* data() const { return static_cast<T*>(storage_->ptr) + offset_; }
+
+  // Views (no copy). reshape copies only when the data is not contiguous.
+  Array view(Shape shape, Shape strides, int64_t offset) const;
+  Array reshape(const Shape& shape) const;
+  Array transpose(const std::vector<int64_t>& perm) const;
+  Array broadcast_to(const Shape& shape) const;
+  Array expand_dims(int64_t axis) const;
+  Array squeeze(const std::vector<int64_t>& axes) const;  // empty: all size-1 axes
+  Array index(const std::vector<IndexItem>& items) const;
+
+  Array contiguous() const;  // this array when already contiguous
+  Array copy() const;        // always a new contiguous buffer
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  Shape shape_, strides_;
+  int64_t offset_ = 0;
+  DType dtype_ = DType::Float32;
+};
+
+// Writes src (broadcast to dst's shape, converted to dst's dtype) into dst.
+void copy_into(const Array& dst, const Array& src);
+Array cast(const Array& a, DType dtype);
+
+}  // namespace tl

@@ -1,0 +1,200 @@
+// The only pybind11 file: exposes Array and the kernels as tensorlet._core.
+// Thin by design: argument conversion and error translation only.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+
+#include "array.h"
+#include "elementwise.h"
+#include "isa/table.h"
+#include "parallel.h"
+
+namespace py = pybind11;
+using namespace tl;
+
+namespace {
+
+// Python exception types, replaced at import by tensorlet.framework.errors.
+py::object g_invalid_argument;
+
+const char* buffer_format(DType t) {
+  switch (t) {
+    case DType::Bool: return "?";
+    case DType::Int32: return "i";
+    case DType::Int64: return "q";
+    case DType::Float32: return "f";
+    case DType::Float64: return "d";
+  }
+  return "";
+}
+
+DType dtype_from_numpy(const py::dtype& dt) {
+  char kind = dt.kind();
+  auto size = dt.itemsize();
+  if (kind == 'b') return DType::Bool;
+  if (kind == 'i' && size == 4) return DType::Int32;
+  if (kind == 'i' && size == 8) return DType::Int64;
+  if (kind == 'f' && size == 4) return DType::Float32;
+  if (kind == 'f' && size == 8) return DType::Float64;
+  throw TypeError("unsupported numpy dtype " + std::string(py::str(dt)) +
+                  "; tensorlet supports bool, int32, int64, float32 and float64");
+}
+
+// Copies a numpy array (any layout) into a new contiguous Array.
+Array from_numpy(py::array src) {
+  DType dt = dtype_from_numpy(src.dtype());
+  if (!(src.flags() & py::array::c_style))
+    src = py::module_::import("numpy").attr("ascontiguousarray")(src);
+  Array out = Array::empty(Shape(src.shape(), src.shape() + src.ndim()), dt);
+  if (out.size()) std::memcpy(out.raw(), src.data(), out.size() * out.itemsize());
+  return out;
+}
+
+std::vector<IndexItem> parse_index(const py::tuple& items) {
+  std::vector<IndexItem> out;
+  auto bound = [](const py::object& o) -> int64_t {
+    return o.is_none() ? IndexItem::kNone : o.cast<int64_t>();
+  };
+  for (auto h : items) {
+    py::object o = py::reinterpret_borrow<py::object>(h);
+    if (o.is_none()) out.push_back({IndexItem::NewAxis, 0, 0, 0});
+    else if (o.ptr() == Py_Ellipsis) out.push_back({IndexItem::Ellipsis, 0, 0, 0});
+    else if (PySlice_Check(o.ptr()))
+      out.push_back({IndexItem::Slice, bound(o.attr("start")), bound(o.attr("stop")), bound(o.attr("step"))});
+    else if (PyIndex_Check(o.ptr()) && !PyBool_Check(o.ptr()))
+      out.push_back({IndexItem::Int, py::int_(o).cast<int64_t>(), 0, 0});
+    else
+      throw TypeError("index: only integers, slices (':'), ellipsis ('...') and None (newaxis) are valid "
+                      "indices, got " + std::string(py::str(o.get_type().attr("__name__"))));
+  }
+  return out;
+}
+
+}  // namespace
+
+#define TL_BINARY(name, op) \
+  m.def(name, [](const Array& a, const Array& b) { return binary(BinaryOp::op, a, b); })
+#define TL_UNARY(name, op) m.def(name, [](const Array& a) { return unary(UnaryOp::op, a); })
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "tensorlet's C++ kernels";
+
+  g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
+  m.def("_set_error_types", [](py::object invalid) { g_invalid_argument = invalid; });
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InvalidArgument& e) {
+      PyErr_SetString(g_invalid_argument.ptr(), e.what());
+    } catch (const tl::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+  // Drop the Python object when the module is torn down.
+  m.add_object("_cleanup", py::capsule([] { g_invalid_argument.release().dec_ref(); }));
+
+  py::enum_<DType>(m, "DType")
+      .value("bool", DType::Bool)
+      .value("int32", DType::Int32)
+      .value("int64", DType::Int64)
+      .value("float32", DType::Float32)
+      .value("float64", DType::Float64);
+
+  py::class_<Array>(m, "Array", py::buffer_protocol())
+      .def_property_readonly("shape", [](const Array& a) { return py::tuple(py::cast(a.shape())); })
+      .def_property_readonly("strides", [](const Array& a) { return py::tuple(py::cast(a.strides())); })
+      .def_property_readonly("offset", &Array::offset)
+      .def_property_readonly("dtype", &Array::dtype)
+      .def_property_readonly("ndim", &Array::ndim)
+      .def_property_readonly("size", &Array::size)
+      .def_property_readonly("device", [](const Array& a) { return a.device() == Device::CPU ? "CPU" : "GPU"; })
+      .def("is_contiguous", &Array::is_contiguous)
+      .def("shares_storage", [](const Array& a, const Array& b) { return a.storage() == b.storage(); })
+      .def("reshape", &Array::reshape)
+      .def("transpose", &Array::transpose)
+      .def("broadcast_to", &Array::broadcast_to)
+      .def("expand_dims", &Array::expand_dims)
+      .def("squeeze", &Array::squeeze)
+      .def("index", [](const Array& a, const py::tuple& items) { return a.index(parse_index(items)); })
+      .def("contiguous", &Array::contiguous)
+      .def("copy", &Array::copy)
+      .def_buffer([](const Array& a) -> py::buffer_info {
+        std::vector<py::ssize_t> strides;
+        for (auto s : a.strides()) strides.push_back(s * a.itemsize());
+        return py::buffer_info(a.raw(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
+                               std::vector<py::ssize_t>(a.shape().begin(), a.shape().end()), strides,
+                               /*readonly=*/true);
+      });
+
+  m.def("from_numpy", &from_numpy, "Copies a numpy array into a new Array");
+  m.def("empty", [](const Shape& s, DType t) { return Array::empty(s, t); });
+  m.def("cast", &cast);
+  m.def("copy_into", &copy_into, "Writes src, broadcast and converted, into dst (in place)");
+
+  // Elementwise binary (numpy broadcasting) and unary ops.
+  TL_BINARY("add", Add);
+  TL_BINARY("subtract", Sub);
+  TL_BINARY("multiply", Mul);
+  TL_BINARY("divide", Div);
+  TL_BINARY("floor_div", FloorDiv);
+  TL_BINARY("mod", Mod);
+  TL_BINARY("pow", Pow);
+  TL_BINARY("maximum", Max);
+  TL_BINARY("minimum", Min);
+  TL_BINARY("equal", Eq);
+  TL_BINARY("not_equal", Ne);
+  TL_BINARY("less", Lt);
+  TL_BINARY("less_equal", Le);
+  TL_BINARY("greater", Gt);
+  TL_BINARY("greater_equal", Ge);
+  TL_BINARY("logical_and", And);
+  TL_BINARY("logical_or", Or);
+  m.def("binary_into", [](const Array& out, const Array& a, const Array& b, int op) {
+    binary_into(static_cast<BinaryOp>(op), out, a, b);
+  }, "out = a op b in place; op is a BinaryOp code");
+  TL_UNARY("negative", Neg);
+  TL_UNARY("abs", Abs);
+  TL_UNARY("sign", Sign);
+  TL_UNARY("square", Square);
+  TL_UNARY("sqrt", Sqrt);
+  TL_UNARY("rsqrt", Rsqrt);
+  TL_UNARY("exp", Exp);
+  TL_UNARY("log", Log);
+  TL_UNARY("log1p", Log1p);
+  TL_UNARY("sin", Sin);
+  TL_UNARY("cos", Cos);
+  TL_UNARY("tanh", Tanh);
+  TL_UNARY("sigmoid", Sigmoid);
+  TL_UNARY("relu", Relu);
+  TL_UNARY("softplus", Softplus);
+  TL_UNARY("reciprocal", Reciprocal);
+  TL_UNARY("floor", Floor);
+  TL_UNARY("ceil", Ceil);
+  TL_UNARY("round", Round);
+  TL_UNARY("logical_not", Not);
+
+  // --- reductions ---
+
+  // --- matmul ---
+
+  // --- nn ---
+
+  // --- array construction and movement ---
+
+  // --- random ---
+
+  // Runtime settings.
+  m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
+  m.def("get_num_threads", &num_threads);
+  m.def("set_num_threads", &set_num_threads);
+  m.def("has_openmp", [] {
+#if defined(TL_HAVE_OPENMP)
+    return true;
+#else
+    return false;
+#endif
+  });
+  m.def("cuda_device_count", [] { return 0; });
+}

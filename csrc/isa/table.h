@@ -1,0 +1,37 @@
+// The table of vectorised kernels filled once at import for the best ISA the
+// CPU supports. Plain function pointers only: this header is included by the
+// per-ISA translation units and must hold no inline code.
+#pragma once
+#include <cstdint>
+
+namespace tl {
+
+// Contiguous binary kernel. mode 0: out[i] = a[i] op b[i]; 1: a[i] op b[0];
+// 2: a[0] op b[i].
+using BinaryF32 = void (*)(const float* a, const float* b, float* out, int64_t n, int mode);
+using BinaryF64 = void (*)(const double* a, const double* b, double* out, int64_t n, int mode);
+using UnaryF32 = void (*)(const float* a, float* out, int64_t n);
+using UnaryF64 = void (*)(const double* a, double* out, int64_t n);
+
+// Indexes of the vectorised subsets (kept small: the rest use generic loops).
+enum VecBinary { kVAdd, kVSub, kVMul, kVDiv, kVMax, kVMin, kVBinaryCount };
+enum VecUnary { kVNeg, kVAbs, kVSquare, kVSqrt, kVRelu, kVUnaryCount };
+
+struct IsaTable {
+  const char* name;
+  BinaryF32 binary_f32[kVBinaryCount];
+  BinaryF64 binary_f64[kVBinaryCount];
+  UnaryF32 unary_f32[kVUnaryCount];
+  UnaryF64 unary_f64[kVUnaryCount];
+  double (*sum_f32)(const float* a, int64_t n);
+  double (*sum_f64)(const double* a, int64_t n);
+};
+
+namespace baseline { void fill_table(IsaTable* t); }
+namespace avx2 { void fill_table(IsaTable* t); }
+namespace avx512 { void fill_table(IsaTable* t); }
+
+// The active table: chosen from CPUID, lowered by TENSORLET_ISA.
+const IsaTable& isa();
+
+}  // namespace tl

@@ -1,0 +1,27 @@
+"""tensorlet: the TensorFlow 2 / Keras programming model on small, fast C++ kernels.
+
+    import tensorlet as tf
+    from tensorlet import keras
+    from tensorlet.keras import layers
+"""
+
+import os as _os
+
+from tensorlet import _core
+from tensorlet.framework import errors
+from tensorlet.framework.dtypes import DType, as_dtype, bool_ as bool, float32, float64, double, int32, int64
+from tensorlet.framework.tensor import Tensor
+from tensorlet.framework.tensor_shape import TensorShape
+from tensorlet.framework.convert import constant, convert_to_tensor, is_tensor
+from tensorlet.ops.elementwise import (
+    abs, add, ceil, cos, divide, equal, exp, floor, greater, greater_equal, less, less_equal, log,
+    logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow, round,
+    sigmoid, sign, sin, sqrt, square, subtract, tanh,
+)
+
+__version__ = "0.1.0"
+
+# A forked child of a process that used OpenMP can hang in its first parallel
+# region: drop it to one thread.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=lambda: _core.set_num_threads(1))

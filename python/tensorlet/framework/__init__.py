@@ -1,0 +1,1 @@
+"""Tensors, variables, dtypes, shapes and errors: the objects users hold."""

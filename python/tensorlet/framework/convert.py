@@ -1,0 +1,136 @@
+"""Conversion of Python values and numpy arrays to tensors, with TensorFlow's
+dtype rules: Python floats become float32 and ints int32, numpy arrays keep
+their dtype, and a value combined with a tensor adopts the tensor's dtype.
+"""
+
+import numbers
+
+import numpy as np
+
+from tensorlet import _core
+from tensorlet.framework import dtypes as _dtypes
+from tensorlet.framework.tensor import Tensor
+
+_new_tensor = Tensor._from_array
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _default_numpy(value):
+    """A numpy array for a Python value, with TensorFlow's default dtypes."""
+    a = np.asarray(value)
+    kind = a.dtype.kind
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        if kind == "f" and a.dtype.itemsize == 2:
+            return a.astype(np.float32)
+        if kind == "u" or (kind == "i" and a.dtype.itemsize < 4):
+            return a.astype(np.int64 if a.dtype.itemsize >= 4 else np.int32)
+        return a
+    if kind == "f":
+        return a.astype(np.float32)
+    if kind == "i":
+        if a.size and (a.min() < _INT32_MIN or a.max() > _INT32_MAX):
+            return a.astype(np.int64)
+        return a.astype(np.int32)
+    if kind == "O":
+        raise TypeError(f"Cannot convert {value!r} to a tensor: ragged or mixed nested lists are not supported")
+    if kind in "USc":
+        raise TypeError(f"Cannot convert {value!r} to a tensor: string tensors are not supported")
+    return a
+
+
+def _to_dtype(value, dtype):
+    """A numpy array of ``value`` in ``dtype``, refusing silent truncation of
+    Python floats into integer tensors (as TensorFlow does)."""
+    target = dtype.as_numpy_dtype
+    if not isinstance(value, np.ndarray) and dtype.is_integer:
+        probe = np.asarray(value)
+        if probe.dtype.kind == "f" and not np.all(np.floor(probe) == probe):
+            raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")
+        if probe.dtype.kind in "iu" and probe.size:
+            info = np.iinfo(target)
+            if probe.min() < info.min or probe.max() > info.max:
+                raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}: out of range")
+    try:
+        return np.asarray(value, dtype=target)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}: {e}") from None
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """Converts a Python value, numpy array or tensor to a Tensor.
+
+    Args:
+        value: a Tensor, Variable, numpy array, Python scalar or nested list.
+        dtype: the required dtype. A tensor of another dtype is an error (use
+            ``tensorlet.cast``); other values are converted to it.
+        dtype_hint: a dtype used for Python values when ``dtype`` is None.
+        name: ignored; accepted for TensorFlow compatibility.
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        InvalidArgumentError: if ``value`` is a tensor whose dtype differs from ``dtype``.
+        TypeError: if ``value`` cannot be converted.
+    """
+    if isinstance(value, Tensor):
+        t = value._read() if hasattr(value, "_read") else value
+        if dtype is not None and _dtypes.as_dtype(dtype) is not t.dtype:
+            from tensorlet.framework.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"convert_to_tensor: tensor of dtype {t.dtype.name} requested as {_dtypes.as_dtype(dtype).name}; "
+                "use tensorlet.cast to change dtypes")
+        return t
+    if dtype is not None:
+        return _new_tensor(_core.from_numpy(_to_dtype(value, _dtypes.as_dtype(dtype))))
+    if dtype_hint is not None and not isinstance(value, np.ndarray):
+        return _new_tensor(_core.from_numpy(_to_dtype(value, _dtypes.as_dtype(dtype_hint))))
+    return _new_tensor(_core.from_numpy(_default_numpy(value)))
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    """Creates a constant tensor from a Python value or numpy array.
+
+    Args:
+        value: a scalar, nested list, numpy array or tensor.
+        dtype: the dtype of the result; by default float32 for Python floats,
+            int32 for Python ints and the array's own dtype for numpy arrays.
+        shape: optional shape; a scalar value is broadcast to it, otherwise the
+            value is reshaped to it.
+        name: ignored; accepted for TensorFlow compatibility.
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        TypeError: if the value cannot be converted to ``dtype``.
+        InvalidArgumentError: if the value does not fit ``shape``.
+    """
+    if isinstance(value, Tensor):
+        t = convert_to_tensor(value)
+        if dtype is not None and _dtypes.as_dtype(dtype) is not t.dtype:
+            t = _new_tensor(_core.cast(t._a, _dtypes.as_dtype(dtype).core))
+    else:
+        t = convert_to_tensor(value, dtype=dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if t._a.size == 1 and int(np.prod(shape)) != 1:
+            return _new_tensor(t._a.reshape(()).broadcast_to(shape).copy())
+        return _new_tensor(t._a.reshape(shape))
+    return t
+
+
+def convert_like(value, like):
+    """Converts ``value`` to a tensor in the dtype of the tensor ``like``
+    (how a Python scalar or numpy array combines with a tensor)."""
+    if isinstance(value, Tensor):
+        return value._read() if hasattr(value, "_read") else value
+    if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, np.ndarray, np.generic)):
+        return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
+    return convert_to_tensor(value)
+
+
+def is_tensor(x):
+    """Whether ``x`` is a tensorlet Tensor or Variable."""
+    return isinstance(x, Tensor)

@@ -1,0 +1,144 @@
+"""Elementwise ops: binary ops with numpy broadcasting, and unary ops."""
+
+import numpy as np
+
+from tensorlet import _core
+from tensorlet.framework import dtypes as _dtypes
+from tensorlet.framework.tensor import Tensor
+from tensorlet.ops import _helpers as h
+from tensorlet.ops.registry import active_tapes, record, register
+
+_new = Tensor._from_array
+_FLOATS = ("float32", "float64")
+_NUMERIC = ("int32", "int64", "float32", "float64")
+_ALL = ("bool",) + _NUMERIC
+
+
+def _binary(name, ref, doc, *, grad=None, dtypes=_NUMERIC, dtype=h.first_dtype, samples=None):
+    """Registers a broadcasting binary op and returns its public function."""
+    kernel = getattr(_core, name)
+    op = register(name, kernel, grad=grad, diff=(True, True), shape=h.binary_shape, dtype=dtype, ref=ref,
+                  samples=samples or h.binary_samples(), dtypes=dtypes)
+
+    def fn(x, y, name=None):
+        if type(x) is not Tensor or type(y) is not Tensor:
+            x, y = h.pair(x, y)
+        out = _new(kernel(x._a, y._a))
+        if active_tapes:
+            record(op, (x, y), (), out)
+        return out
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + "\n\n" + _BINARY_DOC
+    fn.op = op
+    return fn
+
+
+def _unary(name, ref, doc, *, grad=None, dtypes=_FLOATS, samples=None):
+    """Registers a unary op and returns its public function."""
+    kernel = getattr(_core, name)
+    op = register(name, kernel, grad=grad, diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=ref,
+                  samples=samples or h.unary_samples(), dtypes=dtypes)
+
+    def fn(x, name=None):
+        if type(x) is not Tensor:
+            x = h.to_tensor(x)
+        out = _new(kernel(x._a))
+        if active_tapes:
+            record(op, (x,), (), out)
+        return out
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + "\n\n" + _UNARY_DOC
+    fn.op = op
+    return fn
+
+
+_BINARY_DOC = """Args:
+    x: a Tensor, Variable, numpy array or Python value.
+    y: the same; broadcast against ``x`` with numpy's rules.
+    name: ignored; accepted for TensorFlow compatibility.
+
+Returns:
+    A Tensor of the broadcast shape.
+
+Raises:
+    InvalidArgumentError: if the shapes do not broadcast, or ``x`` and ``y``
+        are tensors of different dtypes (there is no implicit promotion).
+    TypeError: if the op is not defined for the dtype."""
+
+_UNARY_DOC = """Args:
+    x: a Tensor, Variable, numpy array or Python value.
+    name: ignored; accepted for TensorFlow compatibility.
+
+Returns:
+    A Tensor of the same shape and dtype.
+
+Raises:
+    TypeError: if the op is not defined for the dtype."""
+
+
+def _cmp(name, ref, doc):
+    return _binary(name, ref, doc, dtypes=_ALL if name in ("equal", "not_equal") else _NUMERIC,
+                   dtype=h.bool_dtype)
+
+
+# ---- binary ----------------------------------------------------------------
+add = _binary("add", np.add, "Returns x + y element-wise.")
+subtract = _binary("subtract", np.subtract, "Returns x - y element-wise.")
+multiply = _binary("multiply", np.multiply, "Returns x * y element-wise.")
+divide = _binary("divide", np.true_divide,
+                 "Returns x / y element-wise (true division: integer inputs give float64).",
+                 samples=h.binary_samples(-2.0, 2.0, 1.0, 2.0),
+                 dtype=lambda dts, attrs: dts[0] if dts[0].is_floating else _dtypes.float64)
+floordiv = _binary("floor_div", np.floor_divide, "Returns floor(x / y) element-wise.",
+                   samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0))
+floormod = _binary("mod", np.mod, "Returns x mod y element-wise, with the sign of y (Python's %).",
+                   samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0))
+pow = _binary("pow", np.power, "Returns x ** y element-wise.", samples=h.binary_samples(0.5, 2.0, 0.0, 3.0))
+maximum = _binary("maximum", np.maximum, "Returns max(x, y) element-wise.")
+minimum = _binary("minimum", np.minimum, "Returns min(x, y) element-wise.")
+
+equal = _cmp("equal", np.equal, "Returns the truth of x == y element-wise (bool).")
+not_equal = _cmp("not_equal", np.not_equal, "Returns the truth of x != y element-wise (bool).")
+less = _cmp("less", np.less, "Returns the truth of x < y element-wise (bool).")
+less_equal = _cmp("less_equal", np.less_equal, "Returns the truth of x <= y element-wise (bool).")
+greater = _cmp("greater", np.greater, "Returns the truth of x > y element-wise (bool).")
+greater_equal = _cmp("greater_equal", np.greater_equal, "Returns the truth of x >= y element-wise (bool).")
+logical_and = _binary("logical_and", np.logical_and, "Returns x AND y element-wise (bool inputs).",
+                      dtypes=("bool",))
+logical_or = _binary("logical_or", np.logical_or, "Returns x OR y element-wise (bool inputs).", dtypes=("bool",))
+
+# ---- unary -----------------------------------------------------------------
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x).astype(x.dtype)
+
+
+_pos = h.unary_samples(0.1, 3.0)
+negative = _unary("negative", np.negative, "Returns -x element-wise.", dtypes=_NUMERIC)
+abs = _unary("abs", np.abs, "Returns |x| element-wise.", dtypes=_NUMERIC)
+sign = _unary("sign", np.sign, "Returns -1, 0 or 1 by the sign of x, element-wise.", dtypes=_NUMERIC)
+square = _unary("square", np.square, "Returns x * x element-wise.", dtypes=_NUMERIC)
+sqrt = _unary("sqrt", np.sqrt, "Returns the square root of x element-wise.", samples=_pos)
+rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x), "Returns 1 / sqrt(x) element-wise.", samples=_pos)
+exp = _unary("exp", np.exp, "Returns e ** x element-wise.")
+log = _unary("log", np.log, "Returns the natural logarithm of x element-wise.", samples=_pos)
+log1p = _unary("log1p", np.log1p, "Returns log(1 + x) element-wise.", samples=h.unary_samples(-0.9, 3.0))
+sin = _unary("sin", np.sin, "Returns sin(x) element-wise.")
+cos = _unary("cos", np.cos, "Returns cos(x) element-wise.")
+tanh = _unary("tanh", np.tanh, "Returns tanh(x) element-wise.")
+sigmoid = _unary("sigmoid", _sigmoid, "Returns 1 / (1 + exp(-x)) element-wise.")
+relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "Returns max(x, 0) element-wise.",
+              dtypes=_NUMERIC)
+softplus = _unary("softplus", _softplus, "Returns log(1 + exp(x)) element-wise, without overflow.")
+reciprocal = _unary("reciprocal", lambda x: 1 / x, "Returns 1 / x element-wise.", samples=_pos)
+floor = _unary("floor", np.floor, "Returns the largest integer not greater than x, element-wise.")
+ceil = _unary("ceil", np.ceil, "Returns the smallest integer not less than x, element-wise.")
+round = _unary("round", np.round, "Rounds x to the nearest integer element-wise, halves to even.")
+logical_not = _unary("logical_not", np.logical_not, "Returns NOT x element-wise (bool input).", dtypes=("bool",))

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+import tensorlet as tf
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def strided(a):
+    """A tensor equal to ``a`` whose storage is not contiguous (every other
+    element of a buffer twice as long on the last axis)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return tf.constant(a)
+    wide = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
+    wide[..., ::2] = a
+    t = tf.constant(wide)
+    view = tf.Tensor._from_array(t._a.index((Ellipsis, slice(None, None, 2))))
+    if a.size > 1 and a.shape[-1] > 1:
+        assert not view._a.is_contiguous()
+    return view
+
+
+def tolerance(dtype):
+    return {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-12, atol=1e-12)}.get(
+        str(dtype), dict(rtol=0, atol=0))

@@ -1,0 +1,38 @@
+"""Every registered op against its numpy reference, walked from the registry:
+contiguous and strided inputs, every dtype the op declares, and its shape and
+dtype rules against what the kernel produced."""
+
+import numpy as np
+import pytest
+
+import tensorlet as tf
+from tensorlet.ops.registry import REGISTRY, apply
+from tests.conftest import strided, tolerance
+
+CASES = [(name, dt) for name, op in sorted(REGISTRY.items()) if op.ref and op.samples for dt in op.dtypes]
+
+
+def _check(op, arrays, attrs, make):
+    want = np.asarray(op.ref(*arrays, *attrs))
+    got = apply(op, [make(a) for a in arrays], *attrs)
+    assert got.shape == want.shape, f"{op.name}: shape {got.shape} != {want.shape}"
+    if op.shape is not None:
+        assert tuple(op.shape([a.shape for a in arrays], attrs)) == want.shape
+    if op.dtype is not None:
+        assert op.dtype([tf.as_dtype(a.dtype) for a in arrays], attrs) == got.dtype
+    assert got.dtype == want.dtype or not np.issubdtype(want.dtype, np.floating) or got.dtype.is_floating
+    np.testing.assert_allclose(got.numpy().astype(want.dtype), want, **tolerance(arrays[0].dtype),
+                               err_msg=f"{op.name} {[a.shape for a in arrays]} {attrs}")
+
+
+@pytest.mark.parametrize("name,dtype", CASES)
+def test_op_matches_numpy(name, dtype, rng):
+    op = REGISTRY[name]
+    for arrays, attrs in op.samples(rng, dtype):
+        _check(op, arrays, attrs, tf.constant)
+        _check(op, arrays, attrs, strided)
+
+
+def test_every_op_has_a_reference():
+    missing = [n for n, op in REGISTRY.items() if op.ref is None and not getattr(op, "no_ref", False)]
+    assert not missing, f"ops without a numpy reference: {missing}"
