@@ -300,6 +300,17 @@ void copy_into(const Array& dst, const Array& src) {
   });
 }
 
+Array index_grad(const Array& dy, const Shape& shape, const std::vector<IndexItem>& items) {
+  Array out = Array::empty(shape, dy.dtype(), dy.device());
+  std::memset(out.raw(), 0, out.size() * out.itemsize());  // all-zero bits are 0 in every dtype
+  Array view = out.index(items);
+  if (view.shape() != dy.shape())
+    throw InvalidArgument("index_grad: gradient of shape " + shape_str(dy.shape()) +
+                          " does not match the indexed shape " + shape_str(view.shape()));
+  copy_into(view, dy);
+  return out;
+}
+
 Array cast(const Array& a, DType dtype) {
   if (a.dtype() == dtype) return a;
   Array out = Array::empty(a.shape(), dtype, a.device());

@@ -78,6 +78,10 @@ class Array {
   DType dtype_ = DType::Float32;
 };
 
+// Zeros of `shape` with dy written into the view `items` selects (the
+// gradient of basic indexing).
+Array index_grad(const Array& dy, const Shape& shape, const std::vector<IndexItem>& items);
+
 // Writes src (broadcast to dst's shape, converted to dst's dtype) into dst.
 void copy_into(const Array& dst, const Array& src);
 Array cast(const Array& a, DType dtype);

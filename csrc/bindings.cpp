@@ -131,6 +131,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("from_numpy", &from_numpy, "Copies a numpy array into a new Array");
   m.def("empty", [](const Shape& s, DType t) { return Array::empty(s, t); });
   m.def("cast", &cast);
+  m.def("index_grad", [](const Array& dy, const Shape& shape, const py::tuple& items) {
+    return index_grad(dy, shape, parse_index(items));
+  });
   m.def("copy_into", &copy_into, "Writes src, broadcast and converted, into dst (in place)");
 
   // Elementwise binary (numpy broadcasting) and unary ops.

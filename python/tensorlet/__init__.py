@@ -19,6 +19,10 @@ from tensorlet.ops.elementwise import (
     sigmoid, sign, sin, sqrt, square, subtract, tanh,
 )
 
+from tensorlet.ops.array_ops import (
+    broadcast_to, cast, expand_dims, identity, rank, reshape, shape, size, squeeze, transpose,
+)
+
 __version__ = "0.1.0"
 
 # A forked child of a process that used OpenMP can hang in its first parallel

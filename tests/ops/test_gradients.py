@@ -48,6 +48,8 @@ def test_gradient_matches_finite_differences(name, rng):
             continue
         inputs = [tf.constant(a) for a in arrays]
         out = apply(op, inputs, *attrs)
+        if out.dtype != tf.float64:  # finite differences need a float64 output
+            continue
         dy = rng.standard_normal(out.shape)
         grads = op.grad(tf.constant(dy), inputs, attrs, out)
         assert len(grads) == len(arrays), f"{name}: one gradient per input expected"

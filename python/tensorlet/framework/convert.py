@@ -74,7 +74,7 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
         TypeError: if ``value`` cannot be converted.
     """
     if isinstance(value, Tensor):
-        t = value._read() if hasattr(value, "_read") else value
+        t = value
         if dtype is not None and _dtypes.as_dtype(dtype) is not t.dtype:
             from tensorlet.framework.errors import InvalidArgumentError
 
@@ -125,7 +125,7 @@ def convert_like(value, like):
     """Converts ``value`` to a tensor in the dtype of the tensor ``like``
     (how a Python scalar or numpy array combines with a tensor)."""
     if isinstance(value, Tensor):
-        return value._read() if hasattr(value, "_read") else value
+        return value
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, np.ndarray, np.generic)):
         return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
     return convert_to_tensor(value)

@@ -9,8 +9,9 @@ from tensorlet.framework.tensor import Tensor
 
 
 def to_tensor(x):
-    """The tensor value of ``x`` (a Variable's current value, or a conversion)."""
-    if type(x) is Tensor:
+    """``x`` itself when it is a Tensor or Variable (so tapes see the variable),
+    else its conversion to a tensor."""
+    if isinstance(x, Tensor):
         return x
     return convert_to_tensor(x)
 
@@ -18,10 +19,8 @@ def to_tensor(x):
 def pair(x, y):
     """Converts two operands; a non-tensor adopts the dtype of the tensor."""
     if isinstance(x, Tensor):
-        x = to_tensor(x)
         return x, convert_like(y, x)
     if isinstance(y, Tensor):
-        y = to_tensor(y)
         return convert_like(x, y), y
     x = convert_to_tensor(x)
     return x, convert_like(y, x)

@@ -17,7 +17,7 @@ _ALL = ("bool",) + _NUMERIC
 def _binary(name, ref, doc, *, grad=None, dtypes=_NUMERIC, dtype=h.first_dtype, samples=None):
     """Registers a broadcasting binary op and returns its public function."""
     kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad, diff=(True, True), shape=h.binary_shape, dtype=dtype, ref=ref,
+    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True, True), shape=h.binary_shape, dtype=dtype, ref=ref,
                   samples=samples or h.binary_samples(), dtypes=dtypes)
 
     def fn(x, y, name=None):
@@ -37,7 +37,7 @@ def _binary(name, ref, doc, *, grad=None, dtypes=_NUMERIC, dtype=h.first_dtype, 
 def _unary(name, ref, doc, *, grad=None, dtypes=_FLOATS, samples=None):
     """Registers a unary op and returns its public function."""
     kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad, diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=ref,
+    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=ref,
                   samples=samples or h.unary_samples(), dtypes=dtypes)
 
     def fn(x, name=None):
@@ -82,6 +82,61 @@ def _cmp(name, ref, doc):
     return _binary(name, ref, doc, dtypes=_ALL if name in ("equal", "not_equal") else _NUMERIC,
                    dtype=h.bool_dtype)
 
+
+# ---- gradients, written in tensorlet ops (so they are differentiable) ---------
+# Binary gradients may keep the broadcast shape: the tape sums them back.
+
+
+def _mask(cond, like):
+    return cast(cond, like.dtype)
+
+
+def _pow_grad(dy, inputs, attrs, out):
+    x, y = inputs
+    positive = _mask(greater(x, 0), x)
+    safe_log = log(x * positive + (1 - positive)) * positive  # log(x) where x > 0, else 0
+    return dy * y * pow(x, y - 1), dy * out * safe_log
+
+
+def _max_grad(dy, inputs, attrs, out):
+    m = _mask(greater_equal(inputs[0], inputs[1]), dy)
+    return dy * m, dy * (1 - m)
+
+
+def _min_grad(dy, inputs, attrs, out):
+    m = _mask(less_equal(inputs[0], inputs[1]), dy)
+    return dy * m, dy * (1 - m)
+
+
+def _relu_grad(dy, inputs, attrs, out):
+    return (dy * _mask(greater(inputs[0], 0), dy),)
+
+
+_GRADS = {
+    "add": lambda dy, i, a, o: (dy, dy),
+    "subtract": lambda dy, i, a, o: (dy, negative(dy)),
+    "multiply": lambda dy, i, a, o: (dy * i[1], dy * i[0]),
+    "divide": lambda dy, i, a, o: (dy / i[1], negative(dy) * i[0] / square(i[1])),
+    "mod": lambda dy, i, a, o: (dy, negative(dy) * floor(i[0] / i[1])),
+    "pow": _pow_grad,
+    "maximum": _max_grad,
+    "minimum": _min_grad,
+    "negative": lambda dy, i, a, o: (negative(dy),),
+    "abs": lambda dy, i, a, o: (dy * sign(i[0]),),
+    "square": lambda dy, i, a, o: (dy * 2 * i[0],),
+    "sqrt": lambda dy, i, a, o: (dy * 0.5 / o,),
+    "rsqrt": lambda dy, i, a, o: (dy * -0.5 * o * o * o,),
+    "exp": lambda dy, i, a, o: (dy * o,),
+    "log": lambda dy, i, a, o: (dy / i[0],),
+    "log1p": lambda dy, i, a, o: (dy / (1 + i[0]),),
+    "sin": lambda dy, i, a, o: (dy * cos(i[0]),),
+    "cos": lambda dy, i, a, o: (negative(dy) * sin(i[0]),),
+    "tanh": lambda dy, i, a, o: (dy * (1 - o * o),),
+    "sigmoid": lambda dy, i, a, o: (dy * o * (1 - o),),
+    "relu": _relu_grad,
+    "softplus": lambda dy, i, a, o: (dy * sigmoid(i[0]),),
+    "reciprocal": lambda dy, i, a, o: (negative(dy) * o * o,),
+}
 
 # ---- binary ----------------------------------------------------------------
 add = _binary("add", np.add, "Returns x + y element-wise.")
@@ -142,3 +197,6 @@ floor = _unary("floor", np.floor, "Returns the largest integer not greater than 
 ceil = _unary("ceil", np.ceil, "Returns the smallest integer not less than x, element-wise.")
 round = _unary("round", np.round, "Rounds x to the nearest integer element-wise, halves to even.")
 logical_not = _unary("logical_not", np.logical_not, "Returns NOT x element-wise (bool input).", dtypes=("bool",))
+
+
+from tensorlet.ops.array_ops import cast  # noqa: E402  (used by the gradients above)

@@ -1,6 +1,7 @@
 """Tensor's Python operators, as one-line aliases of the registered ops."""
 
 from tensorlet.framework.tensor import Tensor
+from tensorlet.ops import array_ops
 from tensorlet.ops import elementwise as ew
 
 
@@ -32,3 +33,5 @@ Tensor.__abs__ = ew.abs
 Tensor.__pos__ = lambda self: self
 # __eq__ is elementwise, so tensors hash by identity as in TensorFlow.
 Tensor.__hash__ = object.__hash__
+Tensor.__getitem__ = array_ops.getitem
+Tensor.T = property(lambda self: array_ops.transpose(self))
