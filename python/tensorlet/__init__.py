@@ -22,6 +22,8 @@ from tensorlet.ops.elementwise import (
 from tensorlet.ops.array_ops import (
     broadcast_to, cast, expand_dims, identity, rank, reshape, shape, size, squeeze, transpose,
 )
+from tensorlet.framework.variable import Variable
+from tensorlet.autodiff import GradientTape, UnconnectedGradients, custom_gradient, stop_gradient
 
 __version__ = "0.1.0"
 
