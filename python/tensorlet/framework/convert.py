@@ -17,7 +17,10 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 def _default_numpy(value):
     """A numpy array for a Python value, with TensorFlow's default dtypes."""
-    a = np.asarray(value)
+    try:
+        a = np.asarray(value)
+    except ValueError as e:
+        raise TypeError(f"Cannot convert {value!r} to a tensor: {e}") from None
     kind = a.dtype.kind
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         if kind == "f" and a.dtype.itemsize == 2:
