@@ -237,7 +237,8 @@ class GradientTape:
     def _backward(self, targets, sources, dys):
         """The gradients of ``sum(target * dy)`` for each source (None if unconnected)."""
         # Only ops whose output depends on a source need running backwards.
-        live = {id(s) for s in sources if isinstance(s, Tensor) and s.dtype.is_floating}
+        watched = self._watched
+        live = {id(s) for s in sources if id(s) in watched and s.dtype.is_floating}
         for op, inputs, attrs, out in self._records:
             if id(out) not in live and any(id(x) in live for x in inputs):
                 live.add(id(out))
@@ -272,8 +273,8 @@ class GradientTape:
     def _finish(self):
         if not self._persistent:
             self._used = True
-            self._watched = {}
-            self._records = []
+            self._records = []  # keeps the watched variables, for watched_variables()
+            self._watched = {k: v for k, v in self._watched.items() if isinstance(v, Variable)}
 
     def _explain(self, targets, sources, grads):
         self._why_none = {}
