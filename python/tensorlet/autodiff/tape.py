@@ -48,6 +48,10 @@ class GradientTape:
     When ``gradient`` returns None for a source, :meth:`explain_none` says why
     (a constant that was not watched, a target computed after the ``with``
     block, an integer source, ...).
+
+    The tape records variables themselves, not copies of their values, so
+    gradients use a variable's value at the time ``gradient`` runs: update
+    variables after computing the gradients, as a training step does.
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):

@@ -45,15 +45,20 @@ class Variable(Tensor):
         dtype: the variable's dtype; the initial value is converted to it.
         shape: the expected shape (None dims allowed, which also let
             ``assign`` change that dim); by default the initial value's shape.
+        constraint: an optional function applied to the variable by
+            optimizers after each update (kept as ``v.constraint``).
+        validate_shape, caching_device, synchronization, aggregation:
+            accepted for TensorFlow compatibility; ignored.
 
     Raises:
         InvalidArgumentError: if the initial value does not fit ``shape``.
         TypeError: if the initial value cannot be converted to ``dtype``.
     """
 
-    __slots__ = ("_name", "_trainable", "_shape_spec")
+    __slots__ = ("_name", "_trainable", "_shape_spec", "constraint")
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, **kwargs):
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, constraint=None,
+                 validate_shape=True, caching_device=None, synchronization=None, aggregation=None):
         if initial_value is None:
             raise ValueError("Variable: initial_value is required")
         if callable(initial_value):
@@ -61,11 +66,12 @@ class Variable(Tensor):
         value = constant(initial_value, dtype=dtype)
         self._a = value._a.copy()  # own storage, never shared with the initial value
         self._trainable = bool(trainable)
-        self._name = _unique_name(name.split(":")[0] if name else "Variable") + ":0"
+        self.constraint = constraint
         self._shape_spec = self._a.shape if shape is None else tuple(TensorShape(shape))
         if not _fits(self._a.shape, self._shape_spec):
             raise InvalidArgumentError(f"Variable: initial value of shape {TensorShape(self._a.shape)} does not "
-                                       f"fit the shape {shape}")
+                                       f"fit the shape {TensorShape(self._shape_spec)}")
+        self._name = _unique_name(name.split(":")[0] if name else "Variable") + ":0"
 
     # ---- attributes -------------------------------------------------------
     @property
@@ -77,6 +83,10 @@ class Variable(Tensor):
     def trainable(self):
         """Whether gradient tapes watch this variable when it is read."""
         return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
 
     def read_value(self):
         """Returns the current value as a new Tensor (a snapshot; gradients flow to the variable)."""
