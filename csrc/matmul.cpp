@@ -176,7 +176,7 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
   if (a.ndim() < 2 || b.ndim() < 2)
     throw InvalidArgument("matmul: both operands must have rank >= 2, got shapes " +
                           pair_str(a.shape(), b.shape()) +
-                          " (for vectors, reshape to (1, n) or (n, 1), or use tensordot)");
+                          " (reshape a vector to (1, n) or (n, 1))");
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string("matmul: operands must have the same dtype, got ") +
                           dtype_name(a.dtype()) + " @ " + dtype_name(b.dtype()));

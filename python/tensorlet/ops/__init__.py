@@ -5,4 +5,5 @@ alias of a registered op.
 """
 
 from tensorlet.ops import elementwise
+from tensorlet.ops import linalg_ops
 from tensorlet.ops import operators  # noqa: F401  (attaches Tensor operators)
