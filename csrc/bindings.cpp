@@ -25,7 +25,7 @@ const char* buffer_format(DType t) {
   switch (t) {
     case DType::Bool: return "?";
     case DType::Int32: return "i";
-    case DType::Int64: return "q";
+    case DType::Int64: return sizeof(long) == 8 ? "l" : "q";  // numpy's own int64 code
     case DType::Float32: return "f";
     case DType::Float64: return "d";
   }

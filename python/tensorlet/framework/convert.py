@@ -17,7 +17,10 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 def _default_numpy(value):
     """A numpy array for a Python value, with TensorFlow's default dtypes."""
-    a = np.asarray(value)
+    try:
+        a = np.asarray(value)
+    except ValueError as e:
+        raise TypeError(f"Cannot convert {value!r} to a tensor: {e}") from None
     kind = a.dtype.kind
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         if kind == "f" and a.dtype.itemsize == 2:
@@ -121,11 +124,25 @@ def constant(value, dtype=None, shape=None, name=None):
     return t
 
 
+# Python scalars met in expressions (x * 2, 1 - p) are converted once per dtype.
+# Tensors are immutable, so sharing them is safe; the cache is bounded.
+_SCALARS = {}
+_SCALAR_TYPES = (float, int, bool)
+
+
 def convert_like(value, like):
     """Converts ``value`` to a tensor in the dtype of the tensor ``like``
     (how a Python scalar or numpy array combines with a tensor)."""
     if isinstance(value, Tensor):
         return value
+    if type(value) in _SCALAR_TYPES:
+        key = (like._a.dtype, type(value), value)
+        t = _SCALARS.get(key)
+        if t is None:
+            if len(_SCALARS) > 4096:
+                _SCALARS.clear()
+            t = _SCALARS[key] = _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
+        return t
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, np.ndarray, np.generic)):
         return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
     return convert_to_tensor(value)

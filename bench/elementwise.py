@@ -1,0 +1,63 @@
+"""Elementwise ops beside numpy (and PyTorch when installed), in one run.
+
+    python bench/elementwise.py
+
+Prints medians: µs per call for a 2x2 add, GB/s for a 16M-element float32 add
+with a new output (bytes moved: two inputs read, one output written).
+"""
+
+import statistics
+import time
+
+import numpy as np
+
+import tensorlet as tf
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def median_time(fn, number, repeat=7):
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def main():
+    rows = []
+    small = np.ones((2, 2), np.float32)
+    a, b = tf.constant(small), tf.constant(small)
+    peers = {"numpy": lambda: small + small}
+    if torch is not None:
+        ts = torch.from_numpy(small)
+        peers["torch"] = lambda: ts + ts
+    res = {"tensorlet": median_time(lambda: a + b, 20000)}
+    res.update({k: median_time(f, 20000) for k, f in peers.items()})
+    rows.append(("2x2 add, µs/call", {k: v * 1e6 for k, v in res.items()}, "lower"))
+
+    n = 16 * 1024 * 1024
+    big = np.random.default_rng(0).standard_normal(n).astype(np.float32)
+    ba, bb = tf.constant(big), tf.constant(big)
+    res = {"tensorlet": median_time(lambda: ba + bb, 10), "numpy": median_time(lambda: big + big, 10)}
+    if torch is not None:
+        tb = torch.from_numpy(big)
+        res["torch"] = median_time(lambda: tb + tb, 10)
+    rows.append(("16M float32 add, GB/s", {k: 3 * 4 * n / v / 1e9 for k, v in res.items()}, "higher"))
+
+    names = ["tensorlet", "numpy"] + (["torch"] if torch is not None else [])
+    print(f"{'work':28s}" + "".join(f"{k:>12s}" for k in names) + f"{'tl/numpy':>10s}")
+    for title, vals, better in rows:
+        ratio = vals["numpy"] / vals["tensorlet"] if better == "lower" else vals["tensorlet"] / vals["numpy"]
+        print(f"{title:28s}" + "".join(f"{vals[k]:12.2f}" for k in names) + f"{ratio:10.2f}")
+    print("(tl/numpy > 1 means tensorlet is faster)")
+
+
+if __name__ == "__main__":
+    main()

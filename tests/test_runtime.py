@@ -1,0 +1,48 @@
+"""Runtime settings: threads, the fork handler, instruction-set selection."""
+
+import os
+
+import numpy as np
+import pytest
+
+import tensorlet as tf
+from tensorlet import _core
+
+
+def test_thread_count_is_global_and_results_do_not_depend_on_it():
+    a = np.random.default_rng(0).standard_normal(1 << 18).astype(np.float32)
+    before = _core.get_num_threads()
+    try:
+        _core.set_num_threads(1)
+        assert _core.get_num_threads() == 1
+        one = (tf.constant(a) * 3.0 + 1.0).numpy()
+        _core.set_num_threads(2)
+        two = (tf.constant(a) * 3.0 + 1.0).numpy()
+    finally:
+        _core.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_runs_on_one_thread_and_does_not_hang():
+    big = tf.constant(np.ones(1 << 20, np.float32))
+    (big + big).numpy()  # start the thread pool in the parent
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            ok = float(tf.constant(np.ones(1 << 20, np.float32)).numpy().sum()) == (1 << 20)
+            total = (big + big).numpy()[0]
+            os.write(w, f"{_core.get_num_threads()} {ok} {total}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    msg = os.read(r, 100).decode()
+    os.close(r)
+    assert status == 0
+    assert msg == "1 True 2.0"
+
+
+def test_isa_reports_a_known_level():
+    assert _core.isa() in ("baseline", "avx2", "avx512")
