@@ -1,6 +1,7 @@
 #include "array_ops.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -115,29 +116,38 @@ Array concat(const std::vector<Array>& arrays, int64_t axis) {
   if (out.size() == 0) return out;
   const int64_t outer = prod(shape, 0, ax), inner = prod(shape, ax + 1, shape.size());
   const int64_t isz = out.itemsize(), row = shape[ax] * inner;
-  // Contiguous inputs are copied as one block per outer index; others go
-  // through the strided copy into their slot of the output.
-  std::vector<const char*> src;
+  // The output is `outer` rows, each the inputs' blocks side by side.
+  // Contiguous inputs are copied with memcpy over a flat split of the output
+  // (so one huge block still spreads over threads); others go through the
+  // strided copy into their slot.
+  std::vector<const char*> src;  // null: copied separately
   std::vector<int64_t> block, start;
   int64_t at = 0;
   for (const Array& a : arrays) {
     int64_t n = a.shape()[ax] * inner;
-    if (n > 0) {
-      if (a.is_contiguous()) {
-        src.push_back(static_cast<const char*>(a.raw()));
-        block.push_back(n);
-        start.push_back(at);
-      } else {
-        copy_into(out.view(a.shape(), out.strides(), out.offset() + (at / inner) * out.strides()[ax]), a);
-      }
+    if (n == 0) continue;
+    if (a.is_contiguous()) {
+      src.push_back(static_cast<const char*>(a.raw()));
+    } else {
+      src.push_back(nullptr);
+      copy_into(out.view(a.shape(), out.strides(), out.offset() + (at / inner) * out.strides()[ax]), a);
     }
+    block.push_back(n);
+    start.push_back(at);
     at += n;
   }
   char* dst = static_cast<char*>(out.raw());
-  parallel_for(outer, out.size(), [&](int64_t b, int64_t e) {
-    for (int64_t o = b; o < e; ++o)
-      for (size_t k = 0; k < src.size(); ++k)
-        std::memcpy(dst + (o * row + start[k]) * isz, src[k] + o * block[k] * isz, block[k] * isz);
+  const int64_t total = outer * row, nseg = static_cast<int64_t>(block.size());
+  parallel_for(total, total, [&](int64_t b, int64_t e) {
+    int64_t o = b / row, r = b % row;
+    int64_t k = std::upper_bound(start.begin(), start.end(), r) - start.begin() - 1;
+    for (int64_t pos = b; pos < e;) {
+      int64_t in_seg = r - start[k], len = std::min(block[k] - in_seg, e - pos);
+      if (src[k]) std::memcpy(dst + pos * isz, src[k] + (o * block[k] + in_seg) * isz, len * isz);
+      pos += len;
+      r += len;
+      if (r - start[k] == block[k] && ++k == nseg) k = 0, r = 0, ++o;
+    }
   });
   return out;
 }
@@ -170,12 +180,57 @@ Shape gather_shape(const Shape& params, const Shape& indices, int64_t ax) {
   return out;
 }
 
-void check_indices(const std::vector<int64_t>& idx, int64_t n, const Shape& params, int64_t ax, const char* op) {
-  for (size_t i = 0; i < idx.size(); ++i)
+// Throws naming the first index outside [0, n); the scan runs in parallel
+// and only a failed scan looks for the first offender.
+template <typename I>
+void check_indices(const I* idx, int64_t count, int64_t n, const Shape& params, int64_t ax, const char* op) {
+  std::atomic<bool> bad{false};
+  parallel_for(count, count, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      if (idx[i] < 0 || idx[i] >= n) {
+        bad = true;
+        return;
+      }
+  });
+  if (!bad) return;
+  for (int64_t i = 0; i < count; ++i)
     if (idx[i] < 0 || idx[i] >= n)
       throw InvalidArgument(op_str(op) + "indices[" + std::to_string(i) + "] = " + std::to_string(idx[i]) +
                             " is not in [0, " + std::to_string(n) + ") (axis " + std::to_string(ax) +
                             " of params with shape " + shape_str(params) + ")");
+}
+
+template <typename I>
+void gather_rows(const Array& p, const I* idx, int64_t nidx, int64_t ax, const Array& out) {
+  const Shape& ps = p.shape();
+  const int64_t outer = prod(ps, 0, ax), inner = prod(ps, ax + 1, ps.size()), n = ps[ax];
+  const int64_t isz = out.itemsize();
+  const char* src = static_cast<const char*>(p.raw());
+  char* dst = static_cast<char*>(out.raw());
+  if (inner == 1) {  // single elements: a typed copy instead of one memcpy call each
+    auto pick = [&](auto u) {
+      using U = decltype(u);
+      const U* s = reinterpret_cast<const U*>(src);
+      U* d = reinterpret_cast<U*>(dst);
+      parallel_for(outer * nidx, out.size(), [&](int64_t b, int64_t e) {
+        int64_t o = b / nidx, j = b % nidx;
+        for (int64_t r = b; r < e; ++r) {
+          d[r] = s[o * n + idx[j]];
+          if (++j == nidx) j = 0, ++o;
+        }
+      });
+    };
+    if (isz == 8) pick(uint64_t{});
+    else if (isz == 4) pick(uint32_t{});
+    else pick(uint8_t{});
+    return;
+  }
+  parallel_for(outer * nidx, out.size(), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / nidx, j = r % nidx;
+      std::memcpy(dst + r * inner * isz, src + (o * n + idx[j]) * inner * isz, inner * isz);
+    }
+  });
 }
 
 }  // namespace
@@ -183,21 +238,16 @@ void check_indices(const std::vector<int64_t>& idx, int64_t n, const Shape& para
 Array gather(const Array& params, const Array& indices, int64_t axis) {
   if (params.ndim() == 0) throw InvalidArgument("gather: params must have rank at least 1, got a scalar");
   int64_t ax = normalize_axis(axis, params.ndim(), "gather");
-  std::vector<int64_t> idx = read_indices(indices, "gather");
+  if (!is_int(indices.dtype()))
+    throw TypeError(std::string("gather: indices must be int32 or int64, got ") + dtype_name(indices.dtype()));
   const Shape& ps = params.shape();
-  check_indices(idx, ps[ax], ps, ax, "gather");
+  Array ic = indices.contiguous();
   Array out = Array::empty(gather_shape(ps, indices.shape(), ax), params.dtype());
-  if (out.size() == 0) return out;
-  Array p = params.contiguous();
-  const int64_t outer = prod(ps, 0, ax), inner = prod(ps, ax + 1, ps.size()), n = ps[ax];
-  const int64_t nidx = static_cast<int64_t>(idx.size()), isz = out.itemsize();
-  const char* src = static_cast<const char*>(p.raw());
-  char* dst = static_cast<char*>(out.raw());
-  parallel_for(outer * nidx, out.size(), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      int64_t o = r / nidx, j = r % nidx;
-      std::memcpy(dst + r * inner * isz, src + (o * n + idx[j]) * inner * isz, inner * isz);
-    }
+  dispatch<kInt>(ic.dtype(), "gather", [&](auto iv) {
+    using I = decltype(iv);
+    const I* idx = ic.data<I>();
+    check_indices(idx, ic.size(), ps[ax], ps, ax, "gather");
+    if (out.size() > 0) gather_rows(params.contiguous(), idx, ic.size(), ax, out);
   });
   return out;
 }
@@ -213,7 +263,7 @@ Array gather_grad(const Array& dy, const Array& indices, const Shape& params_sha
                           shape_str(want) + " (params " + shape_str(params_shape) + ", indices " +
                           shape_str(indices.shape()) + ", axis " + std::to_string(ax) + ")");
   const int64_t n = params_shape[ax];
-  check_indices(idx, n, params_shape, ax, "gather_grad");
+  check_indices(idx.data(), static_cast<int64_t>(idx.size()), n, params_shape, ax, "gather_grad");
   Array out = zeros(params_shape, dy.dtype());
   if (dy.size() == 0) return out;
   Array g = dy.contiguous();
@@ -301,6 +351,18 @@ Array where(const Array& cond, const Array& a, const Array& b) {
       const T* x = aa.data<T>();
       const T* y = bb.data<T>();
       loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
+        if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] <= 1) {  // contiguous (y maybe scalar)
+          T* op = o + off[0];
+          const bool* cp = c + off[1];
+          const T *xp = x + off[2], *yp = y + off[3];
+          if (st[3] == 0) {
+            const T yv = *yp;
+            for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yv;
+          } else {
+            for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yp[i];
+          }
+          return;
+        }
         for (int64_t i = 0; i < n; ++i)
           o[off[0] + i * st[0]] = c[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
       });
@@ -322,12 +384,20 @@ Array clip(const Array& x, const Array& lo, const Array& hi) {
       const T* l = ll.data<T>();
       const T* h = hh.data<T>();
       loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
-        for (int64_t i = 0; i < n; ++i) {
-          // max then min, so NaN in x stays NaN and lo > hi gives hi (as numpy).
-          T val = a[off[1] + i * st[1]], lov = l[off[2] + i * st[2]], hiv = h[off[3] + i * st[3]];
+        // max then min, so NaN in x stays NaN and lo > hi gives hi (as numpy).
+        auto one = [](T val, T lov, T hiv) {
           val = lov > val ? lov : val;
-          o[off[0] + i * st[0]] = hiv < val ? hiv : val;
+          return hiv < val ? hiv : val;
+        };
+        if (st[0] == 1 && st[1] == 1 && st[2] == 0 && st[3] == 0) {  // scalar bounds: vectorisable
+          T* op = o + off[0];
+          const T* ap = a + off[1];
+          const T lov = l[off[2]], hiv = h[off[3]];
+          for (int64_t i = 0; i < n; ++i) op[i] = one(ap[i], lov, hiv);
+          return;
         }
+        for (int64_t i = 0; i < n; ++i)
+          o[off[0] + i * st[0]] = one(a[off[1] + i * st[1]], l[off[2] + i * st[2]], h[off[3] + i * st[3]]);
       });
     });
   });
