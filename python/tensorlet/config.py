@@ -47,6 +47,19 @@ def list_logical_devices(device_type=None):
     return list_physical_devices(device_type)
 
 
+def get_visible_devices(device_type=None):
+    """The devices ops may run on (all of them: see :func:`set_visible_devices`)."""
+    return list_physical_devices(device_type)
+
+
+def set_visible_devices(devices, device_type=None):
+    """Accepted for compatibility: without CUDA devices there is nothing to hide, so only the arguments are checked."""
+    devices = [devices] if isinstance(devices, PhysicalDevice) else list(devices)
+    for d in devices:
+        if not isinstance(d, PhysicalDevice):
+            raise TypeError(f"set_visible_devices: expected PhysicalDevice objects, got {type(d).__name__}")
+
+
 def _set_intra(num_threads):
     """Sets the threads one op may use; 0 restores the default (all cores)."""
     _core.set_num_threads(int(num_threads))

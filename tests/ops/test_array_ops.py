@@ -381,3 +381,55 @@ def test_config_threads(two_threads):
     assert tf.config.threading.get_intra_op_parallelism_threads() == 1
     assert _core.get_num_threads() == 1
     tf.config.threading.set_inter_op_parallelism_threads(2)
+
+
+# ---- property-based: random shapes against numpy ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_dims = st.lists(st.integers(0, 4), min_size=1, max_size=4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=_dims, sizes=st.lists(st.integers(0, 3), min_size=1, max_size=4), data=st.data())
+def test_concat_random_shapes(shape, sizes, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    parts = []
+    for k, s in enumerate(sizes):
+        sh = list(shape)
+        sh[axis] = s
+        parts.append(np.arange(np.prod(sh), dtype=np.float32).reshape(sh) + 100 * k)
+    make = data.draw(st.sampled_from([tf.constant, strided]))
+    np.testing.assert_array_equal(_np(tf.concat([make(p) for p in parts], axis)), np.concatenate(parts, axis))
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=_dims, n=st.integers(1, 3), data=st.data())
+def test_stack_tile_reverse_random_shapes(shape, n, data):
+    a = np.arange(np.prod(shape), dtype=np.int64).reshape(shape)
+    axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    np.testing.assert_array_equal(_np(tf.stack([strided(a)] * n, axis)), np.stack([a] * n, axis))
+    mult = data.draw(st.lists(st.integers(0, 3), min_size=len(shape), max_size=len(shape)))
+    np.testing.assert_array_equal(_np(tf.tile(a, mult)), np.tile(a, mult))
+    axes = data.draw(st.lists(st.integers(0, len(shape) - 1), unique=True, max_size=len(shape)))
+    np.testing.assert_array_equal(_np(tf.reverse(a, axes)), np.flip(a, axes) if axes else a)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), idx_shape=st.lists(st.integers(0, 3), max_size=2),
+       data=st.data())
+def test_gather_random_shapes(shape, idx_shape, data):
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    p = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    idx = np.asarray(data.draw(st.lists(st.integers(0, shape[axis] - 1), min_size=int(np.prod(idx_shape)),
+                                        max_size=int(np.prod(idx_shape)))), np.int32).reshape(idx_shape)
+    np.testing.assert_array_equal(_np(tf.gather(strided(p), idx, axis=axis)), np.take(p, idx, axis=axis))
+
+
+def test_config_visible_devices():
+    assert tf.config.get_visible_devices("CPU") == tf.config.list_physical_devices("CPU")
+    tf.config.set_visible_devices([], "GPU")
+    with pytest.raises(TypeError, match="PhysicalDevice"):
+        tf.config.set_visible_devices(["CPU"])
+    assert tf.config.experimental.get_memory_growth(tf.config.list_physical_devices()[0]) is False

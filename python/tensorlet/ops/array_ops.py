@@ -608,6 +608,15 @@ def stack(values, axis=0, name="stack"):
 def unstack(value, num=None, axis=0, name="unstack"):
     """Splits a tensor into a list of tensors along ``axis`` (which disappears).
 
+    Args:
+        value: a tensor of rank at least 1.
+        num: the expected number of pieces (checked when given).
+        axis: the axis to split along.
+        name: ignored.
+
+    Returns:
+        A list of ``value.shape[axis]`` tensors of rank ``rank - 1``.
+
     Raises:
         InvalidArgumentError: if ``num`` is given and differs from the axis size.
     """
