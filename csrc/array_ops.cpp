@@ -321,9 +321,10 @@ Array one_hot(const Array& indices, int64_t depth, double on, double off, int64_
 
 namespace {
 
-// Runs fn(out, a, b, c) elementwise over three operands broadcast together.
+// A new output of the three operands' broadcast shape, filled by fn(loop, out, a, b, c)
+// with every operand broadcast to it.
 template <typename F>
-Array ternary(const char* op, const Array& a, const Array& b, const Array& c, DType out_dtype, unsigned,
+Array ternary(const char* op, const Array& a, const Array& b, const Array& c, DType out_dtype,
               F&& fn) {
   Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), op), c.shape(), op);
   Array out = Array::empty(shape, out_dtype);
@@ -342,7 +343,7 @@ Array where(const Array& cond, const Array& a, const Array& b) {
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string("where: x and y must have one dtype, got ") + dtype_name(a.dtype()) +
                           " and " + dtype_name(b.dtype()));
-  return ternary("where", cond, a, b, a.dtype(), kAll, [&](auto& loop, const Array& out, const Array& cc,
+  return ternary("where", cond, a, b, a.dtype(), [&](auto& loop, const Array& out, const Array& cc,
                                                            const Array& aa, const Array& bb) {
     dispatch<kAll>(a.dtype(), "where", [&](auto v) {
       using T = decltype(v);
@@ -374,7 +375,7 @@ Array clip(const Array& x, const Array& lo, const Array& hi) {
   if (x.dtype() != lo.dtype() || x.dtype() != hi.dtype())
     throw InvalidArgument(std::string("clip_by_value: t, clip_value_min and clip_value_max must have one dtype, got ") +
                           dtype_name(x.dtype()) + ", " + dtype_name(lo.dtype()) + " and " + dtype_name(hi.dtype()));
-  return ternary("clip_by_value", x, lo, hi, x.dtype(), kNumeric, [&](auto& loop, const Array& out,
+  return ternary("clip_by_value", x, lo, hi, x.dtype(), [&](auto& loop, const Array& out,
                                                                        const Array& xx, const Array& ll,
                                                                        const Array& hh) {
     dispatch<kNumeric>(x.dtype(), "clip_by_value", [&](auto v) {
