@@ -7,9 +7,12 @@
 #include <cstring>
 
 #include "array.h"
+#include "array_ops.h"
 #include "elementwise.h"
 #include "isa/table.h"
+#include "matmul.h"
 #include "parallel.h"
+#include "random.h"
 
 namespace py = pybind11;
 using namespace tl;
@@ -181,12 +184,29 @@ PYBIND11_MODULE(_core, m) {
   // --- reductions ---
 
   // --- matmul ---
+  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
+        py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
 
   // --- nn ---
 
   // --- array construction and movement ---
+  m.def("fill", &fill);
+  m.def("arange", &arange);
+  m.def("eye", &eye);
+  m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
+  m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
+  m.def("gather", &gather, py::call_guard<py::gil_scoped_release>());
+  m.def("gather_grad", &gather_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("one_hot", &one_hot, py::call_guard<py::gil_scoped_release>());
+  m.def("where", &where, py::call_guard<py::gil_scoped_release>());
+  m.def("clip", &clip, py::call_guard<py::gil_scoped_release>());
 
   // --- random ---
+  m.def("random_bits", &random_bits);
+  m.def("random_uniform", &random_uniform, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
 
   // Runtime settings.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
