@@ -10,6 +10,7 @@
 #include "array_ops.h"
 #include "elementwise.h"
 #include "isa/table.h"
+#include "matmul.h"
 #include "parallel.h"
 #include "random.h"
 
@@ -183,6 +184,8 @@ PYBIND11_MODULE(_core, m) {
   // --- reductions ---
 
   // --- matmul ---
+  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
+        py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
 
   // --- nn ---
 

@@ -18,6 +18,8 @@ from tensorlet.ops.elementwise import (
     logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow, round,
     sigmoid, sign, sin, sqrt, square, subtract, tanh,
 )
+from tensorlet.ops.linalg_ops import matmul
+from tensorlet import linalg
 
 from tensorlet.ops.array_ops import (
     broadcast_to, cast, clip_by_norm, clip_by_value, concat, expand_dims, eye, fill, gather, identity, one_hot,
