@@ -22,6 +22,10 @@ from tensorlet.ops.elementwise import (
 from tensorlet.ops.array_ops import (
     broadcast_to, cast, expand_dims, identity, rank, reshape, shape, size, squeeze, transpose,
 )
+from tensorlet.ops.reductions import (
+    argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
+)
 
 __version__ = "0.1.0"
 
