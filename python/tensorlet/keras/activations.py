@@ -90,7 +90,18 @@ def gelu(x, approximate=False):
     if approximate:
         c = math.sqrt(2.0 / math.pi)
         return 0.5 * x * (1.0 + tf.tanh(c * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + tf.math.erf(x * (1.0 / math.sqrt(2.0))))
+    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def _erf(x):
+    fn = getattr(getattr(tf, "math", None), "erf", None)
+    if fn is not None:
+        return fn(x)
+    # Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below float32 resolution near 1.
+    a = tf.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return tf.sign(x) * (1.0 - poly * tf.exp(-a * a))
 
 
 def swish(x):

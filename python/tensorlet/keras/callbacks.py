@@ -60,10 +60,10 @@ class CallbackList:
         for hook in _HOOKS:
             active = [getattr(cb, hook) for cb in self.callbacks
                       if getattr(type(cb), hook, None) is not getattr(Callback, hook)]
-            setattr(self, hook, _dispatch(active))
+            setattr(self, hook, _dispatch(active, "batch" in hook or "epoch" in hook))
         train_batch_end = self.on_train_batch_end
         legacy = _dispatch([cb.on_batch_end for cb in self.callbacks
-                            if type(cb).on_batch_end is not Callback.on_batch_end])
+                            if type(cb).on_batch_end is not Callback.on_batch_end], True)
         if legacy is not _nothing:
             self.on_train_batch_end = lambda batch, logs=None: (train_batch_end(batch, logs), legacy(batch, logs))
 
@@ -75,15 +75,18 @@ def _nothing(*args, **kwargs):
     pass
 
 
-def _dispatch(fns):
+def _dispatch(fns, indexed):
+    """One function calling every hook in ``fns``, always passing ``logs`` as Keras does."""
     if not fns:
         return _nothing
-    if len(fns) == 1:
-        return fns[0]
-
-    def run(*args, **kwargs):
-        for fn in fns:
-            fn(*args, **kwargs)
+    if indexed:
+        def run(index, logs=None):
+            for fn in fns:
+                fn(index, logs)
+    else:
+        def run(logs=None):
+            for fn in fns:
+                fn(logs)
     return run
 
 
