@@ -87,18 +87,18 @@ def main():
     runners = [("tensorlet", bench_tensorlet), ("keras (tensorflow)", bench_keras_tf), ("pytorch loop", bench_torch)]
     print(f"fit of Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam, {args.samples} samples, "
           f"median of {args.repeats} epochs after a warm-up epoch")
-    print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'vs tensorlet':>13}")
+    print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
     for batch in args.batch:
         base = None
         for name, fn in runners:
             try:
                 seconds = fn(x, y, batch, args.repeats)
             except ImportError as e:
-                print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>13}  (not installed: {e.name})")
+                print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
                 continue
             rate = args.samples / seconds
             base = base or rate
-            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {base / rate:>12.2f}x")
+            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {base / rate:>18.2f}x")
 
 
 if __name__ == "__main__":

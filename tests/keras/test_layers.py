@@ -249,3 +249,42 @@ def test_initializers_statistics_and_seeding():
     b = layers.Dense(4)
     b(np.ones((1, 3), np.float32))
     np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+
+
+def _np_softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("make, forward, vjp", [
+    (lambda: layers.Flatten(), lambda x: x.reshape(len(x), -1), lambda x, up: up.reshape(x.shape)),
+    (lambda: layers.Reshape((12, 1)), lambda x: x.reshape(len(x), 12, 1), lambda x, up: up.reshape(x.shape)),
+    (lambda: layers.ReLU(), lambda x: np.maximum(x, 0), lambda x, up: up * (x > 0)),
+    (lambda: layers.Activation("tanh"), np.tanh, lambda x, up: up * (1 - np.tanh(x) ** 2)),
+    (lambda: layers.Activation("sigmoid"), lambda x: 1 / (1 + np.exp(-x)),
+     lambda x, up: up / (1 + np.exp(-x)) * (1 - 1 / (1 + np.exp(-x)))),
+    (lambda: layers.Softmax(), _np_softmax,
+     lambda x, up: _np_softmax(x) * (up - (up * _np_softmax(x)).sum(-1, keepdims=True))),
+    (lambda: layers.Dropout(0.5), lambda x: x, lambda x, up: up),
+])
+def test_layer_gradients_match_numpy(make, forward, vjp):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    layer = make()
+    out = forward(x)
+    up = rng.normal(size=out.shape).astype(np.float32)
+    y, grads = _grads(layer, x, up)
+    np.testing.assert_allclose(y.numpy(), out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads[0].numpy(), vjp(x, up), rtol=1e-4, atol=1e-5)
+
+
+def test_add_layer_gradient_reaches_every_input():
+    a = tf.constant(np.ones((2, 3), np.float32))
+    b = tf.constant(np.zeros((2, 3), np.float32))
+    up = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(a)
+        tape.watch(b)
+        loss = tf.reduce_sum(layers.Add()([a, b]) * up)
+    for g in tape.gradient(loss, [a, b]):
+        np.testing.assert_allclose(g.numpy(), up)

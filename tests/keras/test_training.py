@@ -288,3 +288,37 @@ def test_predict_before_compile_and_weights_roundtrip(tmp_path):
     model.set_weights([np.zeros_like(w) for w in old])
     model.load_weights(p)
     assert _same(old, model.get_weights())
+
+
+def test_chapter_three_listing():
+    np.random.seed(0)
+    num_samples_per_class = 500
+    negative_samples = np.random.multivariate_normal(mean=[0, 3], cov=[[1, 0.5], [0.5, 1]],
+                                                     size=num_samples_per_class)
+    positive_samples = np.random.multivariate_normal(mean=[3, 0], cov=[[1, 0.5], [0.5, 1]],
+                                                     size=num_samples_per_class)
+    inputs = np.vstack((negative_samples, positive_samples)).astype(np.float32)
+    targets = np.vstack((np.zeros((num_samples_per_class, 1), dtype="float32"),
+                         np.ones((num_samples_per_class, 1), dtype="float32")))
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1), loss=keras.losses.MeanSquaredError(),
+                  metrics=[keras.metrics.BinaryAccuracy()])
+    indices_permutation = np.random.permutation(len(inputs))
+    shuffled_inputs = inputs[indices_permutation]
+    shuffled_targets = targets[indices_permutation]
+    num_validation_samples = int(0.3 * len(inputs))
+    val_inputs = shuffled_inputs[:num_validation_samples]
+    val_targets = shuffled_targets[:num_validation_samples]
+    training_inputs = shuffled_inputs[num_validation_samples:]
+    training_targets = shuffled_targets[num_validation_samples:]
+    history = model.fit(training_inputs, training_targets, epochs=5, batch_size=16,
+                        validation_data=(val_inputs, val_targets), verbose=0)
+    assert sorted(history.history) == ["binary_accuracy", "loss", "val_binary_accuracy", "val_loss"]
+    loss_and_metrics = model.evaluate(val_inputs, val_targets, batch_size=128, verbose=0)
+    # RMSprop at 0.1 with batches of 16 oscillates from epoch to epoch, as in the book.
+    assert max(history.history["val_binary_accuracy"]) > 0.95
+    assert loss_and_metrics == pytest.approx([history.history["val_loss"][-1],
+                                              history.history["val_binary_accuracy"][-1]])
+    predictions = model.predict(val_inputs, batch_size=128, verbose=0)
+    assert predictions.shape == (300, 1)
+    assert ((predictions > 0.5) == val_targets).mean() == pytest.approx(loss_and_metrics[1])
