@@ -288,3 +288,36 @@ def test_add_layer_gradient_reaches_every_input():
         loss = tf.reduce_sum(layers.Add()([a, b]) * up)
     for g in tape.gradient(loss, [a, b]):
         np.testing.assert_allclose(g.numpy(), up)
+
+
+def test_training_flag_reaches_layers_that_accept_it():
+    seen = []
+
+    class Probe(layers.Layer):
+        def call(self, inputs, training=None):
+            seen.append(training)
+            return inputs
+
+    class NoFlag(layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+    class Outer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.p = Probe()
+            self.q = NoFlag()
+
+        def call(self, inputs):  # does not take training: inner layers still see it
+            return self.q(self.p(inputs))
+
+    x = np.ones((2, 2), np.float32)
+    m = Outer()
+    m(x)
+    m(x, training=True)
+    NoFlag()(x, training=True)
+    assert seen == [None, True]
+    m.compile("sgd", "mse")
+    m.fit(x, x, verbose=0)
+    m.predict(x, verbose=0)
+    assert seen[2:] == [True, False]  # the training step, then predict

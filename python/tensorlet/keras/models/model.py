@@ -111,6 +111,14 @@ class Model(Trainer, Layer):
 
     variables = weights
 
+    def _build_for(self, inputs):
+        if type(self).build is Model.build:
+            # A subclassed model builds its layers by running call() on the data.
+            self.built = True
+            self._build_shapes = [tuple(t.shape) for t in flatten(inputs)]
+        else:
+            Layer._build_for(self, inputs)
+
     def build(self, input_shape):
         """Builds a subclassed model by calling it on zeros of ``input_shape``."""
         if not hasattr(self, "_nodes") and type(self).call is not Model.call:
