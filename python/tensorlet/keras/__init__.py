@@ -11,7 +11,7 @@
 """
 
 from tensorlet.keras import (
-    activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers, regularizers,
+    activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers, regularizers,
     saving, utils,
 )
 from tensorlet.keras.keras_tensor import KerasTensor

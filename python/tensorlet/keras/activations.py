@@ -1,7 +1,5 @@
 """Activation functions, by name (``'relu'``) or as functions (``keras.activations.relu``)."""
 
-import math
-
 import tensorlet as tf
 
 # Softmax outputs remember their logits (weakly, by identity) so that a
@@ -40,7 +38,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 def leaky_relu(x, negative_slope=0.2):
     """x for x >= 0, negative_slope * x below."""
-    return tf.maximum(x, x * negative_slope)
+    return tf.nn.leaky_relu(x, alpha=negative_slope)
 
 
 def sigmoid(x):
@@ -73,40 +71,24 @@ def softplus(x):
 
 def elu(x, alpha=1.0):
     """x for x > 0, alpha * (exp(x) - 1) below."""
+    if alpha == 1.0:
+        return tf.nn.elu(x)
     return tf.where(x > 0, x, alpha * (tf.exp(tf.minimum(x, 0.0)) - 1.0))
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(x):
     """Scaled exponential linear unit (Klambauer et al.)."""
-    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+    return tf.nn.selu(x)
 
 
 def gelu(x, approximate=False):
     """Gaussian error linear unit (the tanh approximation when ``approximate``)."""
-    if approximate:
-        c = math.sqrt(2.0 / math.pi)
-        return 0.5 * x * (1.0 + tf.tanh(c * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
-
-
-def _erf(x):
-    fn = getattr(getattr(tf, "math", None), "erf", None)
-    if fn is not None:
-        return fn(x)
-    # Abramowitz & Stegun 7.1.26: |error| < 1.5e-7, below float32 resolution near 1.
-    a = tf.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return tf.sign(x) * (1.0 - poly * tf.exp(-a * a))
+    return tf.nn.gelu(x, approximate=approximate)
 
 
 def swish(x):
     """x * sigmoid(x) (also called silu)."""
-    return x * tf.sigmoid(x)
+    return tf.nn.silu(x)
 
 
 silu = swish

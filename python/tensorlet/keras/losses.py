@@ -57,8 +57,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        # max(x, 0) - x*y + log(1 + exp(-|x|)): stable for any x.
-        per = tf.nn.relu(y_pred) - y_pred * y_true + tf.math.log1p(tf.exp(-tf.abs(y_pred)))
+        per = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
     else:
         eps = backend.epsilon()
         p = tf.clip_by_value(y_pred, eps, 1.0 - eps)
