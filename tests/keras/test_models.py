@@ -75,8 +75,12 @@ def test_functional_two_inputs_concatenated():
     d1, d2 = [l for l in model.layers if isinstance(l, layers.Dense)]
     h_np = np.concatenate([np.maximum(xa @ d1.kernel.numpy() + d1.bias.numpy(), 0), xb], -1)
     np.testing.assert_allclose(y.numpy(), h_np @ d2.kernel.numpy() + d2.bias.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(model({"b": xb, "a": xa}).numpy(), y.numpy())
     text = _summary(model)
     assert "Connected to" in text and "concatenate" in text
+    model.compile("sgd", "mse")
+    h = model.fit({"a": xa, "b": xb}, np.zeros((6, 1), np.float32), batch_size=4, verbose=0)
+    assert h.params["steps"] == 2
 
 
 def test_functional_residual_add():

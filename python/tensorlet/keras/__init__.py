@@ -11,8 +11,8 @@
 """
 
 from tensorlet.keras import (
-    activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers, regularizers,
-    saving, utils,
+    activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
+    regularizers, saving, utils,
 )
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer

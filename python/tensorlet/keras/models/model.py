@@ -85,8 +85,13 @@ class Model(Trainer, Layer):
             raise NotImplementedError(f"Model '{self.name}' has no call(): subclasses of keras.Model define "
                                       "call(self, inputs), or use keras.Model(inputs, outputs)")
         values = {}
-        given = flatten(inputs)
         wanted = flatten(self._graph_inputs)
+        if isinstance(inputs, dict):
+            missing = [t.name for t in wanted if t.name not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}': no data for the input(s) {missing}; got keys {sorted(inputs)}")
+            inputs = [inputs[t.name] for t in wanted]
+        given = flatten(inputs)
         if len(given) != len(wanted):
             raise ValueError(f"Model '{self.name}' expects {len(wanted)} input(s), but received {len(given)}")
         for t, v in zip(wanted, given):
@@ -148,6 +153,14 @@ class Model(Trainer, Layer):
         from tensorlet.keras.saving import save_weights
 
         save_weights(self, filepath, overwrite)
+
+    def save(self, filepath, overwrite=True):
+        """Saves the weights (whole-model files are not supported: use a ``.weights.npz`` path)."""
+        if not str(filepath).endswith(".weights.npz"):
+            raise NotImplementedError(
+                "tensorlet saves weights only: use model.save_weights('name.weights.npz') and rebuild the model in "
+                "code before model.load_weights(...)")
+        self.save_weights(filepath, overwrite)
 
     def load_weights(self, filepath):
         """Loads weights saved by ``save_weights``."""
