@@ -322,3 +322,33 @@ def test_chapter_three_listing():
     predictions = model.predict(val_inputs, batch_size=128, verbose=0)
     assert predictions.shape == (300, 1)
     assert ((predictions > 0.5) == val_targets).mean() == pytest.approx(loss_and_metrics[1])
+
+
+def test_custom_train_step_listing():
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    loss_tracker = keras.metrics.Mean(name="loss")
+
+    class CustomModel(keras.Model):
+        def train_step(self, data):
+            inputs, targets = data
+            with tf.GradientTape() as tape:
+                predictions = self(inputs, training=True)
+                loss = loss_fn(targets, predictions)
+            gradients = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+            loss_tracker.update_state(loss)
+            return {"loss": loss_tracker.result()}
+
+        @property
+        def metrics(self):
+            return [loss_tracker]
+
+    x, y = _blobs(96)
+    inputs = keras.Input(shape=(2,))
+    features = keras.layers.Dense(16, activation="relu")(inputs)
+    outputs = keras.layers.Dense(3, activation="softmax")(features)
+    model = CustomModel(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.RMSprop(0.01))
+    h = model.fit(x, y, epochs=3, verbose=0)
+    assert list(h.history) == ["loss"] and len(h.history["loss"]) == 3
+    assert h.history["loss"][-1] < h.history["loss"][0]

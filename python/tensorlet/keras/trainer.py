@@ -26,6 +26,8 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._compiled_metrics = None
+        self._loss_fns = None
+        self._loss_tracker = metrics_module.Mean("loss")
 
     # ---- compile -----------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -63,19 +65,31 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        return ["loss"] + [m.name for m in self._compiled_metrics or []]
+        return [m.name for m in self.metrics]
 
     @property
     def metrics(self):
-        return list(self._compiled_metrics or [])
+        """The metrics whose results ``fit``/``evaluate`` report (the loss first); reset every epoch."""
+        return [self._loss_tracker] + list(self._compiled_metrics or [])
+
+    def get_metrics_result(self):
+        """The current value of every metric, as a dict of Python floats."""
+        return {m.name: m._value() if hasattr(m, "_value") else float(m.result()) for m in self.metrics}
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
 
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call compile() before {what}(): e.g. "
                                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
                                "metrics=['accuracy'])")
-        if self._loss_fns is None and what != "predict":
-            raise ValueError(f"The model was compiled without a loss; give compile(loss=...) before {what}()")
+
+    def _require_loss(self):
+        if self._loss_fns is None:
+            raise ValueError("The model was compiled without a loss; give compile(loss=...), or override "
+                             "train_step/test_step")
 
     def _metrics_for(self, y, y_pred):
         if self._compiled_metrics is None:
@@ -115,8 +129,13 @@ class Trainer:
             loss = loss + r
         return loss
 
-    def train_step(self, x, y, sample_weight=None):
-        """One optimizer step on a batch; returns (loss tensor, predictions)."""
+    def train_step(self, data):
+        """One optimizer step on a batch ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        Override it to customise ``fit`` (as in Keras); return a dict of logs.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._require_loss()
         if self._train_vars is None:
             self._train_vars = self.trainable_weights
         with tf.GradientTape() as tape:
@@ -124,24 +143,32 @@ class Trainer:
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         grads = tape.gradient(loss, self._train_vars)
         self.optimizer.apply_gradients(zip(grads, self._train_vars))
-        return loss, y_pred
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
 
-    def _update_metrics(self, y, y_pred, sample_weight):
+    def test_step(self, data):
+        """The loss and metrics on a batch, without training; returns a dict of logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._require_loss()
+        y_pred = self(x, training=False)
+        return self.compute_metrics(x, y, y_pred, sample_weight, self.compute_loss(x, y, y_pred, sample_weight))
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
+        """Updates the loss tracker and the compiled metrics; returns the current logs."""
+        if loss is not None:
+            # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
+            n = _batch_len(x)
+            self._loss_tracker.total += float(loss) * n
+            self._loss_tracker.count += n
         if self._metric_specs:
             yp = flatten(y_pred)[0]
             yt = flatten(y)[0] if isinstance(y, (list, tuple)) else y
             for m in self._metrics_for(y, y_pred):
                 m.update_state(yt, yp, sample_weight)
-
-    def _logs(self, loss_tracker):
-        logs = {"loss": loss_tracker._value()}
-        for m in self._compiled_metrics or []:
-            logs[m.name] = m._value()
-        return logs
-
-    def _reset_metrics(self):
-        for m in self._compiled_metrics or []:
-            m.reset_state()
+        return self.get_metrics_result()
 
     # ---- fit ---------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -176,6 +203,8 @@ class Trainer:
                 nothing is trained in that case.
         """
         self._require_compiled("fit")
+        if type(self).train_step is Trainer.train_step:
+            self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
         batch_size = batch_size or 32
         val = None
@@ -213,18 +242,13 @@ class Trainer:
         self._train_vars = None
         cb.on_train_begin()
         epoch_logs = {}
-        loss_tracker = metrics_module.Mean("loss")
         for epoch in range(initial_epoch, epochs):
-            loss_tracker.reset_state()
-            self._reset_metrics()
+            self.reset_metrics()
             cb.on_epoch_begin(epoch)
             logs = {}
-            for step, (xb, yb, swb) in enumerate(data.batches()):
+            for step, batch in enumerate(data.batches()):
                 cb.on_train_batch_begin(step)
-                loss, y_pred = self.train_step(xb, yb, swb)
-                _track(loss_tracker, loss, xb)
-                self._update_metrics(yb, y_pred, swb)
-                logs = self._logs(loss_tracker)
+                logs = _floats(self.train_step(batch))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -244,7 +268,7 @@ class Trainer:
         """Builds the model and checks labels against the loss before any weight changes."""
         if not self.built or self._output_shape is None:
             self(data.first_inputs(), training=False)
-        if data.y is None or self._loss_fns is None:
+        if data.y is None or not self._loss_fns:
             return
         fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns]
         out_shapes = self._output_shape if isinstance(self._output_shape, list) else [self._output_shape]
@@ -262,6 +286,8 @@ class Trainer:
             a dict name -> value with ``return_dict=True``.
         """
         self._require_compiled("evaluate")
+        if type(self).test_step is Trainer.test_step:
+            self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
         data = (x, y, sample_weight) if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
         logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
@@ -281,22 +307,14 @@ class Trainer:
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
         cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
-        saved = [(m, m.__dict__.copy()) for m in self._compiled_metrics or []]
-        self._reset_metrics()
-        tracker = metrics_module.Mean("loss")
+        self.reset_metrics()
         cb.on_test_begin()
-        logs = {"loss": 0.0}
-        for step, (xb, yb, swb) in enumerate(source.batches()):
+        logs = {}
+        for step, batch in enumerate(source.batches()):
             cb.on_test_batch_begin(step)
-            y_pred = self(xb, training=False)
-            _track(tracker, self.compute_loss(xb, yb, y_pred, swb), xb)
-            self._update_metrics(yb, y_pred, swb)
-            logs = self._logs(tracker)
+            logs = _floats(self.test_step(batch))
             cb.on_test_batch_end(step, logs)
         cb.on_test_end(logs)
-        # Validation must not disturb the training metrics' running values.
-        for m, state in saved:
-            m.__dict__.update(state)
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -310,9 +328,9 @@ class Trainer:
         cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
         cb.on_predict_begin()
         outs = []
-        for step, (xb, _, _) in enumerate(source.batches()):
+        for step, batch in enumerate(source.batches()):
             cb.on_predict_batch_begin(step)
-            out = self(xb, training=False)
+            out = self.predict_step(batch)
             outs.append([np.asarray(o) for o in flatten(out)] if isinstance(out, (list, tuple)) else np.asarray(out))
             cb.on_predict_batch_end(step, {"outputs": out})
         cb.on_predict_end()
@@ -329,14 +347,10 @@ class Trainer:
         sample_weight = _class_weights(y, class_weight, sample_weight)
         data = _ArrayData(x, y, sample_weight, _num_samples(x, y), False, None, self.dtype)
         self._preflight(data, "train_on_batch")
-        xb, yb, swb = next(data.batches())
-        self._reset_metrics()
-        loss, y_pred = self.train_step(xb, yb, swb)
+        self.reset_metrics()
+        logs = _floats(self.train_step(next(data.batches())))
         self._train_vars = None
-        tracker = metrics_module.Mean("loss")
-        _track(tracker, loss, xb)
-        self._update_metrics(yb, y_pred, swb)
-        return self._batch_result(self._logs(tracker), return_dict)
+        return self._batch_result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
@@ -360,11 +374,15 @@ class Trainer:
 
 
 # ---- helpers -------------------------------------------------------------------------
-def _track(tracker, loss, xb):
-    # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
-    n = _batch_len(xb)
-    tracker.total += float(loss) * n
-    tracker.count += n
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, tuple):
+        return (tuple(data) + (None, None))[:3]
+    return data, None, None
+
+
+def _floats(logs):
+    return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
 
 
 def _loss_object(loss):
@@ -485,8 +503,13 @@ class _ArrayData:
             s = slice(i * self.batch_size, min(self.n, (i + 1) * self.batch_size))
             idx = s if order is None else order[s]
             take = lambda a: tf.convert_to_tensor(np.ascontiguousarray(a[idx]))  # noqa: E731
-            yield (_map(take, self.x), None if self.y is None else _map(take, self.y),
-                   None if self.sw is None else take(self.sw))
+            xb = _map(take, self.x)
+            if self.y is None:
+                yield (xb,)
+            elif self.sw is None:
+                yield xb, _map(take, self.y)
+            else:
+                yield xb, _map(take, self.y), take(self.sw)
 
 
 class _IterableData:
@@ -513,6 +536,6 @@ class _IterableData:
                 x, y, sw = item[0], None, None
             else:
                 x, y, sw = item, None, None
-            conv = lambda a: None if a is None else _map(tf.convert_to_tensor, _arrays(a))  # noqa: E731
-            yield conv(x), conv(y), conv(sw)
+            conv = lambda a: _map(tf.convert_to_tensor, _arrays(a))  # noqa: E731
+            yield tuple(conv(a) for a in (x, y, sw) if a is not None)
             count += 1
