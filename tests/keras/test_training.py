@@ -112,6 +112,9 @@ def test_generator_input():
     h = model.fit(batches(), epochs=1, verbose=0)
     assert len(h.history["loss"]) == 1
     model.fit(batches(), steps_per_epoch=3, epochs=1, verbose=0)
+    assert model.evaluate(batches(), verbose=0, return_dict=True)["loss"] == pytest.approx(
+        model.evaluate(x, y, verbose=0)[0], rel=1e-5)
+    np.testing.assert_allclose(model.predict(b[0] for b in batches()), model.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_train_test_predict_on_batch():

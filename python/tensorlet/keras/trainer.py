@@ -289,7 +289,7 @@ class Trainer:
         if type(self).test_step is Trainer.test_step:
             self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
-        data = (x, y, sample_weight) if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
+        data = x if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
         logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
         if return_dict:
             return logs
