@@ -44,11 +44,10 @@ struct VecF64 {
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
 };
-// 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors; the A
-// broadcasts fold into the FMAs as memory operands.
+// 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 12, kNvF32 = 2, kMrF64 = 12, kNvF64 = 2;
-constexpr int kMcF32 = 144, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 144, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #elif defined(__AVX2__) && defined(__FMA__)
 struct VecF32 {
   using T = float;
@@ -74,8 +73,8 @@ struct VecF64 {
 };
 // 6 x 16 float / 6 x 8 double: 12 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 6, kNvF32 = 2, kMrF64 = 6, kNvF64 = 2;
-constexpr int kMcF32 = 120, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 120, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #else
 // Portable: GCC/Clang vector extensions (SSE2 on x86-64, NEON elsewhere).
 template <typename E, int N>
@@ -94,8 +93,8 @@ using VecF32 = VecExt<float, 4>;
 using VecF64 = VecExt<double, 2>;
 // 4 x 8 float / 4 x 4 double: 8 accumulators + 2 B vectors + temporaries.
 constexpr int kMrF32 = 4, kNvF32 = 2, kMrF64 = 4, kNvF64 = 2;
-constexpr int kMcF32 = 128, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 128, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #endif
 
 // ---- micro-kernel --------------------------------------------------------------
@@ -151,8 +150,8 @@ template <typename Vec, int MR, int NV>
 void macro(int64_t m, int64_t n, int64_t k, const typename Vec::T* pa, const typename Vec::T* pb,
            typename Vec::T* c, int64_t ldc, int accumulate) {
   constexpr int64_t NR = NV * Vec::W;
-  // One A panel stays in L1 while every B panel of the block streams past it
-  // from L2.
+  // One A panel (MR x k) stays in L1 while the B panels of the block stream
+  // past it (sequential reads the hardware prefetches well).
   for (int64_t i = 0; i < m; i += MR) {
     const int64_t mr = m - i < MR ? m - i : MR;
     for (int64_t j = 0; j < n; j += NR) {
