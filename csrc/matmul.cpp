@@ -58,7 +58,8 @@ void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C,
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
   T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, t.n1 - t.n0) + nr - 1) / nr * nr));
-  T* pa = scratch<T>(abuf, kc_alloc * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
+  // A panels may span the full KC (see pack_a's row layout).
+  T* pa = scratch<T>(abuf, kc_max * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
   const int64_t ldc = pr.n;
   for (int64_t jc = t.n0; jc < t.n1; jc += nc_max) {
     const int64_t nc = std::min(nc_max, t.n1 - jc);
@@ -71,8 +72,8 @@ void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C,
         T* c = C + bi * pr.m * pr.n;
         for (int64_t ic = t.m0; ic < t.m1; ic += mc_max) {
           const int64_t mc = std::min(mc_max, t.m1 - ic);
-          kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
-          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0);
+          const int layout = kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
+          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0, layout);
         }
       }
     }
@@ -96,7 +97,7 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   // Row blocks: at least two per thread when M allows, at most MC rows.
   const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 2 * nt - 1) / (2 * nt), mr)));
   const int64_t mblocks = (pr.m + mc - 1) / mc;
-  const int64_t a_stride = round_up(mc * kc_max, 64);
+  const int64_t a_stride = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
   T* pb = scratch<T>(bbuf, kc_max * round_up(nc_max, nr));
   T* pa_all = scratch<T>(abuf, a_stride * nt);
   const int64_t ldc = pr.n;
@@ -126,8 +127,8 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
             const int64_t j0 = npanels * (u % nchunks) / nchunks * nr;
             const int64_t j1 = std::min(nc, npanels * (u % nchunks + 1) / nchunks * nr);
             if (j0 >= j1) continue;
-            kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
-            kern.macro(m, j1 - j0, kc, pa, pb + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0);
+            const int layout = kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
+            kern.macro(m, j1 - j0, kc, pa, pb + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0, layout);
           }
         }
       }
