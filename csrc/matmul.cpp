@@ -143,11 +143,25 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   // Unpacked path: packing costs more than it saves, or one side is a vector.
   if (flops <= 24 * 24 * 24 || pr.m <= 2 || pr.n <= 2) {
     const int64_t total = flops * pr.batch;
-    parallel_for(pr.batch, total >= (1 << 20) ? total : 0, [&](int64_t b0, int64_t b1) {
-      for (int64_t bi = b0; bi < b1; ++bi)
-        kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
-                   pr.b.cs, C + bi * pr.m * pr.n, pr.n);
-    });
+    const int64_t work = total >= (1 << 20) ? total : 0;
+    if (pr.batch > 1 || work == 0) {
+      parallel_for(pr.batch, work, [&](int64_t b0, int64_t b1) {
+        for (int64_t bi = b0; bi < b1; ++bi)
+          kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
+                     pr.b.cs, C + bi * pr.m * pr.n, pr.n);
+      });
+    } else if (pr.n >= pr.m) {
+      // Vector-matrix: threads take column ranges (in 16s, whole cache lines of C).
+      parallel_for((pr.n + 15) / 16, work, [&](int64_t j0, int64_t j1) {
+        j0 *= 16, j1 = std::min(pr.n, j1 * 16);
+        kern.small(pr.m, j1 - j0, pr.k, A, pr.a.rs, pr.a.cs, B + j0 * pr.b.cs, pr.b.rs, pr.b.cs, C + j0, pr.n);
+      });
+    } else {
+      parallel_for(pr.m, work, [&](int64_t i0, int64_t i1) {
+        kern.small(i1 - i0, pr.n, pr.k, A + i0 * pr.a.rs, pr.a.rs, pr.a.cs, B, pr.b.rs, pr.b.cs, C + i0 * pr.n,
+                   pr.n);
+      });
+    }
     return;
   }
   // Threads pay off from about 100^3 multiply-adds (waking them costs a few us).
