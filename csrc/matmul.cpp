@@ -94,8 +94,9 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   const int64_t mr = kern.mr, nr = kern.nr;
   const int64_t kc_max = std::min<int64_t>(kern.kc, pr.k);
   const int64_t nc_max = std::min<int64_t>(kern.nc, round_up(pr.n, nr));
-  // Row blocks: at least two per thread when M allows, at most MC rows.
-  const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 2 * nt - 1) / (2 * nt), mr)));
+  // Row blocks: about four per thread when M allows (so a thread held up by
+  // another process leaves work for the others), at most MC rows.
+  const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
   const int64_t mblocks = (pr.m + mc - 1) / mc;
   const int64_t a_stride = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
   T* pb = scratch<T>(bbuf, kc_max * round_up(nc_max, nr));
