@@ -225,6 +225,16 @@ void pack_b(int64_t k, int64_t n, const T* b, int64_t rs, int64_t cs, T* dst) {
 template <typename T>
 void small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
            int64_t rsb, int64_t csb, T* __restrict c, int64_t ldc) {
+  if (n < 8 && m < 8 && k < 8) {
+    // Tiny: plain dot products; vector loops would only add set-up cost.
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        T s = 0;
+        for (int64_t p = 0; p < k; ++p) s += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+        c[i * ldc + j] = s;
+      }
+    return;
+  }
   if (n <= 2 && rsb == 1 && csa == 1) {
     // Matrix-vector shaped: dot products along contiguous k.
     for (int64_t i = 0; i < m; ++i)
