@@ -51,15 +51,22 @@ T* scratch(std::vector<char>& buf, int64_t count) {
   return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
 }
 
+// The k block: at most kc, and the blocks of k as even as possible (a short
+// last block would pay the C loads and stores for little work).
+int64_t even_kc(int64_t k, int64_t kc) {
+  const int64_t blocks = (k + kc - 1) / kc;
+  return std::min(kc, ((k + blocks - 1) / blocks + 7) / 8 * 8);
+}
+
 template <typename Kern, typename T>
 void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, const Task& t) {
   thread_local std::vector<char> abuf, bbuf;
-  const int64_t mc_max = kern.mc, kc_max = kern.kc, nc_max = kern.nc;
+  const int64_t mc_max = kern.mc, kc_max = even_kc(pr.k, kern.kc), nc_max = kern.nc;
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
   T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, t.n1 - t.n0) + nr - 1) / nr * nr));
   // A panels may span the full KC (see pack_a's row layout).
-  T* pa = scratch<T>(abuf, kc_max * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
+  T* pa = scratch<T>(abuf, kern.kc * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
   const int64_t ldc = pr.n;
   for (int64_t jc = t.n0; jc < t.n1; jc += nc_max) {
     const int64_t nc = std::min(nc_max, t.n1 - jc);
@@ -83,53 +90,62 @@ void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C,
 int64_t round_up(int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; }
 
 #if defined(TL_HAVE_OPENMP)
-// All threads on one product: B is packed once per (column block, k block)
-// into a shared buffer, panels split between threads; then the threads take
-// row blocks of C (each packing its own A) from a dynamic queue, so a thread
-// slowed by another process does not hold the rest back. Nothing inside the
+// All threads on one product. B is packed whole (every k block of a wide
+// column block) into one shared buffer, panels taken from a queue; after one
+// barrier the threads take row blocks of C (each packing its own A, every k
+// block) from a dynamic queue. Two synchronisations per column block keep a
+// thread that another process holds up from stalling the rest more than once,
+// and whoever is running takes the remaining work. Nothing inside the
 // parallel region can throw: every buffer is sized before it.
 template <typename Kern, typename T>
 void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int nt) {
   thread_local std::vector<char> bbuf, abuf;
+  constexpr int64_t kPackedBMax = int64_t{1} << 22;  // elements: 16 MiB of float32, within L3
   const int64_t mr = kern.mr, nr = kern.nr;
-  const int64_t kc_max = std::min<int64_t>(kern.kc, pr.k);
-  const int64_t nc_max = std::min<int64_t>(kern.nc, round_up(pr.n, nr));
-  // Row blocks: about four per thread when M allows (so a thread held up by
-  // another process leaves work for the others), at most MC rows.
+  const int64_t kc_max = even_kc(pr.k, kern.kc);
+  const int64_t kblocks = (pr.k + kc_max - 1) / kc_max;
+  const int64_t nc_max = std::min(round_up(pr.n, nr), std::max(nr, kPackedBMax / pr.k / nr * nr));
+  const int64_t ncol_blocks = (pr.n + nc_max - 1) / nc_max;
+  // Row blocks: about four per thread when M allows, at most MC rows.
   const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
   const int64_t mblocks = (pr.m + mc - 1) / mc;
   const int64_t a_stride = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
-  T* pb = scratch<T>(bbuf, kc_max * round_up(nc_max, nr));
+  T* pb = scratch<T>(bbuf, pr.k * nc_max);
   T* pa_all = scratch<T>(abuf, a_stride * nt);
   const int64_t ldc = pr.n;
 #pragma omp parallel num_threads(nt)
   {
     T* pa = pa_all + a_stride * omp_get_thread_num();
-    for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
-      const int64_t nc = std::min(nc_max, pr.n - jc);
-      const int64_t npanels = (nc + nr - 1) / nr;
-      // Too few row blocks to share: cut the columns too.
-      const int64_t nchunks = mblocks >= 2 * nt ? 1 : std::min(npanels, (2 * nt + mblocks - 1) / mblocks);
-      const int64_t units = mblocks * nchunks;
-      for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
-        const int64_t kc = std::min(kc_max, pr.k - pc);
-        for (int64_t bi = 0; bi < pr.batch; ++bi) {
-          if (bi == 0 || !pr.b_shared) {
-            const T* b = B + pr.b_off[bi] + pc * pr.b.rs + jc * pr.b.cs;
-#pragma omp for schedule(static)
-            for (int64_t p = 0; p < npanels; ++p)
-              kern.pack_b(kc, std::min(nr, nc - p * nr), b + p * nr * pr.b.cs, pr.b.rs, pr.b.cs, pb + p * nr * kc);
+    for (int64_t bi = 0; bi < pr.batch; ++bi) {
+      const T* a = A + pr.a_off[bi];
+      T* c = C + bi * pr.m * pr.n;
+      for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
+        const int64_t nc = std::min(nc_max, pr.n - jc);
+        const int64_t npanels = (nc + nr - 1) / nr;
+        const int64_t ncpad = npanels * nr;  // k block pc starts at pb + pc * ncpad
+        if (bi == 0 || !pr.b_shared || ncol_blocks > 1) {
+          const T* b = B + pr.b_off[bi] + jc * pr.b.cs;
+#pragma omp for schedule(dynamic, 4)
+          for (int64_t u = 0; u < kblocks * npanels; ++u) {
+            const int64_t pc = (u / npanels) * kc_max, p = u % npanels;
+            const int64_t kc = std::min(kc_max, pr.k - pc);
+            kern.pack_b(kc, std::min(nr, nc - p * nr), b + pc * pr.b.rs + p * nr * pr.b.cs, pr.b.rs, pr.b.cs,
+                        pb + pc * ncpad + p * nr * kc);
           }
-          const T* a = A + pr.a_off[bi];
-          T* c = C + bi * pr.m * pr.n;
+        }
+        // Too few row blocks to share: cut the columns too.
+        const int64_t nchunks = mblocks >= 2 * nt ? 1 : std::min(npanels, (2 * nt + mblocks - 1) / mblocks);
 #pragma omp for schedule(dynamic, 1)
-          for (int64_t u = 0; u < units; ++u) {
-            const int64_t ic = (u / nchunks) * mc, m = std::min(mc, pr.m - ic);
-            const int64_t j0 = npanels * (u % nchunks) / nchunks * nr;
-            const int64_t j1 = std::min(nc, npanels * (u % nchunks + 1) / nchunks * nr);
-            if (j0 >= j1) continue;
+        for (int64_t u = 0; u < mblocks * nchunks; ++u) {
+          const int64_t ic = (u / nchunks) * mc, m = std::min(mc, pr.m - ic);
+          const int64_t j0 = npanels * (u % nchunks) / nchunks * nr;
+          const int64_t j1 = std::min(nc, npanels * (u % nchunks + 1) / nchunks * nr);
+          if (j0 >= j1) continue;
+          for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
+            const int64_t kc = std::min(kc_max, pr.k - pc);
             const int layout = kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
-            kern.macro(m, j1 - j0, kc, pa, pb + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0, layout);
+            kern.macro(m, j1 - j0, kc, pa, pb + pc * ncpad + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0,
+                       layout);
           }
         }
       }
