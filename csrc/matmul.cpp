@@ -1,15 +1,16 @@
 // Matrix multiplication: shape checks and batching here, the GEMM loops in the
 // BLIS arrangement around the per-ISA packing routines and micro-kernels
-// (isa/gemm.cpp):
+// (isa/gemm.cpp). On one thread:
 //
-//   for each block of NC columns of C        (packed B block kc x nc sits in L2)
+//   for each block of NC columns of C        (NC is wide: packed B streams from L3)
 //     for each block of KC along k           (pack B once per block)
-//       for each batch sharing the task      (reuses the packed B when b is broadcast)
+//       for each batch of the task           (reuses the packed B when b is broadcast)
 //         for each block of MC rows          (pack A: mc x kc)
-//           macro-kernel: MR x NR micro-tiles
+//           macro-kernel: MR x NR micro-tiles, one A panel in L1 against all B panels
 //
-// Threads take independent tasks (a range of batches, or a 2-D tile of C), each
-// packing into its own buffers, so no barriers are needed.
+// Several threads either take whole products of a batch each (no
+// synchronisation), or share one product (gemm_shared). Tiny products and
+// vector-shaped ones skip packing.
 #include "matmul.h"
 
 #include <algorithm>
@@ -38,10 +39,6 @@ struct Problem {
 
 const int64_t kZeroOffset = 0;
 
-struct Task {
-  int64_t b0, b1, m0, m1, n0, n1;
-};
-
 // Per-thread packing buffers, kept between calls (no page faults per call).
 template <typename T>
 T* scratch(std::vector<char>& buf, int64_t count) {
@@ -58,27 +55,28 @@ int64_t even_kc(int64_t k, int64_t kc) {
   return std::min(kc, ((k + blocks - 1) / blocks + 7) / 8 * 8);
 }
 
+// Products b0 .. b1-1 of the batch on the calling thread.
 template <typename Kern, typename T>
-void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, const Task& t) {
+void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int64_t b0, int64_t b1) {
   thread_local std::vector<char> abuf, bbuf;
   const int64_t mc_max = kern.mc, kc_max = even_kc(pr.k, kern.kc), nc_max = kern.nc;
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
-  T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, t.n1 - t.n0) + nr - 1) / nr * nr));
+  T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, pr.n) + nr - 1) / nr * nr));
   // A panels may span the full KC (see pack_a's row layout).
-  T* pa = scratch<T>(abuf, kern.kc * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
+  T* pa = scratch<T>(abuf, kern.kc * ((std::min(mc_max, pr.m) + mr - 1) / mr * mr));
   const int64_t ldc = pr.n;
-  for (int64_t jc = t.n0; jc < t.n1; jc += nc_max) {
-    const int64_t nc = std::min(nc_max, t.n1 - jc);
+  for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
+    const int64_t nc = std::min(nc_max, pr.n - jc);
     for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
       const int64_t kc = std::min(kc_max, pr.k - pc);
-      for (int64_t bi = t.b0; bi < t.b1; ++bi) {
-        if (bi == t.b0 || !pr.b_shared)
+      for (int64_t bi = b0; bi < b1; ++bi) {
+        if (bi == b0 || !pr.b_shared)
           kern.pack_b(kc, nc, B + pr.b_off[bi] + pc * pr.b.rs + jc * pr.b.cs, pr.b.rs, pr.b.cs, pb);
         const T* a = A + pr.a_off[bi];
         T* c = C + bi * pr.m * pr.n;
-        for (int64_t ic = t.m0; ic < t.m1; ic += mc_max) {
-          const int64_t mc = std::min(mc_max, t.m1 - ic);
+        for (int64_t ic = 0; ic < pr.m; ic += mc_max) {
+          const int64_t mc = std::min(mc_max, pr.m - ic);
           const int layout = kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
           kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0, layout);
         }
@@ -188,7 +186,7 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     parallel_for(nt, flops * pr.batch, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
         const int64_t b0 = pr.batch * t / nt, b1 = pr.batch * (t + 1) / nt;
-        if (b0 < b1) run_task(kern, pr, A, B, C, Task{b0, b1, 0, pr.m, 0, pr.n});
+        if (b0 < b1) run_serial(kern, pr, A, B, C, b0, b1);
       }
     });
     return;
@@ -199,7 +197,7 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     return;
   }
 #endif
-  run_task(kern, pr, A, B, C, Task{0, pr.batch, 0, pr.m, 0, pr.n});
+  run_serial(kern, pr, A, B, C, 0, pr.batch);
 }
 
 // Integer matmul: exact, with wrap-around like TensorFlow's; a plain loop.
