@@ -83,7 +83,10 @@ struct Policy<ReduceOp::Max, T> {
     if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::lowest();
   }
-  static Acc step(Acc a, T x) { return (x > a || x != x) ? x : a; }
+  static Acc step(Acc a, T x) {
+    Acc m = x > a ? x : a;
+    return x != x ? x : m;
+  }
   static Acc merge(Acc a, Acc b) { return step(a, b); }
   static T finish(Acc a, int64_t) { return a; }
 };
@@ -95,7 +98,10 @@ struct Policy<ReduceOp::Min, T> {
     if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::max();
   }
-  static Acc step(Acc a, T x) { return (x < a || x != x) ? x : a; }
+  static Acc step(Acc a, T x) {
+    Acc m = x < a ? x : a;
+    return x != x ? x : m;
+  }
   static Acc merge(Acc a, Acc b) { return step(a, b); }
   static T finish(Acc a, int64_t) { return a; }
 };
@@ -179,9 +185,24 @@ void run(const T* x, T* out, int64_t A, int64_t N, int64_t B) {
       int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
       const T* base = x + a * N * B + c0;
       for (int64_t j = 0; j < w; ++j) acc[j] = P::init();
-      for (int64_t r = 0; r < N; ++r) {
-        const T* row = base + r * B;
-        for (int64_t j = 0; j < w; ++j) acc[j] = P::step(acc[j], row[j]);
+      if constexpr (std::is_same_v<T, float> && (OP == ReduceOp::Sum || OP == ReduceOp::Mean)) {
+        // Short float32 partial sums run at full vector width; folding them
+        // into double every kRows rows keeps the total accurate.
+        constexpr int64_t kRows = 32;
+        float part[kCols];
+        for (int64_t r0 = 0; r0 < N; r0 += kRows) {
+          for (int64_t j = 0; j < w; ++j) part[j] = 0;
+          for (int64_t r = r0; r < std::min(N, r0 + kRows); ++r) {
+            const T* row = base + r * B;
+            for (int64_t j = 0; j < w; ++j) part[j] += row[j];
+          }
+          for (int64_t j = 0; j < w; ++j) acc[j] += part[j];
+        }
+      } else {
+        for (int64_t r = 0; r < N; ++r) {
+          const T* row = base + r * B;
+          for (int64_t j = 0; j < w; ++j) acc[j] = P::step(acc[j], row[j]);
+        }
       }
       T* o = out + a * B + c0;
       for (int64_t j = 0; j < w; ++j) o[j] = P::finish(acc[j], N);
