@@ -7,11 +7,14 @@
 #include <cstring>
 
 #include "array.h"
+#include "array_ops.h"
 #include "elementwise.h"
 #include "isa/table.h"
+#include "matmul.h"
 #include "nn.h"
 #include "reduce.h"
 #include "parallel.h"
+#include "random.h"
 
 namespace py = pybind11;
 using namespace tl;
@@ -192,6 +195,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("argmin", [](const Array& a, int64_t axis) { return arg_reduce(false, a, axis); }, py::call_guard<py::gil_scoped_release>());
 
   // --- matmul ---
+  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
+        py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
 
   // --- nn ---
   m.def("softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, false); }, py::call_guard<py::gil_scoped_release>());
@@ -207,8 +212,23 @@ PYBIND11_MODULE(_core, m) {
   m.def("softmax_cross_entropy_with_logits_grad", &softmax_xent_grad, py::call_guard<py::gil_scoped_release>());
 
   // --- array construction and movement ---
+  m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());
+  m.def("arange", &arange, py::call_guard<py::gil_scoped_release>());
+  m.def("eye", &eye);
+  m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
+  m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
+  m.def("gather", &gather, py::call_guard<py::gil_scoped_release>());
+  m.def("gather_grad", &gather_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("one_hot", &one_hot, py::call_guard<py::gil_scoped_release>());
+  m.def("where", &where, py::call_guard<py::gil_scoped_release>());
+  m.def("clip", &clip, py::call_guard<py::gil_scoped_release>());
 
   // --- random ---
+  m.def("random_bits", &random_bits);
+  m.def("random_uniform", &random_uniform, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
 
   // Runtime settings.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");

@@ -32,9 +32,19 @@ IsaTable make_table() {
     if (want < level) level = want;
   }
   IsaTable t{};
-  if (level == 2) avx512::fill_table(&t);
-  else if (level == 1) avx2::fill_table(&t);
-  else baseline::fill_table(&t);
+  if (level == 2) {
+    avx512::fill_table(&t);
+    avx512::fill_rows(&t);
+    avx512::fill_gemm(&t);
+  } else if (level == 1) {
+    avx2::fill_table(&t);
+    avx2::fill_rows(&t);
+    avx2::fill_gemm(&t);
+  } else {
+    baseline::fill_table(&t);
+    baseline::fill_rows(&t);
+    baseline::fill_gemm(&t);
+  }
   return t;
 }
 

@@ -98,7 +98,6 @@ void fill_table(IsaTable* t) {
   fill_unary(t->unary_f64, double{});
   t->sum_f32 = sum<float>;
   t->sum_f64 = sum<double>;
-  fill_rows(t);
 }
 
 }  // namespace TL_ISA

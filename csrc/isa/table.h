@@ -17,6 +17,26 @@ using UnaryF64 = void (*)(const double* a, double* out, int64_t n);
 enum VecBinary { kVAdd, kVSub, kVMul, kVDiv, kVMax, kVMin, kVBinaryCount };
 enum VecUnary { kVNeg, kVAbs, kVSquare, kVSqrt, kVRelu, kVUnaryCount };
 
+// GEMM building blocks for one element type; matmul.cpp runs the cache-blocking
+// loops and threads around them. Packed A holds MR-row panels (k-major, MR
+// values per k), packed B NR-column panels (NR values per k), both zero-padded.
+// mr/nr: micro-tile; mc/kc/nc: block sizes for this ISA's registers and caches.
+#define TL_GEMM_KERNELS(Name, T)                                                              \
+  struct Name {                                                                               \
+    int mr, nr, mc, kc, nc;                                                                   \
+    void (*pack_a)(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst);         \
+    void (*pack_b)(int64_t k, int64_t n, const T* b, int64_t rs, int64_t cs, T* dst);         \
+    /* c (m x n, row stride ldc) = pa @ pb, or += when accumulate */                          \
+    void (*macro)(int64_t m, int64_t n, int64_t k, const T* pa, const T* pb, T* c,            \
+                  int64_t ldc, int accumulate);                                               \
+    /* Unpacked product for small sizes: c = a @ b with arbitrary element strides. */         \
+    void (*small)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,      \
+                  const T* b, int64_t rsb, int64_t csb, T* c, int64_t ldc);                   \
+  };
+TL_GEMM_KERNELS(GemmKernelsF32, float)
+TL_GEMM_KERNELS(GemmKernelsF64, double)
+#undef TL_GEMM_KERNELS
+
 struct IsaTable {
   const char* name;
   BinaryF32 binary_f32[kVBinaryCount];
@@ -25,6 +45,8 @@ struct IsaTable {
   UnaryF64 unary_f64[kVUnaryCount];
   double (*sum_f32)(const float* a, int64_t n);
   double (*sum_f64)(const double* a, int64_t n);
+  GemmKernelsF32 gemm_f32;
+  GemmKernelsF64 gemm_f64;
   // Row kernels of the reductions and softmax (isa/rows.cpp). max/min
   // propagate NaN; exp_shift writes out[i] = exp(a[i] - shift) and returns
   // the sum of what it wrote.
@@ -36,9 +58,9 @@ struct IsaTable {
   double (*exp_shift_f64)(const double* a, double* out, int64_t n, double shift);
 };
 
-namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); }
-namespace avx2 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); }
-namespace avx512 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); }
+namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
+namespace avx2 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
+namespace avx512 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 
 // The active table: chosen from CPUID, lowered by TENSORLET_ISA.
 const IsaTable& isa();

@@ -18,10 +18,17 @@ from tensorlet.ops.elementwise import (
     logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow, round,
     sigmoid, sign, sin, sqrt, square, subtract, tanh,
 )
+from tensorlet.ops.linalg_ops import matmul
+from tensorlet import linalg
 
 from tensorlet.ops.array_ops import (
-    broadcast_to, cast, expand_dims, identity, rank, reshape, shape, size, squeeze, transpose,
+    broadcast_to, cast, clip_by_norm, clip_by_value, concat, expand_dims, eye, fill, gather, identity, one_hot,
+    ones, ones_like, pad, range, rank, reshape, reverse, shape, size, split, squeeze, stack, tile, transpose,
+    unsorted_segment_sum, unstack, where, zeros, zeros_like,
 )
+from tensorlet import config, random
+from tensorlet.framework.variable import Variable
+from tensorlet.autodiff import GradientTape, UnconnectedGradients, custom_gradient, stop_gradient
 from tensorlet.ops.reductions import (
     argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,

@@ -3,6 +3,7 @@
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import array_ops
 from tensorlet.ops import elementwise as ew
+from tensorlet.ops.linalg_ops import matmul as _matmul
 
 
 def _reflect(fn):
@@ -17,6 +18,8 @@ for _name, _fn in _BINARY.items():
     setattr(Tensor, f"__{_name}__", _fn)
     setattr(Tensor, f"__r{_name}__", _reflect(_fn))
 
+Tensor.__matmul__ = lambda self, other: _matmul(self, other)
+Tensor.__rmatmul__ = lambda self, other: _matmul(other, self)
 Tensor.__eq__ = ew.equal
 Tensor.__ne__ = ew.not_equal
 Tensor.__lt__ = ew.less

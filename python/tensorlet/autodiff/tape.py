@@ -1,0 +1,433 @@
+"""GradientTape: records the ops run on watched tensors, then runs them backwards.
+
+The op wrapper (``registry.apply``/``record``) offers every op to each tape
+in ``registry.active_tapes``. A tape keeps an op when one of its inputs is
+watched, and then watches the op's output too. ``gradient`` walks the kept
+ops in reverse, calling each op's ``grad`` with the gradient of its output
+and adding up the gradients of its inputs (summed back to each input's shape
+where the op broadcast it). Gradient functions are written in tensorlet ops,
+so an enclosing tape records them: nested tapes give higher-order gradients.
+"""
+
+import contextlib
+
+import numpy as np
+
+from tensorlet import _core
+from tensorlet.framework.convert import convert_to_tensor
+from tensorlet.framework.tensor import Tensor
+from tensorlet.framework.variable import Variable
+from tensorlet.ops import registry
+from tensorlet.ops.registry import active_tapes
+
+
+class UnconnectedGradients:
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as ``tf.GradientTape``.
+
+    Example::
+
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = x * x
+        tape.gradient(y, x)   # 6.0
+
+    Args:
+        persistent: if False (the default) ``gradient`` (or ``jacobian``) may
+            be called once, after which the tape releases what it recorded.
+        watch_accessed_variables: whether trainable variables read while the
+            tape is active are watched automatically. With False, only
+            tensors and variables passed to :meth:`watch` are.
+
+    When ``gradient`` returns None for a source, :meth:`explain_none` says why
+    (a constant that was not watched, a target computed after the ``with``
+    block, an integer source, ...).
+
+    The tape records variables themselves, not copies of their values, so
+    gradients use a variable's value at the time ``gradient`` runs: update
+    variables after computing the gradients, as a training step does.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = persistent
+        self._watch_accessed = watch_accessed_variables
+        self._watched = {}   # id -> tensor; holding them keeps the ids unique
+        self._records = []   # (op, inputs, attrs, output), in execution order
+        self._used = False
+        self._why_none = {}  # id(source) -> reason, from the last gradient call
+
+    # ---- recording --------------------------------------------------------
+    def __enter__(self):
+        active_tapes.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        if self in active_tapes:
+            active_tapes.remove(self)
+
+    def _record(self, op, inputs, attrs, out):
+        watched = self._watched
+        hit = False
+        for x in inputs:
+            if id(x) in watched:
+                hit = True
+            elif self._watch_accessed and isinstance(x, Variable) and x._trainable:
+                watched[id(x)] = x
+                hit = True
+        if hit and op.grad is not None:
+            watched[id(out)] = out
+            self._records.append((op, inputs, attrs, out))
+
+    def watch(self, tensor):
+        """Watches a tensor or variable (or a list/tuple/dict of them) so that
+        gradients with respect to it can be computed.
+
+        Raises:
+            ValueError: if given something that is not a tensor.
+        """
+        for t in _flatten(tensor)[0]:
+            if not isinstance(t, Tensor):
+                raise ValueError(f"GradientTape.watch: expected a tensor or variable, got {type(t).__name__}")
+            self._watched[id(t)] = t
+
+    def watched_variables(self):
+        """The variables this tape watches, in the order they were first watched."""
+        return tuple(t for t in self._watched.values() if isinstance(t, Variable))
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """A context in which this tape records nothing (other tapes still do)."""
+        with _paused(self):
+            yield
+
+    def reset(self):
+        """Forgets everything recorded and watched so far."""
+        self._watched.clear()
+        self._records.clear()
+        self._used = False
+
+    # ---- gradients -----------------------------------------------------------
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients=UnconnectedGradients.NONE):
+        """Computes the gradient of ``target`` with respect to ``sources``.
+
+        Args:
+            target: a tensor, or a list of tensors (their gradients are added).
+                A non-scalar target is summed, unless ``output_gradients`` is given.
+            sources: a tensor or variable, or a list, tuple or dict of them.
+            output_gradients: the gradient of some loss with respect to
+                ``target`` (same structure and shapes), to chain from.
+            unconnected_gradients: ``'none'`` (the default) gives None for a
+                source the target does not depend on, ``'zero'`` gives zeros.
+
+        Returns:
+            The gradients, in the structure of ``sources``. A source gets None
+            when the target does not depend on it through differentiable ops,
+            when it is a constant the tape did not watch, when the target was
+            not computed on this tape, or when it has an integer or bool
+            dtype; :meth:`explain_none` says which.
+
+        Raises:
+            RuntimeError: if this non-persistent tape has already computed gradients.
+            ValueError: for an unknown ``unconnected_gradients``.
+        """
+        self._check_usable("gradient")
+        zero = _zero_mode(unconnected_gradients)
+        srcs, rebuild = _flatten(sources)
+        targets = _flatten(target)[0]
+        dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
+        with _paused(self):
+            grads = self._backward(targets, srcs, dys)
+        self._explain(targets, srcs, grads)
+        if zero:
+            grads = [_zeros_like(s) if g is None else g for s, g in zip(srcs, grads)]
+        self._finish()
+        return rebuild(grads)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """The Jacobian of ``target`` with respect to each source: a tensor of
+        shape ``target.shape + source.shape`` per source (one backward pass per
+        element of ``target``).
+
+        Args:
+            target: a tensor.
+            sources: a tensor or variable, or a list, tuple or dict of them.
+            unconnected_gradients: ``'none'`` or ``'zero'``, as in :meth:`gradient`.
+            parallel_iterations, experimental_use_pfor: ignored.
+
+        Returns:
+            The Jacobians in the structure of ``sources`` (None where unconnected).
+
+        Raises:
+            RuntimeError: if this non-persistent tape has already computed gradients.
+        """
+        self._check_usable("jacobian")
+        zero = _zero_mode(unconnected_gradients)
+        target = convert_to_tensor(target)
+        srcs, rebuild = _flatten(sources)
+        shape = tuple(target._a.shape)
+        n = int(np.prod(shape, dtype=np.int64))
+        rows = [[] for _ in srcs]
+        with _paused(self):
+            for i in range(n):
+                seed = np.zeros(n, target.dtype.as_numpy_dtype)
+                seed[i] = 1
+                for row, g in zip(rows, self._backward([target], srcs, [seed.reshape(shape)])):
+                    row.append(g)
+        results = []
+        for s, row in zip(srcs, rows):
+            if n and all(g is None for g in row) and not zero:
+                results.append(None)
+                continue
+            row = [_zeros_like(s) if g is None else g for g in row]
+            results.append(_stack(row, shape + tuple(s._a.shape), s))
+        self._finish()
+        return rebuild(results)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """The Jacobian of each row of ``target`` with respect to the same row
+        of ``source``, for targets whose rows depend only on the matching
+        source rows: shape ``(batch,) + target.shape[1:] + source.shape[1:]``.
+
+        Raises:
+            InvalidArgumentError: if the first dimensions differ.
+            RuntimeError: if this non-persistent tape has already computed gradients.
+        """
+        from tensorlet.framework.errors import InvalidArgumentError
+        from tensorlet.ops.array_ops import reshape, transpose
+
+        self._check_usable("batch_jacobian")
+        zero = _zero_mode(unconnected_gradients)
+        target = convert_to_tensor(target)
+        ts, ss = tuple(target._a.shape), tuple(source._a.shape)
+        if not ts or not ss or ts[0] != ss[0]:
+            raise InvalidArgumentError(f"batch_jacobian: target of shape {ts} and source of shape {ss} need the "
+                                       "same first (batch) dimension")
+        b, m = ts[0], int(np.prod(ts[1:], dtype=np.int64))
+        cols = []
+        with _paused(self):
+            for j in range(m):
+                seed = np.zeros((b, m), target.dtype.as_numpy_dtype)
+                seed[:, j] = 1
+                cols.append(self._backward([target], [source], [seed.reshape(ts)])[0])
+        self._finish()
+        if m and all(g is None for g in cols) and not zero:
+            return None
+        cols = [_zeros_like(source) if g is None else g for g in cols]
+        # (m, b, *source[1:]) -> (b, m, *source[1:]) -> (b, *target[1:], *source[1:])
+        stacked = _stack(cols, (m,) + ss, source)
+        perm = [1, 0] + list(range(2, len(ss) + 1))
+        return reshape(transpose(stacked, perm), ts + ss[1:])
+
+    def explain_none(self, source=None):
+        """Why the last ``gradient`` call returned None for ``source`` (or for
+        every such source when ``source`` is None); None if it did not.
+
+        Returns:
+            A sentence saying what to change, or None.
+        """
+        if source is not None:
+            return self._why_none.get(id(source), (None, None))[1]
+        return "\n".join(r for _, r in self._why_none.values()) or None
+
+    # ---- the backward pass -------------------------------------------------
+    def _backward(self, targets, sources, dys):
+        """The gradients of ``sum(target * dy)`` for each source (None if unconnected)."""
+        # Only ops whose output depends on a source need running backwards.
+        watched = self._watched
+        live = {id(s) for s in sources if id(s) in watched and s.dtype.is_floating}
+        for op, inputs, attrs, out in self._records:
+            if id(out) not in live and any(id(x) in live for x in inputs):
+                live.add(id(out))
+        grads = {}
+        for t, dy in zip(targets, dys):
+            if not isinstance(t, Tensor) or id(t) not in live or not t.dtype.is_floating:
+                continue
+            if dy is None:
+                dy = _ones_like(t)
+            else:
+                dy = convert_to_tensor(dy, dtype=t.dtype)
+                if dy._a.shape != t._a.shape:
+                    raise ValueError(f"gradient: output gradient of shape {dy.shape} does not match the target "
+                                     f"of shape {t.shape}")
+            _accumulate(grads, t, dy)
+        for op, inputs, attrs, out in reversed(self._records):
+            dy = grads.get(id(out))
+            if dy is None:
+                continue
+            diff = op.diff
+            for k, (x, g) in enumerate(zip(inputs, op.grad(dy, inputs, attrs, out))):
+                if g is not None and id(x) in live and (diff is None or diff[k]):
+                    _accumulate(grads, x, _unbroadcast(g, x))
+        return [grads.get(id(s)) for s in sources]
+
+    def _check_usable(self, what):
+        if self._used:
+            raise RuntimeError(f"GradientTape.{what}: this tape has already computed gradients and released what "
+                               "it recorded. Create it with tf.GradientTape(persistent=True) to compute gradients "
+                               "several times.")
+
+    def _finish(self):
+        if not self._persistent:
+            self._used = True
+            self._records = []  # keeps the watched variables, for watched_variables()
+            self._watched = {k: v for k, v in self._watched.items() if isinstance(v, Variable)}
+
+    def _explain(self, targets, sources, grads):
+        self._why_none = {}
+        recorded = any(isinstance(t, Tensor) and id(t) in self._watched for t in targets)
+        for s, g in zip(sources, grads):
+            if g is None:
+                self._why_none[id(s)] = (s, _reason(self, s, recorded))
+
+    def __repr__(self):
+        return (f"<GradientTape persistent={self._persistent} watched={len(self._watched)} "
+                f"recorded_ops={len(self._records)}>")
+
+
+def _reason(tape, s, target_recorded):
+    what = f"variable '{s.name}'" if isinstance(s, Variable) else "the source"
+    if not isinstance(s, Tensor):
+        return f"the source {s!r} is not a tensor or variable"
+    if not s.dtype.is_floating:
+        return (f"{what} has dtype {s.dtype.name}: only floating-point tensors have gradients; cast it to a "
+                "float dtype before computing with it")
+    if id(s) not in tape._watched:
+        if not isinstance(s, Variable):
+            return (f"{what} (shape {s.shape}) is a constant the tape did not watch: call tape.watch(x) inside the "
+                    "`with tape:` block before computing with it (variables are watched automatically, "
+                    "tensors are not)")
+        if not s.trainable:
+            return f"{what} is not trainable, so the tape did not watch it: call tape.watch(v)"
+        if not tape._watch_accessed:
+            return f"{what} was not watched (watch_accessed_variables=False): call tape.watch(v)"
+    if not target_recorded:
+        return ("the target was not computed on this tape: compute it inside the `with tape:` block (not after "
+                "it, and not under tape.stop_recording())")
+    return (f"the target does not depend on {what} through differentiable ops (comparisons, rounding, casts to "
+            "integers, argmax and tf.stop_gradient pass no gradient)")
+
+
+# ---- helpers --------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _paused(tape):
+    """Takes ``tape`` off the active list for a while, so it records nothing."""
+    where = next((i for i, t in enumerate(active_tapes) if t is tape), None)
+    if where is not None:
+        del active_tapes[where]
+    try:
+        yield
+    finally:
+        if where is not None:
+            active_tapes.insert(min(where, len(active_tapes)), tape)
+
+
+def _accumulate(grads, x, g):
+    old = grads.get(id(x))
+    grads[id(x)] = g if old is None else old + g
+
+
+def _unbroadcast(g, x):
+    """``g`` summed (or broadcast) to the shape of ``x``: ops may return the
+    gradient of a broadcast input in the broadcast shape."""
+    gs, xs = g._a.shape, x._a.shape
+    if gs == xs:
+        return g
+    from tensorlet.ops.array_ops import broadcast_to, reshape
+    from tensorlet.ops.reductions import reduce_sum
+
+    lead = len(gs) - len(xs)
+    if lead < 0 or any(d != 1 and d != gs[lead + i] for i, d in enumerate(xs)):
+        return broadcast_to(g, xs)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
+    if axes:
+        g = reduce_sum(g, axis=axes)
+    return reshape(g, xs) if g._a.shape != xs else g
+
+
+def _filled(shape, dtype, value):
+    return Tensor._from_array(_core.from_numpy(np.full(shape, value, dtype.as_numpy_dtype)))
+
+
+def _ones_like(t):
+    return _filled(t._a.shape, t.dtype, 1)
+
+
+def _zeros_like(t):
+    return _filled(t._a.shape, t.dtype, 0)
+
+
+def _stack(parts, shape, like):
+    """Stacks same-shaped tensors into one of ``shape`` (differentiably when
+    the stacking op exists)."""
+    from tensorlet.ops.array_ops import reshape
+
+    try:
+        from tensorlet.ops.array_ops import concat
+    except ImportError:
+        concat = None
+    if concat is None or not parts:
+        data = np.stack([np.asarray(p) for p in parts]) if parts else np.zeros(shape, like.dtype.as_numpy_dtype)
+        return reshape(convert_to_tensor(data), shape)
+    return reshape(concat([reshape(p, (1,) + tuple(p._a.shape)) for p in parts], 0), shape)
+
+
+def _zero_mode(mode):
+    mode = getattr(mode, "value", mode)
+    if mode not in ("none", "zero"):
+        raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {mode!r}")
+    return mode == "zero"
+
+
+def _flatten(structure):
+    """A flat list of the leaves of nested lists, tuples and dicts, and a
+    function rebuilding the structure from a list of new leaves."""
+    if isinstance(structure, dict):
+        keys = list(structure)
+        parts = [_flatten(structure[k]) for k in keys]
+        make = lambda items: dict(zip(keys, items))  # noqa: E731
+    elif isinstance(structure, (list, tuple)):
+        parts = [_flatten(x) for x in structure]
+        kind = type(structure)
+        make = kind if kind in (list, tuple) else lambda items: kind(*items)  # noqa: E731  (namedtuples)
+    else:
+        return [structure], lambda leaves: leaves[0]
+
+    def rebuild(leaves):
+        items, i = [], 0
+        for flat, sub in parts:
+            items.append(sub(leaves[i:i + len(flat)]))
+            i += len(flat)
+        return make(items)
+
+    return [leaf for flat, _ in parts for leaf in flat], rebuild
+
+
+def stop_gradient(input, name=None):
+    """Returns ``input`` unchanged but blocks gradients: tapes treat the
+    result as a constant.
+
+    Args:
+        input: a tensor, variable or value.
+        name: ignored.
+
+    Returns:
+        A Tensor with the same value.
+    """
+    from tensorlet.ops.array_ops import _view
+
+    return _view(_stop_gradient, input)
+
+
+_stop_gradient = registry.register(
+    "stop_gradient", lambda a: a, grad=None, diff=(False,), shape=lambda shapes, attrs: tuple(shapes[0]),
+    dtype=lambda dts, attrs: dts[0], ref=lambda a: a,
+    samples=lambda rng, dt: [((rng.uniform(-2, 2, (3, 4)).astype(dt),), ())])

@@ -1,0 +1,5 @@
+"""``tf.linalg``: linear algebra."""
+
+from tensorlet.ops.linalg_ops import matmul
+
+__all__ = ["matmul"]

@@ -1,0 +1,325 @@
+"""GradientTape behaviour that TensorFlow users rely on."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import tensorlet as tf
+from tensorlet.ops import registry
+
+
+def test_square_of_a_variable():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.square(x)
+    g = tape.gradient(y, x)
+    assert isinstance(g, tf.Tensor) and g.dtype == tf.float32 and float(g) == 6.0
+
+
+def test_constants_need_watch():
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.square(x)
+    assert tape.gradient(y, x) is None
+    assert "tape.watch" in tape.explain_none(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.square(x)
+    assert float(tape.gradient(y, x)) == 6.0
+    assert tape.explain_none() is None
+
+
+def test_acceleration_with_nested_tapes():
+    time = tf.Variable(0.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            position = 4.9 * time**2
+        speed = inner.gradient(position, time)
+    acceleration = outer.gradient(speed, time)
+    assert float(speed) == 0.0
+    assert float(acceleration) == pytest.approx(9.8)
+
+
+def test_third_order():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t3:
+        with tf.GradientTape() as t2:
+            with tf.GradientTape() as t1:
+                y = x * x * x
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    d3 = t3.gradient(d2, x)
+    assert (float(d1), float(d2), float(d3)) == (12.0, 12.0, 6.0)
+
+
+def test_several_sources_variables_and_watched_constants():
+    w, b = tf.Variable(3.0), tf.Variable(1.0)
+    x1, x2 = tf.Variable(0.0), tf.constant(0.0)
+    x, y_true = tf.constant(2.0), tf.constant(4.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x2)
+        loss = tf.abs(y_true - (w * x + b + x1 + x2))
+    grads = tape.gradient(loss, [w, b, x1, x2])
+    assert [float(g) for g in grads] == [2.0, 1.0, 1.0, 1.0]
+
+
+def test_structure_of_sources_is_kept():
+    w, b = tf.Variable([1.0, 2.0]), tf.Variable(0.5)
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(w * w) + b
+    d = tape.gradient(y, {"w": w, "b": b})
+    assert set(d) == {"w", "b"}
+    np.testing.assert_array_equal(d["w"].numpy(), [2.0, 4.0])
+    t = tape.gradient(y, (w, [b]))
+    assert isinstance(t, tuple) and isinstance(t[1], list) and float(t[1][0]) == 1.0
+
+
+def test_non_trainable_variables_are_not_watched():
+    a = tf.Variable(2.0, trainable=False)
+    b = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = a * b
+    ga, gb = tape.gradient(y, [a, b])
+    assert ga is None and float(gb) == 2.0
+    assert "not trainable" in tape.explain_none(a)
+    assert tape.watched_variables() == (b,)
+
+
+def test_watch_accessed_variables_false():
+    a, b = tf.Variable(2.0), tf.Variable(5.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(a)
+        y = a * b
+    ga, gb = tape.gradient(y, [a, b])
+    assert float(ga) == 5.0 and gb is None
+    assert tape.watched_variables() == (a,)
+    assert "watch_accessed_variables=False" in tape.explain_none(b)
+
+
+def test_unconnected_gradients():
+    x, z = tf.Variable([1.0, 2.0]), tf.Variable([[3.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * 2.0
+    assert tape.gradient(y, z) is None
+    assert "does not depend" in tape.explain_none(z) or "not computed" in tape.explain_none(z)
+    g = tape.gradient(y, z, unconnected_gradients="zero")
+    np.testing.assert_array_equal(g.numpy(), [[0.0]])
+    g = tape.gradient(y, z, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    assert g.shape == (1, 1)
+    with pytest.raises(ValueError):
+        tape.gradient(y, z, unconnected_gradients="zeros!")
+
+
+def test_target_computed_after_the_block():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        pass
+    y = x * x
+    assert tape.gradient(y, x) is None
+    assert "inside the `with tape:` block" in tape.explain_none(x)
+
+
+def test_integer_sources_get_none():
+    x = tf.constant(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    assert tape.gradient(y, x) is None
+    assert "int32" in tape.explain_none(x)
+
+
+def test_non_scalar_target_is_summed_or_chained():
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0, 6.0])
+    g = tape.gradient(y, x, output_gradients=tf.constant([1.0, 0.0, -1.0]))
+    np.testing.assert_array_equal(g.numpy(), [2.0, 0.0, -6.0])
+    g = tape.gradient([y, x], x)  # a list of targets adds their gradients
+    np.testing.assert_array_equal(g.numpy(), [3.0, 5.0, 7.0])
+
+
+def test_non_persistent_tape_computes_once():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    tape.gradient(y, x)
+    with pytest.raises(RuntimeError, match="persistent=True"):
+        tape.gradient(y, x)
+
+
+def test_persistent_tape_computes_many_times():
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        z = y * y
+    assert float(tape.gradient(y, x)) == 6.0
+    assert float(tape.gradient(z, x)) == 108.0
+    assert float(tape.gradient(z, y)) == 18.0  # an intermediate source
+
+
+def test_records_are_released():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    tape.gradient(y, x)
+    assert not tape._records and list(tape._watched.values()) == [x]
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+    import weakref
+    ref = weakref.ref(y)
+    del tape, y
+    gc.collect()
+    assert ref() is None
+
+
+def test_no_tape_active_outside_the_block():
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        assert registry.active_tapes == [tape]
+        with pytest.raises(ZeroDivisionError):
+            with tf.GradientTape():
+                1 / 0
+        assert registry.active_tapes == [tape]
+        x * x
+    assert registry.active_tapes == []
+
+
+def test_stop_recording_and_stop_gradient():
+    x = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        with tape.stop_recording():
+            z = x * x
+        w = tf.stop_gradient(x * x) * x
+    assert float(tape.gradient(y, x)) == 4.0
+    assert tape.gradient(z, x) is None
+    assert float(tape.gradient(w, x)) == 4.0  # only the unstopped factor
+
+
+def test_inner_tape_does_not_record_its_backward_pass():
+    x = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x * x
+        n = len(tape._records)
+        g = tape.gradient(y, x)  # called inside its own block
+        assert len(tape._records) == n
+    assert float(g) == 12.0
+
+
+def test_gradient_through_slices_and_reads():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as tape:
+        y = v[0, 1] * 3.0 + tf.reduce_sum(v.read_value() * v[1])
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[3.0, 7.0], [4.0, 6.0]])
+
+
+def test_broadcast_gradients_are_summed_back():
+    b = tf.Variable([1.0, 2.0, 3.0])
+    c = tf.Variable([[1.0], [2.0]])
+    with tf.GradientTape() as tape:
+        y = tf.ones((4, 2, 3)) * b * c
+    gb, gc_ = tape.gradient(y, [b, c])
+    np.testing.assert_array_equal(gb.numpy(), [12.0, 12.0, 12.0])
+    np.testing.assert_array_equal(gc_.numpy(), [[24.0], [24.0]])
+
+
+def test_non_differentiable_ops_pass_no_gradient():
+    x = tf.Variable([1.5, -2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(tf.greater(x, 0.0), tf.float32) * 3.0 + tf.round(x)
+    g = tape.gradient(y, x)
+    assert g is None or not np.any(g.numpy())
+
+
+def test_jacobian():
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.expand_dims(x, 1) * tf.constant([[1.0, 2.0]])  # (3, 2)
+    j = tape.jacobian(y, x)
+    want = np.zeros((3, 2, 3), np.float32)
+    for i in range(3):
+        want[i, :, i] = [1.0, 2.0]
+    np.testing.assert_array_equal(j.numpy(), want)
+    assert tape.jacobian(y, tf.Variable(1.0)) is None
+    jz = tape.jacobian(y, [tf.Variable([1.0, 1.0])], unconnected_gradients="zero")
+    assert jz[0].shape == (3, 2, 2) and not np.any(jz[0].numpy())
+
+
+def test_batch_jacobian():
+    x = tf.Variable(np.arange(6.0).reshape(2, 3))
+    w = tf.constant(np.arange(12.0).reshape(3, 4))
+    with tf.GradientTape() as tape:
+        y = tf.sin(tf.matmul(x, w))  # (2, 4)
+    j = tape.batch_jacobian(y, x)
+    assert j.shape == (2, 4, 3)
+    cos = np.cos(x.numpy() @ w.numpy())
+    want = np.stack([cos[b][:, None] * w.numpy().T for b in range(2)])
+    np.testing.assert_allclose(j.numpy(), want, rtol=1e-12)
+
+
+def test_custom_gradient():
+    @tf.custom_gradient
+    def clip_gradient(x):
+        def grad(dy):
+            return tf.minimum(tf.maximum(dy, -1.0), 1.0)
+        return tf.identity(x), grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = clip_gradient(x) * 10.0
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(clip_gradient(x).numpy(), [1.0, 2.0])  # no tape: just the value
+
+
+def test_custom_gradient_is_stable_and_differentiable_again():
+    @tf.custom_gradient
+    def log1pexp(x):
+        e = tf.exp(x)
+
+        def grad(dy):
+            return dy * (1 - 1 / (1 + tf.exp(x)))
+        return tf.log(1 + e), grad
+
+    x = tf.constant(100.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = log1pexp(x)
+        g = inner.gradient(y, x)
+    assert float(g) == 1.0  # the naive gradient would be inf/inf = nan
+    x0 = tf.constant(0.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x0)
+        with tf.GradientTape() as inner:
+            inner.watch(x0)
+            y = log1pexp(x0)
+        g = inner.gradient(y, x0)
+    assert float(g) == 0.5 and float(outer.gradient(g, x0)) == pytest.approx(0.25)
+
+
+def test_custom_gradient_with_variables():
+    w = tf.Variable(3.0)
+
+    @tf.custom_gradient
+    def scale(x):
+        def grad(dy, variables):
+            return dy * w, [dy * x * 100.0]  # a deliberately unusual gradient for w
+        return x * w, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = scale(x)
+    gx, gw = tape.gradient(y, [x, w])
+    assert float(gx) == 3.0 and float(gw) == 200.0
+
+    @tf.custom_gradient
+    def bad(x):
+        return x * w, lambda dy: dy
+
+    with tf.GradientTape():
+        with pytest.raises(TypeError, match="variables"):
+            bad(x)
