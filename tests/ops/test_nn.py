@@ -200,3 +200,54 @@ def test_nn_namespace():
                  "softmax_cross_entropy_with_logits", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
                  "l2_normalize", "moments", "sigmoid_cross_entropy_with_logits"]:
         assert callable(getattr(tf.nn, name)), name
+
+
+# ---- gradients of the public functions through the tape ---------------------------------------
+
+def _tape_vs_fd(fn, x, eps=1e-6):
+    """Tape gradient of sum(fn(x) * w) against central differences, in float64."""
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal(np.shape(fn(tf.constant(x)).numpy()))
+    t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        y = tf.reduce_sum(fn(t) * w)
+    got = tape.gradient(y, t).numpy()
+    want = np.zeros_like(x)
+    for i in range(x.size):
+        d = np.zeros_like(x)
+        d.reshape(-1)[i] = eps
+        want.reshape(-1)[i] = (np.sum(fn(tf.constant(x + d)).numpy() * w) -
+                               np.sum(fn(tf.constant(x - d)).numpy() * w)) / (2 * eps)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("softmax_axis0", lambda t: tf.nn.softmax(t, axis=0)),
+    ("log_softmax", tf.nn.log_softmax),
+    ("sparse_xent_rank3", lambda t: tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=np.array([[0, 2], [1, 1]]), logits=tf.reshape(t, [2, 2, 3]))),
+    ("dense_xent_axis0", lambda t: tf.nn.softmax_cross_entropy_with_logits(
+        labels=np.full((4, 3), 0.25), logits=t, axis=0)),
+    ("sigmoid_xent", lambda t: tf.nn.sigmoid_cross_entropy_with_logits(labels=np.full((4, 3), 0.3), logits=t)),
+    ("leaky_relu", tf.nn.leaky_relu), ("elu", tf.nn.elu), ("selu", tf.nn.selu), ("silu", tf.nn.silu),
+    ("gelu", tf.nn.gelu), ("l2_normalize", lambda t: tf.nn.l2_normalize(t, axis=1)),
+    ("moments", lambda t: tf.nn.moments(t, axes=[0])[1]),
+    ("logsumexp", lambda t: tf.reduce_logsumexp(t * 100.0, axis=1)),
+    ("std", lambda t: tf.reduce_std(t, axis=0)),
+])
+def test_public_function_gradients(name, fn):
+    x = np.random.default_rng(12).uniform(-2, 2, (4, 3))
+    _tape_vs_fd(fn, x)
+
+
+def test_relu_second_order_through_nested_tapes():
+    x = tf.constant([-1.0, 0.5, 2.0])
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.relu(x) * x)  # x^2 where x > 0
+        g = inner.gradient(y, x)
+    np.testing.assert_allclose(g.numpy(), [0, 1.0, 4.0])
+    np.testing.assert_allclose(outer.gradient(g, x).numpy(), [0, 2.0, 2.0])

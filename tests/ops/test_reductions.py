@@ -239,3 +239,19 @@ def test_baseline_isa_gives_the_same_results():
     for key in ["full", "rows", "cols", "softmax"]:
         np.testing.assert_allclose(base[key], best[key], rtol=1e-6, atol=1e-6, err_msg=key)
     assert base["max"] == best["max"]
+
+
+def test_gradients_through_the_tape():
+    x = tf.constant([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        mx = tf.reduce_max(x, axis=1)
+        mn = tf.reduce_min(x)
+        s = tf.reduce_sum(x, [0], keepdims=True)
+        m = tf.reduce_mean(x)
+        p = tf.reduce_prod(x, 1)
+    np.testing.assert_array_equal(tape.gradient(mx, x).numpy(), [[0, 0.5, 0.5], [1, 0, 0]])  # ties split
+    np.testing.assert_array_equal(tape.gradient(mn, x).numpy(), [[0, 0, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(tape.gradient(s, x).numpy(), np.ones((2, 3)))
+    np.testing.assert_allclose(tape.gradient(m, x).numpy(), np.full((2, 3), 1 / 6))
+    np.testing.assert_array_equal(tape.gradient(p, x).numpy(), [[9, 3, 3], [0, -2, 0]])  # a zero in row 2

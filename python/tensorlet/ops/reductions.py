@@ -291,12 +291,13 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
         The reduced tensor (-inf where every element is -inf).
     """
     x = h.to_tensor(input_tensor)
-    # The shift is a constant (a fresh Tensor the tape never saw); its exact
-    # value does not change the result, only keeps exp in range. Clipping
-    # keeps it finite so rows of infinities do not become NaN.
+    # The shift only keeps exp in range (it cancels out of the value and of the
+    # gradient), so it is a constant; clipping keeps it finite so rows of
+    # infinities do not become NaN.
+    from tensorlet.autodiff import stop_gradient
+
     info = np.finfo(x.dtype.as_numpy_dtype)
-    m = reduce_max(x, axis, keepdims=True)
-    m = Tensor._from_array(ew.minimum(ew.maximum(m, info.min), info.max)._a)
+    m = stop_gradient(ew.minimum(ew.maximum(reduce_max(x, axis, keepdims=True), info.min), info.max))
     out = ew.log(reduce_sum(ew.exp(x - m), axis, keepdims=True)) + m
     return out if keepdims else reduce_sum(out, axis, keepdims=False)
 
