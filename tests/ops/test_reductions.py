@@ -255,3 +255,19 @@ def test_gradients_through_the_tape():
     np.testing.assert_array_equal(tape.gradient(s, x).numpy(), np.ones((2, 3)))
     np.testing.assert_allclose(tape.gradient(m, x).numpy(), np.full((2, 3), 1 / 6))
     np.testing.assert_array_equal(tape.gradient(p, x).numpy(), [[9, 3, 3], [0, -2, 0]])  # a zero in row 2
+
+
+@pytest.mark.parametrize("name", ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"])
+def test_tall_narrow_inputs_split_rows(name):
+    # Few output columns and many rows: partial results per row slice, merged.
+    rng = np.random.default_rng(9)
+    a = rng.uniform(0.999, 1.001, (20000, 3, 5))
+    a[12345, 1, 2] = np.nan if name in ("reduce_max", "reduce_min") else a[12345, 1, 2]
+    want = np.asarray(_np_ref(name, a, (0,), False))
+    np.testing.assert_allclose(getattr(tf, name)(a, 0).numpy(), want, rtol=1e-10)
+    b = a.astype(np.float32)
+    np.testing.assert_allclose(getattr(tf, name)(b, 0).numpy(), np.asarray(_np_ref(name, b.astype(np.float64), (0,), False)),
+                               rtol=2e-5)
+    flags = rng.random((20000, 4)) < 0.0001
+    assert np.array_equal(tf.reduce_any(flags, 0).numpy(), flags.any(0))
+    assert np.array_equal(tf.reduce_all(~flags, 0).numpy(), (~flags).all(0))

@@ -148,8 +148,15 @@ _all = _register("reduce_all", _np_reduce(np.all), dtypes=("bool",), dtype=h.boo
 
 
 def _reduce(op, input_tensor, axis, keepdims):
-    x = h.to_tensor(input_tensor)
-    return apply(op, (x,), list(h.normalize_axes(axis, x.ndim, op.name)), bool(keepdims))
+    x = input_tensor if isinstance(input_tensor, Tensor) else h.to_tensor(input_tensor)
+    nd = x._a.ndim
+    if axis is None:  # the common cases skip the general axis parsing
+        axes = list(range(nd))
+    elif type(axis) is int and -nd <= axis < nd:
+        axes = [axis % nd]
+    else:
+        axes = list(h.normalize_axes(axis, nd, op.name))
+    return apply(op, (x,), axes, bool(keepdims))
 
 
 _REDUCE_DOC = """
