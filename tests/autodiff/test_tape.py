@@ -323,3 +323,16 @@ def test_custom_gradient_with_variables():
     with tf.GradientTape():
         with pytest.raises(TypeError, match="variables"):
             bad(x)
+
+
+def test_a_tape_cannot_be_entered_inside_itself_but_can_resume():
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape()
+    with tape:
+        with pytest.raises(ValueError, match="already recording"):
+            with tape:
+                pass
+        y = x * x
+    with tape:  # recording resumes
+        z = y * x
+    assert float(tape.gradient(z, x)) == 12.0

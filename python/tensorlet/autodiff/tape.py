@@ -13,7 +13,6 @@ import contextlib
 
 import numpy as np
 
-from tensorlet import _core
 from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
@@ -64,6 +63,9 @@ class GradientTape:
 
     # ---- recording --------------------------------------------------------
     def __enter__(self):
+        if any(t is self for t in active_tapes):
+            raise ValueError("GradientTape: this tape is already recording; it cannot be entered again "
+                             "inside its own `with` block")
         active_tapes.append(self)
         return self
 
@@ -182,11 +184,11 @@ class GradientTape:
                     row.append(g)
         results = []
         for s, row in zip(srcs, rows):
-            if n and all(g is None for g in row) and not zero:
+            if all(g is None for g in row) and not (zero and n):
                 results.append(None)
                 continue
             row = [_zeros_like(s) if g is None else g for g in row]
-            results.append(_stack(row, shape + tuple(s._a.shape), s))
+            results.append(_stack(row, shape + tuple(s._a.shape)))
         self._finish()
         return rebuild(results)
 
@@ -218,11 +220,11 @@ class GradientTape:
                 seed[:, j] = 1
                 cols.append(self._backward([target], [source], [seed.reshape(ts)])[0])
         self._finish()
-        if m and all(g is None for g in cols) and not zero:
+        if all(g is None for g in cols) and not (zero and m):
             return None
         cols = [_zeros_like(source) if g is None else g for g in cols]
         # (m, b, *source[1:]) -> (b, m, *source[1:]) -> (b, *target[1:], *source[1:])
-        stacked = _stack(cols, (m,) + ss, source)
+        stacked = _stack(cols, (m,) + ss)
         perm = [1, 0] + list(range(2, len(ss) + 1))
         return reshape(transpose(stacked, perm), ts + ss[1:])
 
@@ -353,31 +355,23 @@ def _unbroadcast(g, x):
     return reshape(g, xs) if g._a.shape != xs else g
 
 
-def _filled(shape, dtype, value):
-    return Tensor._from_array(_core.from_numpy(np.full(shape, value, dtype.as_numpy_dtype)))
-
-
 def _ones_like(t):
-    return _filled(t._a.shape, t.dtype, 1)
+    from tensorlet.ops.array_ops import ones
+
+    return ones(t._a.shape, t.dtype)
 
 
 def _zeros_like(t):
-    return _filled(t._a.shape, t.dtype, 0)
+    from tensorlet.ops.array_ops import zeros
+
+    return zeros(t._a.shape, t.dtype)
 
 
-def _stack(parts, shape, like):
-    """Stacks same-shaped tensors into one of ``shape`` (differentiably when
-    the stacking op exists)."""
-    from tensorlet.ops.array_ops import reshape
+def _stack(parts, shape):
+    """Stacks same-shaped tensors (differentiably) into one of ``shape``."""
+    from tensorlet.ops.array_ops import reshape, stack
 
-    try:
-        from tensorlet.ops.array_ops import concat
-    except ImportError:
-        concat = None
-    if concat is None or not parts:
-        data = np.stack([np.asarray(p) for p in parts]) if parts else np.zeros(shape, like.dtype.as_numpy_dtype)
-        return reshape(convert_to_tensor(data), shape)
-    return reshape(concat([reshape(p, (1,) + tuple(p._a.shape)) for p in parts], 0), shape)
+    return reshape(stack(parts, 0), shape)
 
 
 def _zero_mode(mode):
