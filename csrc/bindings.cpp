@@ -190,8 +190,8 @@ PYBIND11_MODULE(_core, m) {
   // --- nn ---
 
   // --- array construction and movement ---
-  m.def("fill", &fill);
-  m.def("arange", &arange);
+  m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());
+  m.def("arange", &arange, py::call_guard<py::gil_scoped_release>());
   m.def("eye", &eye);
   m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
   m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());

@@ -1,5 +1,9 @@
 """``tensorlet.random``: random tensors and the global seed, as ``tf.random``."""
 
-from tensorlet.ops.random_ops import normal, seed_state, set_seed, shuffle, truncated_normal, uniform
+from tensorlet.ops.random_ops import (
+    normal, seed_state, set_seed, shuffle, stateless_normal, stateless_truncated_normal, stateless_uniform,
+    truncated_normal, uniform,
+)
 
-__all__ = ["normal", "seed_state", "set_seed", "shuffle", "truncated_normal", "uniform"]
+__all__ = ["normal", "seed_state", "set_seed", "shuffle", "stateless_normal", "stateless_truncated_normal",
+           "stateless_uniform", "truncated_normal", "uniform"]

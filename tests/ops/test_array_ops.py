@@ -312,7 +312,8 @@ def test_where_select():
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(_np(tf.where(c, x, -1.0)), np.where(c, x, -1.0))
     np.testing.assert_array_equal(_np(tf.where(c, 1, x)), np.where(c, 1, x))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="where: x and y must have one dtype, got float32 and int32"):
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="where: x and y must have one dtype, got float32 and int32"):
         tf.where(c, tf.zeros((2, 3)), tf.zeros((2, 3), tf.int32))
     with pytest.raises(TypeError, match="where: condition must be bool"):
         tf.where(tf.constant([1.0]), 1.0, 2.0)

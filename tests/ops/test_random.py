@@ -206,3 +206,19 @@ def test_shuffle():
     np.testing.assert_array_equal(tf.random.shuffle(x).numpy(), s)
     with pytest.raises(tf.errors.InvalidArgumentError, match="rank at least 1"):
         tf.random.shuffle(tf.constant(1.0))
+
+
+def test_stateless():
+    a = tf.random.stateless_uniform([5], seed=[1, 2]).numpy()
+    tf.random.uniform([3])  # stateful draws do not move stateless streams
+    np.testing.assert_array_equal(tf.random.stateless_uniform([5], seed=(1, 2)).numpy(), a)
+    assert not np.array_equal(tf.random.stateless_uniform([5], seed=[2, 1]).numpy(), a)
+    assert a.min() >= 0 and a.max() < 1
+    z = tf.random.stateless_normal([20000], seed=[3, 4], dtype=tf.float64).numpy()
+    assert abs(z.mean()) < 5 / np.sqrt(20000) and abs(z.std() - 1) < 0.03
+    t = tf.random.stateless_truncated_normal([1000], seed=[3, 4], stddev=2.0).numpy()
+    assert np.abs(t).max() <= 4.0 + 1e-5
+    i = tf.random.stateless_uniform([100], seed=[0, 0], minval=3, maxval=6, dtype=tf.int64).numpy()
+    assert set(i.tolist()) == {3, 4, 5}
+    with pytest.raises(tf.errors.InvalidArgumentError, match="seed must be a pair"):
+        tf.random.stateless_uniform([2], seed=[1])

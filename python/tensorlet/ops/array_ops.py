@@ -380,8 +380,7 @@ def ones(shape, dtype=_dtypes.float32, name=None):
 def zeros_like(input, dtype=None, name=None):
     """Zeros with the shape of ``input`` and its dtype (or ``dtype``)."""
     input = h.to_tensor(input)
-    return zeros(input.shape.as_list() if hasattr(input.shape, "as_list") else list(input._a.shape),
-                 dtype or input.dtype)
+    return zeros(list(input._a.shape), dtype or input.dtype)
 
 
 def ones_like(input, dtype=None, name=None):

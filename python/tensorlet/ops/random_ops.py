@@ -231,3 +231,45 @@ def shuffle(value, seed=None, name=None):
     keys = np.asarray(_core.random_uniform_int([n], -(2**63), 2**63 - 1, _dtypes.int64.core, key, counter))
     perm = np.argsort(keys, kind="stable").astype(np.int64)
     return gather(value, Tensor._from_array(_core.from_numpy(perm)))
+
+
+# ---- stateless variants: the numbers are a function of ``seed`` alone ---------
+
+def _stateless_key(seed, op):
+    s = seed.numpy().tolist() if isinstance(seed, Tensor) else list(np.asarray(seed).reshape(-1).tolist())
+    if len(s) != 2:
+        raise InvalidArgumentError(f"{op}: seed must be a pair of ints, got {seed!r}")
+    return _mix(0x57A7E1E55, int(s[0]), int(s[1])), 0
+
+
+def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dtypes.float32, name=None):
+    """Like :func:`uniform`, but the same ``seed`` (a pair of ints) always gives the same numbers.
+
+    Raises:
+        InvalidArgumentError: if ``seed`` is not a pair of ints.
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    dims = _dims(shape, "random.stateless_uniform")
+    key, counter = _stateless_key(seed, "random.stateless_uniform")
+    if dtype.is_integer:
+        if maxval is None:
+            raise ValueError(f"random.stateless_uniform: maxval must be given for integer dtype {dtype.name}")
+        return Tensor._from_array(_core.random_uniform_int(dims, int(minval), int(maxval), dtype.core, key, counter))
+    maxval = 1 if maxval is None else maxval
+    return Tensor._from_array(_core.random_uniform(dims, float(minval), float(maxval), dtype.core, key, counter))
+
+
+def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
+    """Like :func:`normal`, but the same ``seed`` (a pair of ints) always gives the same numbers."""
+    key, counter = _stateless_key(seed, "random.stateless_normal")
+    dims = _dims(shape, "random.stateless_normal")
+    return Tensor._from_array(_core.random_normal(dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core,
+                                                  key, counter))
+
+
+def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
+    """Like :func:`truncated_normal`, but the same ``seed`` (a pair of ints) always gives the same numbers."""
+    key, counter = _stateless_key(seed, "random.stateless_truncated_normal")
+    dims = _dims(shape, "random.stateless_truncated_normal")
+    return Tensor._from_array(_core.truncated_normal(dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core,
+                                                     key, counter))
