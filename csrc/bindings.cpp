@@ -11,6 +11,8 @@
 #include "elementwise.h"
 #include "isa/table.h"
 #include "matmul.h"
+#include "nn.h"
+#include "reduce.h"
 #include "parallel.h"
 #include "random.h"
 
@@ -182,12 +184,30 @@ PYBIND11_MODULE(_core, m) {
   TL_UNARY("logical_not", Not);
 
   // --- reductions ---
+  m.def("reduce_sum", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Sum, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_mean", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Mean, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_max", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Max, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_min", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Min, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_prod", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Prod, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_any", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Any, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("reduce_all", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::All, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  m.def("argmax", [](const Array& a, int64_t axis) { return arg_reduce(true, a, axis); }, py::call_guard<py::gil_scoped_release>());
+  m.def("argmin", [](const Array& a, int64_t axis) { return arg_reduce(false, a, axis); }, py::call_guard<py::gil_scoped_release>());
 
   // --- matmul ---
   m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
         py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
 
   // --- nn ---
+  m.def("softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, false); }, py::call_guard<py::gil_scoped_release>());
+  m.def("log_softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, true); }, py::call_guard<py::gil_scoped_release>());
+  m.def("softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, false); }, py::call_guard<py::gil_scoped_release>());
+  m.def("log_softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, true); }, py::call_guard<py::gil_scoped_release>());
+  m.def("relu_grad", &relu_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("sparse_softmax_cross_entropy_with_logits", &sparse_xent, py::call_guard<py::gil_scoped_release>());
+  m.def("sparse_softmax_cross_entropy_with_logits_grad", &sparse_xent_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("softmax_cross_entropy_with_logits", &softmax_xent, py::call_guard<py::gil_scoped_release>());
+  m.def("softmax_cross_entropy_with_logits_grad", &softmax_xent_grad, py::call_guard<py::gil_scoped_release>());
 
   // --- array construction and movement ---
   m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());

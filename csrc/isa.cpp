@@ -34,12 +34,15 @@ IsaTable make_table() {
   IsaTable t{};
   if (level == 2) {
     avx512::fill_table(&t);
+    avx512::fill_rows(&t);
     avx512::fill_gemm(&t);
   } else if (level == 1) {
     avx2::fill_table(&t);
+    avx2::fill_rows(&t);
     avx2::fill_gemm(&t);
   } else {
     baseline::fill_table(&t);
+    baseline::fill_rows(&t);
     baseline::fill_gemm(&t);
   }
   return t;

@@ -47,15 +47,20 @@ struct IsaTable {
   double (*sum_f64)(const double* a, int64_t n);
   GemmKernelsF32 gemm_f32;
   GemmKernelsF64 gemm_f64;
+  // Row kernels of the reductions and softmax (isa/rows.cpp). max/min
+  // propagate NaN; exp_shift writes out[i] = exp(a[i] - shift) and returns
+  // the sum of what it wrote.
+  float (*max_f32)(const float* a, int64_t n);
+  double (*max_f64)(const double* a, int64_t n);
+  float (*min_f32)(const float* a, int64_t n);
+  double (*min_f64)(const double* a, int64_t n);
+  double (*exp_shift_f32)(const float* a, float* out, int64_t n, float shift);
+  double (*exp_shift_f64)(const double* a, double* out, int64_t n, double shift);
 };
 
-namespace baseline { void fill_table(IsaTable* t); }
-namespace avx2 { void fill_table(IsaTable* t); }
-namespace avx512 { void fill_table(IsaTable* t); }
-// The GEMM entries (isa/gemm.cpp).
-namespace baseline { void fill_gemm(IsaTable* t); }
-namespace avx2 { void fill_gemm(IsaTable* t); }
-namespace avx512 { void fill_gemm(IsaTable* t); }
+namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
+namespace avx2 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
+namespace avx512 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 
 // The active table: chosen from CPUID, lowered by TENSORLET_ISA.
 const IsaTable& isa();

@@ -29,6 +29,10 @@ from tensorlet.ops.array_ops import (
 from tensorlet import config, random
 from tensorlet.framework.variable import Variable
 from tensorlet.autodiff import GradientTape, UnconnectedGradients, custom_gradient, stop_gradient
+from tensorlet.ops.reductions import (
+    argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
+)
 
 __version__ = "0.1.0"
 

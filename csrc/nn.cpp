@@ -1,0 +1,315 @@
+#include "nn.h"
+
+#include <cmath>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "isa/table.h"
+#include "loop.h"
+#include "parallel.h"
+
+namespace tl {
+namespace {
+
+// exp is several times the cost of an add: weigh rows by it for threading.
+constexpr int64_t kExpWork = 8;
+
+template <typename T>
+T row_max(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) return isa().max_f32(p, n);
+  else return isa().max_f64(p, n);
+}
+
+// out[i] = exp(p[i] - shift); returns the sum.
+template <typename T>
+double exp_shift(const T* p, T* out, int64_t n, T shift) {
+  if constexpr (std::is_same_v<T, float>) return isa().exp_shift_f32(p, out, n, shift);
+  else return isa().exp_shift_f64(p, out, n, shift);
+}
+
+void check_float(const Array& a, const char* op, const char* what) {
+  if (!is_float(a.dtype()))
+    throw TypeError(std::string(op) + ": " + what + " must be float32 or float64, got " + dtype_name(a.dtype()));
+}
+
+// Moves `axis` last (as a contiguous copy unless it already is last).
+std::vector<int64_t> axis_last_perm(int64_t nd, int64_t axis) {
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < nd; ++d)
+    if (d != axis) perm.push_back(d);
+  perm.push_back(axis);
+  return perm;
+}
+
+std::vector<int64_t> inverse(const std::vector<int64_t>& perm) {
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = static_cast<int64_t>(i);
+  return inv;
+}
+
+// Runs fn(rows, n, inputs..., out) on contiguous row-major data with `axis`
+// last, then puts the axis back.
+template <typename F>
+Array along_axis(const std::vector<const Array*>& ins, int64_t axis, const char* op, F&& fn) {
+  const Array& first = *ins[0];
+  if (first.ndim() == 0) throw InvalidArgument(std::string(op) + ": expects a tensor of rank >= 1, got a scalar");
+  int64_t ax = normalize_axis(axis, first.ndim(), op);
+  bool last = ax == first.ndim() - 1;
+  std::vector<int64_t> perm = axis_last_perm(first.ndim(), ax);
+  std::vector<Array> xs;
+  for (const Array* a : ins) xs.push_back(last ? a->contiguous() : a->transpose(perm).contiguous());
+  Array out = Array::empty(xs[0].shape(), first.dtype(), first.device());
+  if (out.size() == 0) return last ? out : out.transpose(inverse(perm));
+  int64_t n = xs[0].shape().back();
+  fn(out.size() / n, n, xs, out);
+  return last ? out : out.transpose(inverse(perm)).contiguous();
+}
+
+}  // namespace
+
+Array softmax(const Array& x, int64_t axis, bool log) {
+  const char* op = log ? "log_softmax" : "softmax";
+  check_float(x, op, "logits");
+  return along_axis({&x}, axis, op, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& out) {
+    dispatch<kFloat>(x.dtype(), op, [&](auto tv) {
+      using T = decltype(tv);
+      const T* in = xs[0].data<T>();
+      T* o = out.data<T>();
+      parallel_for(rows, rows * n * kExpWork, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const T* p = in + r * n;
+          T* q = o + r * n;
+          T m = row_max(p, n);
+          double s = exp_shift(p, q, n, m);
+          if (log) {
+            T lse = static_cast<T>(std::log(s));
+            for (int64_t i = 0; i < n; ++i) q[i] = (p[i] - m) - lse;
+          } else {
+            T inv = static_cast<T>(1.0 / s);
+            for (int64_t i = 0; i < n; ++i) q[i] *= inv;
+          }
+        }
+      });
+    });
+  });
+}
+
+Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
+  const char* op = log ? "log_softmax_grad" : "softmax_grad";
+  check_float(y, op, "y");
+  if (y.dtype() != dy.dtype() || y.shape() != dy.shape())
+    throw InvalidArgument(std::string(op) + ": y and dy must have the same shape and dtype, got " +
+                          shape_str(y.shape()) + " " + dtype_name(y.dtype()) + " and " + shape_str(dy.shape()) +
+                          " " + dtype_name(dy.dtype()));
+  return along_axis({&y, &dy}, axis, op, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& out) {
+    dispatch<kFloat>(y.dtype(), op, [&](auto tv) {
+      using T = decltype(tv);
+      const T* ys = xs[0].data<T>();
+      const T* ds = xs[1].data<T>();
+      T* o = out.data<T>();
+      parallel_for(rows, rows * n * (log ? kExpWork : 2), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const T* yp = ys + r * n;
+          const T* dp = ds + r * n;
+          T* q = o + r * n;
+          double s = 0;
+          if (log) {
+            for (int64_t i = 0; i < n; ++i) s += dp[i];
+            T st = static_cast<T>(s);
+            for (int64_t i = 0; i < n; ++i) q[i] = dp[i] - std::exp(yp[i]) * st;
+          } else {
+            for (int64_t i = 0; i < n; ++i) s += static_cast<double>(dp[i]) * yp[i];
+            T st = static_cast<T>(s);
+            for (int64_t i = 0; i < n; ++i) q[i] = yp[i] * (dp[i] - st);
+          }
+        }
+      });
+    });
+  });
+}
+
+Array relu_grad(const Array& x, const Array& dy) {
+  if (x.dtype() != dy.dtype() || x.shape() != dy.shape())
+    throw InvalidArgument("relu_grad: x and dy must have the same shape and dtype, got " + shape_str(x.shape()) +
+                          " " + dtype_name(x.dtype()) + " and " + shape_str(dy.shape()) + " " +
+                          dtype_name(dy.dtype()));
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() == 0) return out;
+  dispatch<kNumeric>(x.dtype(), "relu_grad", [&](auto tv) {
+    using T = decltype(tv);
+    StridedLoop<3> loop(out.shape(), {&out.strides(), &x.strides(), &dy.strides()});
+    T* o = out.data<T>();
+    const T* xs = x.data<T>();
+    const T* ds = dy.data<T>();
+    loop.run([&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
+      T* op = o + off[0];
+      const T* xp = xs + off[1];
+      const T* dp = ds + off[2];
+      if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+        for (int64_t i = 0; i < n; ++i) op[i] = xp[i] > T(0) ? dp[i] : T(0);
+      } else {
+        for (int64_t i = 0; i < n; ++i) op[i * st[0]] = xp[i * st[1]] > T(0) ? dp[i * st[2]] : T(0);
+      }
+    });
+  });
+  return out;
+}
+
+// ------------------------------------------------------------ crossentropy ----
+
+namespace {
+
+const char* kSparse = "sparse_softmax_cross_entropy_with_logits";
+const char* kDense = "softmax_cross_entropy_with_logits";
+
+void check_logits(const Array& logits, const char* op) {
+  check_float(logits, op, "logits");
+  if (logits.ndim() != 2)
+    throw InvalidArgument(std::string(op) + ": logits must have shape [batch, classes], got " +
+                          shape_str(logits.shape()));
+}
+
+// Checks labels [N] against logits [N, C] and returns them as int64.
+std::vector<int64_t> sparse_labels(const Array& logits, const Array& labels) {
+  check_logits(logits, kSparse);
+  if (!is_int(labels.dtype()))
+    throw TypeError(std::string(kSparse) + ": labels must be int32 or int64, got " + dtype_name(labels.dtype()));
+  const int64_t N = logits.shape()[0], C = logits.shape()[1];
+  if (labels.ndim() != 1 || labels.shape()[0] != N)
+    throw InvalidArgument(std::string(kSparse) + ": labels of shape " + shape_str(labels.shape()) +
+                          " do not match logits of shape " + shape_str(logits.shape()) + "; expected labels of shape (" +
+                          std::to_string(N) + ",)");
+  std::vector<int64_t> out(N);
+  dispatch<kInt>(labels.dtype(), kSparse, [&](auto tv) {
+    using L = decltype(tv);
+    Array l = labels.contiguous();
+    const L* p = l.data<L>();
+    for (int64_t i = 0; i < N; ++i) {
+      if (p[i] < 0 || p[i] >= C)
+        throw InvalidArgument(std::string(kSparse) + ": label " + std::to_string(p[i]) + " at index " +
+                              std::to_string(i) + " is outside the valid range [0, " + std::to_string(C) +
+                              ") for " + std::to_string(C) + " classes");
+      out[i] = p[i];
+    }
+  });
+  return out;
+}
+
+void check_dloss(const Array& dloss, const Array& logits, const char* op) {
+  if (dloss.dtype() != logits.dtype() || dloss.ndim() != 1 || dloss.shape()[0] != logits.shape()[0])
+    throw InvalidArgument(std::string(op) + ": upstream gradient of shape " + shape_str(dloss.shape()) + " " +
+                          dtype_name(dloss.dtype()) + " does not match logits of shape " +
+                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
+}
+
+void check_dense(const Array& logits, const Array& labels) {
+  check_logits(logits, kDense);
+  if (labels.dtype() != logits.dtype() || labels.shape() != logits.shape())
+    throw InvalidArgument(std::string(kDense) + ": labels of shape " + shape_str(labels.shape()) + " " +
+                          dtype_name(labels.dtype()) + " do not match logits of shape " +
+                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
+}
+
+// Calls fn(row, logits_row, probs_row) where probs_row holds exp(x - max)
+// (scratch, per thread) and returns through fn; also passes max and sum.
+template <typename T, typename F>
+void xent_rows(const Array& logits, F&& fn) {
+  Array x = logits.contiguous();
+  const int64_t N = x.shape()[0], C = x.shape()[1];
+  const T* xs = x.data<T>();
+  parallel_for(N, N * C * kExpWork, [&](int64_t b, int64_t e) {
+    std::vector<T> scratch(C);
+    for (int64_t r = b; r < e; ++r) {
+      const T* p = xs + r * C;
+      T m = row_max(p, C);
+      double s = exp_shift(p, scratch.data(), C, m);
+      fn(r, p, scratch.data(), m, s);
+    }
+  });
+}
+
+}  // namespace
+
+Array sparse_xent(const Array& logits, const Array& labels) {
+  std::vector<int64_t> lab = sparse_labels(logits, labels);
+  const int64_t N = logits.shape()[0];
+  Array out = Array::empty({N}, logits.dtype(), logits.device());
+  if (N == 0) return out;
+  dispatch<kFloat>(logits.dtype(), kSparse, [&](auto tv) {
+    using T = decltype(tv);
+    T* o = out.data<T>();
+    xent_rows<T>(logits, [&](int64_t r, const T* p, const T*, T m, double s) {
+      o[r] = static_cast<T>(std::log(s) + (static_cast<double>(m) - p[lab[r]]));
+    });
+  });
+  return out;
+}
+
+Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  std::vector<int64_t> lab = sparse_labels(logits, labels);
+  check_dloss(dloss, logits, "sparse_softmax_cross_entropy_with_logits_grad");
+  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
+  if (out.size() == 0) return out;
+  const int64_t C = logits.shape()[1];
+  dispatch<kFloat>(logits.dtype(), kSparse, [&](auto tv) {
+    using T = decltype(tv);
+    Array g = dloss.contiguous();
+    const T* gs = g.data<T>();
+    T* o = out.data<T>();
+    xent_rows<T>(logits, [&](int64_t r, const T*, const T* ex, T, double s) {
+      T* q = o + r * C;
+      T scale = static_cast<T>(gs[r] / s);
+      for (int64_t i = 0; i < C; ++i) q[i] = ex[i] * scale;
+      q[lab[r]] -= gs[r];
+    });
+  });
+  return out;
+}
+
+Array softmax_xent(const Array& logits, const Array& labels) {
+  check_dense(logits, labels);
+  const int64_t N = logits.shape()[0], C = logits.shape()[1];
+  Array out = Array::empty({N}, logits.dtype(), logits.device());
+  if (N == 0) return out;
+  dispatch<kFloat>(logits.dtype(), kDense, [&](auto tv) {
+    using T = decltype(tv);
+    Array l = labels.contiguous();
+    const T* ls = l.data<T>();
+    T* o = out.data<T>();
+    xent_rows<T>(logits, [&](int64_t r, const T* p, const T*, T m, double s) {
+      const T* lp = ls + r * C;
+      double lse = static_cast<double>(m) + std::log(s), loss = 0;
+      for (int64_t i = 0; i < C; ++i) loss += static_cast<double>(lp[i]) * (lse - p[i]);
+      o[r] = static_cast<T>(loss);
+    });
+  });
+  return out;
+}
+
+Array softmax_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  check_dense(logits, labels);
+  check_dloss(dloss, logits, "softmax_cross_entropy_with_logits_grad");
+  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
+  if (out.size() == 0) return out;
+  const int64_t C = logits.shape()[1];
+  dispatch<kFloat>(logits.dtype(), kDense, [&](auto tv) {
+    using T = decltype(tv);
+    Array l = labels.contiguous();
+    Array g = dloss.contiguous();
+    const T* ls = l.data<T>();
+    const T* gs = g.data<T>();
+    T* o = out.data<T>();
+    xent_rows<T>(logits, [&](int64_t r, const T*, const T* ex, T, double s) {
+      const T* lp = ls + r * C;
+      T* q = o + r * C;
+      double total = 0;
+      for (int64_t i = 0; i < C; ++i) total += lp[i];
+      T scale = static_cast<T>(gs[r] * total / s), gr = gs[r];
+      for (int64_t i = 0; i < C; ++i) q[i] = ex[i] * scale - lp[i] * gr;
+    });
+  });
+  return out;
+}
+
+}  // namespace tl

@@ -1,0 +1,339 @@
+#include "reduce.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "isa/table.h"
+#include "parallel.h"
+
+namespace tl {
+
+const char* op_name(ReduceOp op) {
+  static const char* names[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
+                                "reduce_prod", "reduce_any", "reduce_all"};
+  return names[static_cast<int>(op)];
+}
+
+bool reduce_block(const Shape& shape, const std::vector<bool>& reduced, int64_t* outer, int64_t* inner,
+                  int64_t* after) {
+  int phase = 0;  // 0: before the reduced block, 1: inside it, 2: after it
+  *outer = *inner = *after = 1;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (reduced[d]) {
+      if (phase == 2) return false;
+      phase = 1;
+      *inner *= shape[d];
+    } else if (phase == 0) {
+      *outer *= shape[d];
+    } else {
+      phase = 2;
+      *after *= shape[d];
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// Accumulation policies: init, step (fold in one element), merge (two partial
+// results) and finish (partial result and count -> output value). Float sums
+// accumulate in double; integer sums and products in uint64, which wraps like
+// TensorFlow's fixed-width arithmetic without signed overflow.
+template <typename T>
+using Wide = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+
+template <ReduceOp OP, typename T>
+struct Policy;
+
+template <typename T>
+struct Policy<ReduceOp::Sum, T> {
+  using Acc = Wide<T>;
+  static Acc init() { return 0; }
+  static Acc step(Acc a, T x) { return a + static_cast<Acc>(x); }
+  static Acc merge(Acc a, Acc b) { return a + b; }
+  static T finish(Acc a, int64_t) { return static_cast<T>(a); }
+};
+
+template <typename T>
+struct Policy<ReduceOp::Mean, T> : Policy<ReduceOp::Sum, T> {
+  using Acc = Wide<T>;
+  static T finish(Acc a, int64_t n) {
+    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(a / static_cast<double>(n));
+    else return n ? static_cast<T>(static_cast<int64_t>(a) / n) : T(0);
+  }
+};
+
+template <typename T>
+struct Policy<ReduceOp::Prod, T> {
+  using Acc = Wide<T>;
+  static Acc init() { return 1; }
+  static Acc step(Acc a, T x) { return a * static_cast<Acc>(x); }
+  static Acc merge(Acc a, Acc b) { return a * b; }
+  static T finish(Acc a, int64_t) { return static_cast<T>(a); }
+};
+
+// NaN sticks: once an accumulator is NaN, x > NaN is false.
+template <typename T>
+struct Policy<ReduceOp::Max, T> {
+  using Acc = T;
+  static Acc init() {
+    if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::lowest();
+  }
+  static Acc step(Acc a, T x) { return (x > a || x != x) ? x : a; }
+  static Acc merge(Acc a, Acc b) { return step(a, b); }
+  static T finish(Acc a, int64_t) { return a; }
+};
+
+template <typename T>
+struct Policy<ReduceOp::Min, T> {
+  using Acc = T;
+  static Acc init() {
+    if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::max();
+  }
+  static Acc step(Acc a, T x) { return (x < a || x != x) ? x : a; }
+  static Acc merge(Acc a, Acc b) { return step(a, b); }
+  static T finish(Acc a, int64_t) { return a; }
+};
+
+template <typename T>
+struct Policy<ReduceOp::Any, T> {
+  using Acc = bool;
+  static Acc init() { return false; }
+  static Acc step(Acc a, T x) { return a | x; }
+  static Acc merge(Acc a, Acc b) { return a | b; }
+  static T finish(Acc a, int64_t) { return a; }
+};
+
+template <typename T>
+struct Policy<ReduceOp::All, T> {
+  using Acc = bool;
+  static Acc init() { return true; }
+  static Acc step(Acc a, T x) { return a & x; }
+  static Acc merge(Acc a, Acc b) { return a & b; }
+  static T finish(Acc a, int64_t) { return a; }
+};
+
+// One contiguous row, with independent partial results so the loop vectorises.
+template <ReduceOp OP, typename T>
+typename Policy<OP, T>::Acc reduce_row(const T* p, int64_t n) {
+  using P = Policy<OP, T>;
+  using Acc = typename P::Acc;
+  constexpr bool kSum = OP == ReduceOp::Sum || OP == ReduceOp::Mean;
+  if constexpr (kSum && std::is_same_v<T, float>) return isa().sum_f32(p, n);
+  else if constexpr (kSum && std::is_same_v<T, double>) return isa().sum_f64(p, n);
+  else if constexpr (OP == ReduceOp::Max && std::is_same_v<T, float>) return isa().max_f32(p, n);
+  else if constexpr (OP == ReduceOp::Max && std::is_same_v<T, double>) return isa().max_f64(p, n);
+  else if constexpr (OP == ReduceOp::Min && std::is_same_v<T, float>) return isa().min_f32(p, n);
+  else if constexpr (OP == ReduceOp::Min && std::is_same_v<T, double>) return isa().min_f64(p, n);
+  else {
+    constexpr int K = 8;
+    Acc acc[K];
+    for (int k = 0; k < K; ++k) acc[k] = P::init();
+    int64_t i = 0;
+    for (; i + K <= n; i += K)
+      for (int k = 0; k < K; ++k) acc[k] = P::step(acc[k], p[i + k]);
+    Acc r = P::init();
+    for (; i < n; ++i) r = P::step(r, p[i]);
+    for (int k = 0; k < K; ++k) r = P::merge(r, acc[k]);
+    return r;
+  }
+}
+
+// x is contiguous with shape [A, N, B]; reduces the middle axis into out[A, B].
+template <ReduceOp OP, typename T>
+void run(const T* x, T* out, int64_t A, int64_t N, int64_t B) {
+  using P = Policy<OP, T>;
+  using Acc = typename P::Acc;
+  if (B == 1 && A == 1) {
+    // Fixed chunks (not one per thread) so the result does not depend on
+    // the thread count.
+    constexpr int64_t kChunk = int64_t{1} << 16;
+    int64_t nc = (N + kChunk - 1) / kChunk;
+    std::vector<Acc> parts(nc);
+    parallel_for(nc, N, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c)
+        parts[c] = reduce_row<OP>(x + c * kChunk, std::min(kChunk, N - c * kChunk));
+    });
+    Acc r = P::init();
+    for (auto p : parts) r = P::merge(r, p);
+    out[0] = P::finish(r, N);
+    return;
+  }
+  if (B == 1) {
+    parallel_for(A, A * N, [&](int64_t b, int64_t e) {
+      for (int64_t a = b; a < e; ++a) out[a] = P::finish(reduce_row<OP>(x + a * N, N), N);
+    });
+    return;
+  }
+  // Reducing an outer axis: fold whole rows into a block of accumulators.
+  constexpr int64_t kCols = 256;
+  int64_t nb = (B + kCols - 1) / kCols;
+  parallel_for(A * nb, A * N * B, [&](int64_t b, int64_t e) {
+    Acc acc[kCols];
+    for (int64_t t = b; t < e; ++t) {
+      int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
+      const T* base = x + a * N * B + c0;
+      for (int64_t j = 0; j < w; ++j) acc[j] = P::init();
+      for (int64_t r = 0; r < N; ++r) {
+        const T* row = base + r * B;
+        for (int64_t j = 0; j < w; ++j) acc[j] = P::step(acc[j], row[j]);
+      }
+      T* o = out + a * B + c0;
+      for (int64_t j = 0; j < w; ++j) o[j] = P::finish(acc[j], N);
+    }
+  });
+}
+
+template <ReduceOp OP, typename T>
+void reduce_typed(const Array& a, const std::vector<bool>& red, int64_t n, const Array& out) {
+  using P = Policy<OP, T>;
+  T* o = out.data<T>();
+  if (n == 0) {
+    std::fill(o, o + out.size(), P::finish(P::init(), 0));
+    return;
+  }
+  Array x = a.contiguous();
+  int64_t A, N, B;
+  if (!reduce_block(x.shape(), red, &A, &N, &B)) {
+    // Reduced axes scattered: move them last in one copy.
+    std::vector<int64_t> perm;
+    for (int64_t d = 0; d < x.ndim(); ++d)
+      if (!red[d]) perm.push_back(d);
+    for (int64_t d = 0; d < x.ndim(); ++d)
+      if (red[d]) perm.push_back(d);
+    x = x.transpose(perm).contiguous();
+    A = out.size();
+    N = n;
+    B = 1;
+  }
+  run<OP, T>(x.data<T>(), o, A, N, B);
+}
+
+}  // namespace
+
+Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
+  const std::string name = op_name(op);
+  const bool logical = op == ReduceOp::Any || op == ReduceOp::All;
+  if (logical && a.dtype() != DType::Bool)
+    throw TypeError(name + ": expects a bool tensor, got " + dtype_name(a.dtype()));
+  if (!logical && a.dtype() == DType::Bool)
+    throw TypeError(name + ": not defined for bool tensors; cast to int32 or float32 first");
+  const int64_t nd = a.ndim();
+  std::vector<bool> red(nd, false);
+  for (int64_t ax : axes) {
+    if (ax < -nd || ax >= nd)
+      throw InvalidArgument(name + ": axis " + std::to_string(ax) + " is out of range for a tensor of rank " +
+                            std::to_string(nd) + " (shape " + shape_str(a.shape()) + ")");
+    int64_t k = ax < 0 ? ax + nd : ax;
+    if (red[k]) throw InvalidArgument(name + ": axis " + std::to_string(ax) + " is repeated");
+    red[k] = true;
+  }
+  Shape out_shape;
+  int64_t n = 1;
+  for (int64_t d = 0; d < nd; ++d) {
+    if (red[d]) {
+      n *= a.shape()[d];
+      if (keepdims) out_shape.push_back(1);
+    } else {
+      out_shape.push_back(a.shape()[d]);
+    }
+  }
+  Array out = Array::empty(out_shape, a.dtype(), a.device());
+  if (out.size() == 0) return out;
+  dispatch<kAll>(a.dtype(), name.c_str(), [&](auto tv) {
+    using T = decltype(tv);
+    if constexpr (std::is_same_v<T, bool>) {
+      if (op == ReduceOp::Any) reduce_typed<ReduceOp::Any, T>(a, red, n, out);
+      else reduce_typed<ReduceOp::All, T>(a, red, n, out);
+    } else {
+      switch (op) {
+        case ReduceOp::Sum: reduce_typed<ReduceOp::Sum, T>(a, red, n, out); break;
+        case ReduceOp::Mean: reduce_typed<ReduceOp::Mean, T>(a, red, n, out); break;
+        case ReduceOp::Max: reduce_typed<ReduceOp::Max, T>(a, red, n, out); break;
+        case ReduceOp::Min: reduce_typed<ReduceOp::Min, T>(a, red, n, out); break;
+        case ReduceOp::Prod: reduce_typed<ReduceOp::Prod, T>(a, red, n, out); break;
+        default: break;
+      }
+    }
+  });
+  return out;
+}
+
+// ------------------------------------------------------------ argmax/argmin ----
+
+namespace {
+
+// Whether v should replace the current best b: NaN wins and then stays.
+template <bool IsMax, typename T>
+inline bool better(T v, T b) {
+  if (b != b) return false;
+  return IsMax ? (v > b || v != v) : (v < b || v != v);
+}
+
+template <bool IsMax, typename T>
+void arg_run(const T* x, int64_t* out, int64_t A, int64_t N, int64_t B) {
+  if (B == 1) {
+    parallel_for(A, A * N, [&](int64_t b, int64_t e) {
+      for (int64_t a = b; a < e; ++a) {
+        const T* p = x + a * N;
+        T best = p[0];
+        int64_t bi = 0;
+        for (int64_t i = 1; i < N && best == best; ++i)
+          if (better<IsMax>(p[i], best)) best = p[i], bi = i;
+        out[a] = bi;
+      }
+    });
+    return;
+  }
+  constexpr int64_t kCols = 256;
+  int64_t nb = (B + kCols - 1) / kCols;
+  parallel_for(A * nb, A * N * B, [&](int64_t b, int64_t e) {
+    T best[kCols];
+    for (int64_t t = b; t < e; ++t) {
+      int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
+      const T* base = x + a * N * B + c0;
+      int64_t* o = out + a * B + c0;
+      for (int64_t j = 0; j < w; ++j) best[j] = base[j], o[j] = 0;
+      for (int64_t r = 1; r < N; ++r) {
+        const T* row = base + r * B;
+        for (int64_t j = 0; j < w; ++j)
+          if (better<IsMax>(row[j], best[j])) best[j] = row[j], o[j] = r;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+Array arg_reduce(bool is_max, const Array& a, int64_t axis) {
+  const std::string name = is_max ? "argmax" : "argmin";
+  if (a.ndim() == 0)
+    throw InvalidArgument(name + ": expects a tensor of rank >= 1, got a scalar");
+  int64_t ax = normalize_axis(axis, a.ndim(), name.c_str());
+  if (a.shape()[ax] == 0)
+    throw InvalidArgument(name + ": cannot reduce over axis " + std::to_string(axis) + " of size 0 in shape " +
+                          shape_str(a.shape()));
+  Shape out_shape;
+  int64_t A = 1, B = 1, N = a.shape()[ax];
+  for (int64_t d = 0; d < a.ndim(); ++d) {
+    if (d == ax) continue;
+    out_shape.push_back(a.shape()[d]);
+    (d < ax ? A : B) *= a.shape()[d];
+  }
+  Array out = Array::empty(out_shape, DType::Int64, a.device());
+  if (out.size() == 0) return out;
+  dispatch<kNumeric>(a.dtype(), name.c_str(), [&](auto tv) {
+    using T = decltype(tv);
+    Array x = a.contiguous();
+    if (is_max) arg_run<true>(x.data<T>(), out.data<int64_t>(), A, N, B);
+    else arg_run<false>(x.data<T>(), out.data<int64_t>(), A, N, B);
+  });
+  return out;
+}
+
+}  // namespace tl
