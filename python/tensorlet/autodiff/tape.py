@@ -246,8 +246,10 @@ class GradientTape:
         watched = self._watched
         live = {id(s) for s in sources if id(s) in watched and s.dtype.is_floating}
         for op, inputs, attrs, out in self._records:
-            if id(out) not in live and any(id(x) in live for x in inputs):
-                live.add(id(out))
+            for x in inputs:
+                if id(x) in live:
+                    live.add(id(out))
+                    break
         grads = {}
         for t, dy in zip(targets, dys):
             if not isinstance(t, Tensor) or id(t) not in live or not t.dtype.is_floating:
