@@ -337,3 +337,25 @@ def test_a_tape_cannot_be_entered_inside_itself_but_can_resume():
     with tape:  # recording resumes
         z = y * x
     assert float(tape.gradient(z, x)) == 12.0
+
+
+def test_integer_target_is_explained():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(x, tf.int32)
+    assert tape.gradient(y, x) is None
+    assert "not a floating-point tensor" in tape.explain_none(x)
+
+
+def test_custom_gradient_with_several_outputs():
+    @tf.custom_gradient
+    def two(x):
+        def grad(d1, d2):
+            return d1 * 2.0 + d2 * 3.0
+        return [x * 2.0, x * 3.0], grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        a, b = two(x)
+        y = tf.reduce_sum(a) + 10.0 * tf.reduce_sum(b)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [32.0, 32.0])

@@ -286,17 +286,19 @@ class GradientTape:
 
     def _explain(self, targets, sources, grads):
         self._why_none = {}
-        recorded = any(isinstance(t, Tensor) and id(t) in self._watched for t in targets)
+        targets = [t for t in targets if isinstance(t, Tensor)]
+        recorded = any(id(t) in self._watched for t in targets)
+        float_target = any(t.dtype.is_floating for t in targets)
         for s, g in zip(sources, grads):
             if g is None:
-                self._why_none[id(s)] = (s, _reason(self, s, recorded))
+                self._why_none[id(s)] = (s, _reason(self, s, recorded, float_target))
 
     def __repr__(self):
         return (f"<GradientTape persistent={self._persistent} watched={len(self._watched)} "
                 f"recorded_ops={len(self._records)}>")
 
 
-def _reason(tape, s, target_recorded):
+def _reason(tape, s, target_recorded, float_target):
     what = f"variable '{s.name}'" if isinstance(s, Variable) else "the source"
     if not isinstance(s, Tensor):
         return f"the source {s!r} is not a tensor or variable"
@@ -312,6 +314,8 @@ def _reason(tape, s, target_recorded):
             return f"{what} is not trainable, so the tape did not watch it: call tape.watch(v)"
         if not tape._watch_accessed:
             return f"{what} was not watched (watch_accessed_variables=False): call tape.watch(v)"
+    if not float_target:
+        return "the target is not a floating-point tensor, so it has no gradient"
     if not target_recorded:
         return ("the target was not computed on this tape: compute it inside the `with tape:` block (not after "
                 "it, and not under tape.stop_recording())")
