@@ -63,7 +63,7 @@ def test_python_values_and_numpy_arrays_adopt_the_tensor_dtype():
 
 
 def test_tensors_are_immutable():
-    x = tf.constant(np.ones((2, 2)))
+    x = tf.ones((2, 2))
     with pytest.raises(TypeError, match="'Tensor' object does not support item assignment"):
         x[0, 0] = 0.0
 
@@ -129,11 +129,18 @@ def test_reshape_errors_name_the_shapes():
 
 
 def test_chapter_three_listing():
-    a = tf.constant(np.ones((2, 2), np.float32))
+    a = tf.ones((2, 2))
     b = tf.square(a)
     c = tf.sqrt(a)
     d = b + c
+    e = tf.matmul(a, b)
+    e *= d
     np.testing.assert_array_equal(d.numpy(), np.full((2, 2), 2.0))
+    np.testing.assert_array_equal(e.numpy(), np.full((2, 2), 4.0))
+    x = tf.random.normal(shape=(3, 1), mean=0.0, stddev=1.0)
+    assert x.shape == (3, 1) and x.dtype == tf.float32
+    z = tf.zeros((2, 1))
+    assert str(z) == "tf.Tensor(\n[[0.]\n [0.]], shape=(2, 1), dtype=float32)"
 
 
 def test_unsupported_values():

@@ -1028,18 +1028,6 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return apply(_clip, (t, lo, hi))
 
 
-def _sum_keepdims(x, axes):
-    """Sum over ``axes`` keeping them as size 1, through the segment sum."""
-    shape = list(x._a.shape)
-    kept = [i for i in builtins.range(len(shape)) if i not in axes]
-    moved = transpose(x, list(axes) + kept) if axes else x
-    n = int(np.prod([shape[i] for i in axes])) if axes else 1
-    rest = [shape[i] for i in kept]
-    flat = reshape(moved, [n] + rest)
-    total = apply(_gather_grad_op, (flat, zeros([n], _dtypes.int32)), tuple([1] + rest), 0)
-    return reshape(total, [1 if i in axes else d for i, d in enumerate(shape)])
-
-
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """Rescales ``t`` so that its L2 norm (over ``axes``, default all) is at most ``clip_norm``.
 
@@ -1054,7 +1042,9 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     """
     t = h.to_tensor(t)
     axes = h.normalize_axes(axes, t.ndim, "clip_by_norm")
-    sq = _sum_keepdims(t * t, axes)
+    from tensorlet.ops.reductions import reduce_sum
+
+    sq = reduce_sum(t * t, axis=list(axes), keepdims=True)
     clip = convert_like(clip_norm, t)
     # Where the norm is 0, sqrt's gradient would be infinite: use 1 there (the
     # output is t itself then, as clip / max(0, clip) = 1).
