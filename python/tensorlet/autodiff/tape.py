@@ -13,11 +13,14 @@ import contextlib
 
 import numpy as np
 
+from tensorlet import _core
 from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
 from tensorlet.ops.registry import active_tapes
+
+_FLOATS = {_core.DType.float32, _core.DType.float64}
 
 
 class UnconnectedGradients:
@@ -145,7 +148,10 @@ class GradientTape:
         dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
         with _paused(self):
             grads = self._backward(targets, srcs, dys)
-        self._explain(targets, srcs, grads)
+        if any(g is None for g in grads):
+            self._explain(targets, srcs, grads)
+        else:
+            self._why_none = {}
         if zero:
             grads = [_zeros_like(s) if g is None else g for s, g in zip(srcs, grads)]
         self._finish()
@@ -244,7 +250,7 @@ class GradientTape:
         """The gradients of ``sum(target * dy)`` for each source (None if unconnected)."""
         # Only ops whose output depends on a source need running backwards.
         watched = self._watched
-        live = {id(s) for s in sources if id(s) in watched and s.dtype.is_floating}
+        live = {id(s) for s in sources if id(s) in watched and s._a.dtype in _FLOATS}
         for op, inputs, attrs, out in self._records:
             for x in inputs:
                 if id(x) in live:
@@ -252,7 +258,7 @@ class GradientTape:
                     break
         grads = {}
         for t, dy in zip(targets, dys):
-            if not isinstance(t, Tensor) or id(t) not in live or not t.dtype.is_floating:
+            if id(t) not in live or t._a.dtype not in _FLOATS:
                 continue
             if dy is None:
                 dy = _ones_like(t)
@@ -325,17 +331,20 @@ def _reason(tape, s, target_recorded, float_target):
 
 # ---- helpers --------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _paused(tape):
-    """Takes ``tape`` off the active list for a while, so it records nothing."""
-    where = next((i for i, t in enumerate(active_tapes) if t is tape), None)
-    if where is not None:
-        del active_tapes[where]
-    try:
-        yield
-    finally:
-        if where is not None:
-            active_tapes.insert(min(where, len(active_tapes)), tape)
+class _paused:
+    """Takes a tape off the active list for a while, so it records nothing."""
+
+    def __init__(self, tape):
+        self.tape = tape
+
+    def __enter__(self):
+        self.where = next((i for i, t in enumerate(active_tapes) if t is self.tape), None)
+        if self.where is not None:
+            del active_tapes[self.where]
+
+    def __exit__(self, *exc):
+        if self.where is not None:
+            active_tapes.insert(min(self.where, len(active_tapes)), self.tape)
 
 
 def _accumulate(grads, x, g):
