@@ -359,3 +359,10 @@ def test_custom_gradient_with_several_outputs():
         a, b = two(x)
         y = tf.reduce_sum(a) + 10.0 * tf.reduce_sum(b)
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [32.0, 32.0])
+
+
+def test_integer_intermediates_block_gradients():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(tf.cast(x, tf.int32) * 3, tf.float32) * x
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [3.0, 6.0])  # only the direct factor

@@ -249,13 +249,15 @@ class GradientTape:
     def _backward(self, targets, sources, dys):
         """The gradients of ``sum(target * dy)`` for each source (None if unconnected)."""
         # Only ops whose output depends on a source need running backwards.
+        # Gradients flow only through floating-point tensors.
         watched = self._watched
         live = {id(s) for s in sources if id(s) in watched and s._a.dtype in _FLOATS}
         for op, inputs, attrs, out in self._records:
-            for x in inputs:
-                if id(x) in live:
-                    live.add(id(out))
-                    break
+            if out._a.dtype in _FLOATS:
+                for x in inputs:
+                    if id(x) in live:
+                        live.add(id(out))
+                        break
         grads = {}
         for t, dy in zip(targets, dys):
             if id(t) not in live or t._a.dtype not in _FLOATS:
