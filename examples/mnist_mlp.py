@@ -29,7 +29,7 @@ def load_digits():
         rng = np.random.default_rng(0)
         protos = rng.uniform(0, 1, size=(10, 8, 8)).astype(np.float32)
         y = rng.integers(0, 10, size=1800)
-        x = np.clip(protos[y] + 1.0 * rng.normal(size=(1800, 8, 8)), 0, 1).astype(np.float32)
+        x = np.clip(protos[y] + 0.6 * rng.normal(size=(1800, 8, 8)), 0, 1).astype(np.float32)
         source = "synthetic digits (scikit-learn not installed)"
     order = np.random.default_rng(1).permutation(len(x))
     x, y = x[order], y[order]
