@@ -89,7 +89,7 @@ def main():
           f"median of {args.repeats} epochs after a warm-up epoch")
     print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
     for batch in args.batch:
-        base = None
+        base = None  # tensorlet's rate
         for name, fn in runners:
             try:
                 seconds = fn(x, y, batch, args.repeats)
@@ -97,8 +97,10 @@ def main():
                 print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
                 continue
             rate = args.samples / seconds
-            base = base or rate
-            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {base / rate:>18.2f}x")
+            if name == "tensorlet":
+                base = rate
+            ratio = f"{base / rate:>18.2f}x" if base else ""
+            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {ratio}")
 
 
 if __name__ == "__main__":
