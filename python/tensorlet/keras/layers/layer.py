@@ -98,12 +98,16 @@ class Layer:
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.pop("inputs")
         args = args[1:]
-        if any(isinstance(t, KerasTensor) for t in flatten(inputs)):
+        if isinstance(inputs, tf.Tensor):  # the common case, kept short
+            if inputs.dtype.is_floating and inputs.dtype.name != self.dtype:
+                inputs = tf.cast(inputs, self.dtype)
+        elif any(isinstance(t, KerasTensor) for t in flatten(inputs)):
             return self._symbolic_call(inputs, args, kwargs)
-        inputs = map_structure(self._convert, inputs)
+        else:
+            inputs = map_structure(self._convert, inputs)
         if not self.built:
             self._build_for(inputs)
-        elif self._build_shapes is not None and self._own_weights():
+        elif self._build_shapes is not None and (self._trainable_weights or self._non_trainable_weights):
             self._check_shapes(inputs)
         outer = _training_flag()
         training = kwargs.pop("training", None)
@@ -144,6 +148,10 @@ class Layer:
         self._build_shapes = [tuple(t.shape) for t in flatten(inputs)]
 
     def _check_shapes(self, inputs):
+        if isinstance(inputs, tf.Tensor):
+            want = self._build_shapes[0]
+            if want and inputs.shape and want[-1] == inputs.shape[-1]:
+                return
         for i, (t, want) in enumerate(zip(flatten(inputs), self._build_shapes)):
             got = tuple(t.shape)
             if want is None or not got or not want:
