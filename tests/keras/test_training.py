@@ -355,3 +355,24 @@ def test_custom_train_step_listing():
     h = model.fit(x, y, epochs=3, verbose=0)
     assert list(h.history) == ["loss"] and len(h.history["loss"]) == 3
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_two_outputs_with_loss_list_and_weights():
+    x, y = _blobs(40)
+    inp = keras.Input(shape=(2,))
+    h = layers.Dense(8, activation="relu")(inp)
+    cls = layers.Dense(3, activation="softmax")(h)
+    reg = layers.Dense(1)(h)
+    model = keras.Model(inp, [cls, reg])
+    target = x[:, :1] * 2.0
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5])
+    p_cls, p_reg = model.predict(x, verbose=0)
+    want = -np.log(np.clip(p_cls[np.arange(40), y], 1e-7, 1)).mean() + 0.5 * ((p_reg - target) ** 2).mean()
+    assert model.evaluate(x, [y, target], batch_size=40, verbose=0) == pytest.approx(want, rel=1e-4)
+    h = model.fit(x, [y, target], epochs=2, verbose=0)
+    assert len(h.history["loss"]) == 2
+
+
+def test_to_categorical():
+    np.testing.assert_array_equal(keras.utils.to_categorical([0, 2, 1]), np.eye(3)[[0, 2, 1]])
+    assert keras.utils.to_categorical([[1]], num_classes=4).shape == (1, 4)
