@@ -366,3 +366,30 @@ def test_integer_intermediates_block_gradients():
     with tf.GradientTape() as tape:
         y = tf.cast(tf.cast(x, tf.int32) * 3, tf.float32) * x
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [3.0, 6.0])  # only the direct factor
+
+
+def test_assigning_a_recorded_variable_before_gradient_is_an_error():
+    w = tf.Variable(2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = w * x
+    w.assign(5.0)  # the recorded multiply read w = 2
+    with pytest.raises(RuntimeError, match="'Variable.*:0' was assigned after the tape recorded multiply"):
+        tape.gradient(y, x)
+
+
+def test_updating_variables_between_gradients_of_unrelated_parts():
+    # A persistent tape for two losses, with the first part updated before the
+    # second gradient (as in GAN training): the second backward pass does not
+    # run the first part's ops, so it is unaffected.
+    g, d = tf.Variable(1.5), tf.Variable(-2.0)
+    z = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        fake = g * z
+        d_loss = tf.square(d * fake)
+        g_loss = -d_loss
+    grad_g = tape.gradient(g_loss, g)
+    g.assign_sub(0.1 * grad_g)
+    grad_d = tape.gradient(d_loss, d)
+    assert float(grad_d) == pytest.approx(2 * (-2.0 * 3.0) * 3.0)

@@ -60,7 +60,7 @@ class GradientTape:
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
         self._watched = {}   # id -> tensor; holding them keeps the ids unique
-        self._records = []   # (op, inputs, attrs, output), in execution order
+        self._records = []   # (op, inputs, attrs, output, variable reads), in execution order
         self._used = False
         self._why_none = {}  # id(source) -> reason, from the last gradient call
 
@@ -87,7 +87,10 @@ class GradientTape:
                 hit = True
         if hit and op.grad is not None:
             watched[id(out)] = out
-            self._records.append((op, inputs, attrs, out))
+            # Gradient functions read variables when they run: note each
+            # variable's version so a later assignment is caught, not used.
+            reads = [(x, x._version) for x in inputs if isinstance(x, Variable)]
+            self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
         """Watches a tensor or variable (or a list/tuple/dict of them) so that
@@ -252,7 +255,7 @@ class GradientTape:
         # Gradients flow only through floating-point tensors.
         watched = self._watched
         live = {id(s) for s in sources if id(s) in watched and s._a.dtype in _FLOATS}
-        for op, inputs, attrs, out in self._records:
+        for op, inputs, attrs, out, _ in self._records:
             if out._a.dtype in _FLOATS:
                 for x in inputs:
                     if id(x) in live:
@@ -270,10 +273,14 @@ class GradientTape:
                     raise ValueError(f"gradient: output gradient of shape {dy.shape} does not match the target "
                                      f"of shape {t.shape}")
             _accumulate(grads, t, dy)
-        for op, inputs, attrs, out in reversed(self._records):
+        for op, inputs, attrs, out, reads in reversed(self._records):
             dy = grads.get(id(out))
             if dy is None:
                 continue
+            for v, version in reads:
+                if v._version != version:
+                    raise RuntimeError(f"gradient: variable '{v.name}' was assigned after the tape recorded "
+                                       f"{op.name} reading it; compute the gradients before updating variables")
             diff = op.diff
             for k, (x, g) in enumerate(zip(inputs, op.grad(dy, inputs, attrs, out))):
                 if g is not None and id(x) in live and (diff is None or diff[k]):
