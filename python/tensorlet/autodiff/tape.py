@@ -51,9 +51,10 @@ class GradientTape:
     (a constant that was not watched, a target computed after the ``with``
     block, an integer source, ...).
 
-    The tape records variables themselves, not copies of their values, so
-    gradients use a variable's value at the time ``gradient`` runs: update
-    variables after computing the gradients, as a training step does.
+    The tape records variables themselves, not copies of their values:
+    compute gradients before updating the variables they read, as a training
+    step does. ``gradient`` raises RuntimeError rather than use a value that
+    was assigned after an op read it.
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
@@ -141,7 +142,8 @@ class GradientTape:
             dtype; :meth:`explain_none` says which.
 
         Raises:
-            RuntimeError: if this non-persistent tape has already computed gradients.
+            RuntimeError: if this non-persistent tape has already computed
+                gradients, or a variable was assigned after a recorded op read it.
             ValueError: for an unknown ``unconnected_gradients``.
         """
         self._check_usable("gradient")
