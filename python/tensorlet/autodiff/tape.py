@@ -90,7 +90,10 @@ class GradientTape:
             watched[id(out)] = out
             # Gradient functions read variables when they run: note each
             # variable's version so a later assignment is caught, not used.
-            reads = [(x, x._version) for x in inputs if isinstance(x, Variable)]
+            reads = ()
+            for x in inputs:
+                if isinstance(x, Variable):
+                    reads += ((x, x._version),)
             self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
