@@ -204,6 +204,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, false); }, py::call_guard<py::gil_scoped_release>());
   m.def("log_softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, true); }, py::call_guard<py::gil_scoped_release>());
   m.def("relu_grad", &relu_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("gelu", &gelu, py::call_guard<py::gil_scoped_release>());
+  m.def("gelu_grad", &gelu_grad, py::call_guard<py::gil_scoped_release>());
   m.def("sparse_softmax_cross_entropy_with_logits", &sparse_xent, py::call_guard<py::gil_scoped_release>());
   m.def("sparse_softmax_cross_entropy_with_logits_grad", &sparse_xent_grad, py::call_guard<py::gil_scoped_release>());
   m.def("softmax_cross_entropy_with_logits", &softmax_xent, py::call_guard<py::gil_scoped_release>());
