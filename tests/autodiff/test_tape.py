@@ -393,3 +393,23 @@ def test_updating_variables_between_gradients_of_unrelated_parts():
     g.assign_sub(0.1 * grad_g)
     grad_d = tape.gradient(d_loss, d)
     assert float(grad_d) == pytest.approx(2 * (-2.0 * 3.0) * 3.0)
+
+
+def test_watch_rejects_non_tensors_and_reset_forgets():
+    tape = tf.GradientTape()
+    with pytest.raises(ValueError, match="expected a tensor"):
+        tape.watch([1.0])
+    x = tf.Variable(2.0)
+    with tape:
+        y = x * x
+        tape.reset()
+        z = x * 3.0
+    assert tape.gradient(y, x) is None  # recorded before the reset
+    assert "not computed on this tape" in tape.explain_none(x)
+
+
+def test_stop_gradient_of_a_variable_is_a_snapshot():
+    v = tf.Variable([1.0, 2.0])
+    s = tf.stop_gradient(v)
+    v.assign([5.0, 5.0])
+    np.testing.assert_array_equal(s.numpy(), [1.0, 2.0])
