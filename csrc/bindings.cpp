@@ -230,6 +230,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
   m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
 
+  // --- variables ---
+  // The tape's float test on every recorded tensor: cheaper than building a DType object.
+  m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
+
   // Runtime settings.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
   m.def("get_num_threads", &num_threads);

@@ -20,7 +20,7 @@ from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
 from tensorlet.ops.registry import active_tapes
 
-_FLOATS = {_core.DType.float32, _core.DType.float64}
+_is_float = _core.is_floating  # of an Array; cheaper than reading its dtype
 
 
 class UnconnectedGradients:
@@ -259,16 +259,16 @@ class GradientTape:
         # Only ops whose output depends on a source need running backwards.
         # Gradients flow only through floating-point tensors.
         watched = self._watched
-        live = {id(s) for s in sources if id(s) in watched and s._a.dtype in _FLOATS}
+        live = {id(s) for s in sources if id(s) in watched and _is_float(s._a)}
         for op, inputs, attrs, out, _ in self._records:
-            if out._a.dtype in _FLOATS:
+            if _is_float(out._a):
                 for x in inputs:
                     if id(x) in live:
                         live.add(id(out))
                         break
         grads = {}
         for t, dy in zip(targets, dys):
-            if id(t) not in live or t._a.dtype not in _FLOATS:
+            if id(t) not in live:
                 continue
             if dy is None:
                 dy = _ones_like(t)
