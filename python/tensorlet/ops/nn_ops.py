@@ -394,6 +394,47 @@ def leaky_relu(features, alpha=0.2, name=None):
     return ew.maximum(x, x * alpha)
 
 
+def relu6(features, name=None):
+    """``min(max(x, 0), 6)`` element-wise.
+
+    Args:
+        features: a tensor.
+        name: ignored.
+
+    Returns:
+        A tensor of the same shape and dtype.
+    """
+    return ew.minimum(relu(h.to_tensor(features)), 6)
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """Adds a 1-D ``bias`` along the channel axis of ``value`` (the last one,
+    or axis 1 with ``data_format='NCHW'``/``'NCW'``...).
+
+    Args:
+        value: a tensor of rank >= 2.
+        bias: a 1-D tensor with as many entries as ``value`` has channels.
+        data_format: None or ``'N...C'`` for channels last, ``'NC...'`` for channels first.
+        name: ignored.
+
+    Returns:
+        ``value + bias`` broadcast along the channel axis.
+
+    Raises:
+        InvalidArgumentError: if ``bias`` is not 1-D or its length differs from the channels.
+    """
+    value = h.to_tensor(value)
+    bias = bias if isinstance(bias, Tensor) else h.convert_like(bias, value)
+    channels_first = data_format is not None and data_format.startswith("NC")
+    axis = 1 if channels_first else value.ndim - 1
+    if bias.ndim != 1 or value.ndim < 2 or value.shape[axis] != bias.shape[0]:
+        raise InvalidArgumentError(f"bias_add: bias of shape {tuple(bias.shape)} does not fit the channel axis "
+                                   f"{axis} of value of shape {tuple(value.shape)}")
+    if channels_first:
+        bias = reshape(bias, [-1] + [1] * (value.ndim - 2))
+    return value + bias
+
+
 def elu(features, name=None):
     """Exponential linear unit: ``x`` where ``x > 0``, else ``exp(x) - 1``.
 
