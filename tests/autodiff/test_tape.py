@@ -212,7 +212,8 @@ def test_gradient_through_slices_and_reads():
     v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
     with tf.GradientTape() as tape:
         y = v[0, 1] * 3.0 + tf.reduce_sum(v.read_value() * v[1])
-    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[3.0, 7.0], [4.0, 6.0]])
+    # d/dv of sum(v * v[1]) is v[1] in every row, plus the column sums in row 1.
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[3.0, 7.0], [7.0, 10.0]])
 
 
 def test_broadcast_gradients_are_summed_back():
@@ -323,3 +324,45 @@ def test_custom_gradient_with_variables():
     with tf.GradientTape():
         with pytest.raises(TypeError, match="variables"):
             bad(x)
+
+
+def test_a_tape_cannot_be_entered_inside_itself_but_can_resume():
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape()
+    with tape:
+        with pytest.raises(ValueError, match="already recording"):
+            with tape:
+                pass
+        y = x * x
+    with tape:  # recording resumes
+        z = y * x
+    assert float(tape.gradient(z, x)) == 12.0
+
+
+def test_integer_target_is_explained():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(x, tf.int32)
+    assert tape.gradient(y, x) is None
+    assert "not a floating-point tensor" in tape.explain_none(x)
+
+
+def test_custom_gradient_with_several_outputs():
+    @tf.custom_gradient
+    def two(x):
+        def grad(d1, d2):
+            return d1 * 2.0 + d2 * 3.0
+        return [x * 2.0, x * 3.0], grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        a, b = two(x)
+        y = tf.reduce_sum(a) + 10.0 * tf.reduce_sum(b)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [32.0, 32.0])
+
+
+def test_integer_intermediates_block_gradients():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(tf.cast(x, tf.int32) * 3, tf.float32) * x
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [3.0, 6.0])  # only the direct factor

@@ -144,9 +144,6 @@ class Variable(Tensor):
             if value._a.shares_storage(self._a):
                 return Tensor._from_array(value._a.copy())
             return value
-        if callable(value):
-            value = value()
-            return self._operand(value, op)
         return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype)))
 
     def _update(self, target, items, value, opcode, op):
