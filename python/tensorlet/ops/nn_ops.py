@@ -182,8 +182,8 @@ def log_softmax(logits, axis=None, name=None):
 _relu_grad = register(
     "relu_grad", _core.relu_grad, grad=lambda ddx, i, a, out: (None, apply(_relu_grad, (i[0], ddx))),
     diff=(False, True), shape=_shape_of_first, dtype=h.first_dtype,
-    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype), samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ())
-                             for s in h.UNARY_SHAPES],
+    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype),
+    samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ()) for s in h.UNARY_SHAPES],
     dtypes=("int32", "float32", "float64"))
 
 relu = ew.relu
