@@ -53,6 +53,19 @@ def test_third_order():
     assert (float(d1), float(d2), float(d3)) == (12.0, 12.0, 6.0)
 
 
+def test_chain_rule_listing_with_intermediate_sources():
+    # The lecture's chain-rule example: x1 = w * x and x2 = x1 + b are
+    # intermediate tensors, and the tape differentiates with respect to them too.
+    w, b = tf.Variable(3.0), tf.Variable(1.0)
+    x, y_true = tf.constant(2.0), tf.constant(4.0)
+    with tf.GradientTape() as tape:
+        x1 = w * x
+        x2 = x1 + b
+        loss = tf.abs(y_true - x2)
+    grads = tape.gradient(loss, [w, b, x1, x2])
+    assert [float(g) for g in grads] == [2.0, 1.0, 1.0, 1.0]
+
+
 def test_several_sources_variables_and_watched_constants():
     w, b = tf.Variable(3.0), tf.Variable(1.0)
     x1, x2 = tf.Variable(0.0), tf.constant(0.0)
