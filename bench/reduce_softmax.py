@@ -5,6 +5,10 @@
 Prints medians: GB/s for a full sum of 16M float32 (bytes read), ms for a
 row softmax, log_softmax and a column sum of a 4096x1000 float32 matrix, and
 ms for the sparse crossentropy of the same logits.
+
+On a machine whose cores are busy with other work, OpenMP's default of
+spinning at barriers makes every parallel region wait for descheduled
+threads; compare with OMP_WAIT_POLICY=passive, or with one thread.
 """
 
 import statistics

@@ -109,6 +109,7 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
       const T* ds = xs[1].data<T>();
       T* o = out.data<T>();
       parallel_for(rows, rows * n * (log ? kExpWork : 2), [&](int64_t b, int64_t e) {
+        std::vector<T> ex(log ? n : 0);  // exp(y) of one row, from the vector exp
         for (int64_t r = b; r < e; ++r) {
           const T* yp = ys + r * n;
           const T* dp = ds + r * n;
@@ -117,7 +118,8 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
           if (log) {
             for (int64_t i = 0; i < n; ++i) s += dp[i];
             T st = static_cast<T>(s);
-            for (int64_t i = 0; i < n; ++i) q[i] = dp[i] - std::exp(yp[i]) * st;
+            exp_shift(yp, ex.data(), n, T(0));
+            for (int64_t i = 0; i < n; ++i) q[i] = dp[i] - ex[i] * st;
           } else {
             for (int64_t i = 0; i < n; ++i) s += static_cast<double>(dp[i]) * yp[i];
             T st = static_cast<T>(s);

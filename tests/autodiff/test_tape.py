@@ -53,6 +53,19 @@ def test_third_order():
     assert (float(d1), float(d2), float(d3)) == (12.0, 12.0, 6.0)
 
 
+def test_chain_rule_listing_with_intermediate_sources():
+    # The lecture's chain-rule example: x1 = w * x and x2 = x1 + b are
+    # intermediate tensors, and the tape differentiates with respect to them too.
+    w, b = tf.Variable(3.0), tf.Variable(1.0)
+    x, y_true = tf.constant(2.0), tf.constant(4.0)
+    with tf.GradientTape() as tape:
+        x1 = w * x
+        x2 = x1 + b
+        loss = tf.abs(y_true - x2)
+    grads = tape.gradient(loss, [w, b, x1, x2])
+    assert [float(g) for g in grads] == [2.0, 1.0, 1.0, 1.0]
+
+
 def test_several_sources_variables_and_watched_constants():
     w, b = tf.Variable(3.0), tf.Variable(1.0)
     x1, x2 = tf.Variable(0.0), tf.constant(0.0)
@@ -366,3 +379,50 @@ def test_integer_intermediates_block_gradients():
     with tf.GradientTape() as tape:
         y = tf.cast(tf.cast(x, tf.int32) * 3, tf.float32) * x
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [3.0, 6.0])  # only the direct factor
+
+
+def test_assigning_a_recorded_variable_before_gradient_is_an_error():
+    w = tf.Variable(2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = w * x
+    w.assign(5.0)  # the recorded multiply read w = 2
+    with pytest.raises(RuntimeError, match="'Variable.*:0' was assigned after the tape recorded multiply"):
+        tape.gradient(y, x)
+
+
+def test_updating_variables_between_gradients_of_unrelated_parts():
+    # A persistent tape for two losses, with the first part updated before the
+    # second gradient (as in GAN training): the second backward pass does not
+    # run the first part's ops, so it is unaffected.
+    g, d = tf.Variable(1.5), tf.Variable(-2.0)
+    z = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        fake = g * z
+        d_loss = tf.square(d * fake)
+        g_loss = -d_loss
+    grad_g = tape.gradient(g_loss, g)
+    g.assign_sub(0.1 * grad_g)
+    grad_d = tape.gradient(d_loss, d)
+    assert float(grad_d) == pytest.approx(2 * (-2.0 * 3.0) * 3.0)
+
+
+def test_watch_rejects_non_tensors_and_reset_forgets():
+    tape = tf.GradientTape()
+    with pytest.raises(ValueError, match="expected a tensor"):
+        tape.watch([1.0])
+    x = tf.Variable(2.0)
+    with tape:
+        y = x * x
+        tape.reset()
+        z = x * 3.0
+    assert tape.gradient(y, x) is None  # recorded before the reset
+    assert "not computed on this tape" in tape.explain_none(x)
+
+
+def test_stop_gradient_of_a_variable_is_a_snapshot():
+    v = tf.Variable([1.0, 2.0])
+    s = tf.stop_gradient(v)
+    v.assign([5.0, 5.0])
+    np.testing.assert_array_equal(s.numpy(), [1.0, 2.0])

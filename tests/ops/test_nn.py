@@ -170,6 +170,16 @@ def test_activations_match_numpy():
     assert abs(float(tf.nn.gelu(np.float64(-10.0))) / (-10 * 0.5 * math.erfc(10 / math.sqrt(2))) - 1) < 1e-12
 
 
+def test_relu6_and_bias_add():
+    np.testing.assert_array_equal(tf.nn.relu6([-1.0, 3.0, 9.0]).numpy(), [0, 3, 6])
+    v = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tf.nn.bias_add(v, [1.0, 2.0, 3.0, 4.0]).numpy(), v + [1, 2, 3, 4])
+    np.testing.assert_array_equal(tf.nn.bias_add(v, [1.0, 2.0, 3.0], data_format="NCW").numpy(),
+                                  v + np.array([1, 2, 3])[:, None])
+    with pytest.raises(InvalidArgumentError, match="bias_add: bias of shape \\(3,\\)"):
+        tf.nn.bias_add(v, [1.0, 2.0, 3.0])
+
+
 def test_sigmoid_crossentropy_is_stable():
     logits = np.array([-1000.0, -3.0, 0.0, 2.5, 1000.0], np.float32)
     labels = np.array([0.0, 1.0, 0.5, 0.0, 1.0], np.float32)

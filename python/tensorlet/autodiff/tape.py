@@ -20,7 +20,7 @@ from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
 from tensorlet.ops.registry import active_tapes
 
-_FLOATS = {_core.DType.float32, _core.DType.float64}
+_is_float = _core.is_floating  # of an Array; cheaper than reading its dtype
 
 
 class UnconnectedGradients:
@@ -51,16 +51,17 @@ class GradientTape:
     (a constant that was not watched, a target computed after the ``with``
     block, an integer source, ...).
 
-    The tape records variables themselves, not copies of their values, so
-    gradients use a variable's value at the time ``gradient`` runs: update
-    variables after computing the gradients, as a training step does.
+    The tape records variables themselves, not copies of their values:
+    compute gradients before updating the variables they read, as a training
+    step does. ``gradient`` raises RuntimeError rather than use a value that
+    was assigned after an op read it.
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
         self._watched = {}   # id -> tensor; holding them keeps the ids unique
-        self._records = []   # (op, inputs, attrs, output), in execution order
+        self._records = []   # (op, inputs, attrs, output, variable reads), in execution order
         self._used = False
         self._why_none = {}  # id(source) -> reason, from the last gradient call
 
@@ -87,7 +88,13 @@ class GradientTape:
                 hit = True
         if hit and op.grad is not None:
             watched[id(out)] = out
-            self._records.append((op, inputs, attrs, out))
+            # Gradient functions read variables when they run: note each
+            # variable's version so a later assignment is caught, not used.
+            reads = ()
+            for x in inputs:
+                if isinstance(x, Variable):
+                    reads += ((x, x._version),)
+            self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
         """Watches a tensor or variable (or a list/tuple/dict of them) so that
@@ -138,7 +145,8 @@ class GradientTape:
             dtype; :meth:`explain_none` says which.
 
         Raises:
-            RuntimeError: if this non-persistent tape has already computed gradients.
+            RuntimeError: if this non-persistent tape has already computed
+                gradients, or a variable was assigned after a recorded op read it.
             ValueError: for an unknown ``unconnected_gradients``.
         """
         self._check_usable("gradient")
@@ -251,16 +259,16 @@ class GradientTape:
         # Only ops whose output depends on a source need running backwards.
         # Gradients flow only through floating-point tensors.
         watched = self._watched
-        live = {id(s) for s in sources if id(s) in watched and s._a.dtype in _FLOATS}
-        for op, inputs, attrs, out in self._records:
-            if out._a.dtype in _FLOATS:
+        live = {id(s) for s in sources if id(s) in watched and _is_float(s._a)}
+        for op, inputs, attrs, out, _ in self._records:
+            if _is_float(out._a):
                 for x in inputs:
                     if id(x) in live:
                         live.add(id(out))
                         break
         grads = {}
         for t, dy in zip(targets, dys):
-            if id(t) not in live or t._a.dtype not in _FLOATS:
+            if id(t) not in live:
                 continue
             if dy is None:
                 dy = _ones_like(t)
@@ -270,10 +278,14 @@ class GradientTape:
                     raise ValueError(f"gradient: output gradient of shape {dy.shape} does not match the target "
                                      f"of shape {t.shape}")
             _accumulate(grads, t, dy)
-        for op, inputs, attrs, out in reversed(self._records):
+        for op, inputs, attrs, out, reads in reversed(self._records):
             dy = grads.get(id(out))
             if dy is None:
                 continue
+            for v, version in reads:
+                if v._version != version:
+                    raise RuntimeError(f"gradient: variable '{v.name}' was assigned after the tape recorded "
+                                       f"{op.name} reading it; compute the gradients before updating variables")
             diff = op.diff
             for k, (x, g) in enumerate(zip(inputs, op.grad(dy, inputs, attrs, out))):
                 if g is not None and id(x) in live and (diff is None or diff[k]):

@@ -94,6 +94,12 @@ def _dense_samples(with_grad):
     return samples
 
 
+def _shape_of_first(shapes, attrs):
+    # Not h.same_shape: these ops take attributes and same-shaped inputs, they
+    # are not broadcasting elementwise ops.
+    return tuple(shapes[0])
+
+
 def _rows_shape(shapes, attrs):
     return tuple(shapes[0][:1])
 
@@ -119,20 +125,20 @@ def _log_softmax_grad_grad(ddx, inputs, attrs, out):
 
 
 _softmax_grad = register(
-    "softmax_grad", _core.softmax_grad, grad=_softmax_grad_grad, diff=(True, True), shape=h.same_shape,
+    "softmax_grad", _core.softmax_grad, grad=_softmax_grad_grad, diff=(True, True), shape=_shape_of_first,
     dtype=h.first_dtype, ref=lambda y, dy, ax: y * (dy - np.sum(dy * y, axis=ax, keepdims=True)),
     samples=_pair_samples())
 _log_softmax_grad = register(
     "log_softmax_grad", _core.log_softmax_grad, grad=_log_softmax_grad_grad, diff=(True, True),
-    shape=h.same_shape, dtype=h.first_dtype,
+    shape=_shape_of_first, dtype=h.first_dtype,
     ref=lambda y, dy, ax: dy - np.exp(y) * np.sum(dy, axis=ax, keepdims=True), samples=_pair_samples(-3.0, 0.0))
 
 _softmax = register(
     "softmax", _core.softmax, grad=lambda dy, i, a, out: (apply(_softmax_grad, (out, dy), a[0]),), diff=(True,),
-    shape=h.same_shape, dtype=h.first_dtype, ref=_np_softmax, samples=_softmax_samples)
+    shape=_shape_of_first, dtype=h.first_dtype, ref=_np_softmax, samples=_softmax_samples)
 _log_softmax = register(
     "log_softmax", _core.log_softmax, grad=lambda dy, i, a, out: (apply(_log_softmax_grad, (out, dy), a[0]),),
-    diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=_np_log_softmax, samples=_softmax_samples)
+    diff=(True,), shape=_shape_of_first, dtype=h.first_dtype, ref=_np_log_softmax, samples=_softmax_samples)
 
 
 def softmax(logits, axis=None, name=None):
@@ -175,9 +181,9 @@ def log_softmax(logits, axis=None, name=None):
 
 _relu_grad = register(
     "relu_grad", _core.relu_grad, grad=lambda ddx, i, a, out: (None, apply(_relu_grad, (i[0], ddx))),
-    diff=(False, True), shape=h.same_shape, dtype=h.first_dtype,
-    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype), samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ())
-                             for s in h.UNARY_SHAPES],
+    diff=(False, True), shape=_shape_of_first, dtype=h.first_dtype,
+    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype),
+    samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ()) for s in h.UNARY_SHAPES],
     dtypes=("int32", "float32", "float64"))
 
 relu = ew.relu
@@ -206,13 +212,13 @@ def _gelu_samples(rng, dtype):
 
 
 _gelu_grad = register(
-    "gelu_grad", _core.gelu_grad, grad=_gelu_grad_grad, diff=(True, True), shape=h.same_shape,
+    "gelu_grad", _core.gelu_grad, grad=_gelu_grad_grad, diff=(True, True), shape=_shape_of_first,
     dtype=h.first_dtype, ref=lambda x, dy, a: (dy * _np_gelu_slope(x, a)).astype(x.dtype),
     samples=lambda rng, dt: [((h.sample_values(rng, s, dt, -4, 4), h.sample_values(rng, s, dt)), (a,))
                              for s in h.UNARY_SHAPES for a in (False, True)])
 _gelu = register(
     "gelu", _core.gelu, grad=lambda dy, i, a, out: (apply(_gelu_grad, (i[0], dy), a[0]),), diff=(True,),
-    shape=h.same_shape, dtype=h.first_dtype, ref=_np_gelu, samples=_gelu_samples)
+    shape=_shape_of_first, dtype=h.first_dtype, ref=_np_gelu, samples=_gelu_samples)
 
 
 def gelu(features, approximate=False, name=None):
@@ -241,7 +247,7 @@ def _sparse_grad_grad(u, inputs, attrs, out):
 
 _sparse_xent_grad = register(
     "sparse_softmax_cross_entropy_with_logits_grad", _core.sparse_softmax_cross_entropy_with_logits_grad,
-    grad=_sparse_grad_grad, diff=(True, False, True), shape=h.same_shape, dtype=h.first_dtype,
+    grad=_sparse_grad_grad, diff=(True, False, True), shape=_shape_of_first, dtype=h.first_dtype,
     ref=lambda x, lab, g: (_np_softmax(x) - _np_onehot(lab, x.shape[1], x.dtype)) * g[:, None],
     samples=_sparse_samples(True))
 _sparse_xent = register(
@@ -266,7 +272,7 @@ def _dense_grad_grad(u, inputs, attrs, out):
 
 _dense_xent_grad = register(
     "softmax_cross_entropy_with_logits_grad", _core.softmax_cross_entropy_with_logits_grad,
-    grad=_dense_grad_grad, diff=(True, True, True), shape=h.same_shape, dtype=h.first_dtype,
+    grad=_dense_grad_grad, diff=(True, True, True), shape=_shape_of_first, dtype=h.first_dtype,
     ref=lambda x, lab, g: (_np_softmax(x) * lab.sum(-1, keepdims=True) - lab) * g[:, None],
     samples=_dense_samples(True))
 _dense_xent = register(
@@ -392,6 +398,47 @@ def leaky_relu(features, alpha=0.2, name=None):
     """
     x = h.to_tensor(features)
     return ew.maximum(x, x * alpha)
+
+
+def relu6(features, name=None):
+    """``min(max(x, 0), 6)`` element-wise.
+
+    Args:
+        features: a tensor.
+        name: ignored.
+
+    Returns:
+        A tensor of the same shape and dtype.
+    """
+    return ew.minimum(relu(h.to_tensor(features)), 6)
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """Adds a 1-D ``bias`` along the channel axis of ``value`` (the last one,
+    or axis 1 with ``data_format='NCHW'``/``'NCW'``...).
+
+    Args:
+        value: a tensor of rank >= 2.
+        bias: a 1-D tensor with as many entries as ``value`` has channels.
+        data_format: None or ``'N...C'`` for channels last, ``'NC...'`` for channels first.
+        name: ignored.
+
+    Returns:
+        ``value + bias`` broadcast along the channel axis.
+
+    Raises:
+        InvalidArgumentError: if ``bias`` is not 1-D or its length differs from the channels.
+    """
+    value = h.to_tensor(value)
+    bias = bias if isinstance(bias, Tensor) else h.convert_like(bias, value)
+    channels_first = data_format is not None and data_format.startswith("NC")
+    axis = 1 if channels_first else value.ndim - 1
+    if bias.ndim != 1 or value.ndim < 2 or value.shape[axis] != bias.shape[0]:
+        raise InvalidArgumentError(f"bias_add: bias of shape {tuple(bias.shape)} does not fit the channel axis "
+                                   f"{axis} of value of shape {tuple(value.shape)}")
+    if channels_first:
+        bias = reshape(bias, [-1] + [1] * (value.ndim - 2))
+    return value + bias
 
 
 def elu(features, name=None):

@@ -322,6 +322,8 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         ``mean(square(x - mean(x)))`` over ``axis``.
     """
     x = h.to_tensor(input_tensor)
+    if not x.dtype.is_floating:
+        raise TypeError(f"reduce_variance: expects a float tensor, got {x.dtype.name}; cast it first")
     mean = reduce_mean(x, axis, keepdims=True)
     return reduce_mean(ew.square(x - mean), axis, keepdims=keepdims)
 
