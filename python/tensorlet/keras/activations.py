@@ -1,24 +1,25 @@
 """Activation functions, by name (``'relu'``) or as functions (``keras.activations.relu``)."""
 
+import weakref
+
 import tensorlet as tf
 
-# Softmax outputs remember their logits (weakly, by identity) so that a
+# Softmax outputs remember their logits (while the output lives) so that a
 # crossentropy on probabilities can use the fused, exact logits op instead of
-# log(clip(p)): the same result to rounding, faster and without the clipping
+# log(clip(p)): the same value to rounding, faster, and without the clipping
 # error. Keras does the same through a `_keras_logits` attribute.
 _softmax_logits = {}
 
 
 def _remember_logits(out, logits):
-    if len(_softmax_logits) > 64:
-        _softmax_logits.clear()
-    _softmax_logits[id(out)] = (out, logits)
+    key = id(out)
+    _softmax_logits[key] = (weakref.ref(out, lambda _: _softmax_logits.pop(key, None)), logits)
 
 
 def logits_of(probs):
     """The logits a softmax output was computed from, or None."""
     entry = _softmax_logits.get(id(probs))
-    return entry[1] if entry is not None and entry[0] is probs else None
+    return entry[1] if entry is not None and entry[0]() is probs else None
 
 
 def linear(x):
