@@ -376,3 +376,23 @@ def test_two_outputs_with_loss_list_and_weights():
 def test_to_categorical():
     np.testing.assert_array_equal(keras.utils.to_categorical([0, 2, 1]), np.eye(3)[[0, 2, 1]])
     assert keras.utils.to_categorical([[1]], num_classes=4).shape == (1, 4)
+
+
+def test_kernel_regularizer_adds_to_the_loss():
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    y = np.zeros((16, 1), np.float32)
+    model = keras.Sequential([layers.Dense(1, kernel_regularizer=keras.regularizers.L2(0.1), input_shape=(3,))])
+    model.compile("sgd", "mse")
+    k, b = model.get_weights()
+    pred = x @ k + b
+    want = (pred ** 2).mean() + 0.1 * (k ** 2).sum()
+    assert model.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(want, rel=1e-5)
+    assert len(model.losses) == 1
+
+
+def test_reduce_lr_on_plateau():
+    x, y = _blobs(32)
+    model = _classifier(lr=0.01)
+    cb = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10.0)
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[cb])
+    assert model.optimizer.learning_rate == pytest.approx(0.01 * 0.5 ** 2)
