@@ -149,9 +149,11 @@ def test_count_params_unbuilt_raises():
         layers.Dense(3).count_params()
 
 
-def test_float64_inputs_are_cast_to_the_layer_dtype():
-    out = layers.Dense(2)(np.ones((2, 3)))
+def test_float64_and_integer_inputs_are_cast_to_the_layer_dtype():
+    d = layers.Dense(2)
+    out = d(np.ones((2, 3)))
     assert out.dtype == tf.float32
+    np.testing.assert_allclose(d(np.ones((2, 3), np.int64)).numpy(), out.numpy())
 
 
 def test_compute_output_shape_and_config_round_trip():

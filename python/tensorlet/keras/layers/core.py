@@ -84,6 +84,8 @@ class Dense(Layer):
                                     regularizer=self.bias_regularizer) if self.use_bias else None
 
     def call(self, inputs):
+        if not inputs.dtype.is_floating:  # integer features, as Keras's type promotion allows
+            inputs = tf.cast(inputs, self.dtype)
         if inputs.ndim == 2:
             y = tf.matmul(inputs, self.kernel)
         else:
