@@ -396,3 +396,26 @@ def test_reduce_lr_on_plateau():
     cb = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=10.0)
     model.fit(x, y, epochs=3, verbose=0, callbacks=[cb])
     assert model.optimizer.learning_rate == pytest.approx(0.01 * 0.5 ** 2)
+
+
+def test_fit_callbacks_see_validation_hooks_in_order():
+    x, y = _blobs(32)
+    events = []
+
+    class Recorder(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append("epoch_begin")
+
+        def on_test_begin(self, logs=None):
+            events.append("test_begin")
+
+        def on_test_end(self, logs=None):
+            events.append(("test_end", sorted(logs)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(("epoch_end", sorted(logs)))
+
+    model = _classifier()
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[Recorder()])
+    assert events == ["epoch_begin", "test_begin", ("test_end", ["accuracy", "loss"]),
+                      ("epoch_end", ["accuracy", "loss", "val_accuracy", "val_loss"])]

@@ -237,7 +237,8 @@ class Trainer:
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
         cbs.append(history)
-        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=data.steps)
+        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=data.steps,
+                                           in_fit=True)
         self.stop_training = False
         self._train_vars = None
         cb.on_train_begin()
@@ -254,7 +255,8 @@ class Trainer:
                     break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate(val, validation_batch_size or batch_size, validation_steps)
+                val_logs = self._evaluate(val, validation_batch_size or batch_size, validation_steps,
+                                          callback_list=cb)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -296,17 +298,20 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate(self, data, batch_size, steps=None, callbacks=None, verbose=0):
+    def _evaluate(self, data, batch_size, steps=None, callbacks=None, verbose=0, callback_list=None):
         if _is_batch_iterable(data):
             source = _IterableData(data, steps)
         else:
             x, y, sw = data
             source = _ArrayData(x, y, sw, batch_size, False, steps, self.dtype)
             self._preflight(source, "evaluate")
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.append(callbacks_module.ProgbarLogger(verbose))
-        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
+        if callback_list is not None:  # validation inside fit: the fit's callbacks see the test hooks
+            cb = callback_list
+        else:
+            cbs = list(callbacks or [])
+            if verbose:
+                cbs.append(callbacks_module.ProgbarLogger(verbose))
+            cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
         self.reset_metrics()
         cb.on_test_begin()
         logs = {}
