@@ -63,8 +63,9 @@ def main():
     dtype = np.dtype(args.dtype)
     shapes = [(128, 128, 128), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (128, 784, 256)]
     libs = ["tensorlet", "numpy"] + (["torch"] if torch else [])
-    print(f"matmul {args.dtype}, tensorlet ISA {_core.isa()}, {_core.get_num_threads()} threads; "
-          f"median of {args.repeat}; GFLOP/s (higher is better)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"matmul {args.dtype}, tensorlet ISA {_core.isa()}, {_core.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPUs, load average {load:.1f}; median of {args.repeat}; GFLOP/s (higher is better)")
     head = f"{'m x k @ k x n':>22}" + "".join(f"{lib:>11}" for lib in libs)
     head += "".join(f"{'tl/' + lib:>11}" for lib in libs[1:])
     print(head)
