@@ -25,6 +25,10 @@ import numpy as np  # noqa: E402
 
 
 def _median_seconds(fn, repeat, min_time=0.2):
+    # Thread pools spin for a while after their last job (OpenBLAS for up to
+    # ~0.1 s): let the previous library's workers go to sleep first, so they
+    # do not take a core from this one.
+    time.sleep(0.3)
     fn()
     fn()
     # Calls per sample so that one sample lasts at least ~min_time / repeat.
