@@ -24,21 +24,30 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 
 
-def _median_seconds(fn, repeat, min_time=0.2):
-    fn()
-    fn()
-    # Calls per sample so that one sample lasts at least ~min_time / repeat.
-    t = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t, 1e-7)
-    inner = max(1, int(min_time / repeat / one))
-    samples = []
-    for _ in range(repeat):
+def _median_seconds(fns, repeat, sample_time=0.03):
+    """Median seconds per call of each function in ``fns`` (a dict).
+
+    The libraries take turns, one sample each per round, so a change in the
+    machine's load affects all of them alike. Thread pools spin for a while
+    after their last job (OpenBLAS for up to ~0.1 s), so each turn starts
+    after a pause that lets the previous library's workers go to sleep.
+    """
+    inner = {}
+    for name, fn in fns.items():
+        fn()
+        fn()
         t = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t) / inner)
-    return float(np.median(samples))
+        fn()
+        inner[name] = max(1, int(sample_time / max(time.perf_counter() - t, 1e-7)))
+    samples = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            time.sleep(0.15)
+            t = time.perf_counter()
+            for _ in range(inner[name]):
+                fn()
+            samples[name].append((time.perf_counter() - t) / inner[name])
+    return {name: float(np.median(v)) for name, v in samples.items()}
 
 
 def main():
@@ -63,8 +72,10 @@ def main():
     dtype = np.dtype(args.dtype)
     shapes = [(128, 128, 128), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (128, 784, 256)]
     libs = ["tensorlet", "numpy"] + (["torch"] if torch else [])
-    print(f"matmul {args.dtype}, tensorlet ISA {_core.isa()}, {_core.get_num_threads()} threads; "
-          f"median of {args.repeat}; GFLOP/s (higher is better)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"matmul {args.dtype}, tensorlet ISA {_core.isa()}, {_core.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPUs, load average {load:.1f}; median of {args.repeat} interleaved samples; "
+          f"GFLOP/s (higher is better)")
     head = f"{'m x k @ k x n':>22}" + "".join(f"{lib:>11}" for lib in libs)
     head += "".join(f"{'tl/' + lib:>11}" for lib in libs[1:])
     print(head)
@@ -78,7 +89,8 @@ def main():
             xa, xb = torch.from_numpy(a), torch.from_numpy(b)
             fns["torch"] = lambda: xa @ xb
         flops = 2.0 * m * n * k
-        rate = {lib: flops / _median_seconds(fns[lib], args.repeat) / 1e9 for lib in libs}
+        secs = _median_seconds(fns, args.repeat)
+        rate = {lib: flops / secs[lib] / 1e9 for lib in libs}
         row = f"{f'{m}x{k} @ {k}x{n}':>22}" + "".join(f"{rate[lib]:>11.1f}" for lib in libs)
         row += "".join(f"{rate['tensorlet'] / rate[lib]:>11.2f}" for lib in libs[1:])
         print(row)
@@ -89,7 +101,7 @@ def main():
     if torch:
         xa = torch.from_numpy(a)
         fns["torch"] = lambda: xa @ xa
-    us = {lib: _median_seconds(fns[lib], args.repeat) * 1e6 for lib in libs}
+    us = {lib: t * 1e6 for lib, t in _median_seconds(fns, args.repeat).items()}
     row = f"{'2x2 @ 2x2 (us/call)':>22}" + "".join(f"{us[lib]:>11.2f}" for lib in libs)
     row += "".join(f"{us[lib] / us['tensorlet']:>11.2f}" for lib in libs[1:])
     print(row)

@@ -39,6 +39,12 @@ struct Problem {
 
 const int64_t kZeroOffset = 0;
 
+// Multiply-adds from which a product uses several threads: about 160^3, some
+// 40 us of work on one core. Waking a worker costs microseconds on an idle
+// machine, but a scheduler time slice when other processes hold the cores, so
+// smaller products stay on the calling thread.
+constexpr int64_t kThreadMacs = int64_t{1} << 22;
+
 // Per-thread packing buffers, kept between calls (no page faults per call).
 template <typename T>
 T* scratch(std::vector<char>& buf, int64_t count) {
@@ -158,7 +164,7 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   // Unpacked path: packing costs more than it saves, or one side is a vector.
   if (flops <= 24 * 24 * 24 || pr.m <= 2 || pr.n <= 2) {
     const int64_t total = flops * pr.batch;
-    const int64_t work = total >= (1 << 20) ? total : 0;
+    const int64_t work = total >= kThreadMacs ? total : 0;
     if (pr.batch > 1 || work == 0) {
       parallel_for(pr.batch, work, [&](int64_t b0, int64_t b1) {
         for (int64_t bi = b0; bi < b1; ++bi)
@@ -179,8 +185,7 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     }
     return;
   }
-  // Threads pay off from about 100^3 multiply-adds (waking them costs a few us).
-  const int nt = flops * pr.batch >= (1 << 20) ? num_threads() : 1;
+  const int nt = flops * pr.batch >= kThreadMacs ? num_threads() : 1;
   if (nt > 1 && (pr.batch % nt == 0 || pr.batch >= 4 * nt)) {
     // Many products: each thread takes whole ones, with no synchronisation.
     parallel_for(nt, flops * pr.batch, [&](int64_t t0, int64_t t1) {

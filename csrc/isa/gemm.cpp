@@ -171,6 +171,53 @@ void macro(int64_t m, int64_t n, int64_t k, const typename Vec::T* pa, const typ
 
 // ---- packing -------------------------------------------------------------------
 
+// Transposes whole 16 x 16 float tiles of a panel whose rows are contiguous
+// along p: dst[p*R + i] = src[i*rs + p] for p < k rounded down to 16, R a
+// multiple of 16. Returns how many p it did (the caller does the rest).
+#if defined(__AVX512F__)
+template <int R>
+int64_t transpose_tiles(const float* src, int64_t rs, int64_t k, float* dst) {
+  static_assert(R % 16 == 0, "whole tiles only");
+  const int64_t kk = k / 16 * 16;
+  for (int64_t p0 = 0; p0 < kk; p0 += 16) {
+    for (int h = 0; h < R; h += 16) {
+      __m512 r[16], t[16], u[16];
+      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (h + i) * rs + p0);
+      // 32-bit then 64-bit interleaves give, in each 128-bit lane, 4-row
+      // pieces of one column; 128-bit shuffles then gather the 4 pieces.
+      for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (int i = 0; i < 16; i += 4) {
+        for (int j = 0; j < 2; ++j) {
+          const __m512d x = _mm512_castps_pd(t[i + j]), y = _mm512_castps_pd(t[i + j + 2]);
+          u[i + 2 * j] = _mm512_castpd_ps(_mm512_unpacklo_pd(x, y));
+          u[i + 2 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(x, y));
+        }
+      }
+      // u[4g + q], lane L: rows 4g..4g+3 of column 4L + q.
+      for (int q = 0; q < 4; ++q) {
+        const __m512 x0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x44);
+        const __m512 x1 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xEE);
+        const __m512 y0 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x44);
+        const __m512 y1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xEE);
+        _mm512_storeu_ps(dst + (p0 + q) * R + h, _mm512_shuffle_f32x4(x0, y0, 0x88));
+        _mm512_storeu_ps(dst + (p0 + 4 + q) * R + h, _mm512_shuffle_f32x4(x0, y0, 0xDD));
+        _mm512_storeu_ps(dst + (p0 + 8 + q) * R + h, _mm512_shuffle_f32x4(x1, y1, 0x88));
+        _mm512_storeu_ps(dst + (p0 + 12 + q) * R + h, _mm512_shuffle_f32x4(x1, y1, 0xDD));
+      }
+    }
+  }
+  return kk;
+}
+#else
+template <int R>
+int64_t transpose_tiles(const float*, int64_t, int64_t, float*) { return 0; }
+#endif
+template <int R>
+int64_t transpose_tiles(const double*, int64_t, int64_t, double*) { return 0; }
+
 // Panels of R rows of the m x k operand a(i, p) = a[i*rs + p*cs], stored
 // p-major: dst[panel][p][r]. Used for A (R = MR) and, through the transpose,
 // for B (R = NR, rows = output columns).
@@ -183,13 +230,21 @@ void pack(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst) {
       // Panel rows adjacent in memory: each p is one contiguous run.
       for (int64_t p = 0; p < k; ++p) std::memcpy(dst + p * R, src + p * cs, sizeof(T) * R);
     } else if (cs == 1) {
-      // Each panel row contiguous along p: read rows, scatter by R.
-      for (int64_t i = 0; i < r; ++i) {
-        const T* row = src + i * rs;
-        for (int64_t p = 0; p < k; ++p) dst[p * R + i] = row[p];
+      // Each panel row contiguous along p: a transpose, done in strips of 16
+      // values of p so the destination lines being filled stay in L1.
+      int64_t done = 0;
+      if constexpr (R % 16 == 0) {
+        if (r == R) done = transpose_tiles<R>(src, rs, k, dst);
       }
-      for (int64_t i = r; i < R; ++i)
-        for (int64_t p = 0; p < k; ++p) dst[p * R + i] = T(0);
+      for (int64_t p0 = done; p0 < k; p0 += 16) {
+        const int64_t p1 = p0 + 16 < k ? p0 + 16 : k;
+        for (int64_t i = 0; i < r; ++i) {
+          const T* row = src + i * rs;
+          for (int64_t p = p0; p < p1; ++p) dst[p * R + i] = row[p];
+        }
+        for (int64_t i = r; i < R; ++i)
+          for (int64_t p = p0; p < p1; ++p) dst[p * R + i] = T(0);
+      }
     } else {
       for (int64_t p = 0; p < k; ++p) {
         for (int64_t i = 0; i < r; ++i) dst[p * R + i] = src[i * rs + p * cs];

@@ -201,11 +201,14 @@ def test_gradient_through_tape_rank2(rng):
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_thread_counts_agree(rng, threads):
+    # Products from ~4M multiply-adds use threads; smaller ones check that the
+    # serial paths agree too.
     old = _core.get_num_threads()
     cases = [((200, 300), (300, 260)), ((3, 100, 90), (90, 80)), ((3, 70, 60), (3, 60, 50)),
              ((2, 1, 64, 64), (3, 64, 64)), ((520, 70), (70, 20)), ((20, 70), (70, 520)),
-             ((3, 100, 120), (3, 120, 110)), ((30, 2100), (2100, 2050)),
-             ((1, 1000), (1000, 1100)), ((2, 900), (1100, 900)), ((1100, 1000), (1000, 1)), ((5000, 300), (300, 2))]
+             ((3, 130, 120), (3, 120, 110)), ((4, 100, 110), (4, 110, 100)), ((20, 400), (400, 600)),
+             ((30, 2100), (2100, 2050)),
+             ((1, 2000), (2000, 2100)), ((2, 1900), (1100, 1900)), ((2100, 2000), (2000, 1)), ((8000, 300), (300, 2))]
     data = [(_rand(rng, sa), _rand(rng, sb)) for sa, sb in cases]
     # A transposed (strided) B for the vector path.
     data[-3] = (data[-3][0], tf.Tensor._from_array(tf.constant(data[-3][1])._a.transpose([1, 0])))
@@ -219,7 +222,7 @@ def test_thread_counts_agree(rng, threads):
             np.testing.assert_array_equal(tf.matmul(a, b).numpy(), want)
             np.testing.assert_allclose(want, np.asarray(a) @ np.asarray(b), rtol=1e-4, atol=1e-3)
         # A batch of transposed A against one B: shared packed B, not foldable.
-        a, b = _rand(rng, (3, 130, 110)), _rand(rng, (130, 90))
+        a, b = _rand(rng, (3, 130, 130)), _rand(rng, (130, 90))
         _core.set_num_threads(1)
         want = tf.matmul(a, b, transpose_a=True).numpy()
         _core.set_num_threads(threads)
