@@ -9,26 +9,10 @@ All libraries use their default thread counts unless --threads is given.
 
 import argparse
 import os
-import time
 
 import numpy as np
 
-
-def _median_seconds(fn, repeat, min_time=0.2):
-    fn()
-    fn()
-    # Calls per sample so that one sample lasts at least ~min_time / repeat.
-    t = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t, 1e-7)
-    inner = max(1, int(min_time / repeat / one))
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t) / inner)
-    return float(np.median(samples))
+from _timing import median_seconds_each
 
 
 def main():
@@ -71,7 +55,7 @@ def main():
             xa, xb = torch.from_numpy(a), torch.from_numpy(b)
             fns["torch"] = lambda: xa @ xb
         flops = 2.0 * m * n * k
-        rate = {lib: flops / _median_seconds(fns[lib], args.repeat) / 1e9 for lib in libs}
+        rate = {lib: flops / s / 1e9 for lib, s in median_seconds_each(fns, repeat=args.repeat, warmup=2).items()}
         row = f"{f'{m}x{k} @ {k}x{n}':>22}" + "".join(f"{rate[lib]:>11.1f}" for lib in libs)
         row += "".join(f"{rate['tensorlet'] / rate[lib]:>11.2f}" for lib in libs[1:])
         print(row)
@@ -82,7 +66,7 @@ def main():
     if torch:
         xa = torch.from_numpy(a)
         fns["torch"] = lambda: xa @ xa
-    us = {lib: _median_seconds(fns[lib], args.repeat) * 1e6 for lib in libs}
+    us = {lib: s * 1e6 for lib, s in median_seconds_each(fns, repeat=args.repeat).items()}
     row = f"{'2x2 @ 2x2 (us/call)':>22}" + "".join(f"{us[lib]:>11.2f}" for lib in libs)
     row += "".join(f"{us[lib] / us['tensorlet']:>11.2f}" for lib in libs[1:])
     print(row)

@@ -1,17 +1,15 @@
 """What recording costs: a 2x2 add without a tape, under a tape that does not
 watch its inputs, and under one that records it; and a whole tape round trip
 (forward + gradient of ``reduce_mean(square(x @ w + b))`` on 2x2 inputs),
-beside PyTorch autograd when it is installed. Medians of 7 runs, one process.
+beside PyTorch autograd when it is installed. Medians of 7 samples, one process.
 
     python bench/tape_overhead.py
 """
 
-import statistics
-import time
-
 import numpy as np
 
 import tensorlet as tf
+from _timing import median_seconds
 
 try:
     import torch
@@ -19,18 +17,8 @@ except ImportError:
     torch = None
 
 
-def median_us(fn, number, repeat=7, setup=None):
-    """Median over ``repeat`` runs of the µs per call of ``fn`` (``setup``
-    runs before each run, untimed, and its result is passed to ``fn``)."""
-    fn(setup() if setup else None)
-    times = []
-    for _ in range(repeat):
-        arg = setup() if setup else None
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn(arg)
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times) * 1e6
+def median_us(fn, setup=None):
+    return median_seconds(fn, setup=setup) * 1e6
 
 
 def _entered_tape(watch=None):
@@ -43,11 +31,10 @@ def _entered_tape(watch=None):
 
 
 def main():
-    n = 20000
     x_np = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
     a, b = tf.constant(x_np), tf.constant(x_np)
 
-    rows = [("2x2 add, no tape", median_us(lambda _: a + b, n))]
+    rows = [("2x2 add, no tape", median_us(lambda: a + b))]
     tapes = []
 
     def idle_tape():
@@ -60,8 +47,8 @@ def main():
             t.__exit__(None, None, None)
         tapes[:] = [_entered_tape(watch=a)]
 
-    rows.append(("2x2 add, tape not watching", median_us(lambda _: a + b, n, setup=idle_tape)))
-    rows.append(("2x2 add, tape recording", median_us(lambda _: a + b, n, setup=recording_tape)))
+    rows.append(("2x2 add, tape not watching", median_us(lambda: a + b, setup=idle_tape)))
+    rows.append(("2x2 add, tape recording", median_us(lambda: a + b, setup=recording_tape)))
     for t in tapes:
         t.__exit__(None, None, None)
 
@@ -69,23 +56,23 @@ def main():
     w = tf.Variable(np.array([[0.5, -0.5], [0.25, 1.0]], np.float32))
     bias = tf.Variable(np.zeros(2, np.float32))
 
-    def round_trip(_):
+    def round_trip():
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + bias))
         return tape.gradient(loss, [w, bias])
 
-    rt = median_us(round_trip, 2000)
+    rt = median_us(round_trip)
     torch_rt = None
     if torch is not None:
         tx = torch.from_numpy(x_np)
         tw = torch.tensor(w.numpy(), requires_grad=True)
         tb = torch.zeros(2, requires_grad=True)
 
-        def torch_round_trip(_):
+        def torch_round_trip():
             loss = torch.mean(torch.square(tx @ tw + tb))
             return torch.autograd.grad(loss, [tw, tb])
 
-        torch_rt = median_us(torch_round_trip, 2000)
+        torch_rt = median_us(torch_round_trip)
 
     print(f"{'work':34s}{'tensorlet µs':>14s}{'torch µs':>10s}")
     for title, us in rows:
