@@ -4,12 +4,13 @@ import statistics
 import time
 
 
-def median_seconds_each(fns, repeat=7, min_time=0.2, warmup=1, setup=None):
+def median_seconds_each(fns, repeat=7, min_time=0.2, warmup=1, warmup_time=0.0, setup=None, number=None):
     """Median wall time of one call of each function, in seconds.
 
-    The samples are taken in turns (one of each function, then the next round),
-    so a change in the machine's load while this runs touches every function
-    alike: the ratios stay fair on a shared machine.
+    Each function is warmed up and sampled completely before the next one
+    starts: libraries keep their worker threads spinning for a while after a
+    parallel region, so on a small machine samples taken in turns would each
+    pay for the previous library's spinning threads.
 
     Args:
       fns: a dict of name -> the work, a function called with no arguments.
@@ -19,15 +20,14 @@ def median_seconds_each(fns, repeat=7, min_time=0.2, warmup=1, setup=None):
         calls of a microsecond are not lost in the clock's resolution.
       warmup: untimed calls of each function first (caches, thread pools,
         lazy initialisation).
+      warmup_time: at least this many seconds of such calls, which also
+        outlasts the threads another library left spinning.
       setup: optional, called untimed before each sample.
+      number: calls per sample, fixed (None: from ``min_time``).
 
     Returns:
       A dict of name -> the median over ``repeat`` samples of seconds per call.
     """
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-
     def sample(fn, number):
         if setup is not None:
             setup()
@@ -36,16 +36,24 @@ def median_seconds_each(fns, repeat=7, min_time=0.2, warmup=1, setup=None):
             fn()
         return (time.perf_counter() - t0) / number
 
-    samples = {name: [max(sample(fn, 1), 1e-9)] for name, fn in fns.items()}
-    numbers = {name: max(1, int(min_time / repeat / s[0])) for name, s in samples.items()}
-    for name, number in numbers.items():
-        if number > 1:  # the single call was only a measure of how many calls a sample needs
-            samples[name] = []
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            if len(samples[name]) < repeat:
-                samples[name].append(sample(fn, numbers[name]))
-    return {name: statistics.median(s) for name, s in samples.items()}
+    medians = {}
+    for name, fn in fns.items():
+        t0 = time.perf_counter()
+        calls = 0
+        while calls < warmup or time.perf_counter() - t0 < warmup_time:
+            fn()
+            calls += 1
+        samples = []
+        calls = number
+        if calls is None:
+            one = max(sample(fn, 1), 1e-9)
+            calls = max(1, int(min_time / repeat / one))
+            # A call long enough to be a sample on its own is kept as the first one.
+            samples = [one] if calls == 1 else []
+        while len(samples) < repeat:
+            samples.append(sample(fn, calls))
+        medians[name] = statistics.median(samples)
+    return medians
 
 
 def median_seconds(fn, **kwargs):

@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from _timing import median_seconds_each
+from _timing import median_seconds
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # log noise only; no effect on speed
 
@@ -273,22 +273,22 @@ def target_met(row, values, ratios):
 def run_row(row, libs, repeat, min_time):
     """Times ``row`` for each library; a library whose piece is missing or
     fails gets None and its error, and the run goes on."""
-    works, errors = {}, {}
+    repeat = min(repeat, row.repeat or repeat)
+    min_time = min_time if row.min_time is None else row.min_time
+    seconds, errors = {}, {}
     for lib in libs:
         try:
             work = row.make(lib)
-            if work is not None:
-                work()  # the warm-up call; also finds a missing piece before any timing
-                works[lib] = work
+            if work is None:
+                seconds[lib] = None
+            elif row.self_timed:
+                work()  # warm-up (file cache)
+                seconds[lib] = statistics.median(work() for _ in range(repeat))
+            else:
+                seconds[lib] = median_seconds(work, repeat=repeat, min_time=min_time, warmup_time=min_time / 3)
         except Exception as e:
+            seconds[lib] = None
             errors[lib] = f"{type(e).__name__}: {e}".splitlines()[0][:160]
-    repeat = min(repeat, row.repeat or repeat)
-    if row.self_timed:
-        timed = {lib: statistics.median(work() for _ in range(repeat)) for lib, work in works.items()}
-    else:
-        timed = median_seconds_each(works, repeat=repeat, warmup=0,
-                                    min_time=min_time if row.min_time is None else row.min_time)
-    seconds = {lib: timed.get(lib) for lib in libs}
     values = {lib: (None if s is None else row.convert(s)) for lib, s in seconds.items()}
     ratios = {p: ratio(row, values.get("tensorlet"), values[p]) for p in libs if p != "tensorlet"}
     return {"key": row.key, "title": row.title, "unit": row.unit, "better": row.better,

@@ -9,10 +9,20 @@ All libraries use their default thread counts unless --threads is given.
 
 import argparse
 import os
+import sys
 
-import numpy as np
+# Thread counts must be set before numpy (OpenBLAS) and OpenMP start.
+if __name__ == "__main__":
+    for i, arg in enumerate(sys.argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
+            sys.argv[i + 1] if arg == "--threads" and i + 1 < len(sys.argv) else None)
+        if value and int(value) > 0:
+            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = value
 
-from _timing import median_seconds_each
+import numpy as np  # noqa: E402
+
+from _timing import median_seconds_each  # noqa: E402
 
 
 def main():
@@ -21,9 +31,6 @@ def main():
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    if args.threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(args.threads)
 
     import tensorlet as tf
     from tensorlet import _core

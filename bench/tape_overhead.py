@@ -1,7 +1,7 @@
 """What recording costs: a 2x2 add without a tape, under a tape that does not
 watch its inputs, and under one that records it; and a whole tape round trip
 (forward + gradient of ``reduce_mean(square(x @ w + b))`` on 2x2 inputs),
-beside PyTorch autograd when it is installed. Medians of 7 samples, one process.
+beside PyTorch autograd when it is installed. Medians over many runs, one process.
 
     python bench/tape_overhead.py
 """
@@ -17,13 +17,13 @@ except ImportError:
     torch = None
 
 
-def median_us(fn, setup=None):
-    return median_seconds(fn, setup=setup) * 1e6
+def median_us(fn, number, repeat=7, setup=None):
+    return median_seconds(fn, number=number, repeat=repeat, setup=setup) * 1e6
 
 
 def _entered_tape(watch=None):
     """A tape made active by hand (as ``with`` does), so only the op is timed."""
-    tape = tf.GradientTape()
+    tape = tf.GradientTape(persistent=True)
     tape.__enter__()
     if watch is not None:
         tape.watch(watch)
@@ -34,23 +34,23 @@ def main():
     x_np = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
     a, b = tf.constant(x_np), tf.constant(x_np)
 
-    rows = [("2x2 add, no tape", median_us(lambda: a + b))]
     tapes = []
 
-    def idle_tape():
-        for t in tapes:
-            t.__exit__(None, None, None)
-        tapes[:] = [_entered_tape()]
+    def fresh(watch):
+        """Before each run: drop the last run's tape, make the next one."""
+        def setup():
+            for t in tapes:
+                t.__exit__(None, None, None)
+            tapes[:] = [] if watch is None else [_entered_tape(watch=a if watch else None)]
+        return setup
 
-    def recording_tape():
-        for t in tapes:
-            t.__exit__(None, None, None)
-        tapes[:] = [_entered_tape(watch=a)]
-
-    rows.append(("2x2 add, tape not watching", median_us(lambda: a + b, setup=idle_tape)))
-    rows.append(("2x2 add, tape recording", median_us(lambda: a + b, setup=recording_tape)))
-    for t in tapes:
-        t.__exit__(None, None, None)
+    # Runs of 1000 ops, each on a fresh tape (about what one training step
+    # records), so a growing tape does not slow the later runs.
+    add = lambda: a + b  # noqa: E731
+    rows = [("2x2 add, no tape", median_us(add, 1000, repeat=41, setup=fresh(None))),
+            ("2x2 add, tape not watching", median_us(add, 1000, repeat=41, setup=fresh(False))),
+            ("2x2 add, tape recording", median_us(add, 1000, repeat=41, setup=fresh(True)))]
+    fresh(None)()
 
     x = tf.constant(x_np)
     w = tf.Variable(np.array([[0.5, -0.5], [0.25, 1.0]], np.float32))
@@ -61,7 +61,7 @@ def main():
             loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + bias))
         return tape.gradient(loss, [w, bias])
 
-    rt = median_us(round_trip)
+    rt = median_us(round_trip, 2000)
     torch_rt = None
     if torch is not None:
         tx = torch.from_numpy(x_np)
@@ -72,7 +72,7 @@ def main():
             loss = torch.mean(torch.square(tx @ tw + tb))
             return torch.autograd.grad(loss, [tw, tb])
 
-        torch_rt = median_us(torch_round_trip)
+        torch_rt = median_us(torch_round_trip, 2000)
 
     print(f"{'work':34s}{'tensorlet µs':>14s}{'torch µs':>10s}")
     for title, us in rows:

@@ -112,6 +112,8 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("strides", [](const Array& a) { return py::tuple(py::cast(a.strides())); })
       .def_property_readonly("offset", &Array::offset)
       .def_property_readonly("dtype", &Array::dtype)
+      // The dtype as a small int: far cheaper than building the enum object.
+      .def_property_readonly("dtype_code", [](const Array& a) { return static_cast<int>(a.dtype()); })
       .def_property_readonly("ndim", &Array::ndim)
       .def_property_readonly("size", &Array::size)
       .def_property_readonly("device", [](const Array& a) { return a.device() == Device::CPU ? "CPU" : "GPU"; })
@@ -204,6 +206,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, false); }, py::call_guard<py::gil_scoped_release>());
   m.def("log_softmax_grad", [](const Array& y, const Array& dy, int64_t axis) { return softmax_grad(y, dy, axis, true); }, py::call_guard<py::gil_scoped_release>());
   m.def("relu_grad", &relu_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("gelu", &gelu, py::call_guard<py::gil_scoped_release>());
+  m.def("gelu_grad", &gelu_grad, py::call_guard<py::gil_scoped_release>());
   m.def("sparse_softmax_cross_entropy_with_logits", &sparse_xent, py::call_guard<py::gil_scoped_release>());
   m.def("sparse_softmax_cross_entropy_with_logits_grad", &sparse_xent_grad, py::call_guard<py::gil_scoped_release>());
   m.def("softmax_cross_entropy_with_logits", &softmax_xent, py::call_guard<py::gil_scoped_release>());
@@ -227,6 +231,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
   m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
   m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
+
+  // --- variables ---
+  // The tape's float test on every recorded tensor: cheaper than building a DType object.
+  m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
 
   // Runtime settings.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");

@@ -1,15 +1,16 @@
 // Matrix multiplication: shape checks and batching here, the GEMM loops in the
 // BLIS arrangement around the per-ISA packing routines and micro-kernels
-// (isa/gemm.cpp):
+// (isa/gemm.cpp). On one thread:
 //
-//   for each block of NC columns of C        (packed B block kc x nc sits in L2)
+//   for each block of NC columns of C        (NC is wide: packed B streams from L3)
 //     for each block of KC along k           (pack B once per block)
-//       for each batch sharing the task      (reuses the packed B when b is broadcast)
+//       for each batch of the task           (reuses the packed B when b is broadcast)
 //         for each block of MC rows          (pack A: mc x kc)
-//           macro-kernel: MR x NR micro-tiles
+//           macro-kernel: MR x NR micro-tiles, one A panel in L1 against all B panels
 //
-// Threads take independent tasks (a range of batches, or a 2-D tile of C), each
-// packing into its own buffers, so no barriers are needed.
+// Several threads either take whole products of a batch each (no
+// synchronisation), or share one product (gemm_shared). Tiny products and
+// vector-shaped ones skip packing.
 #include "matmul.h"
 
 #include <algorithm>
@@ -31,14 +32,12 @@ struct Mat {
 
 struct Problem {
   int64_t m, n, k, batch;
-  std::vector<int64_t> a_off, b_off;  // element offset of each batch's matrix
+  const int64_t *a_off, *b_off;  // element offset of each batch's matrix
   Mat a, b;
   bool b_shared;  // every batch uses the same B
 };
 
-struct Task {
-  int64_t b0, b1, m0, m1, n0, n1;
-};
+const int64_t kZeroOffset = 0;
 
 // Per-thread packing buffers, kept between calls (no page faults per call).
 template <typename T>
@@ -49,39 +48,109 @@ T* scratch(std::vector<char>& buf, int64_t count) {
   return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
 }
 
+// The k block: at most kc, and the blocks of k as even as possible (a short
+// last block would pay the C loads and stores for little work).
+int64_t even_kc(int64_t k, int64_t kc) {
+  const int64_t blocks = (k + kc - 1) / kc;
+  return std::min(kc, ((k + blocks - 1) / blocks + 7) / 8 * 8);
+}
+
+// Products b0 .. b1-1 of the batch on the calling thread.
 template <typename Kern, typename T>
-void run_task(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, const Task& t) {
+void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int64_t b0, int64_t b1) {
   thread_local std::vector<char> abuf, bbuf;
-  const int64_t mc_max = kern.mc, kc_max = kern.kc, nc_max = kern.nc;
+  const int64_t mc_max = kern.mc, kc_max = even_kc(pr.k, kern.kc), nc_max = kern.nc;
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
-  T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, t.n1 - t.n0) + nr - 1) / nr * nr));
-  T* pa = scratch<T>(abuf, kc_alloc * ((std::min(mc_max, t.m1 - t.m0) + mr - 1) / mr * mr));
+  T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, pr.n) + nr - 1) / nr * nr));
+  // A panels may span the full KC (see pack_a's row layout).
+  T* pa = scratch<T>(abuf, kern.kc * ((std::min(mc_max, pr.m) + mr - 1) / mr * mr));
   const int64_t ldc = pr.n;
-  for (int64_t jc = t.n0; jc < t.n1; jc += nc_max) {
-    const int64_t nc = std::min(nc_max, t.n1 - jc);
+  for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
+    const int64_t nc = std::min(nc_max, pr.n - jc);
     for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
       const int64_t kc = std::min(kc_max, pr.k - pc);
-      for (int64_t bi = t.b0; bi < t.b1; ++bi) {
-        if (bi == t.b0 || !pr.b_shared)
+      for (int64_t bi = b0; bi < b1; ++bi) {
+        if (bi == b0 || !pr.b_shared)
           kern.pack_b(kc, nc, B + pr.b_off[bi] + pc * pr.b.rs + jc * pr.b.cs, pr.b.rs, pr.b.cs, pb);
         const T* a = A + pr.a_off[bi];
         T* c = C + bi * pr.m * pr.n;
-        for (int64_t ic = t.m0; ic < t.m1; ic += mc_max) {
-          const int64_t mc = std::min(mc_max, t.m1 - ic);
-          kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
-          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0);
+        for (int64_t ic = 0; ic < pr.m; ic += mc_max) {
+          const int64_t mc = std::min(mc_max, pr.m - ic);
+          const int layout = kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
+          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0, layout);
         }
       }
     }
   }
 }
 
-// Splits [0, n) into `parts` ranges whose bounds are multiples of `unit`.
-int64_t split_at(int64_t n, int64_t unit, int parts, int i) {
-  int64_t units = (n + unit - 1) / unit;
-  return std::min(n, units * i / parts * unit);
+int64_t round_up(int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; }
+
+#if defined(TL_HAVE_OPENMP)
+// All threads on one product. B is packed whole (every k block of a wide
+// column block) into one shared buffer, panels taken from a queue; after one
+// barrier the threads take row blocks of C (each packing its own A, every k
+// block) from a dynamic queue. Two synchronisations per column block keep a
+// thread that another process holds up from stalling the rest more than once,
+// and whoever is running takes the remaining work. Nothing inside the
+// parallel region can throw: every buffer is sized before it.
+template <typename Kern, typename T>
+void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int nt) {
+  thread_local std::vector<char> bbuf, abuf;
+  constexpr int64_t kPackedBMax = int64_t{1} << 22;  // elements: 16 MiB of float32, within L3
+  const int64_t mr = kern.mr, nr = kern.nr;
+  const int64_t kc_max = even_kc(pr.k, kern.kc);
+  const int64_t kblocks = (pr.k + kc_max - 1) / kc_max;
+  const int64_t nc_max = std::min(round_up(pr.n, nr), std::max(nr, kPackedBMax / pr.k / nr * nr));
+  const int64_t ncol_blocks = (pr.n + nc_max - 1) / nc_max;
+  // Row blocks: about four per thread when M allows, at most MC rows.
+  const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
+  const int64_t mblocks = (pr.m + mc - 1) / mc;
+  const int64_t a_stride = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
+  T* pb = scratch<T>(bbuf, pr.k * nc_max);
+  T* pa_all = scratch<T>(abuf, a_stride * nt);
+  const int64_t ldc = pr.n;
+#pragma omp parallel num_threads(nt)
+  {
+    T* pa = pa_all + a_stride * omp_get_thread_num();
+    for (int64_t bi = 0; bi < pr.batch; ++bi) {
+      const T* a = A + pr.a_off[bi];
+      T* c = C + bi * pr.m * pr.n;
+      for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
+        const int64_t nc = std::min(nc_max, pr.n - jc);
+        const int64_t npanels = (nc + nr - 1) / nr;
+        const int64_t ncpad = npanels * nr;  // k block pc starts at pb + pc * ncpad
+        if (bi == 0 || !pr.b_shared || ncol_blocks > 1) {
+          const T* b = B + pr.b_off[bi] + jc * pr.b.cs;
+#pragma omp for schedule(dynamic, 4)
+          for (int64_t u = 0; u < kblocks * npanels; ++u) {
+            const int64_t pc = (u / npanels) * kc_max, p = u % npanels;
+            const int64_t kc = std::min(kc_max, pr.k - pc);
+            kern.pack_b(kc, std::min(nr, nc - p * nr), b + pc * pr.b.rs + p * nr * pr.b.cs, pr.b.rs, pr.b.cs,
+                        pb + pc * ncpad + p * nr * kc);
+          }
+        }
+        // Too few row blocks to share: cut the columns too.
+        const int64_t nchunks = mblocks >= 2 * nt ? 1 : std::min(npanels, (2 * nt + mblocks - 1) / mblocks);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t u = 0; u < mblocks * nchunks; ++u) {
+          const int64_t ic = (u / nchunks) * mc, m = std::min(mc, pr.m - ic);
+          const int64_t j0 = npanels * (u % nchunks) / nchunks * nr;
+          const int64_t j1 = std::min(nc, npanels * (u % nchunks + 1) / nchunks * nr);
+          if (j0 >= j1) continue;
+          for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
+            const int64_t kc = std::min(kc_max, pr.k - pc);
+            const int layout = kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
+            kern.macro(m, j1 - j0, kc, pa, pb + pc * ncpad + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0,
+                       layout);
+          }
+        }
+      }
+    }
+  }
 }
+#endif
 
 template <typename T, typename Kern>
 void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
@@ -89,49 +158,46 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   // Unpacked path: packing costs more than it saves, or one side is a vector.
   if (flops <= 24 * 24 * 24 || pr.m <= 2 || pr.n <= 2) {
     const int64_t total = flops * pr.batch;
-    parallel_for(pr.batch, total >= (1 << 20) ? total : 0, [&](int64_t b0, int64_t b1) {
-      for (int64_t bi = b0; bi < b1; ++bi)
-        kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
-                   pr.b.cs, C + bi * pr.m * pr.n, pr.n);
+    const int64_t work = total >= (1 << 20) ? total : 0;
+    if (pr.batch > 1 || work == 0) {
+      parallel_for(pr.batch, work, [&](int64_t b0, int64_t b1) {
+        for (int64_t bi = b0; bi < b1; ++bi)
+          kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
+                     pr.b.cs, C + bi * pr.m * pr.n, pr.n);
+      });
+    } else if (pr.n >= pr.m) {
+      // Vector-matrix: threads take column ranges (in 16s, whole cache lines of C).
+      parallel_for((pr.n + 15) / 16, work, [&](int64_t j0, int64_t j1) {
+        j0 *= 16, j1 = std::min(pr.n, j1 * 16);
+        kern.small(pr.m, j1 - j0, pr.k, A, pr.a.rs, pr.a.cs, B + j0 * pr.b.cs, pr.b.rs, pr.b.cs, C + j0, pr.n);
+      });
+    } else {
+      parallel_for(pr.m, work, [&](int64_t i0, int64_t i1) {
+        kern.small(i1 - i0, pr.n, pr.k, A + i0 * pr.a.rs, pr.a.rs, pr.a.cs, B, pr.b.rs, pr.b.cs, C + i0 * pr.n,
+                   pr.n);
+      });
+    }
+    return;
+  }
+  // Threads pay off from about 100^3 multiply-adds (waking them costs a few us).
+  const int nt = flops * pr.batch >= (1 << 20) ? num_threads() : 1;
+  if (nt > 1 && (pr.batch % nt == 0 || pr.batch >= 4 * nt)) {
+    // Many products: each thread takes whole ones, with no synchronisation.
+    parallel_for(nt, flops * pr.batch, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t b0 = pr.batch * t / nt, b1 = pr.batch * (t + 1) / nt;
+        if (b0 < b1) run_serial(kern, pr, A, B, C, b0, b1);
+      }
     });
     return;
   }
-  // Threads pay off from about 64^3 multiply-adds.
-  int nt = flops * pr.batch >= (1 << 18) ? num_threads() : 1;
-  std::vector<Task> tasks;
-  if (nt <= 1) {
-    tasks.push_back({0, pr.batch, 0, pr.m, 0, pr.n});
-  } else if (pr.batch % nt == 0 || pr.batch >= 4 * nt) {
-    for (int i = 0; i < nt; ++i) {
-      int64_t b0 = pr.batch * i / nt, b1 = pr.batch * (i + 1) / nt;
-      if (b0 < b1) tasks.push_back({b0, b1, 0, pr.m, 0, pr.n});
-    }
-  } else {
-    // 2-D grid of C tiles, tm x tn = nt, with the least packing (perimeter).
-    int best_tm = 1;
-    int64_t best = -1;
-    for (int tm = 1; tm <= nt; ++tm) {
-      if (nt % tm) continue;
-      int tn = nt / tm;
-      int64_t rows = (pr.m + tm - 1) / tm, cols = (pr.n + tn - 1) / tn;
-      if (rows < kern.mr && tm > 1) continue;
-      if (cols < kern.nr && tn > 1) continue;
-      int64_t cost = rows + cols;
-      if (best < 0 || cost < best) best = cost, best_tm = tm;
-    }
-    const int tm = best_tm, tn = nt / best_tm;
-    for (int64_t bi = 0; bi < pr.batch; ++bi)
-      for (int i = 0; i < tm; ++i)
-        for (int j = 0; j < tn; ++j) {
-          Task t{bi, bi + 1, split_at(pr.m, kern.mr, tm, i), split_at(pr.m, kern.mr, tm, i + 1),
-                 split_at(pr.n, kern.nr, tn, j), split_at(pr.n, kern.nr, tn, j + 1)};
-          if (t.m0 < t.m1 && t.n0 < t.n1) tasks.push_back(t);
-        }
+#if defined(TL_HAVE_OPENMP)
+  if (nt > 1) {
+    gemm_shared(kern, pr, A, B, C, nt);
+    return;
   }
-  const int64_t ntasks = static_cast<int64_t>(tasks.size());
-  parallel_for(ntasks, ntasks > 1 ? flops * pr.batch : 0, [&](int64_t t0, int64_t t1) {
-    for (int64_t i = t0; i < t1; ++i) run_task(kern, pr, A, B, C, tasks[i]);
-  });
+#endif
+  run_serial(kern, pr, A, B, C, 0, pr.batch);
 }
 
 // Integer matmul: exact, with wrap-around like TensorFlow's; a plain loop.
@@ -175,8 +241,7 @@ bool mergeable(const Shape& shape, const Shape& strides, int64_t* stride) {
 Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b) {
   if (a.ndim() < 2 || b.ndim() < 2)
     throw InvalidArgument("matmul: both operands must have rank >= 2, got shapes " +
-                          pair_str(a.shape(), b.shape()) +
-                          " (reshape a vector to (1, n) or (n, 1))");
+                          pair_str(a.shape(), b.shape()) + " (reshape a vector to (1, n) or (n, 1))");
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string("matmul: operands must have the same dtype, got ") +
                           dtype_name(a.dtype()) + " @ " + dtype_name(b.dtype()));
@@ -185,76 +250,91 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
   if (a.device() != Device::CPU || b.device() != Device::CPU)
     throw InvalidArgument("matmul: only CPU arrays are supported");
 
-  // Effective operands: swap the last two axes as the flags ask (a view).
-  Shape as = a.shape(), ast = a.strides(), bs = b.shape(), bst = b.strides();
+  // The flags only swap which stride walks rows and which walks columns.
+  const Shape &as = a.shape(), &bs = b.shape();
   const size_t na = as.size(), nb = bs.size();
-  if (transpose_a) std::swap(as[na - 2], as[na - 1]), std::swap(ast[na - 2], ast[na - 1]);
-  if (transpose_b) std::swap(bs[nb - 2], bs[nb - 1]), std::swap(bst[nb - 2], bst[nb - 1]);
-  const int64_t M = as[na - 2], K = as[na - 1], N = bs[nb - 1];
-  if (bs[nb - 2] != K) {
-    std::string msg = "matmul: inner dimensions differ: " + pair_str(as, bs);
-    if (transpose_a || transpose_b)
-      msg += std::string(" (shapes after") + (transpose_a ? " transpose_a" : "") +
-             (transpose_a && transpose_b ? " and" : "") + (transpose_b ? " transpose_b" : "") + ")";
+  const int64_t ta = transpose_a, tb = transpose_b;
+  const int64_t M = as[na - 2 + ta], K = as[na - 1 - ta], N = bs[nb - 1 - tb];
+  if (bs[nb - 2 + tb] != K) {
+    Shape ea = as, eb = bs;
+    if (ta) std::swap(ea[na - 2], ea[na - 1]);
+    if (tb) std::swap(eb[nb - 2], eb[nb - 1]);
+    std::string msg = "matmul: inner dimensions differ: " + pair_str(ea, eb);
+    if (ta || tb)
+      msg += std::string(" (shapes after") + (ta ? " transpose_a" : "") + (ta && tb ? " and" : "") +
+             (tb ? " transpose_b" : "") + ")";
     throw InvalidArgument(msg);
   }
 
+  Problem pr;
+  pr.m = M, pr.n = N, pr.k = K;
+  pr.a = {a.strides()[na - 2 + ta], a.strides()[na - 1 - ta]};
+  pr.b = {b.strides()[nb - 2 + tb], b.strides()[nb - 1 - tb]};
+  pr.batch = 1;
+  pr.b_shared = true;
+  pr.a_off = pr.b_off = &kZeroOffset;
+  std::vector<int64_t> offsets;  // a's then b's, one per batch
+
   // Batch axes: numpy broadcasting of the leading dims.
   const size_t nbatch = std::max(na, nb) - 2;
-  Shape batch(nbatch), a_bst(nbatch, 0), b_bst(nbatch, 0);
-  for (size_t i = 0; i < nbatch; ++i) {
-    const int64_t ia = static_cast<int64_t>(i) - static_cast<int64_t>(nbatch - (na - 2));
-    const int64_t ib = static_cast<int64_t>(i) - static_cast<int64_t>(nbatch - (nb - 2));
-    const int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
-    if (da != db && da != 1 && db != 1)
-      throw InvalidArgument("matmul: batch dimensions do not broadcast: " + pair_str(as, bs));
-    batch[i] = da == 1 ? db : da;
-    if (ia >= 0 && da != 1) a_bst[i] = ast[ia];
-    if (ib >= 0 && db != 1) b_bst[i] = bst[ib];
+  Shape out_shape(nbatch + 2);
+  out_shape[nbatch] = M, out_shape[nbatch + 1] = N;
+  if (nbatch > 0) {
+    Shape a_bst(nbatch, 0), b_bst(nbatch, 0);
+    for (size_t i = 0; i < nbatch; ++i) {
+      const int64_t ia = static_cast<int64_t>(i + na) - static_cast<int64_t>(nbatch + 2);
+      const int64_t ib = static_cast<int64_t>(i + nb) - static_cast<int64_t>(nbatch + 2);
+      const int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
+      if (da != db && da != 1 && db != 1) {
+        Shape ea = as, eb = bs;
+        if (ta) std::swap(ea[na - 2], ea[na - 1]);
+        if (tb) std::swap(eb[nb - 2], eb[nb - 1]);
+        throw InvalidArgument("matmul: batch dimensions do not broadcast: " + pair_str(ea, eb));
+      }
+      out_shape[i] = da == 1 ? db : da;
+      if (da != 1) a_bst[i] = a.strides()[ia];
+      if (db != 1) b_bst[i] = b.strides()[ib];
+    }
+    pr.batch = numel(Shape(out_shape.begin(), out_shape.begin() + nbatch));
+    pr.b_shared = std::all_of(b_bst.begin(), b_bst.end(), [](int64_t s) { return s == 0; });
+    // The common case x(batch.., m, k) @ w(k, n): one tall product when a's
+    // batch axes and rows walk memory as one axis (C is contiguous, so its rows
+    // follow).
+    bool folded = false;
+    if (pr.batch > 1 && pr.b_shared) {
+      Shape sh(out_shape.begin(), out_shape.begin() + nbatch + 1), st = a_bst;
+      st.push_back(pr.a.rs);
+      if (mergeable(sh, st, &pr.a.rs)) {
+        pr.m = M * pr.batch;
+        pr.batch = 1;
+        folded = true;
+      }
+    }
+    if (!folded && pr.batch > 1) {
+      // Walk the batch index like an odometer.
+      offsets.resize(2 * pr.batch);
+      Shape idx(nbatch, 0);
+      int64_t oa = 0, ob = 0;
+      for (int64_t i = 0; i < pr.batch; ++i) {
+        offsets[i] = oa, offsets[pr.batch + i] = ob;
+        for (size_t d = nbatch; d-- > 0;) {
+          oa += a_bst[d], ob += b_bst[d];
+          if (++idx[d] < out_shape[d]) break;
+          oa -= a_bst[d] * out_shape[d], ob -= b_bst[d] * out_shape[d];
+          idx[d] = 0;
+        }
+      }
+      pr.a_off = offsets.data();
+      pr.b_off = offsets.data() + pr.batch;
+    }
   }
-  Shape out_shape = batch;
-  out_shape.push_back(M);
-  out_shape.push_back(N);
+
   Array out = Array::empty(out_shape, a.dtype());
   if (out.size() == 0) return out;
   if (K == 0) {
     std::memset(out.raw(), 0, out.size() * out.itemsize());
     return out;
   }
-
-  Problem pr;
-  pr.m = M, pr.n = N, pr.k = K;
-  pr.a = {ast[na - 2], ast[na - 1]};
-  pr.b = {bst[nb - 2], bst[nb - 1]};
-  pr.batch = numel(batch);
-  pr.b_shared = std::all_of(b_bst.begin(), b_bst.end(), [](int64_t s) { return s == 0; });
-  // The common case x(batch.., m, k) @ w(k, n): one tall product when a's batch
-  // axes and rows are one strided axis (C is contiguous, so it follows).
-  if (pr.batch > 1 && pr.b_shared) {
-    Shape sh = batch, st = a_bst;
-    sh.push_back(M), st.push_back(pr.a.rs);
-    if (mergeable(sh, st, &pr.a.rs)) {
-      pr.m = M * pr.batch;
-      pr.batch = 1;
-    }
-  }
-  pr.a_off.assign(pr.batch, 0);
-  pr.b_off.assign(pr.batch, 0);
-  {
-    // Walk the batch index like an odometer.
-    Shape idx(nbatch, 0);
-    int64_t oa = 0, ob = 0;
-    for (int64_t i = 0; i < pr.batch; ++i) {
-      pr.a_off[i] = oa, pr.b_off[i] = ob;
-      for (size_t d = nbatch; d-- > 0;) {
-        oa += a_bst[d], ob += b_bst[d];
-        if (++idx[d] < batch[d]) break;
-        oa -= a_bst[d] * batch[d], ob -= b_bst[d] * batch[d];
-        idx[d] = 0;
-      }
-    }
-  }
-
   switch (a.dtype()) {
     case DType::Float32:
       gemm(isa().gemm_f32, pr, a.data<float>(), b.data<float>(), out.data<float>());

@@ -109,6 +109,7 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
       const T* ds = xs[1].data<T>();
       T* o = out.data<T>();
       parallel_for(rows, rows * n * (log ? kExpWork : 2), [&](int64_t b, int64_t e) {
+        std::vector<T> ex(log ? n : 0);  // exp(y) of one row, from the vector exp
         for (int64_t r = b; r < e; ++r) {
           const T* yp = ys + r * n;
           const T* dp = ds + r * n;
@@ -117,7 +118,8 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
           if (log) {
             for (int64_t i = 0; i < n; ++i) s += dp[i];
             T st = static_cast<T>(s);
-            for (int64_t i = 0; i < n; ++i) q[i] = dp[i] - std::exp(yp[i]) * st;
+            exp_shift(yp, ex.data(), n, T(0));
+            for (int64_t i = 0; i < n; ++i) q[i] = dp[i] - ex[i] * st;
           } else {
             for (int64_t i = 0; i < n; ++i) s += static_cast<double>(dp[i]) * yp[i];
             T st = static_cast<T>(s);
@@ -152,6 +154,75 @@ Array relu_grad(const Array& x, const Array& dy) {
         for (int64_t i = 0; i < n; ++i) op[i * st[0]] = xp[i * st[1]] > T(0) ? dp[i * st[2]] : T(0);
       }
     });
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------ gelu ----
+
+namespace {
+
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+constexpr double kGeluCubic = 0.044715;
+
+template <typename T>
+T gelu_value(T x, bool approximate) {
+  if (approximate) {
+    T u = T(kSqrt2OverPi) * (x + T(kGeluCubic) * x * x * x);
+    return T(0.5) * x * (T(1) + std::tanh(u));
+  }
+  return T(0.5) * x * std::erfc(-x * T(kInvSqrt2));  // erfc keeps the left tail accurate
+}
+
+template <typename T>
+T gelu_slope(T x, bool approximate) {
+  if (approximate) {
+    T u = T(kSqrt2OverPi) * (x + T(kGeluCubic) * x * x * x);
+    T t = std::tanh(u);
+    T du = T(kSqrt2OverPi) * (T(1) + T(3 * kGeluCubic) * x * x);
+    return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+  }
+  return T(0.5) * std::erfc(-x * T(kInvSqrt2)) + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+}
+
+// out[i] = fn(x[i], dy[i]) over same-shaped strided operands (dy may be x).
+template <typename T, typename F>
+void map2(const Array& out, const Array& x, const Array& dy, F&& fn) {
+  StridedLoop<3> loop(out.shape(), {&out.strides(), &x.strides(), &dy.strides()});
+  T* o = out.data<T>();
+  const T* xs = x.data<T>();
+  const T* ds = dy.data<T>();
+  loop.run([&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
+    for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = fn(xs[off[1] + i * st[1]], ds[off[2] + i * st[2]]);
+  });
+}
+
+}  // namespace
+
+Array gelu(const Array& x, bool approximate) {
+  check_float(x, "gelu", "features");
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() == 0) return out;
+  dispatch<kFloat>(x.dtype(), "gelu", [&](auto tv) {
+    using T = decltype(tv);
+    map2<T>(out, x, x, [&](T v, T) { return gelu_value(v, approximate); });
+  });
+  return out;
+}
+
+Array gelu_grad(const Array& x, const Array& dy, bool approximate) {
+  check_float(x, "gelu_grad", "x");
+  if (x.dtype() != dy.dtype() || x.shape() != dy.shape())
+    throw InvalidArgument("gelu_grad: x and dy must have the same shape and dtype, got " + shape_str(x.shape()) +
+                          " " + dtype_name(x.dtype()) + " and " + shape_str(dy.shape()) + " " +
+                          dtype_name(dy.dtype()));
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() == 0) return out;
+  dispatch<kFloat>(x.dtype(), "gelu_grad", [&](auto tv) {
+    using T = decltype(tv);
+    map2<T>(out, x, dy, [&](T v, T d) { return d * gelu_slope(v, approximate); });
   });
   return out;
 }

@@ -12,6 +12,12 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log);
 // dy where x > 0, else 0 (same shapes and dtypes).
 Array relu_grad(const Array& x, const Array& dy);
 
+// GELU, x * Phi(x) (Phi the standard normal CDF), or with `approximate` the
+// tanh form 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+Array gelu(const Array& x, bool approximate);
+// dy * d gelu / dx (same shapes and dtypes).
+Array gelu_grad(const Array& x, const Array& dy, bool approximate);
+
 // Per-row loss -log(softmax(logits)[label]) for logits [N, C] and integer
 // labels [N]; every label must lie in [0, C) (checked before any work).
 Array sparse_xent(const Array& logits, const Array& labels);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <type_traits>
 
 #include "isa/table.h"
@@ -83,7 +84,10 @@ struct Policy<ReduceOp::Max, T> {
     if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::lowest();
   }
-  static Acc step(Acc a, T x) { return (x > a || x != x) ? x : a; }
+  static Acc step(Acc a, T x) {
+    Acc m = x > a ? x : a;
+    return x != x ? x : m;
+  }
   static Acc merge(Acc a, Acc b) { return step(a, b); }
   static T finish(Acc a, int64_t) { return a; }
 };
@@ -95,7 +99,10 @@ struct Policy<ReduceOp::Min, T> {
     if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
     else return std::numeric_limits<T>::max();
   }
-  static Acc step(Acc a, T x) { return (x < a || x != x) ? x : a; }
+  static Acc step(Acc a, T x) {
+    Acc m = x < a ? x : a;
+    return x != x ? x : m;
+  }
   static Acc merge(Acc a, Acc b) { return step(a, b); }
   static T finish(Acc a, int64_t) { return a; }
 };
@@ -172,17 +179,59 @@ void run(const T* x, T* out, int64_t A, int64_t N, int64_t B) {
   }
   // Reducing an outer axis: fold whole rows into a block of accumulators.
   constexpr int64_t kCols = 256;
-  int64_t nb = (B + kCols - 1) / kCols;
-  parallel_for(A * nb, A * N * B, [&](int64_t b, int64_t e) {
-    Acc acc[kCols];
-    for (int64_t t = b; t < e; ++t) {
-      int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
-      const T* base = x + a * N * B + c0;
-      for (int64_t j = 0; j < w; ++j) acc[j] = P::init();
-      for (int64_t r = 0; r < N; ++r) {
+  const int64_t nb = (B + kCols - 1) / kCols, tasks = A * nb;
+  // Folds rows [r0, r1) of column block t into acc.
+  auto fold = [&](int64_t t, int64_t r0, int64_t r1, Acc* acc) {
+    int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
+    const T* base = x + a * N * B + c0;
+    for (int64_t j = 0; j < w; ++j) acc[j] = P::init();
+    if constexpr (std::is_same_v<T, float> && (OP == ReduceOp::Sum || OP == ReduceOp::Mean)) {
+      // Short float32 partial sums run at full vector width; folding them
+      // into double every kRows rows keeps the total accurate.
+      constexpr int64_t kRows = 32;
+      float part[kCols];
+      for (int64_t q = r0; q < r1; q += kRows) {
+        for (int64_t j = 0; j < w; ++j) part[j] = 0;
+        for (int64_t r = q; r < std::min(r1, q + kRows); ++r) {
+          const T* row = base + r * B;
+          for (int64_t j = 0; j < w; ++j) part[j] += row[j];
+        }
+        for (int64_t j = 0; j < w; ++j) acc[j] += part[j];
+      }
+    } else {
+      for (int64_t r = r0; r < r1; ++r) {
         const T* row = base + r * B;
         for (int64_t j = 0; j < w; ++j) acc[j] = P::step(acc[j], row[j]);
       }
+    }
+  };
+  if (tasks < 8 && N >= 4096 && A * N * B >= kParallelThreshold) {
+    // Too few column blocks to share out (a tall, narrow input): split the
+    // rows too, then merge the partial results in a fixed order. The split
+    // does not depend on the thread count, so neither does the result.
+    const int64_t S = std::min<int64_t>(16, N / 1024), rows = (N + S - 1) / S;
+    std::unique_ptr<Acc[]> parts(new Acc[tasks * S * kCols]);
+    parallel_for(tasks * S, A * N * B, [&](int64_t b, int64_t e) {
+      for (int64_t u = b; u < e; ++u) {
+        int64_t t = u / S, sl = u % S;
+        fold(t, std::min(N, sl * rows), std::min(N, (sl + 1) * rows), &parts[u * kCols]);
+      }
+    });
+    for (int64_t t = 0; t < tasks; ++t) {
+      int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
+      for (int64_t j = 0; j < w; ++j) {
+        Acc r = parts[t * S * kCols + j];
+        for (int64_t sl = 1; sl < S; ++sl) r = P::merge(r, parts[(t * S + sl) * kCols + j]);
+        out[a * B + c0 + j] = P::finish(r, N);
+      }
+    }
+    return;
+  }
+  parallel_for(tasks, A * N * B, [&](int64_t b, int64_t e) {
+    Acc acc[kCols];
+    for (int64_t t = b; t < e; ++t) {
+      fold(t, 0, N, acc);
+      int64_t a = t / nb, c0 = (t % nb) * kCols, w = std::min(kCols, B - c0);
       T* o = out + a * B + c0;
       for (int64_t j = 0; j < w; ++j) o[j] = P::finish(acc[j], N);
     }

@@ -65,6 +65,8 @@ def plot(W, b, inputs, targets, path="linear_classifier.png"):
     plt.figure(figsize=(5, 5))
     plt.scatter(inputs[:, 0], inputs[:, 1], c=targets[:, 0], s=4, cmap="coolwarm")
     plt.plot(xs, (0.5 - b.numpy()[0] - w[0] * xs) / w[1], "-k")
+    plt.ylim(inputs[:, 1].min() - 0.5, inputs[:, 1].max() + 0.5)
+    plt.title("two Gaussian clouds and the learned decision line")
     plt.savefig(path)
     plt.close()
     return path

@@ -44,11 +44,10 @@ struct VecF64 {
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
 };
-// 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors; the A
-// broadcasts fold into the FMAs as memory operands.
+// 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 12, kNvF32 = 2, kMrF64 = 12, kNvF64 = 2;
-constexpr int kMcF32 = 144, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 144, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #elif defined(__AVX2__) && defined(__FMA__)
 struct VecF32 {
   using T = float;
@@ -74,8 +73,8 @@ struct VecF64 {
 };
 // 6 x 16 float / 6 x 8 double: 12 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 6, kNvF32 = 2, kMrF64 = 6, kNvF64 = 2;
-constexpr int kMcF32 = 120, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 120, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #else
 // Portable: GCC/Clang vector extensions (SSE2 on x86-64, NEON elsewhere).
 template <typename E, int N>
@@ -94,15 +93,17 @@ using VecF32 = VecExt<float, 4>;
 using VecF64 = VecExt<double, 2>;
 // 4 x 8 float / 4 x 4 double: 8 accumulators + 2 B vectors + temporaries.
 constexpr int kMrF32 = 4, kNvF32 = 2, kMrF64 = 4, kNvF64 = 2;
-constexpr int kMcF32 = 128, kKcF32 = 256, kNcF32 = 512;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 256;
+constexpr int kMcF32 = 128, kKcF32 = 256, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 #endif
 
 // ---- micro-kernel --------------------------------------------------------------
 
-// C[m x n] (= or +=) packed A panel (MR x k) @ packed B panel (k x NR). Full
-// tiles write C directly; edge tiles go through a small buffer.
-template <typename Vec, int MR, int NV>
+// C[m x n] (= or +=) packed A panel (MR x k) @ packed B panel (k x NR). A is
+// k-major (ARS = 1, ACS = MR) or rows of stride KC (ARS = KC, ACS = 1): either
+// way every broadcast is at a constant offset from one pointer. Full tiles
+// write C directly; edge tiles go through a small buffer.
+template <typename Vec, int MR, int NV, int ARS, int ACS>
 void micro(int64_t k, const typename Vec::T* __restrict pa, const typename Vec::T* __restrict pb,
            typename Vec::T* __restrict c, int64_t ldc, int64_t m, int64_t n, int accumulate) {
   using T = typename Vec::T;
@@ -118,10 +119,10 @@ void micro(int64_t k, const typename Vec::T* __restrict pa, const typename Vec::
     TL_UNROLL for (int j = 0; j < NV; ++j) b[j] = Vec::load(pb + j * W);
     __builtin_prefetch(pb + 8 * NR);
     TL_UNROLL for (int i = 0; i < MR; ++i) {
-      V a = Vec::bcast(pa + i);
+      V a = Vec::bcast(pa + i * ARS);
       TL_UNROLL for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(a, b[j], acc[i][j]);
     }
-    pa += MR;
+    pa += ACS;
     pb += NR;
   }
   if (m == MR && n == NR) {
@@ -147,17 +148,23 @@ void micro(int64_t k, const typename Vec::T* __restrict pa, const typename Vec::
   }
 }
 
-template <typename Vec, int MR, int NV>
+template <typename Vec, int MR, int NV, int KC>
 void macro(int64_t m, int64_t n, int64_t k, const typename Vec::T* pa, const typename Vec::T* pb,
-           typename Vec::T* c, int64_t ldc, int accumulate) {
+           typename Vec::T* c, int64_t ldc, int accumulate, int a_layout) {
   constexpr int64_t NR = NV * Vec::W;
-  // One A panel stays in L1 while every B panel of the block streams past it
-  // from L2.
+  // Row-layout panels always span KC (k <= KC) so that the row stride is a
+  // compile-time constant.
+  const int64_t panel = a_layout ? KC : k;
+  // One A panel (MR x k) stays in L1 while the B panels of the block stream
+  // past it (sequential reads the hardware prefetches well).
   for (int64_t i = 0; i < m; i += MR) {
     const int64_t mr = m - i < MR ? m - i : MR;
     for (int64_t j = 0; j < n; j += NR) {
       const int64_t nr = n - j < NR ? n - j : NR;
-      micro<Vec, MR, NV>(k, pa + i * k, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate);
+      if (a_layout)
+        micro<Vec, MR, NV, KC, 1>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate);
+      else
+        micro<Vec, MR, NV, 1, MR>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate);
     }
   }
 }
@@ -192,9 +199,19 @@ void pack(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst) {
   }
 }
 
-template <typename T, int MR>
-void pack_a(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst) {
-  pack<T, MR>(m, k, a, rs, cs, dst);
+template <typename T, int MR, int KC>
+int pack_a(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst) {
+  if (cs != 1 || k > KC) {
+    pack<T, MR>(m, k, a, rs, cs, dst);
+    return 0;
+  }
+  // Row-major A: copy whole rows (contiguous reads and writes, no transpose).
+  for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * KC) {
+    const int64_t r = m - i0 < MR ? m - i0 : MR;
+    for (int64_t i = 0; i < r; ++i) std::memcpy(dst + i * KC, a + (i0 + i) * rs, sizeof(T) * k);
+    for (int64_t i = r; i < MR; ++i) std::memset(dst + i * KC, 0, sizeof(T) * k);
+  }
+  return 1;
 }
 
 // b is k x n with b(p, j) = b[p*rs + j*cs]: its transpose is n x k.
@@ -208,6 +225,16 @@ void pack_b(int64_t k, int64_t n, const T* b, int64_t rs, int64_t cs, T* dst) {
 template <typename T>
 void small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
            int64_t rsb, int64_t csb, T* __restrict c, int64_t ldc) {
+  if (n < 8 && m < 8 && k < 8) {
+    // Tiny: plain dot products; vector loops would only add set-up cost.
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        T s = 0;
+        for (int64_t p = 0; p < k; ++p) s += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+        c[i * ldc + j] = s;
+      }
+    return;
+  }
   if (n <= 2 && rsb == 1 && csa == 1) {
     // Matrix-vector shaped: dot products along contiguous k.
     for (int64_t i = 0; i < m; ++i)
@@ -242,9 +269,11 @@ void small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa
 void fill_gemm(IsaTable* t) {
   constexpr int nr32 = kNvF32 * VecF32::W, nr64 = kNvF64 * VecF64::W;
   t->gemm_f32 = {kMrF32, nr32, kMcF32, kKcF32, kNcF32,
-                 pack_a<float, kMrF32>, pack_b<float, nr32>, macro<VecF32, kMrF32, kNvF32>, small<float>};
+                 pack_a<float, kMrF32, kKcF32>, pack_b<float, nr32>, macro<VecF32, kMrF32, kNvF32, kKcF32>,
+                 small<float>};
   t->gemm_f64 = {kMrF64, nr64, kMcF64, kKcF64, kNcF64,
-                 pack_a<double, kMrF64>, pack_b<double, nr64>, macro<VecF64, kMrF64, kNvF64>, small<double>};
+                 pack_a<double, kMrF64, kKcF64>, pack_b<double, nr64>, macro<VecF64, kMrF64, kNvF64, kKcF64>,
+                 small<double>};
 }
 
 }  // namespace TL_ISA

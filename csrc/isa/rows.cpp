@@ -7,29 +7,32 @@ namespace tl {
 namespace TL_ISA {
 namespace {
 
-// Once an accumulator lane holds NaN it keeps it (x > NaN is false), so NaN
-// propagates like numpy's max without a branch in the loop.
-struct Greater { template <typename T> static bool f(T x, T acc) { return x > acc || x != x; } };
-struct Less { template <typename T> static bool f(T x, T acc) { return x < acc || x != x; } };
-
-template <typename Cmp, typename T>
+// NaN is tracked apart from the running maximum (a NaN-aware select in the
+// same loop would stop it vectorising) and wins at the end, like numpy's max.
+template <bool IsMax, typename T>
 T extreme(const T* __restrict a, int64_t n, T init) {
-  constexpr int K = 16;
-  T acc[K];
-  for (int k = 0; k < K; ++k) acc[k] = init;
-  int64_t i = 0;
-  for (; i + K <= n; i += K)
-    for (int k = 0; k < K; ++k) acc[k] = Cmp::f(a[i + k], acc[k]) ? a[i + k] : acc[k];
-  T r = init;
-  for (; i < n; ++i) r = Cmp::f(a[i], r) ? a[i] : r;
-  for (int k = 0; k < K; ++k) r = Cmp::f(acc[k], r) ? acc[k] : r;
-  return r;
+  T m = init;
+  int nan = 0;
+  if constexpr (IsMax) {
+#pragma omp simd reduction(max : m) reduction(| : nan)
+    for (int64_t i = 0; i < n; ++i) {
+      m = a[i] > m ? a[i] : m;
+      nan |= a[i] != a[i];
+    }
+  } else {
+#pragma omp simd reduction(min : m) reduction(| : nan)
+    for (int64_t i = 0; i < n; ++i) {
+      m = a[i] < m ? a[i] : m;
+      nan |= a[i] != a[i];
+    }
+  }
+  return nan ? static_cast<T>(__builtin_nan("")) : m;
 }
 
-float max_f32(const float* a, int64_t n) { return extreme<Greater>(a, n, -__builtin_inff()); }
-double max_f64(const double* a, int64_t n) { return extreme<Greater>(a, n, -__builtin_inf()); }
-float min_f32(const float* a, int64_t n) { return extreme<Less>(a, n, __builtin_inff()); }
-double min_f64(const double* a, int64_t n) { return extreme<Less>(a, n, __builtin_inf()); }
+float max_f32(const float* a, int64_t n) { return extreme<true>(a, n, -__builtin_inff()); }
+double max_f64(const double* a, int64_t n) { return extreme<true>(a, n, -__builtin_inf()); }
+float min_f32(const float* a, int64_t n) { return extreme<false>(a, n, __builtin_inff()); }
+double min_f64(const double* a, int64_t n) { return extreme<false>(a, n, __builtin_inf()); }
 
 // exp for float32 written with plain arithmetic so the loop vectorises:
 // exp(x) = 2^k * exp(r) with k = round(x / ln 2) and |r| <= ln(2) / 2, exp(r)

@@ -18,17 +18,19 @@ enum VecBinary { kVAdd, kVSub, kVMul, kVDiv, kVMax, kVMin, kVBinaryCount };
 enum VecUnary { kVNeg, kVAbs, kVSquare, kVSqrt, kVRelu, kVUnaryCount };
 
 // GEMM building blocks for one element type; matmul.cpp runs the cache-blocking
-// loops and threads around them. Packed A holds MR-row panels (k-major, MR
-// values per k), packed B NR-column panels (NR values per k), both zero-padded.
+// loops and threads around them. Packed B holds NR-column panels (NR values per
+// k, zero-padded). Packed A holds MR-row panels of MR * kc elements, in the
+// layout pack_a returns and macro is told: 0 = k-major (MR values per k),
+// 1 = row-major with row stride kc (a plain copy of row-major A's rows).
 // mr/nr: micro-tile; mc/kc/nc: block sizes for this ISA's registers and caches.
 #define TL_GEMM_KERNELS(Name, T)                                                              \
   struct Name {                                                                               \
     int mr, nr, mc, kc, nc;                                                                   \
-    void (*pack_a)(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst);         \
+    int (*pack_a)(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst);          \
     void (*pack_b)(int64_t k, int64_t n, const T* b, int64_t rs, int64_t cs, T* dst);         \
     /* c (m x n, row stride ldc) = pa @ pb, or += when accumulate */                          \
     void (*macro)(int64_t m, int64_t n, int64_t k, const T* pa, const T* pb, T* c,            \
-                  int64_t ldc, int accumulate);                                               \
+                  int64_t ldc, int accumulate, int a_layout);                                 \
     /* Unpacked product for small sizes: c = a @ b with arbitrary element strides. */         \
     void (*small)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,      \
                   const T* b, int64_t rsb, int64_t csb, T* c, int64_t ldc);                   \

@@ -53,6 +53,19 @@ def test_third_order():
     assert (float(d1), float(d2), float(d3)) == (12.0, 12.0, 6.0)
 
 
+def test_chain_rule_listing_with_intermediate_sources():
+    # The lecture's chain-rule example: x1 = w * x and x2 = x1 + b are
+    # intermediate tensors, and the tape differentiates with respect to them too.
+    w, b = tf.Variable(3.0), tf.Variable(1.0)
+    x, y_true = tf.constant(2.0), tf.constant(4.0)
+    with tf.GradientTape() as tape:
+        x1 = w * x
+        x2 = x1 + b
+        loss = tf.abs(y_true - x2)
+    grads = tape.gradient(loss, [w, b, x1, x2])
+    assert [float(g) for g in grads] == [2.0, 1.0, 1.0, 1.0]
+
+
 def test_several_sources_variables_and_watched_constants():
     w, b = tf.Variable(3.0), tf.Variable(1.0)
     x1, x2 = tf.Variable(0.0), tf.constant(0.0)
@@ -212,7 +225,8 @@ def test_gradient_through_slices_and_reads():
     v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
     with tf.GradientTape() as tape:
         y = v[0, 1] * 3.0 + tf.reduce_sum(v.read_value() * v[1])
-    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[3.0, 7.0], [4.0, 6.0]])
+    # d/dv of sum(v * v[1]) is v[1] in every row, plus the column sums in row 1.
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [[3.0, 7.0], [7.0, 10.0]])
 
 
 def test_broadcast_gradients_are_summed_back():
@@ -323,3 +337,92 @@ def test_custom_gradient_with_variables():
     with tf.GradientTape():
         with pytest.raises(TypeError, match="variables"):
             bad(x)
+
+
+def test_a_tape_cannot_be_entered_inside_itself_but_can_resume():
+    x = tf.Variable(2.0)
+    tape = tf.GradientTape()
+    with tape:
+        with pytest.raises(ValueError, match="already recording"):
+            with tape:
+                pass
+        y = x * x
+    with tape:  # recording resumes
+        z = y * x
+    assert float(tape.gradient(z, x)) == 12.0
+
+
+def test_integer_target_is_explained():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(x, tf.int32)
+    assert tape.gradient(y, x) is None
+    assert "not a floating-point tensor" in tape.explain_none(x)
+
+
+def test_custom_gradient_with_several_outputs():
+    @tf.custom_gradient
+    def two(x):
+        def grad(d1, d2):
+            return d1 * 2.0 + d2 * 3.0
+        return [x * 2.0, x * 3.0], grad
+
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        a, b = two(x)
+        y = tf.reduce_sum(a) + 10.0 * tf.reduce_sum(b)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [32.0, 32.0])
+
+
+def test_integer_intermediates_block_gradients():
+    x = tf.Variable([1.5, 2.5])
+    with tf.GradientTape() as tape:
+        y = tf.cast(tf.cast(x, tf.int32) * 3, tf.float32) * x
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [3.0, 6.0])  # only the direct factor
+
+
+def test_assigning_a_recorded_variable_before_gradient_is_an_error():
+    w = tf.Variable(2.0)
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = w * x
+    w.assign(5.0)  # the recorded multiply read w = 2
+    with pytest.raises(RuntimeError, match="'Variable.*:0' was assigned after the tape recorded multiply"):
+        tape.gradient(y, x)
+
+
+def test_updating_variables_between_gradients_of_unrelated_parts():
+    # A persistent tape for two losses, with the first part updated before the
+    # second gradient (as in GAN training): the second backward pass does not
+    # run the first part's ops, so it is unaffected.
+    g, d = tf.Variable(1.5), tf.Variable(-2.0)
+    z = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        fake = g * z
+        d_loss = tf.square(d * fake)
+        g_loss = -d_loss
+    grad_g = tape.gradient(g_loss, g)
+    g.assign_sub(0.1 * grad_g)
+    grad_d = tape.gradient(d_loss, d)
+    assert float(grad_d) == pytest.approx(2 * (-2.0 * 3.0) * 3.0)
+
+
+def test_watch_rejects_non_tensors_and_reset_forgets():
+    tape = tf.GradientTape()
+    with pytest.raises(ValueError, match="expected a tensor"):
+        tape.watch([1.0])
+    x = tf.Variable(2.0)
+    with tape:
+        y = x * x
+        tape.reset()
+        z = x * 3.0
+    assert tape.gradient(y, x) is None  # recorded before the reset
+    assert "not computed on this tape" in tape.explain_none(x)
+
+
+def test_stop_gradient_of_a_variable_is_a_snapshot():
+    v = tf.Variable([1.0, 2.0])
+    s = tf.stop_gradient(v)
+    v.assign([5.0, 5.0])
+    np.testing.assert_array_equal(s.numpy(), [1.0, 2.0])

@@ -72,7 +72,7 @@ def test_adjoint_flags_match_transpose(rng):
     a, b = _rand(rng, (5, 3)), _rand(rng, (4, 5))
     got = tf.matmul(a, b, adjoint_a=True, adjoint_b=True).numpy()
     np.testing.assert_allclose(got, a.T @ b.T, rtol=1e-5, atol=1e-5)
-    with pytest.raises(ValueError, match="transpose_a and adjoint_a"):
+    with pytest.raises(ValueError, match="only one of transpose_a and adjoint_a"):
         tf.matmul(a, b, transpose_a=True, adjoint_a=True)
 
 
@@ -203,8 +203,12 @@ def test_gradient_through_tape_rank2(rng):
 def test_thread_counts_agree(rng, threads):
     old = _core.get_num_threads()
     cases = [((200, 300), (300, 260)), ((3, 100, 90), (90, 80)), ((3, 70, 60), (3, 60, 50)),
-             ((2, 1, 64, 64), (3, 64, 64)), ((520, 70), (70, 20)), ((20, 70), (70, 520))]
+             ((2, 1, 64, 64), (3, 64, 64)), ((520, 70), (70, 20)), ((20, 70), (70, 520)),
+             ((3, 100, 120), (3, 120, 110)), ((30, 2100), (2100, 2050)),
+             ((1, 1000), (1000, 1100)), ((2, 900), (1100, 900)), ((1100, 1000), (1000, 1)), ((5000, 300), (300, 2))]
     data = [(_rand(rng, sa), _rand(rng, sb)) for sa, sb in cases]
+    # A transposed (strided) B for the vector path.
+    data[-3] = (data[-3][0], tf.Tensor._from_array(tf.constant(data[-3][1])._a.transpose([1, 0])))
     try:
         _core.set_num_threads(1)
         serial = [tf.matmul(a, b).numpy() for a, b in data]
@@ -213,7 +217,14 @@ def test_thread_counts_agree(rng, threads):
             # Each element is computed by the same sequence of operations
             # whichever thread computes it.
             np.testing.assert_array_equal(tf.matmul(a, b).numpy(), want)
-            np.testing.assert_allclose(want, a @ b, rtol=1e-4, atol=1e-3)
+            np.testing.assert_allclose(want, np.asarray(a) @ np.asarray(b), rtol=1e-4, atol=1e-3)
+        # A batch of transposed A against one B: shared packed B, not foldable.
+        a, b = _rand(rng, (3, 130, 110)), _rand(rng, (130, 90))
+        _core.set_num_threads(1)
+        want = tf.matmul(a, b, transpose_a=True).numpy()
+        _core.set_num_threads(threads)
+        np.testing.assert_array_equal(tf.matmul(a, b, transpose_a=True).numpy(), want)
+        np.testing.assert_allclose(want, np.swapaxes(a, 1, 2) @ b, rtol=1e-4, atol=1e-3)
     finally:
         _core.set_num_threads(old)
 

@@ -20,6 +20,8 @@ from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
 from tensorlet.ops.registry import active_tapes
 
+_is_float = _core.is_floating  # of an Array; cheaper than reading its dtype
+
 
 class UnconnectedGradients:
     """What ``gradient`` returns for a source the target does not depend on."""
@@ -49,21 +51,25 @@ class GradientTape:
     (a constant that was not watched, a target computed after the ``with``
     block, an integer source, ...).
 
-    The tape records variables themselves, not copies of their values, so
-    gradients use a variable's value at the time ``gradient`` runs: update
-    variables after computing the gradients, as a training step does.
+    The tape records variables themselves, not copies of their values:
+    compute gradients before updating the variables they read, as a training
+    step does. ``gradient`` raises RuntimeError rather than use a value that
+    was assigned after an op read it.
     """
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
         self._watched = {}   # id -> tensor; holding them keeps the ids unique
-        self._records = []   # (op, inputs, attrs, output), in execution order
+        self._records = []   # (op, inputs, attrs, output, variable reads), in execution order
         self._used = False
         self._why_none = {}  # id(source) -> reason, from the last gradient call
 
     # ---- recording --------------------------------------------------------
     def __enter__(self):
+        if any(t is self for t in active_tapes):
+            raise ValueError("GradientTape: this tape is already recording; it cannot be entered again "
+                             "inside its own `with` block")
         active_tapes.append(self)
         return self
 
@@ -82,7 +88,13 @@ class GradientTape:
                 hit = True
         if hit and op.grad is not None:
             watched[id(out)] = out
-            self._records.append((op, inputs, attrs, out))
+            # Gradient functions read variables when they run: note each
+            # variable's version so a later assignment is caught, not used.
+            reads = ()
+            for x in inputs:
+                if isinstance(x, Variable):
+                    reads += ((x, x._version),)
+            self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
         """Watches a tensor or variable (or a list/tuple/dict of them) so that
@@ -133,7 +145,8 @@ class GradientTape:
             dtype; :meth:`explain_none` says which.
 
         Raises:
-            RuntimeError: if this non-persistent tape has already computed gradients.
+            RuntimeError: if this non-persistent tape has already computed
+                gradients, or a variable was assigned after a recorded op read it.
             ValueError: for an unknown ``unconnected_gradients``.
         """
         self._check_usable("gradient")
@@ -143,7 +156,10 @@ class GradientTape:
         dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
         with _paused(self):
             grads = self._backward(targets, srcs, dys)
-        self._explain(targets, srcs, grads)
+        if any(g is None for g in grads):
+            self._explain(targets, srcs, grads)
+        else:
+            self._why_none = {}
         if zero:
             grads = [_zeros_like(s) if g is None else g for s, g in zip(srcs, grads)]
         self._finish()
@@ -182,11 +198,11 @@ class GradientTape:
                     row.append(g)
         results = []
         for s, row in zip(srcs, rows):
-            if n and all(g is None for g in row) and not zero:
+            if all(g is None for g in row) and not (zero and n):
                 results.append(None)
                 continue
             row = [_zeros_like(s) if g is None else g for g in row]
-            results.append(_stack(row, shape + tuple(s._a.shape), s))
+            results.append(_stack(row, shape + tuple(s._a.shape)))
         self._finish()
         return rebuild(results)
 
@@ -218,11 +234,11 @@ class GradientTape:
                 seed[:, j] = 1
                 cols.append(self._backward([target], [source], [seed.reshape(ts)])[0])
         self._finish()
-        if m and all(g is None for g in cols) and not zero:
+        if all(g is None for g in cols) and not (zero and m):
             return None
         cols = [_zeros_like(source) if g is None else g for g in cols]
         # (m, b, *source[1:]) -> (b, m, *source[1:]) -> (b, *target[1:], *source[1:])
-        stacked = _stack(cols, (m,) + ss, source)
+        stacked = _stack(cols, (m,) + ss)
         perm = [1, 0] + list(range(2, len(ss) + 1))
         return reshape(transpose(stacked, perm), ts + ss[1:])
 
@@ -241,14 +257,18 @@ class GradientTape:
     def _backward(self, targets, sources, dys):
         """The gradients of ``sum(target * dy)`` for each source (None if unconnected)."""
         # Only ops whose output depends on a source need running backwards.
+        # Gradients flow only through floating-point tensors.
         watched = self._watched
-        live = {id(s) for s in sources if id(s) in watched and s.dtype.is_floating}
-        for op, inputs, attrs, out in self._records:
-            if id(out) not in live and any(id(x) in live for x in inputs):
-                live.add(id(out))
+        live = {id(s) for s in sources if id(s) in watched and _is_float(s._a)}
+        for op, inputs, attrs, out, _ in self._records:
+            if _is_float(out._a):
+                for x in inputs:
+                    if id(x) in live:
+                        live.add(id(out))
+                        break
         grads = {}
         for t, dy in zip(targets, dys):
-            if not isinstance(t, Tensor) or id(t) not in live or not t.dtype.is_floating:
+            if id(t) not in live:
                 continue
             if dy is None:
                 dy = _ones_like(t)
@@ -258,10 +278,14 @@ class GradientTape:
                     raise ValueError(f"gradient: output gradient of shape {dy.shape} does not match the target "
                                      f"of shape {t.shape}")
             _accumulate(grads, t, dy)
-        for op, inputs, attrs, out in reversed(self._records):
+        for op, inputs, attrs, out, reads in reversed(self._records):
             dy = grads.get(id(out))
             if dy is None:
                 continue
+            for v, version in reads:
+                if v._version != version:
+                    raise RuntimeError(f"gradient: variable '{v.name}' was assigned after the tape recorded "
+                                       f"{op.name} reading it; compute the gradients before updating variables")
             diff = op.diff
             for k, (x, g) in enumerate(zip(inputs, op.grad(dy, inputs, attrs, out))):
                 if g is not None and id(x) in live and (diff is None or diff[k]):
@@ -282,17 +306,19 @@ class GradientTape:
 
     def _explain(self, targets, sources, grads):
         self._why_none = {}
-        recorded = any(isinstance(t, Tensor) and id(t) in self._watched for t in targets)
+        targets = [t for t in targets if isinstance(t, Tensor)]
+        recorded = any(id(t) in self._watched for t in targets)
+        float_target = any(t.dtype.is_floating for t in targets)
         for s, g in zip(sources, grads):
             if g is None:
-                self._why_none[id(s)] = (s, _reason(self, s, recorded))
+                self._why_none[id(s)] = (s, _reason(self, s, recorded, float_target))
 
     def __repr__(self):
         return (f"<GradientTape persistent={self._persistent} watched={len(self._watched)} "
                 f"recorded_ops={len(self._records)}>")
 
 
-def _reason(tape, s, target_recorded):
+def _reason(tape, s, target_recorded, float_target):
     what = f"variable '{s.name}'" if isinstance(s, Variable) else "the source"
     if not isinstance(s, Tensor):
         return f"the source {s!r} is not a tensor or variable"
@@ -308,6 +334,8 @@ def _reason(tape, s, target_recorded):
             return f"{what} is not trainable, so the tape did not watch it: call tape.watch(v)"
         if not tape._watch_accessed:
             return f"{what} was not watched (watch_accessed_variables=False): call tape.watch(v)"
+    if not float_target:
+        return "the target is not a floating-point tensor, so it has no gradient"
     if not target_recorded:
         return ("the target was not computed on this tape: compute it inside the `with tape:` block (not after "
                 "it, and not under tape.stop_recording())")
@@ -317,17 +345,20 @@ def _reason(tape, s, target_recorded):
 
 # ---- helpers --------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _paused(tape):
-    """Takes ``tape`` off the active list for a while, so it records nothing."""
-    where = next((i for i, t in enumerate(active_tapes) if t is tape), None)
-    if where is not None:
-        del active_tapes[where]
-    try:
-        yield
-    finally:
-        if where is not None:
-            active_tapes.insert(min(where, len(active_tapes)), tape)
+class _paused:
+    """Takes a tape off the active list for a while, so it records nothing."""
+
+    def __init__(self, tape):
+        self.tape = tape
+
+    def __enter__(self):
+        self.where = next((i for i, t in enumerate(active_tapes) if t is self.tape), None)
+        if self.where is not None:
+            del active_tapes[self.where]
+
+    def __exit__(self, *exc):
+        if self.where is not None:
+            active_tapes.insert(min(self.where, len(active_tapes)), self.tape)
 
 
 def _accumulate(grads, x, g):
@@ -353,31 +384,23 @@ def _unbroadcast(g, x):
     return reshape(g, xs) if g._a.shape != xs else g
 
 
-def _filled(shape, dtype, value):
-    return Tensor._from_array(_core.from_numpy(np.full(shape, value, dtype.as_numpy_dtype)))
-
-
 def _ones_like(t):
-    return _filled(t._a.shape, t.dtype, 1)
+    from tensorlet.ops.array_ops import ones
+
+    return ones(t._a.shape, t.dtype)
 
 
 def _zeros_like(t):
-    return _filled(t._a.shape, t.dtype, 0)
+    from tensorlet.ops.array_ops import zeros
+
+    return zeros(t._a.shape, t.dtype)
 
 
-def _stack(parts, shape, like):
-    """Stacks same-shaped tensors into one of ``shape`` (differentiably when
-    the stacking op exists)."""
-    from tensorlet.ops.array_ops import reshape
+def _stack(parts, shape):
+    """Stacks same-shaped tensors (differentiably) into one of ``shape``."""
+    from tensorlet.ops.array_ops import reshape, stack
 
-    try:
-        from tensorlet.ops.array_ops import concat
-    except ImportError:
-        concat = None
-    if concat is None or not parts:
-        data = np.stack([np.asarray(p) for p in parts]) if parts else np.zeros(shape, like.dtype.as_numpy_dtype)
-        return reshape(convert_to_tensor(data), shape)
-    return reshape(concat([reshape(p, (1,) + tuple(p._a.shape)) for p in parts], 0), shape)
+    return reshape(stack(parts, 0), shape)
 
 
 def _zero_mode(mode):

@@ -136,7 +136,7 @@ def convert_like(value, like):
     if isinstance(value, Tensor):
         return value
     if type(value) in _SCALAR_TYPES:
-        key = (like._a.dtype, type(value), value)
+        key = (like._a.dtype_code, type(value), value)
         t = _SCALARS.get(key)
         if t is None:
             if len(_SCALARS) > 4096:

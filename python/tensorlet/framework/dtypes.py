@@ -111,6 +111,14 @@ def as_dtype(value):
     )
 
 
+_BY_CODE = tuple(_BY_CORE[_core.DType(i)] for i in range(len(_ALL)))
+
+
+def from_code(code):
+    """Returns the DType for an ``Array.dtype_code`` (the hot path's lookup)."""
+    return _BY_CODE[code]
+
+
 def from_core(core_dtype):
     """Returns the DType for a ``_core.DType`` (the hot path's lookup)."""
     return _BY_CORE[core_dtype]

@@ -10,7 +10,7 @@ import numpy as np
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor_shape import TensorShape
 
-_from_core = _dtypes.from_core
+_BY_CODE = _dtypes._BY_CODE
 
 
 class Tensor:
@@ -42,7 +42,7 @@ class Tensor:
     @property
     def dtype(self):
         """The element type, a :class:`tensorlet.DType`."""
-        return _from_core(self._a.dtype)
+        return _BY_CODE[self._a.dtype_code]
 
     @property
     def ndim(self):

@@ -55,7 +55,7 @@ class Variable(Tensor):
         TypeError: if the initial value cannot be converted to ``dtype``.
     """
 
-    __slots__ = ("_name", "_trainable", "_shape_spec", "constraint")
+    __slots__ = ("_name", "_trainable", "_shape_spec", "_version", "constraint")
 
     def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None, constraint=None,
                  validate_shape=True, caching_device=None, synchronization=None, aggregation=None):
@@ -66,6 +66,7 @@ class Variable(Tensor):
         value = constant(initial_value, dtype=dtype)
         self._a = value._a.copy()  # own storage, never shared with the initial value
         self._trainable = bool(trainable)
+        self._version = 0  # counts assignments, so tapes can tell a value they recorded has changed
         self.constraint = constraint
         self._shape_spec = self._a.shape if shape is None else tuple(TensorShape(shape))
         if not _fits(self._a.shape, self._shape_spec):
@@ -125,6 +126,7 @@ class Variable(Tensor):
             self._a = value._a.copy()
         else:
             _core.copy_into(self._a, value._a)
+        self._version += 1
         return self
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
@@ -144,9 +146,6 @@ class Variable(Tensor):
             if value._a.shares_storage(self._a):
                 return Tensor._from_array(value._a.copy())
             return value
-        if callable(value):
-            value = value()
-            return self._operand(value, op)
         return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype)))
 
     def _update(self, target, items, value, opcode, op):
@@ -168,6 +167,7 @@ class Variable(Tensor):
             if not (self.dtype.is_floating or self.dtype.is_integer):
                 raise TypeError(f"{op}: not defined for variable '{self._name}' of dtype {self.dtype.name}")
             _core.binary_into(target, target, value._a, opcode)
+        self._version += 1
         return self
 
     # ---- indexing -----------------------------------------------------------

@@ -7,5 +7,6 @@ alias of a registered op.
 from tensorlet.ops import array_ops  # noqa: F401
 from tensorlet.ops import elementwise  # noqa: F401
 from tensorlet.ops import linalg_ops  # noqa: F401
+from tensorlet.ops import nn_ops  # noqa: F401
 from tensorlet.ops import reductions  # noqa: F401
 from tensorlet.ops import operators  # noqa: F401  (attaches Tensor operators)

@@ -108,10 +108,6 @@ def _min_grad(dy, inputs, attrs, out):
     return dy * m, dy * (1 - m)
 
 
-def _relu_grad(dy, inputs, attrs, out):
-    return (dy * _mask(greater(inputs[0], 0), dy),)
-
-
 _GRADS = {
     "add": lambda dy, i, a, o: (dy, dy),
     "subtract": lambda dy, i, a, o: (dy, negative(dy)),
@@ -133,7 +129,7 @@ _GRADS = {
     "cos": lambda dy, i, a, o: (negative(dy) * sin(i[0]),),
     "tanh": lambda dy, i, a, o: (dy * (1 - o * o),),
     "sigmoid": lambda dy, i, a, o: (dy * o * (1 - o),),
-    "relu": _relu_grad,
+    # relu's gradient is the relu_grad op, attached in ops/nn_ops.py.
     "softplus": lambda dy, i, a, o: (dy * sigmoid(i[0]),),
     "reciprocal": lambda dy, i, a, o: (negative(dy) * o * o,),
 }

@@ -8,6 +8,7 @@ from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import active_tapes, apply, record, register
 
 _new = Tensor._from_array
+_kernel = _core.matmul
 
 
 def _matmul_shape(shapes, attrs):
@@ -111,20 +112,19 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         ValueError: if both ``transpose_a`` and ``adjoint_a`` (or both
             ``transpose_b`` and ``adjoint_b``) are True.
     """
-    if adjoint_a:
-        if transpose_a:
-            raise ValueError("matmul: only one of transpose_a and adjoint_a can be True")
-        transpose_a = True
-    if adjoint_b:
-        if transpose_b:
-            raise ValueError("matmul: only one of transpose_b and adjoint_b can be True")
-        transpose_b = True
+    if adjoint_a or adjoint_b:
+        if (adjoint_a and transpose_a) or (adjoint_b and transpose_b):
+            raise ValueError("matmul: only one of transpose_a and adjoint_a (or transpose_b and adjoint_b) "
+                             "can be True")
+        transpose_a = transpose_a or adjoint_a
+        transpose_b = transpose_b or adjoint_b
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = h.pair(a, b)
-    ta, tb = bool(transpose_a), bool(transpose_b)
-    out = _new(_core.matmul(a._a, b._a, ta, tb))
+    if transpose_a is not False or transpose_b is not False:
+        transpose_a, transpose_b = bool(transpose_a), bool(transpose_b)
+    out = _new(_kernel(a._a, b._a, transpose_a, transpose_b))
     if active_tapes:
-        record(_op, (a, b), (ta, tb), out)
+        record(_op, (a, b), (transpose_a, transpose_b), out)
     return out
 
 

@@ -18,8 +18,8 @@ for _name, _fn in _BINARY.items():
     setattr(Tensor, f"__{_name}__", _fn)
     setattr(Tensor, f"__r{_name}__", _reflect(_fn))
 
-Tensor.__matmul__ = lambda self, other: _matmul(self, other)
-Tensor.__rmatmul__ = lambda self, other: _matmul(other, self)
+Tensor.__matmul__ = _matmul
+Tensor.__rmatmul__ = _reflect(_matmul)
 Tensor.__eq__ = ew.equal
 Tensor.__ne__ = ew.not_equal
 Tensor.__lt__ = ew.less

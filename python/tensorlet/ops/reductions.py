@@ -11,7 +11,7 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import broadcast_to, cast, reshape
+from tensorlet.ops.array_ops import broadcast_to, cast, eye, reshape, transpose
 from tensorlet.ops.registry import apply, register
 
 _NUMERIC = ("int32", "int64", "float32", "float64")
@@ -96,19 +96,37 @@ def _extreme_grad(dy, inputs, attrs, out):
     return (reshape(dy, kept) * mask / count,)
 
 
+# Above this many elements per product, the gradient with zeros present uses
+# a mask formula (exact to first order) instead of an R x R matrix of products.
+_PROD_PAIRWISE_LIMIT = 2048
+
+
 def _prod_grad(dy, inputs, attrs, out):
-    # d prod / d x_i is the product of the others. With zeros present that is
-    # nonzero only at the single zero (if there is exactly one), so divide the
-    # product of the nonzero entries instead of the product itself.
+    # d prod / d x_i is the product of the other entries. Without zeros that
+    # is prod / x_i; with zeros it is taken explicitly from a matrix whose
+    # row i is x with x_i replaced by 1, so higher orders stay exact too.
     x, axes = inputs[0], attrs[0]
     kept = _kept(x, axes)
-    zero = cast(ew.equal(x, 0), x.dtype)
-    nonzero_x = x + zero
-    p = reduce_prod(nonzero_x, axes, keepdims=True)
-    zeros = reduce_sum(zero, axes, keepdims=True)
-    none = cast(ew.equal(zeros, 0), x.dtype)
-    one = cast(ew.equal(zeros, 1), x.dtype)
-    return (reshape(dy, kept) * p * (none / nonzero_x + one * zero),)
+    if not bool(reduce_any(ew.equal(x, 0))):
+        return (reshape(dy, kept) * reshape(out, kept) / x,)
+    shape = list(x._a.shape)
+    rest = [d for d in range(len(shape)) if d not in axes]
+    perm = rest + list(axes)
+    outer = int(np.prod([shape[d] for d in rest]))
+    r = int(np.prod([shape[d] for d in axes]))
+    if r > _PROD_PAIRWISE_LIMIT:
+        zero = cast(ew.equal(x, 0), x.dtype)
+        nonzero_x = x + zero
+        p = reduce_prod(nonzero_x, axes, keepdims=True)
+        zeros = reduce_sum(zero, axes, keepdims=True)
+        none = cast(ew.equal(zeros, 0), x.dtype)
+        one = cast(ew.equal(zeros, 1), x.dtype)
+        return (reshape(dy, kept) * p * (none / nonzero_x + one * zero),)
+    xt = transpose(x, perm)
+    ident = eye(r, dtype=x.dtype)
+    others = reduce_prod(reshape(xt, [outer, 1, r]) * (1 - ident) + ident, [2])
+    g = reshape(reshape(dy, [outer, 1]) * others, list(xt._a.shape))
+    return (transpose(g, [int(i) for i in np.argsort(perm)]),)
 
 
 # ---- registered ops ---------------------------------------------------------------
@@ -130,8 +148,15 @@ _all = _register("reduce_all", _np_reduce(np.all), dtypes=("bool",), dtype=h.boo
 
 
 def _reduce(op, input_tensor, axis, keepdims):
-    x = h.to_tensor(input_tensor)
-    return apply(op, (x,), list(h.normalize_axes(axis, x.ndim, op.name)), bool(keepdims))
+    x = input_tensor if isinstance(input_tensor, Tensor) else h.to_tensor(input_tensor)
+    nd = x._a.ndim
+    if axis is None:  # the common cases skip the general axis parsing
+        axes = list(range(nd))
+    elif type(axis) is int and -nd <= axis < nd:
+        axes = [axis % nd]
+    else:
+        axes = list(h.normalize_axes(axis, nd, op.name))
+    return apply(op, (x,), axes, bool(keepdims))
 
 
 _REDUCE_DOC = """
@@ -273,12 +298,13 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
         The reduced tensor (-inf where every element is -inf).
     """
     x = h.to_tensor(input_tensor)
-    # The shift is a constant (a fresh Tensor the tape never saw); its exact
-    # value does not change the result, only keeps exp in range. Clipping
-    # keeps it finite so rows of infinities do not become NaN.
+    # The shift only keeps exp in range (it cancels out of the value and of the
+    # gradient), so it is a constant; clipping keeps it finite so rows of
+    # infinities do not become NaN.
+    from tensorlet.autodiff import stop_gradient
+
     info = np.finfo(x.dtype.as_numpy_dtype)
-    m = reduce_max(x, axis, keepdims=True)
-    m = Tensor._from_array(ew.minimum(ew.maximum(m, info.min), info.max)._a)
+    m = stop_gradient(ew.minimum(ew.maximum(reduce_max(x, axis, keepdims=True), info.min), info.max))
     out = ew.log(reduce_sum(ew.exp(x - m), axis, keepdims=True)) + m
     return out if keepdims else reduce_sum(out, axis, keepdims=False)
 
@@ -296,6 +322,8 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         ``mean(square(x - mean(x)))`` over ``axis``.
     """
     x = h.to_tensor(input_tensor)
+    if not x.dtype.is_floating:
+        raise TypeError(f"reduce_variance: expects a float tensor, got {x.dtype.name}; cast it first")
     mean = reduce_mean(x, axis, keepdims=True)
     return reduce_mean(ew.square(x - mean), axis, keepdims=keepdims)
 

@@ -1,0 +1,3 @@
+"""Small standard datasets (``keras.datasets.mnist.load_data()``)."""
+
+from tensorlet.keras.datasets import mnist

@@ -1,0 +1,62 @@
+"""KerasTensor: a symbolic tensor (shape with a ``None`` batch dim, dtype) that
+flows through layers when building functional models, recording which layer
+made it so that ``Model(inputs, outputs)`` can replay the graph."""
+
+import tensorlet as tf
+
+
+class KerasTensor:
+    """A placeholder with a shape and dtype but no values."""
+
+    def __init__(self, shape, dtype="float32", name=None, history=None):
+        self.shape = tf.TensorShape(shape)
+        self.dtype = tf.as_dtype(dtype)
+        self.name = name
+        self._keras_history = history  # the Node that produced it (None for an Input)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("A KerasTensor is symbolic (it has a shape but no values); call the model on real "
+                        "data instead, or use a layer (keras.layers.Add, ...) to combine KerasTensors.")
+
+    def _no_math(self, *args):
+        raise TypeError("Arithmetic on KerasTensors is not supported; use layers such as keras.layers.Add, "
+                        "keras.layers.Multiply or keras.layers.Lambda to combine them.")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __matmul__ = _no_math
+    __hash__ = object.__hash__
+
+
+class Node:
+    """One call of a layer on KerasTensors: the arguments and the outputs."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer, self.args, self.kwargs, self.outputs = layer, args, kwargs, outputs
+
+    @property
+    def input_tensors(self):
+        return [t for t in flatten((self.args, self.kwargs)) if isinstance(t, KerasTensor)]
+
+
+def flatten(structure):
+    """The leaves of nested lists, tuples and dicts, in order."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for key in structure for leaf in flatten(structure[key])]
+    return [structure]
+
+
+def map_structure(fn, structure):
+    """The same nesting with ``fn`` applied to each leaf."""
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)

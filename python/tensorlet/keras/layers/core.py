@@ -1,0 +1,317 @@
+"""The core layers: Input, Dense, Flatten, Activation, Dropout, Reshape,
+Softmax, ReLU, and the merging layers Concatenate and Add."""
+
+import math
+
+import tensorlet as tf
+from tensorlet.keras import activations, initializers, regularizers
+from tensorlet.keras.keras_tensor import KerasTensor, Node
+from tensorlet.keras.layers.layer import Layer
+
+
+class InputLayer(Layer):
+    """The entry point of a model: produces a KerasTensor of ``(batch_size,) + shape``."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        if shape is None:
+            shape = kwargs.pop("input_shape", None)
+            if shape is None and "batch_input_shape" in kwargs:
+                bis = tuple(kwargs.pop("batch_input_shape"))
+                batch_size, shape = bis[0], bis[1:]
+        if shape is None:
+            raise ValueError("InputLayer needs a shape, e.g. keras.Input(shape=(784,))")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self.shape = (batch_size,) + tuple(shape)
+        self.batch_size = batch_size
+        self.built = True
+        self.output = KerasTensor(self.shape, self.dtype, name=self.name)
+        node = Node(self, (), {}, self.output)
+        self._inbound_nodes.append(node)
+        self.output._keras_history = node
+        self._output_shape = self.shape
+
+    def get_config(self):
+        return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    """A symbolic input for a functional model (or the start of a Sequential).
+
+    Args:
+        shape: the shape of one sample, without the batch dim: ``(784,)``.
+        batch_size: an optional fixed batch size.
+        dtype: the input's dtype (float32 by default).
+        name: the input layer's name.
+
+    Returns:
+        A KerasTensor.
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs).output
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)``: a densely connected layer.
+
+    Args:
+        units: the size of the output's last dim.
+        activation: a name (``'relu'``) or function; None for linear.
+        use_bias: whether to add a bias vector.
+        kernel_initializer, bias_initializer: names or initializer objects.
+        kernel_regularizer, bias_regularizer: optional weight penalties.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive int, got {units!r}")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def build(self, input_shape):
+        last = input_shape[-1]
+        if last is None:
+            raise ValueError(f"Dense '{self.name}': the last dim of the input must be known, got {input_shape}")
+        self.kernel = self.add_weight((last, self.units), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
+
+    def call(self, inputs):
+        if not inputs.dtype.is_floating:  # integer features, as Keras's type promotion allows
+            inputs = tf.cast(inputs, self.dtype)
+        if inputs.ndim == 2:
+            y = tf.matmul(inputs, self.kernel)
+        else:
+            lead = tf.shape(inputs)[:-1]
+            y = tf.reshape(tf.matmul(tf.reshape(inputs, (-1, inputs.shape[-1])), self.kernel),
+                           tf.concat([lead, [self.units]], 0))
+        if self.bias is not None:
+            y = y + self.bias
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("kernel_initializer", "bias_initializer"):
+            if key in config:
+                config[key] = initializers.deserialize(config[key])
+        return cls(**config)
+
+
+class Flatten(Layer):
+    """Reshapes each sample to one dim: ``(batch, 28, 28)`` -> ``(batch, 784)``."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+
+    def call(self, inputs):
+        if inputs.ndim == 2:
+            return inputs
+        return tf.reshape(inputs, (-1, math.prod(inputs.shape[1:])) if inputs.shape[0] else (0, -1))
+
+    def compute_output_shape(self, input_shape):
+        rest = tuple(input_shape)[1:]
+        return (input_shape[0], None if None in rest else math.prod(rest))
+
+
+class Activation(Layer):
+    """Applies an activation function (a name or a callable)."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Zeroes a fraction ``rate`` of the inputs during training, scaling the rest by 1 / (1 - rate).
+
+    At inference (``training`` false, as in ``predict`` and ``evaluate``) it passes inputs through.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        shape = self.noise_shape or tf.shape(inputs)
+        keep = tf.cast(tf.random.uniform(shape, dtype=inputs.dtype, seed=self.seed) >= self.rate, inputs.dtype)
+        return inputs * (keep * (1.0 / (1.0 - self.rate)))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, inputs):
+        return tf.reshape(inputs, (-1,) + self.target_shape if inputs.shape[0] else (0,) + self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        rest = tuple(input_shape)[1:]
+        target = list(self.target_shape)
+        if -1 in target:
+            known = math.prod(d for d in target if d != -1)
+            target[target.index(-1)] = None if None in rest else math.prod(rest) // known
+        elif None not in rest and math.prod(rest) != math.prod(target):
+            raise ValueError(f"Reshape '{self.name}': cannot reshape samples of shape {rest} "
+                             f"({math.prod(rest)} values) to {self.target_shape}")
+        return (input_shape[0],) + tuple(target)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Softmax(Layer):
+    """softmax along ``axis`` (the last by default)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return activations.softmax(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class ReLU(Layer):
+    """max(x, 0), with optional ``max_value``, ``negative_slope`` and ``threshold``."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs):
+        return activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
+                "threshold": self.threshold}
+
+
+class LeakyReLU(ReLU):
+    """x for x >= 0, ``negative_slope * x`` below."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        super().__init__(negative_slope=negative_slope, **kwargs)
+
+
+class _Merge(Layer):
+    def build(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or not input_shape or not isinstance(input_shape[0], tuple):
+            raise ValueError(f"{type(self).__name__} '{self.name}' must be called on a list of inputs")
+
+
+class Concatenate(_Merge):
+    """Joins a list of inputs along ``axis`` (the last by default)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        first = input_shape[0]
+        axis = self.axis % len(first)
+        for shape in input_shape[1:]:
+            if len(shape) != len(first) or any(
+                    a is not None and b is not None and a != b
+                    for i, (a, b) in enumerate(zip(shape, first)) if i not in (0, axis)):
+                raise ValueError(f"Concatenate '{self.name}': inputs must match except on the concat axis "
+                                 f"({self.axis}), got shapes {[tuple(s) for s in input_shape]}")
+
+    def call(self, inputs):
+        return tf.concat(list(inputs), axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        axis = self.axis % len(input_shape[0])
+        out = list(input_shape[0])
+        dims = [s[axis] for s in input_shape]
+        out[axis] = None if None in dims else sum(dims)
+        return tuple(out)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Add(_Merge):
+    """The elementwise sum of a list of inputs of one shape."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        rests = {tuple(s[1:]) for s in input_shape}
+        if len(rests) > 1:
+            raise ValueError(f"Add '{self.name}': inputs must have one shape, got {[tuple(s) for s in input_shape]}")
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0])
+
+
+class Multiply(Add):
+    """The elementwise product of a list of inputs of one shape."""
+
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Lambda(Layer):
+    """Wraps a function of the inputs as a layer."""
+
+    def __init__(self, function, output_shape=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)

@@ -1,0 +1,327 @@
+"""Stateful metrics (``update_state`` / ``result`` / ``reset_state``) and metric functions.
+
+A metric accumulates over batches: ``fit`` reports each metric's value over
+the epoch so far. The per-batch values are computed with tensorlet ops; the
+running totals are kept on the host, where reading them costs nothing.
+"""
+
+import numpy as np
+
+import tensorlet as tf
+from tensorlet.keras import backend
+from tensorlet.keras import losses as _losses
+
+
+# ---- functions -----------------------------------------------------------------
+def accuracy(y_true, y_pred):
+    """1.0 where y_pred equals y_true, else 0.0."""
+    y_true, y_pred = _losses._prep(y_true, y_pred)
+    return tf.cast(tf.equal(y_true, y_pred), backend.floatx())
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    y_true, y_pred = _losses._prep(y_true, y_pred)
+    hit = tf.equal(y_true, tf.cast(y_pred > threshold, y_pred.dtype))
+    return tf.reduce_mean(tf.cast(hit, backend.floatx()), axis=-1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(y_pred) equals argmax(y_true) (one-hot labels)."""
+    y_pred = tf.convert_to_tensor(y_pred)
+    y_true = tf.convert_to_tensor(y_true)
+    return tf.cast(tf.equal(tf.argmax(y_true, axis=-1), tf.argmax(y_pred, axis=-1)), backend.floatx())
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(y_pred) equals the integer label."""
+    y_pred = tf.convert_to_tensor(y_pred)
+    y_true = np.asarray(y_true)
+    if y_true.ndim == y_pred.ndim:
+        y_true = y_true.reshape(y_true.shape[:-1])
+    return tf.cast(tf.equal(tf.argmax(y_pred, axis=-1), tf.convert_to_tensor(y_true.astype(np.int64))),
+                   backend.floatx())
+
+
+mean_squared_error = mse = _losses.mean_squared_error
+mean_absolute_error = mae = _losses.mean_absolute_error
+binary_crossentropy = _losses.binary_crossentropy
+categorical_crossentropy = _losses.categorical_crossentropy
+sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+kl_divergence = _losses.kl_divergence
+
+
+# ---- classes -------------------------------------------------------------------
+class Metric:
+    """Base class of stateful metrics.
+
+    Subclasses implement ``update_state(...)``, ``result()`` and ``reset_state()``.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or backend.snake_case(type(self).__name__)
+        self.dtype = dtype or backend.floatx()
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def result(self):
+        """The metric's value, a scalar tensor."""
+        return tf.constant(self._value(), dtype=self.dtype)
+
+    def _value(self):
+        raise NotImplementedError
+
+    def reset_state(self):
+        raise NotImplementedError
+
+    reset_states = lambda self: self.reset_state()  # noqa: E731  (the Keras 2 name)
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _host(x, dtype=np.float64):
+    return np.asarray(x).astype(dtype, copy=False)
+
+
+class Mean(Metric):
+    """The (weighted) mean of all values seen."""
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name, dtype)
+        self.reset_state()
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, values, sample_weight=None):
+        values = _host(values)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+        else:
+            sw = _host(sample_weight)
+            while sw.ndim > values.ndim and sw.shape[-1] == 1:
+                sw = sw[..., 0]
+            sw = np.broadcast_to(sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim)), values.shape)
+            self.total += float((values * sw).sum())
+            self.count += float(sw.sum())
+
+    def _value(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class Sum(Mean):
+    """The (weighted) sum of all values seen."""
+
+    def _value(self):
+        return self.total
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name=name or fn.__name__, dtype=dtype)
+        self._fn, self._fn_kwargs = fn, kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal labels exactly."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(accuracy, name, dtype)
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often (prediction > threshold) matches a 0/1 label."""
+
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(binary_accuracy, name, dtype, threshold=threshold)
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often argmax(prediction) matches argmax(one-hot label)."""
+
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(categorical_accuracy, name, dtype)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often argmax(prediction) matches an integer label."""
+
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(sparse_categorical_accuracy, name, dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    """Mean squared error over all samples seen."""
+
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, name, dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """Mean absolute error over all samples seen."""
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, name, dtype)
+
+
+class _Confusion(Metric):
+    """Counts of true/false positives/negatives at fixed thresholds."""
+
+    def __init__(self, thresholds, name=None, dtype=None, class_id=None):
+        super().__init__(name, dtype)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.class_id = class_id
+        self.reset_state()
+
+    def reset_state(self):
+        n = len(self.thresholds)
+        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = _host(y_true)
+        y_pred = _host(y_pred)
+        if self.class_id is not None:
+            y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
+        if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+            y_true = y_true.reshape(y_pred.shape)
+        truth = (y_true > 0.5).ravel()
+        w = np.ones(truth.shape) if sample_weight is None else np.broadcast_to(
+            _host(sample_weight).reshape(-1, *([1] * (y_pred.ndim - 1))), y_pred.shape).ravel()
+        pred = y_pred.ravel()[None, :] > self.thresholds[:, None]
+        self.tp += (pred & truth) @ w
+        self.fp += (pred & ~truth) @ w
+        self.fn += (~pred & truth) @ w
+        self.tn += (~pred & ~truth) @ w
+
+
+def _ratio(a, b):
+    return float(a / b) if b else 0.0
+
+
+class Precision(_Confusion):
+    """tp / (tp + fp) with predictions thresholded at ``thresholds`` (0.5)."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
+        super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
+
+    def _value(self):
+        return _ratio(self.tp[0], self.tp[0] + self.fp[0])
+
+
+class Recall(_Confusion):
+    """tp / (tp + fn) with predictions thresholded at ``thresholds`` (0.5)."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
+        super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
+
+    def _value(self):
+        return _ratio(self.tp[0], self.tp[0] + self.fn[0])
+
+
+class AUC(_Confusion):
+    """Area under the ROC (or precision-recall) curve, by the trapezoid rule over
+    ``num_thresholds`` evenly spaced thresholds in [0, 1]."""
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name="auc",
+                 dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,
+                 from_logits=False):
+        eps = backend.epsilon()
+        if thresholds is None:
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        else:
+            inner = list(thresholds)
+        super().__init__([0.0 - eps] + inner + [1.0 + eps], name, dtype)
+        self.num_thresholds, self.curve = len(self.thresholds), curve.upper()
+
+    def _value(self):
+        div = lambda a, b: np.divide(a, b, out=np.zeros_like(a), where=b != 0)  # noqa: E731
+        if self.curve == "PR":
+            x, y = div(self.tp, self.tp + self.fn), div(self.tp, self.tp + self.fp)
+        else:
+            x, y = div(self.fp, self.fp + self.tn), div(self.tp, self.tp + self.fn)
+        return float(np.sum((x[:-1] - x[1:]) * (y[:-1] + y[1:]) / 2))
+
+
+_BY_NAME = {
+    "accuracy": accuracy, "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy, "mse": mean_squared_error,
+    "mean_squared_error": mean_squared_error, "mae": mean_absolute_error,
+    "mean_absolute_error": mean_absolute_error, "precision": Precision, "recall": Recall, "auc": AUC,
+    "binary_crossentropy": binary_crossentropy, "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy, "kl_divergence": kl_divergence,
+    "kld": kl_divergence,
+}
+
+
+def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
+    """A Metric for a name, a Metric object/class or a function ``fn(y_true, y_pred)``.
+
+    ``'accuracy'``/``'acc'`` picks binary, categorical or sparse categorical
+    accuracy from the loss and the shapes of the labels and predictions, as
+    Keras does; the metric keeps the name it was given.
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key in ("accuracy", "acc"):
+            fn = _pick_accuracy(y_true_shape, y_pred_shape, loss)
+            return MeanMetricWrapper(fn, name=identifier)
+        if key not in _BY_NAME:
+            raise ValueError(f"Unknown metric {identifier!r}; valid names: acc, "
+                             f"{', '.join(sorted(_BY_NAME))}")
+        target = _BY_NAME[key]
+        if isinstance(target, type):
+            return target()
+        return MeanMetricWrapper(target, name=identifier)
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    raise TypeError(f"Could not interpret metric {identifier!r}")
+
+
+def _pick_accuracy(y_true_shape, y_pred_shape, loss):
+    kind = _losses.kind(loss)
+    if kind == "sparse":
+        return sparse_categorical_accuracy
+    if kind == "categorical":
+        return categorical_accuracy
+    if kind == "binary":
+        return binary_accuracy
+    if y_pred_shape is None or y_true_shape is None:
+        return accuracy
+    if y_pred_shape[-1] == 1:
+        return binary_accuracy
+    if len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] > 1):
+        return sparse_categorical_accuracy
+    return categorical_accuracy
+
+
+def check_name(identifier):
+    """Raises ValueError now (at compile) for a metric name that does not exist."""
+    if isinstance(identifier, str) and identifier.lower() not in _BY_NAME and identifier.lower() not in (
+            "accuracy", "acc"):
+        get(identifier)

@@ -1,0 +1,181 @@
+"""Model: a layer that can be trained (``compile``/``fit``/...), built three ways.
+
+* functional: ``keras.Model(inputs, outputs)`` from KerasTensors; the layer
+  graph recorded while building is replayed on real data in ``call``;
+* subclassed: ``class M(keras.Model)`` with layer attributes and a ``call``;
+* ``Sequential`` (in ``sequential.py``): a stack of layers.
+"""
+
+from tensorlet.keras.keras_tensor import KerasTensor, flatten, map_structure
+from tensorlet.keras.layers.core import InputLayer
+from tensorlet.keras.layers.layer import Layer
+from tensorlet.keras.trainer import Trainer
+from tensorlet.keras.utils import summary as summary_utils
+
+_HOW_TO_BUILD = ("call it on a batch of data (model(x) or model.fit), give the first layer an input_shape, "
+                 "start the model with keras.Input(shape=...), or call model.build(input_shape)")
+
+
+class Model(Trainer, Layer):
+    """A trainable stack or graph of layers.
+
+    ``Model(inputs, outputs, name=None)`` makes a functional model from
+    KerasTensors (``keras.Input`` and layers called on it); subclasses define
+    layers in ``__init__`` and the computation in ``call``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
+            inputs = args[0] if args else kwargs.pop("inputs")
+            outputs = args[1] if len(args) > 1 else kwargs.pop("outputs")
+            Layer.__init__(self, name=kwargs.pop("name", None) or _functional_name(type(self)), **kwargs)
+            self._init_graph(inputs, outputs)
+        else:
+            Layer.__init__(self, *args, **kwargs)
+        Trainer.__init__(self)
+
+    # ---- functional graphs ------------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        for t in flatten(inputs) + flatten(outputs):
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Model(inputs, outputs) takes KerasTensors (from keras.Input and layers called "
+                                f"on them), got {type(t).__name__}")
+        self._graph_inputs, self._graph_outputs = inputs, outputs
+        input_ids = {id(t) for t in flatten(inputs)}
+        order, seen = [], set()
+
+        def visit(tensor):
+            node = tensor._keras_history
+            if id(tensor) in input_ids or node is None:
+                if id(tensor) not in input_ids:
+                    raise ValueError(f"Graph disconnected: {tensor} is not among the model's inputs")
+                return
+            if id(node) in seen:
+                return
+            seen.add(id(node))
+            if isinstance(node.layer, InputLayer):
+                raise ValueError(f"Graph disconnected: the input '{node.layer.name}' is needed to compute the "
+                                 "outputs but is not among the model's inputs")
+            for t in node.input_tensors:
+                visit(t)
+            order.append(node)
+
+        for t in flatten(outputs):
+            visit(t)
+        self._nodes = order
+        layers = [t._keras_history.layer for t in flatten(inputs) if t._keras_history is not None]
+        for node in order:
+            if all(node.layer is not l for l in layers):
+                layers.append(node.layer)
+        self._layers[:] = layers
+        self.built = True
+        self._build_shapes = [tuple(t.shape) for t in flatten(inputs)]
+        self._output_shape = map_structure(lambda t: tuple(t.shape), outputs)
+
+    @property
+    def inputs(self):
+        return flatten(self._graph_inputs) if hasattr(self, "_graph_inputs") else None
+
+    @property
+    def outputs(self):
+        return flatten(self._graph_outputs) if hasattr(self, "_graph_outputs") else None
+
+    def call(self, inputs, training=None):
+        if not hasattr(self, "_nodes"):
+            raise NotImplementedError(f"Model '{self.name}' has no call(): subclasses of keras.Model define "
+                                      "call(self, inputs), or use keras.Model(inputs, outputs)")
+        values = {}
+        wanted = flatten(self._graph_inputs)
+        if isinstance(inputs, dict):
+            missing = [t.name for t in wanted if t.name not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}': no data for the input(s) {missing}; got keys {sorted(inputs)}")
+            inputs = [inputs[t.name] for t in wanted]
+        given = flatten(inputs)
+        if len(given) != len(wanted):
+            raise ValueError(f"Model '{self.name}' expects {len(wanted)} input(s), but received {len(given)}")
+        for t, v in zip(wanted, given):
+            values[id(t)] = v
+        lookup = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
+        for node in self._nodes:
+            out = node.layer(map_structure(lookup, node.args), **map_structure(lookup, node.kwargs))
+            for t, v in zip(flatten(node.outputs), flatten(out)):
+                values[id(t)] = v
+        return map_structure(lookup, self._graph_outputs)
+
+    # ---- state -------------------------------------------------------------------
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' has not been built yet, so {what} is not available. "
+                             f"To build it, {_HOW_TO_BUILD}.")
+
+    @property
+    def weights(self):
+        self._require_built("weights")
+        return Layer.weights.fget(self)
+
+    variables = weights
+
+    def _build_for(self, inputs):
+        if type(self).build is Model.build:
+            # A subclassed model builds its layers by running call() on the data.
+            self.built = True
+            self._build_shapes = [tuple(t.shape) for t in flatten(inputs)]
+        else:
+            Layer._build_for(self, inputs)
+
+    def build(self, input_shape):
+        """Builds a subclassed model by calling it on zeros of ``input_shape``."""
+        if not hasattr(self, "_nodes") and type(self).call is not Model.call:
+            import tensorlet as tf
+
+            shape = [1 if d is None else d for d in input_shape]
+            self.built = True
+            self(tf.zeros(shape, dtype=self.dtype))
+        self.built = True
+
+    def get_layer(self, name=None, index=None):
+        """The layer named ``name`` (or at position ``index`` of ``model.layers``)."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self.layers]}")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
+        """Prints a table of the layers, their output shapes and parameter counts."""
+        self._require_built("summary()")
+        summary_utils.print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights to ``filepath`` (a ``.weights.npz`` file)."""
+        from tensorlet.keras.saving import save_weights
+
+        save_weights(self, filepath, overwrite)
+
+    def save(self, filepath, overwrite=True):
+        """Saves the weights (whole-model files are not supported: use a ``.weights.npz`` path)."""
+        if not str(filepath).endswith(".weights.npz"):
+            raise NotImplementedError(
+                "tensorlet saves weights only: use model.save_weights('name.weights.npz') and rebuild the model in "
+                "code before model.load_weights(...)")
+        self.save_weights(filepath, overwrite)
+
+    def load_weights(self, filepath):
+        """Loads weights saved by ``save_weights``."""
+        from tensorlet.keras.saving import load_weights
+
+        load_weights(self, filepath)
+
+    def get_config(self):
+        if hasattr(self, "_nodes"):
+            return {"name": self.name, "layers": [{"class_name": type(l).__name__, "config": l.get_config()}
+                                                  for l in self.layers]}
+        return {"name": self.name, "trainable": self.trainable}
+
+
+def _functional_name(cls):
+    from tensorlet.keras import backend
+
+    return backend.unique_name("functional" if cls is Model else backend.snake_case(cls.__name__))

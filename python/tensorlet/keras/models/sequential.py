@@ -1,0 +1,93 @@
+"""Sequential: a plain stack of layers, each taking the previous one's output."""
+
+from tensorlet.keras.keras_tensor import KerasTensor
+from tensorlet.keras.layers.core import InputLayer
+from tensorlet.keras.layers.layer import Layer
+from tensorlet.keras.models.model import Model
+
+
+class Sequential(Model):
+    """A model made of a list of layers applied in order.
+
+    The model is built as soon as the input shape is known: from a leading
+    ``keras.Input``/``InputLayer``, an ``input_shape=`` on the first layer, or
+    the first batch it is called on (``fit``, ``predict``, ``model(x)``).
+
+    Args:
+        layers: optional list of layers to add.
+        name: the model's name (``sequential``, ``sequential_1``... by default).
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self.__dict__["_input_layer"] = None
+        for layer in layers or ():
+            self.add(layer)
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or a ``keras.Input``) to the stack."""
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history.layer
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError(f"Sequential '{self.name}': an Input must be the first layer")
+            self.__dict__["_input_layer"] = layer
+            self._build_from_input()
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add takes layers, got {type(layer).__name__}")
+        if any(layer is l for l in self._layers):
+            raise ValueError(f"Layer '{layer.name}' is already in the model")
+        self._layers.append(layer)
+        if len(self._layers) == 1 and self._input_layer is None and layer._input_shape_arg is not None:
+            self.__dict__["_input_layer"] = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
+        if self._input_layer is not None:
+            self._build_from_input()
+
+    def pop(self):
+        """Removes and returns the last layer."""
+        layer = self._layers.pop()
+        self.built = False
+        if self._input_layer is not None and self._layers:
+            self._build_from_input()
+        return layer
+
+    def _build_from_input(self):
+        x = self._input_layer.output
+        for layer in self._layers:
+            x = layer(x)
+        self.built = True
+        self._build_shapes = [tuple(self._input_layer.shape)]
+        self._output_shape = tuple(x.shape)
+
+    def build(self, input_shape=None):
+        """Builds every layer for inputs of ``input_shape`` (with the batch dim)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError(f"Sequential '{self.name}'.build() needs an input_shape")
+        else:
+            input_shape = tuple(input_shape)
+            self.__dict__["_input_layer"] = InputLayer(shape=input_shape[1:], dtype=self.dtype)
+        self._build_from_input()
+
+    def call(self, inputs, training=None):
+        for layer in self._layers:
+            inputs = layer(inputs)
+        return inputs
+
+    @property
+    def inputs(self):
+        return [self._input_layer.output] if self._input_layer is not None else None
+
+    def get_config(self):
+        return {"name": self.name, "layers": [{"class_name": type(l).__name__, "config": l.get_config()}
+                                              for l in self._layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        from tensorlet.keras import layers as layers_module
+
+        model = cls(name=config.get("name"))
+        for spec in config["layers"]:
+            model.add(getattr(layers_module, spec["class_name"]).from_config(spec["config"]))
+        return model

@@ -1,0 +1,284 @@
+"""Optimizers with Keras's defaults: SGD, RMSprop, Adam, Adagrad.
+
+``apply_gradients(zip(grads, variables))`` builds each optimizer's slots
+(momentum, moments...) on first use, then runs its small ``update_step`` per
+variable, changing the variables in place with ``assign``/``assign_sub``.
+"""
+
+import math
+
+import tensorlet as tf
+from tensorlet.keras.optimizers import schedules
+from tensorlet.keras.optimizers.schedules import LearningRateSchedule
+
+
+class Optimizer:
+    """Base class. Subclasses define ``build(variables)`` and ``update_step(grad, var, lr)``.
+
+    Args:
+        learning_rate: a float or a ``LearningRateSchedule``.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to [-clipvalue, clipvalue].
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        name: the optimizer's name.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 name=None, **kwargs):
+        self.learning_rate = learning_rate
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.weight_decay = weight_decay
+        self.name = name or type(self).__name__.lower()
+        self.iterations = 0
+        self._slots = {}  # id(variable) -> tuple of slot variables
+        self.built = False
+
+    # The learning rate reads as a float (a schedule's value at the current
+    # step) and may be set to a float at any time (LearningRateScheduler does).
+    @property
+    def learning_rate(self):
+        lr = self._learning_rate
+        return lr(self.iterations) if isinstance(lr, LearningRateSchedule) else lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not isinstance(value, LearningRateSchedule) and not callable(value):
+            value = float(value)
+        self._learning_rate = value
+
+    lr = learning_rate
+
+    def build(self, variables):
+        """Creates the slot variables for ``variables``; override in subclasses."""
+        self.built = True
+
+    def add_variable_from_reference(self, variable, name, initial_value=0.0):
+        """A zero (or ``initial_value``) variable shaped like ``variable``."""
+        base = variable.name.split(":")[0]
+        return tf.Variable(tf.fill(tuple(variable.shape), tf.cast(initial_value, variable.dtype)),
+                           trainable=False, name=f"{base}/{name}")
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError
+
+    def apply_gradients(self, grads_and_vars):
+        """Applies one update to each variable from its gradient.
+
+        Args:
+            grads_and_vars: pairs (gradient, variable), e.g. ``zip(grads, model.trainable_weights)``.
+
+        Returns:
+            The iteration count after the update.
+
+        Raises:
+            ValueError: if a gradient is None (the variable named); no variable
+                changes in that case.
+        """
+        pairs = list(grads_and_vars)
+        for g, v in pairs:
+            if g is None:
+                raise ValueError(
+                    f"No gradient provided for variable '{v.name}' (shape {tuple(v.shape)}): it does not "
+                    "influence the loss. Check that the loss is computed from the model's output inside the "
+                    "GradientTape, or leave the variable out (trainable=False).")
+        if not pairs:
+            return self.iterations
+        grads = [g for g, _ in pairs]
+        variables = [v for _, v in pairs]
+        grads = self._clip(grads)
+        missing = [v for v in variables if id(v) not in self._slots]
+        if missing:
+            self.build(missing)
+        lr = self.learning_rate
+        for g, v in zip(grads, variables):
+            if g.dtype != v.dtype:
+                g = tf.cast(g, v.dtype)
+            if self.weight_decay:
+                v.assign_sub(v * (lr * self.weight_decay))
+            self.update_step(g, v, lr)
+        self.iterations += 1
+        return self.iterations
+
+    def apply(self, grads, trainable_variables):
+        return self.apply_gradients(zip(grads, trainable_variables))
+
+    def minimize(self, loss, var_list, tape=None):
+        """Computes gradients of ``loss`` (a tensor with ``tape``, or a callable) and applies them."""
+        if tape is None:
+            with tf.GradientTape() as tape:
+                value = loss()
+        else:
+            value = loss
+        self.apply_gradients(zip(tape.gradient(value, var_list), var_list))
+
+    def _clip(self, grads):
+        if self.clipvalue is not None:
+            grads = [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            grads = [_clip_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm is not None:
+            total = math.sqrt(sum(float(tf.reduce_sum(tf.square(g))) for g in grads))
+            if total > self.global_clipnorm:
+                grads = [g * (self.global_clipnorm / total) for g in grads]
+        return grads
+
+    @property
+    def variables(self):
+        return [s for slots in self._slots.values() for s in slots]
+
+    def get_config(self):
+        lr = self._learning_rate
+        return {"name": self.name, "learning_rate": lr if isinstance(lr, float) else lr.get_config(),
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _clip_norm(g, clipnorm):
+    norm = math.sqrt(float(tf.reduce_sum(tf.square(g))))
+    return g * (clipnorm / norm) if norm > clipnorm else g
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with (Nesterov) momentum.
+
+    ``m = momentum * m - lr * g``; ``w += m`` (or ``w += momentum * m - lr * g``
+    with ``nesterov``); plain ``w -= lr * g`` without momentum.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
+        self.momentum, self.nesterov = float(momentum), nesterov
+
+    def build(self, variables):
+        for v in variables:
+            self._slots[id(v)] = (self.add_variable_from_reference(v, "momentum"),) if self.momentum else ()
+        self.built = True
+
+    def update_step(self, g, v, lr):
+        if not self.momentum:
+            v.assign_sub(g * lr)
+            return
+        (m,) = self._slots[id(v)]
+        m.assign(m * self.momentum - g * lr)
+        if self.nesterov:
+            v.assign_add(m * self.momentum - g * lr)
+        else:
+            v.assign_add(m)
+
+
+class RMSprop(Optimizer):
+    """Divides the gradient by a running RMS of recent gradients.
+
+    ``s = rho * s + (1 - rho) * g**2``; ``w -= lr * g / sqrt(s + epsilon)``
+    (with ``centered``, the running mean of g squared is subtracted from s).
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 name="rmsprop", **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = float(rho), float(momentum), float(epsilon), centered
+
+    def build(self, variables):
+        for v in variables:
+            slots = [self.add_variable_from_reference(v, "velocity")]
+            slots.append(self.add_variable_from_reference(v, "momentum") if self.momentum else None)
+            slots.append(self.add_variable_from_reference(v, "average_gradient") if self.centered else None)
+            self._slots[id(v)] = tuple(slots)
+        self.built = True
+
+    def update_step(self, g, v, lr):
+        s, mom, avg = self._slots[id(v)]
+        s.assign(s * self.rho + tf.square(g) * (1.0 - self.rho))
+        if self.centered:
+            avg.assign(avg * self.rho + g * (1.0 - self.rho))
+            denom = s - tf.square(avg) + self.epsilon
+        else:
+            denom = s + self.epsilon
+        step = g * lr / tf.sqrt(denom)
+        if self.momentum:
+            mom.assign(mom * self.momentum + step)
+            v.assign_sub(mom)
+        else:
+            v.assign_sub(step)
+
+    @property
+    def variables(self):
+        return [s for slots in self._slots.values() for s in slots if s is not None]
+
+
+class Adam(Optimizer):
+    """Adam: bias-corrected running moments of the gradient and its square.
+
+    ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
+    ``w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
+                 **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
+
+    def build(self, variables):
+        for v in variables:
+            slots = (self.add_variable_from_reference(v, "m"), self.add_variable_from_reference(v, "v"))
+            if self.amsgrad:
+                slots += (self.add_variable_from_reference(v, "v_hat"),)
+            self._slots[id(v)] = slots
+        self.built = True
+
+    def update_step(self, g, var, lr):
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        m, v = self._slots[id(var)][:2]
+        m.assign_add((g - m) * (1.0 - self.beta_1))
+        v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._slots[id(var)][2]
+            v_hat.assign(tf.maximum(v_hat, v))
+            v = v_hat
+        var.assign_sub(m * alpha / (tf.sqrt(v) + self.epsilon))
+
+
+class Adagrad(Optimizer):
+    """Scales each step by the root of the sum of all past squared gradients.
+
+    ``a += g**2``; ``w -= lr * g / sqrt(a + epsilon)``.
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad",
+                 **kwargs):
+        super().__init__(learning_rate, name=name, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def build(self, variables):
+        for v in variables:
+            self._slots[id(v)] = (self.add_variable_from_reference(v, "accumulator",
+                                                                   self.initial_accumulator_value),)
+        self.built = True
+
+    def update_step(self, g, v, lr):
+        (acc,) = self._slots[id(v)]
+        acc.assign_add(tf.square(g))
+        v.assign_sub(g * lr / tf.sqrt(acc + self.epsilon))
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from a name (case-insensitive), a class or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Unknown optimizer {identifier!r}; valid names: {', '.join(sorted(_BY_NAME))}")
+        return cls()
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    raise TypeError(f"Could not interpret optimizer {identifier!r}")

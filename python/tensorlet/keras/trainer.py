@@ -1,0 +1,546 @@
+"""compile / fit / evaluate / predict, mixed into ``keras.Model``.
+
+One training step is: forward pass under a GradientTape, loss, gradients of
+the trainable weights, one optimizer update, metric updates. Data are numpy
+arrays (or tensors) sliced into batches on the host, or an iterable of
+``(x, y)`` batches.
+"""
+
+import math
+
+import numpy as np
+
+import tensorlet as tf
+from tensorlet.keras import callbacks as callbacks_module
+from tensorlet.keras import losses as losses_module
+from tensorlet.keras import metrics as metrics_module
+from tensorlet.keras import optimizers as optimizers_module
+from tensorlet.keras.keras_tensor import flatten
+
+
+class Trainer:
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._compiled_metrics = None
+        self._loss_fns = None
+        self._loss_tracker = metrics_module.Mean("loss")
+
+    # ---- compile -----------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, steps_per_execution=1, jit_compile=None, auto_scale_loss=None):
+        """Configures the model for training.
+
+        Args:
+            optimizer: a name (``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'``) or optimizer object.
+            loss: a name (``'mse'``, ``'sparse_categorical_crossentropy'``...), a Loss object or a
+                function ``fn(y_true, y_pred)``; a list or dict for several outputs.
+            metrics: a list of names (``'accuracy'``, ``'mae'``...), Metric objects or functions.
+            loss_weights: weights of the outputs' losses, for several outputs.
+
+        Raises:
+            ValueError: for an unknown optimizer, loss or metric name (valid names listed).
+        """
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        if isinstance(loss, dict):
+            names = [getattr(t, "name", None) for t in (self.outputs or [])]
+            loss = [loss.get(n) for n in names]
+        self._loss_fns = [_loss_object(l) for l in loss] if isinstance(loss, (list, tuple)) else \
+            (None if loss is None else _loss_object(loss))
+        if isinstance(loss_weights, dict):
+            names = [getattr(t, "name", None) for t in (self.outputs or [])]
+            loss_weights = [loss_weights.get(n, 1.0) for n in names]
+        self._loss_weights = loss_weights
+        metrics = list(metrics or []) + list(weighted_metrics or [])
+        for m in metrics:
+            metrics_module.check_name(m)
+        self._metric_specs = metrics
+        self._compiled_metrics = None
+        self.compiled = True
+        self._train_vars = None
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    @property
+    def metrics(self):
+        """The metrics whose results ``fit``/``evaluate`` report (the loss first); reset every epoch."""
+        return [self._loss_tracker] + list(self._compiled_metrics or [])
+
+    def get_metrics_result(self):
+        """The current value of every metric, as a dict of Python floats."""
+        return {m.name: m._value() if hasattr(m, "_value") else float(m.result()) for m in self.metrics}
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call compile() before {what}(): e.g. "
+                               "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                               "metrics=['accuracy'])")
+
+    def _require_loss(self):
+        if self._loss_fns is None:
+            raise ValueError("The model was compiled without a loss; give compile(loss=...), or override "
+                             "train_step/test_step")
+
+    def _metrics_for(self, y, y_pred):
+        if self._compiled_metrics is None:
+            y_pred0 = flatten(y_pred)[0]
+            y0 = flatten(y)[0]
+            loss0 = self._loss_fns[0] if isinstance(self._loss_fns, list) else self._loss_fns
+            self._compiled_metrics = [
+                metrics_module.get(m, tuple(np.shape(y0)), tuple(y_pred0.shape), loss0)
+                for m in self._metric_specs]
+        return self._compiled_metrics
+
+    # ---- one step ----------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The total loss: the compiled loss(es) plus the layers' regularization losses."""
+        fns = self._loss_fns
+        if isinstance(fns, list):
+            outs, ys = flatten(y_pred), flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
+            weights = self._loss_weights or [1.0] * len(fns)
+            total = None
+            for fn, w, yt, yp in zip(fns, weights, ys, outs):
+                if fn is None:
+                    continue
+                part = fn(yt, yp, sample_weight) * w
+                total = part if total is None else total + part
+            loss = total
+        else:
+            if isinstance(y_pred, (list, tuple)):
+                ys = y if isinstance(y, (list, tuple)) else [y] * len(y_pred)
+                weights = self._loss_weights or [1.0] * len(y_pred)
+                loss = None
+                for yt, yp, w in zip(ys, y_pred, weights):
+                    part = fns(yt, yp, sample_weight) * w
+                    loss = part if loss is None else loss + part
+            else:
+                loss = fns(y, y_pred, sample_weight)
+        for r in self.losses:
+            loss = loss + r
+        return loss
+
+    def train_step(self, data):
+        """One optimizer step on a batch ``(x, y)`` or ``(x, y, sample_weight)``.
+
+        Override it to customise ``fit`` (as in Keras); return a dict of logs.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._require_loss()
+        if self._train_vars is None:
+            self._train_vars = self.trainable_weights
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        grads = tape.gradient(loss, self._train_vars)
+        self.optimizer.apply_gradients(zip(grads, self._train_vars))
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+
+    def test_step(self, data):
+        """The loss and metrics on a batch, without training; returns a dict of logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._require_loss()
+        y_pred = self(x, training=False)
+        return self.compute_metrics(x, y, y_pred, sample_weight, self.compute_loss(x, y, y_pred, sample_weight))
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
+        """Updates the loss tracker and the compiled metrics; returns the current logs."""
+        if loss is not None:
+            # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
+            n = _batch_len(x)
+            self._loss_tracker.total += float(loss) * n
+            self._loss_tracker.count += n
+        if self._metric_specs:
+            yp = flatten(y_pred)[0]
+            yt = flatten(y)[0] if isinstance(y, (list, tuple)) else y
+            for m in self._metrics_for(y, y_pred):
+                m.update_state(yt, yp, sample_weight)
+        return self.get_metrics_result()
+
+    # ---- fit ---------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Trains the model for ``epochs`` passes over the data.
+
+        Args:
+            x: inputs: a numpy array or tensor (a list of them for several inputs), or an
+                iterable/generator of ``(x, y)`` or ``(x, y, sample_weight)`` batches.
+            y: targets (omitted when ``x`` yields batches).
+            batch_size: samples per step (32).
+            epochs: the index of the last epoch (training starts at ``initial_epoch``).
+            verbose: 'auto' or 1 (progress bar), 2 (one line per epoch), 0 (silent).
+            callbacks: a list of ``keras.callbacks.Callback``.
+            validation_split: the fraction of the data (taken from the end, before
+                shuffling) held out for validation.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight)``.
+            shuffle: reshuffle the training samples every epoch.
+            class_weight: a dict class -> weight, multiplying each sample's loss.
+            sample_weight: per-sample loss weights.
+            initial_epoch: the epoch to start from (for resuming).
+            steps_per_epoch: batches per epoch (required for endless generators).
+
+        Returns:
+            A ``History`` (also ``model.history``) whose ``.history`` maps ``loss``,
+            each metric's name and their ``val_`` versions to one float per epoch.
+
+        Raises:
+            RuntimeError: if the model is not compiled.
+            ValueError: for inconsistent data or labels that do not fit the loss;
+                nothing is trained in that case.
+        """
+        self._require_compiled("fit")
+        if type(self).train_step is Trainer.train_step:
+            self._require_loss()
+        verbose = 1 if verbose == "auto" else verbose
+        batch_size = batch_size or 32
+        val = None
+        if _is_batch_iterable(x):
+            data = _IterableData(x, steps_per_epoch)
+        else:
+            x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
+            if validation_split and validation_data is None:
+                if not 0 < validation_split < 1:
+                    raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+                n = _num_samples(x, y)
+                split = int(math.floor(n * (1.0 - validation_split)))
+                if split == 0 or split == n:
+                    raise ValueError(f"validation_split={validation_split} leaves no training or no validation "
+                                     f"samples out of {n}")
+                cut = lambda a, s: None if a is None else _map(lambda v: v[s], a)  # noqa: E731
+                val = (cut(x, slice(split, None)), cut(y, slice(split, None)), cut(sample_weight, slice(split, None)))
+                x, y, sample_weight = cut(x, slice(None, split)), cut(y, slice(None, split)), \
+                    cut(sample_weight, slice(None, split))
+            sample_weight = _class_weights(y, class_weight, sample_weight)
+            data = _ArrayData(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, self.dtype)
+            self._preflight(data, "fit")
+        if validation_data is not None:
+            if _is_batch_iterable(validation_data):
+                val = validation_data
+            else:
+                val = tuple(_arrays(v) for v in validation_data) + (None,) * (3 - len(validation_data))
+        history = callbacks_module.History()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_module.ProgbarLogger(verbose))
+        cbs.append(history)
+        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=data.steps,
+                                           in_fit=True)
+        self.stop_training = False
+        self._train_vars = None
+        cb.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch)
+            logs = {}
+            for step, batch in enumerate(data.batches()):
+                cb.on_train_batch_begin(step)
+                logs = _floats(self.train_step(batch))
+                cb.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate(val, validation_batch_size or batch_size, validation_steps,
+                                          callback_list=cb)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cb.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cb.on_train_end(epoch_logs)
+        history.params = {"verbose": verbose, "epochs": epochs, "steps": data.steps}
+        self.history = history
+        return history
+
+    def _preflight(self, data, what):
+        """Builds the model and checks labels against the loss before any weight changes."""
+        if not self.built or self._output_shape is None:
+            self(data.first_inputs(), training=False)
+        if data.y is None or not self._loss_fns:
+            return
+        fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns]
+        out_shapes = self._output_shape if isinstance(self._output_shape, list) else [self._output_shape]
+        ys = data.y if isinstance(data.y, list) else [data.y]
+        for fn, yt, shape in zip(fns, ys, out_shapes):
+            _check_labels(fn, yt, tuple(shape))
+
+    # ---- evaluate / predict ----------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Computes the loss and metrics on the data, in batches.
+
+        Returns:
+            The loss (a float) when there are no metrics, else ``[loss, *metrics]``;
+            a dict name -> value with ``return_dict=True``.
+        """
+        self._require_compiled("evaluate")
+        if type(self).test_step is Trainer.test_step:
+            self._require_loss()
+        verbose = 1 if verbose == "auto" else verbose
+        data = x if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
+        logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate(self, data, batch_size, steps=None, callbacks=None, verbose=0, callback_list=None):
+        if _is_batch_iterable(data):
+            source = _IterableData(data, steps)
+        else:
+            x, y, sw = data
+            source = _ArrayData(x, y, sw, batch_size, False, steps, self.dtype)
+            self._preflight(source, "evaluate")
+        if callback_list is not None:  # validation inside fit: the fit's callbacks see the test hooks
+            cb = callback_list
+        else:
+            cbs = list(callbacks or [])
+            if verbose:
+                cbs.append(callbacks_module.ProgbarLogger(verbose))
+            cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
+        self.reset_metrics()
+        cb.on_test_begin()
+        logs = {}
+        for step, batch in enumerate(source.batches()):
+            cb.on_test_batch_begin(step)
+            logs = _floats(self.test_step(batch))
+            cb.on_test_batch_end(step, logs)
+        cb.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x``, computed in batches, as numpy arrays."""
+        verbose = 1 if verbose == "auto" else verbose
+        source = _IterableData(x, steps, inputs_only=True) if _is_batch_iterable(x) else \
+            _ArrayData(_arrays(x), None, None, batch_size or 32, False, steps, self.dtype)
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.append(callbacks_module.ProgbarLogger(verbose))
+        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
+        cb.on_predict_begin()
+        outs = []
+        for step, batch in enumerate(source.batches()):
+            cb.on_predict_batch_begin(step)
+            out = self.predict_step(batch)
+            outs.append([np.asarray(o) for o in flatten(out)] if isinstance(out, (list, tuple)) else np.asarray(out))
+            cb.on_predict_batch_end(step, {"outputs": out})
+        cb.on_predict_end()
+        if not outs:
+            raise ValueError("predict: no input data")
+        if isinstance(outs[0], list):
+            return [np.concatenate([o[i] for o in outs]) for i in range(len(outs[0]))]
+        return np.concatenate(outs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the loss (and metrics) on that batch."""
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
+        sample_weight = _class_weights(y, class_weight, sample_weight)
+        data = _ArrayData(x, y, sample_weight, _num_samples(x, y), False, None, self.dtype)
+        self._preflight(data, "train_on_batch")
+        self.reset_metrics()
+        logs = _floats(self.train_step(next(data.batches())))
+        self._train_vars = None
+        return self._batch_result(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) on one batch, without training."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
+        logs = self._evaluate((x, y, sample_weight), _num_samples(x, y))
+        return self._batch_result(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as numpy."""
+        out = self(_ArrayData(_arrays(x), None, None, 1, False, None, self.dtype).first_inputs(None),
+                   training=False)
+        return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
+
+    @staticmethod
+    def _batch_result(logs, return_dict):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+# ---- helpers -------------------------------------------------------------------------
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, tuple):
+        return (tuple(data) + (None, None))[:3]
+    return data, None, None
+
+
+def _floats(logs):
+    return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
+
+
+def _loss_object(loss):
+    if loss is None:
+        return None
+    fn = losses_module.get(loss)
+    if isinstance(fn, losses_module.Loss):
+        return fn
+    return losses_module.LossFunctionWrapper(fn, name=getattr(fn, "__name__", "loss"))
+
+
+def _check_labels(loss, y, out_shape):
+    kind = losses_module.kind(loss)
+    y = np.asarray(y)
+    n_classes = out_shape[-1] if out_shape else None
+    name = getattr(loss, "name", "loss")
+    if kind == "sparse":
+        if y.ndim == len(out_shape) and y.shape[-1] != 1:
+            raise ValueError(
+                f"{name} expects integer class labels (shape {(y.shape[0],)} or {(y.shape[0], 1)}), but the targets "
+                f"have shape {y.shape}, which looks one-hot encoded: use loss='categorical_crossentropy' for one-hot "
+                "labels, or pass y.argmax(axis=-1)")
+        if y.size:
+            if y.dtype.kind == "f" and not np.all(np.floor(y) == y):
+                raise ValueError(f"{name} expects integer class labels, but the targets hold non-integer values")
+            lo, hi = y.min(), y.max()
+            if lo < 0 or (n_classes is not None and hi >= n_classes):
+                raise ValueError(
+                    f"{name}: labels must be in [0, {n_classes}) for a model with {n_classes} outputs, but they "
+                    f"range over [{lo}, {hi}]")
+    elif kind == "categorical":
+        if n_classes is not None and n_classes > 1 and (y.ndim < len(out_shape) or y.shape[-1] != n_classes):
+            raise ValueError(
+                f"{name} expects one-hot labels of shape (n, {n_classes}), but the targets have shape {y.shape}: "
+                "use loss='sparse_categorical_crossentropy' for integer class labels, or one-hot encode them "
+                "with keras.utils.to_categorical")
+
+
+def _is_batch_iterable(x):
+    if x is None or isinstance(x, (np.ndarray, tf.Tensor, list, tuple, dict)) or np.isscalar(x):
+        return False
+    return hasattr(x, "__iter__") or hasattr(x, "__next__")
+
+
+def _arrays(x):
+    """numpy arrays for array-likes, kept in the same list/dict structure."""
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: _arrays(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (np.ndarray, tf.Tensor)) for v in x):
+        return [np.asarray(v) for v in x]
+    return np.asarray(x)
+
+
+def _map(fn, x):
+    if isinstance(x, dict):
+        return {k: fn(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [fn(v) for v in x]
+    return fn(x)
+
+
+def _first(x):
+    return next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, list) else x
+
+
+def _batch_len(xb):
+    first = _first(xb)
+    return first.shape[0] if first.ndim else 1
+
+
+def _num_samples(x, y=None):
+    n = len(_first(x))
+    for name, data in (("x", x), ("y", y)):
+        if data is None:
+            continue
+        for a in flatten(data):
+            if len(a) != n:
+                raise ValueError(f"Data cardinality is ambiguous: x has {n} samples but {name} has an array with "
+                                 f"{len(a)} samples; make sure all arrays contain the same number of samples")
+    return n
+
+
+def _class_weights(y, class_weight, sample_weight):
+    if not class_weight:
+        return sample_weight
+    labels = np.asarray(_first(y))
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(-1)
+    labels = labels.reshape(len(labels)).astype(np.int64)
+    w = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
+    return w if sample_weight is None else w * np.asarray(sample_weight, dtype=np.float32)
+
+
+class _ArrayData:
+    """Batches of arrays: indices reshuffled every epoch, the last batch possibly smaller."""
+
+    def __init__(self, x, y, sample_weight, batch_size, shuffle, steps, dtype):
+        if x is None:
+            raise ValueError("No input data given (x is None)")
+        self.n = _num_samples(x, y)
+        if sample_weight is not None and len(sample_weight) != self.n:
+            raise ValueError(f"sample_weight has {len(sample_weight)} entries for {self.n} samples")
+        # Float inputs are converted to the model's dtype once, not per batch.
+        self.x = _map(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a, x)
+        self.y, self.sw = y, sample_weight
+        self.batch_size, self.shuffle = max(1, int(batch_size)), shuffle
+        full = math.ceil(self.n / self.batch_size)
+        self.steps = full if steps is None else min(steps, full)
+
+    def first_inputs(self, count=1):
+        return _map(lambda a: tf.convert_to_tensor(a[:count] if count else a), self.x)
+
+    def batches(self):
+        order = np.random.permutation(self.n) if self.shuffle else None
+        for i in range(self.steps):
+            s = slice(i * self.batch_size, min(self.n, (i + 1) * self.batch_size))
+            idx = s if order is None else order[s]
+            take = lambda a: tf.convert_to_tensor(np.ascontiguousarray(a[idx]))  # noqa: E731
+            xb = _map(take, self.x)
+            if self.y is None:
+                yield (xb,)
+            elif self.sw is None:
+                yield xb, _map(take, self.y)
+            else:
+                yield xb, _map(take, self.y), take(self.sw)
+
+
+class _IterableData:
+    """Batches from an iterable or generator of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+
+    def __init__(self, source, steps, inputs_only=False):
+        self.source, self.steps, self.inputs_only = source, steps, inputs_only
+        self.y = None
+        self._iterator = source if hasattr(source, "__next__") else None
+        if steps is None and hasattr(source, "__len__"):
+            self.steps = len(source)
+
+    def batches(self):
+        it = self._iterator if self._iterator is not None else iter(self.source)
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            if isinstance(item, tuple) and not self.inputs_only:
+                x, y, sw = (tuple(item) + (None, None))[:3]
+            elif isinstance(item, tuple):
+                x, y, sw = item[0], None, None
+            else:
+                x, y, sw = item, None, None
+            conv = lambda a: _map(tf.convert_to_tensor, _arrays(a))  # noqa: E731
+            yield tuple(conv(a) for a in (x, y, sw) if a is not None)
+            count += 1

@@ -1,0 +1,21 @@
+"""``tensorlet.math``: elementwise math, comparisons, logic and reductions (as ``tf.math``)."""
+
+from tensorlet.ops.elementwise import (
+    abs, add, ceil, cos, divide, equal, exp, floor, floordiv, floormod, greater, greater_equal, less,
+    less_equal, log, log1p, logical_and, logical_not, logical_or, maximum, minimum, multiply, negative,
+    not_equal, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, softplus, sqrt, square, subtract, tanh,
+)
+from tensorlet.ops.nn_ops import log_softmax, softmax
+from tensorlet.ops.reductions import (
+    argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
+)
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "ceil", "cos", "count_nonzero", "divide", "equal", "exp", "floor",
+    "floordiv", "floormod", "greater", "greater_equal", "less", "less_equal", "log", "log1p", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
+    "reciprocal", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_std", "reduce_sum", "reduce_variance", "round", "rsqrt", "sigmoid", "sign", "sin",
+    "softmax", "softplus", "sqrt", "square", "subtract", "tanh",
+]

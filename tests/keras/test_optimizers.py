@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+
+import tensorlet as tf
+from tensorlet.keras import optimizers
+
+W0 = np.array([[0.5, -1.0], [2.0, 0.1]], np.float32)
+GRADS = [np.array([[0.1, -0.2], [0.3, 0.0]], np.float32) * (k + 1) for k in range(3)]
+
+
+def _run(opt):
+    v = tf.Variable(W0.copy())
+    for g in GRADS:
+        opt.apply_gradients(zip([tf.constant(g)], [v]))
+    return v.numpy()
+
+
+def _check(opt, ref):
+    np.testing.assert_allclose(_run(opt), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_sgd():
+    w = W0.astype(np.float64)
+    for g in GRADS:
+        w = w - 0.01 * g
+    _check(optimizers.SGD(), w)
+    w, m = W0.astype(np.float64), 0
+    for g in GRADS:
+        m = 0.9 * m - 0.1 * g
+        w = w + m
+    _check(optimizers.SGD(0.1, momentum=0.9), w)
+    w, m = W0.astype(np.float64), 0
+    for g in GRADS:
+        m = 0.9 * m - 0.1 * g
+        w = w + 0.9 * m - 0.1 * g
+    _check(optimizers.SGD(0.1, momentum=0.9, nesterov=True), w)
+
+
+def test_rmsprop():
+    w, s = W0.astype(np.float64), 0
+    for g in GRADS:
+        s = 0.9 * s + 0.1 * g**2
+        w = w - 0.001 * g / np.sqrt(s + 1e-7)
+    _check(optimizers.RMSprop(), w)
+    w, s, a, mom = W0.astype(np.float64), 0, 0, 0
+    for g in GRADS:
+        s = 0.9 * s + 0.1 * g**2
+        a = 0.9 * a + 0.1 * g
+        mom = 0.5 * mom + 0.01 * g / np.sqrt(s - a**2 + 1e-7)
+        w = w - mom
+    _check(optimizers.RMSprop(0.01, momentum=0.5, centered=True), w)
+
+
+def test_adam():
+    w, m, v = W0.astype(np.float64), 0, 0
+    for t, g in enumerate(GRADS, 1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        alpha = 0.001 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        w = w - alpha * m / (np.sqrt(v) + 1e-7)
+    _check(optimizers.Adam(), w)
+    w, m, v, vh = W0.astype(np.float64), 0, 0, 0
+    for t, g in enumerate(GRADS, 1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        vh = np.maximum(vh, v)
+        alpha = 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        w = w - alpha * m / (np.sqrt(vh) + 1e-7)
+    _check(optimizers.Adam(0.01, amsgrad=True), w)
+
+
+def test_adagrad():
+    w, acc = W0.astype(np.float64), 0.1
+    for g in GRADS:
+        acc = acc + g**2
+        w = w - 0.001 * g / np.sqrt(acc + 1e-7)
+    _check(optimizers.Adagrad(), w)
+
+
+def test_defaults_and_names():
+    a = optimizers.get("ADAM")
+    assert (a.learning_rate, a.beta_1, a.beta_2, a.epsilon, a.amsgrad) == (0.001, 0.9, 0.999, 1e-7, False)
+    s = optimizers.get("sgd")
+    assert (s.learning_rate, s.momentum, s.nesterov) == (0.01, 0.0, False)
+    r = optimizers.get("RMSprop")
+    assert (r.learning_rate, r.rho, r.momentum, r.epsilon, r.centered) == (0.001, 0.9, 0.0, 1e-7, False)
+    g = optimizers.get("adagrad")
+    assert (g.learning_rate, g.initial_accumulator_value, g.epsilon) == (0.001, 0.1, 1e-7)
+    with pytest.raises(ValueError, match="adagrad"):
+        optimizers.get("adamw2")
+
+
+def test_clipping():
+    g = np.array([[3.0, 4.0], [0.0, 0.0]], np.float32)  # norm 5
+    v = tf.Variable(np.zeros((2, 2), np.float32))
+    optimizers.SGD(1.0, clipnorm=1.0).apply_gradients([(tf.constant(g), v)])
+    np.testing.assert_allclose(v.numpy(), -g / 5, rtol=1e-6)
+    v = tf.Variable(np.zeros((2, 2), np.float32))
+    optimizers.SGD(1.0, clipvalue=2.0).apply_gradients([(tf.constant(g), v)])
+    np.testing.assert_allclose(v.numpy(), -np.clip(g, -2, 2))
+
+
+def test_exponential_decay_schedule():
+    sched = optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    opt = optimizers.SGD(sched)
+    v = tf.Variable(np.zeros((1,), np.float32))
+    lrs = []
+    for _ in range(3):
+        lrs.append(opt.learning_rate)
+        opt.apply_gradients([(tf.constant(np.ones(1, np.float32)), v)])
+    np.testing.assert_allclose(lrs, [0.1, 0.1 * 0.5**0.5, 0.05])
+    np.testing.assert_allclose(v.numpy(), [-sum(lrs)], rtol=1e-6)
+    stair = optimizers.schedules.ExponentialDecay(0.1, 2, 0.5, staircase=True)
+    assert stair(3) == pytest.approx(0.05)
+
+
+def test_missing_gradient_names_the_variable_and_changes_nothing():
+    a = tf.Variable(np.ones(2, np.float32), name="dense/kernel")
+    b = tf.Variable(np.ones(2, np.float32), name="dense/bias")
+    opt = optimizers.Adam()
+    with pytest.raises(ValueError, match="dense/bias"):
+        opt.apply_gradients([(tf.constant(np.ones(2, np.float32)), a), (None, b)])
+    np.testing.assert_array_equal(a.numpy(), [1, 1])
+    assert opt.iterations == 0
+
+
+def test_custom_training_loop():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (x @ np.array([[2.0], [-1.0]], np.float32)) + 0.5
+    w = tf.Variable(np.zeros((2, 1), np.float32))
+    b = tf.Variable(np.zeros((1,), np.float32))
+    opt = optimizers.SGD(0.1)
+    for _ in range(200):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b - y))
+        grads = tape.gradient(loss, [w, b])
+        opt.apply_gradients(zip(grads, [w, b]))
+    np.testing.assert_allclose(w.numpy().ravel(), [2.0, -1.0], atol=1e-3)
+    np.testing.assert_allclose(b.numpy(), [0.5], atol=1e-3)
