@@ -6,23 +6,10 @@ Prints median milliseconds per call (lower is better) and numpy's time over
 tensorlet's (above 1: tensorlet is faster).
 """
 
-import statistics
-import time
-
 import numpy as np
 
 import tensorlet as tf
-
-
-def median_time(fn, number=5, repeat=7):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+from _timing import median_seconds_each
 
 
 def main():
@@ -51,11 +38,12 @@ def main():
     ]
     print(f"{'work':30s}{'tensorlet ms':>14s}{'numpy ms':>10s}{'np/tl':>8s}")
     for title, tl_fn, np_fn in cases:
-        t = median_time(tl_fn) * 1e3
+        ms = median_seconds_each({"tl": tl_fn, "np": np_fn} if np_fn else {"tl": tl_fn})
+        t = ms["tl"] * 1e3
         if np_fn is None:
             print(f"{title:30s}{t:14.2f}{'-':>10s}{'-':>8s}")
             continue
-        nt = median_time(np_fn) * 1e3
+        nt = ms["np"] * 1e3
         print(f"{title:30s}{t:14.2f}{nt:10.2f}{nt / t:8.2f}")
     print(f"(threads: {tf._core.get_num_threads()})")
 

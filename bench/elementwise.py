@@ -6,12 +6,10 @@ Prints medians: µs per call for a 2x2 add, GB/s for a 16M-element float32 add
 with a new output (bytes moved: two inputs read, one output written).
 """
 
-import statistics
-import time
-
 import numpy as np
 
 import tensorlet as tf
+from _timing import median_seconds_each
 
 try:
     import torch
@@ -19,36 +17,25 @@ except ImportError:
     torch = None
 
 
-def median_time(fn, number, repeat=7):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
-
-
 def main():
     rows = []
     small = np.ones((2, 2), np.float32)
     a, b = tf.constant(small), tf.constant(small)
-    peers = {"numpy": lambda: small + small}
+    fns = {"tensorlet": lambda: a + b, "numpy": lambda: small + small}
     if torch is not None:
         ts = torch.from_numpy(small)
-        peers["torch"] = lambda: ts + ts
-    res = {"tensorlet": median_time(lambda: a + b, 20000)}
-    res.update({k: median_time(f, 20000) for k, f in peers.items()})
+        fns["torch"] = lambda: ts + ts
+    res = median_seconds_each(fns)
     rows.append(("2x2 add, µs/call", {k: v * 1e6 for k, v in res.items()}, "lower"))
 
     n = 16 * 1024 * 1024
     big = np.random.default_rng(0).standard_normal(n).astype(np.float32)
     ba, bb = tf.constant(big), tf.constant(big)
-    res = {"tensorlet": median_time(lambda: ba + bb, 10), "numpy": median_time(lambda: big + big, 10)}
+    fns = {"tensorlet": lambda: ba + bb, "numpy": lambda: big + big}
     if torch is not None:
         tb = torch.from_numpy(big)
-        res["torch"] = median_time(lambda: tb + tb, 10)
+        fns["torch"] = lambda: tb + tb
+    res = median_seconds_each(fns, min_time=1.0)
     rows.append(("16M float32 add, GB/s", {k: 3 * 4 * n / v / 1e9 for k, v in res.items()}, "higher"))
 
     names = ["tensorlet", "numpy"] + (["torch"] if torch is not None else [])

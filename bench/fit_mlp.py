@@ -9,10 +9,10 @@ in the same process when importable. Medians of ``--repeats`` epochs.
 
 import argparse
 import os
-import statistics
-import time
 
 import numpy as np
+
+from _timing import median_seconds
 
 
 def data(n, seed=0):
@@ -21,13 +21,8 @@ def data(n, seed=0):
 
 
 def time_epochs(run_epoch, repeats):
-    run_epoch()  # warm-up: builds weights and optimizer slots, first-touch allocations
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run_epoch()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    # One warm-up epoch builds weights and optimizer slots and touches memory first.
+    return median_seconds(run_epoch, repeat=repeats, number=1)
 
 
 def bench_tensorlet(x, y, batch, repeats):

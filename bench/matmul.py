@@ -10,7 +10,6 @@ All libraries use their default thread counts unless --threads is given.
 import argparse
 import os
 import sys
-import time
 
 # Thread counts must be set before numpy (OpenBLAS) and OpenMP start.
 if __name__ == "__main__":
@@ -23,31 +22,7 @@ if __name__ == "__main__":
 
 import numpy as np  # noqa: E402
 
-
-def _median_seconds(fns, repeat, sample_time=0.03):
-    """Median seconds per call of each function in ``fns`` (a dict).
-
-    The libraries take turns, one sample each per round, so a change in the
-    machine's load affects all of them alike. Thread pools spin for a while
-    after their last job (OpenBLAS for up to ~0.1 s), so each turn starts
-    after a pause that lets the previous library's workers go to sleep.
-    """
-    inner = {}
-    for name, fn in fns.items():
-        fn()
-        fn()
-        t = time.perf_counter()
-        fn()
-        inner[name] = max(1, int(sample_time / max(time.perf_counter() - t, 1e-7)))
-    samples = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            time.sleep(0.15)
-            t = time.perf_counter()
-            for _ in range(inner[name]):
-                fn()
-            samples[name].append((time.perf_counter() - t) / inner[name])
-    return {name: float(np.median(v)) for name, v in samples.items()}
+from _timing import median_seconds_each  # noqa: E402
 
 
 def main():
@@ -89,8 +64,7 @@ def main():
             xa, xb = torch.from_numpy(a), torch.from_numpy(b)
             fns["torch"] = lambda: xa @ xb
         flops = 2.0 * m * n * k
-        secs = _median_seconds(fns, args.repeat)
-        rate = {lib: flops / secs[lib] / 1e9 for lib in libs}
+        rate = {lib: flops / s / 1e9 for lib, s in median_seconds_each(fns, repeat=args.repeat, warmup=2).items()}
         row = f"{f'{m}x{k} @ {k}x{n}':>22}" + "".join(f"{rate[lib]:>11.1f}" for lib in libs)
         row += "".join(f"{rate['tensorlet'] / rate[lib]:>11.2f}" for lib in libs[1:])
         print(row)
@@ -101,7 +75,7 @@ def main():
     if torch:
         xa = torch.from_numpy(a)
         fns["torch"] = lambda: xa @ xa
-    us = {lib: t * 1e6 for lib, t in _median_seconds(fns, args.repeat).items()}
+    us = {lib: s * 1e6 for lib, s in median_seconds_each(fns, repeat=args.repeat).items()}
     row = f"{'2x2 @ 2x2 (us/call)':>22}" + "".join(f"{us[lib]:>11.2f}" for lib in libs)
     row += "".join(f"{us[lib] / us['tensorlet']:>11.2f}" for lib in libs[1:])
     print(row)

@@ -11,12 +11,10 @@ spinning at barriers makes every parallel region wait for descheduled
 threads; compare with OMP_WAIT_POLICY=passive, or with one thread.
 """
 
-import statistics
-import time
-
 import numpy as np
 
 import tensorlet as tf
+from _timing import median_seconds
 
 try:
     import torch
@@ -25,14 +23,7 @@ except ImportError:
 
 
 def median_time(fn, number, repeat=7):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+    return median_seconds(fn, number=number, repeat=repeat)
 
 
 def np_softmax(x):

@@ -6,12 +6,10 @@ beside PyTorch autograd when it is installed. Medians over many runs, one proces
     python bench/tape_overhead.py
 """
 
-import statistics
-import time
-
 import numpy as np
 
 import tensorlet as tf
+from _timing import median_seconds
 
 try:
     import torch
@@ -20,17 +18,7 @@ except ImportError:
 
 
 def median_us(fn, number, repeat=7, setup=None):
-    """Median over ``repeat`` runs of the µs per call of ``fn`` (``setup``
-    runs before each run, untimed, and its result is passed to ``fn``)."""
-    fn(setup() if setup else None)
-    times = []
-    for _ in range(repeat):
-        arg = setup() if setup else None
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn(arg)
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times) * 1e6
+    return median_seconds(fn, number=number, repeat=repeat, setup=setup) * 1e6
 
 
 def _entered_tape(watch=None):
@@ -58,7 +46,7 @@ def main():
 
     # Runs of 1000 ops, each on a fresh tape (about what one training step
     # records), so a growing tape does not slow the later runs.
-    add = lambda _: a + b  # noqa: E731
+    add = lambda: a + b  # noqa: E731
     rows = [("2x2 add, no tape", median_us(add, 1000, repeat=41, setup=fresh(None))),
             ("2x2 add, tape not watching", median_us(add, 1000, repeat=41, setup=fresh(False))),
             ("2x2 add, tape recording", median_us(add, 1000, repeat=41, setup=fresh(True)))]
@@ -68,7 +56,7 @@ def main():
     w = tf.Variable(np.array([[0.5, -0.5], [0.25, 1.0]], np.float32))
     bias = tf.Variable(np.zeros(2, np.float32))
 
-    def round_trip(_):
+    def round_trip():
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + bias))
         return tape.gradient(loss, [w, bias])
@@ -80,7 +68,7 @@ def main():
         tw = torch.tensor(w.numpy(), requires_grad=True)
         tb = torch.zeros(2, requires_grad=True)
 
-        def torch_round_trip(_):
+        def torch_round_trip():
             loss = torch.mean(torch.square(tx @ tw + tb))
             return torch.autograd.grad(loss, [tw, tb])
 
