@@ -27,3 +27,20 @@ def strided(a):
 def tolerance(dtype):
     return {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-12, atol=1e-12)}.get(
         str(dtype), dict(rtol=0, atol=0))
+
+
+def numeric_gradient(f, x, eps=1e-6):
+    """Central finite differences of the scalar function ``f`` at the float64
+    array ``x`` (which is restored afterwards)."""
+    x = np.asarray(x)
+    grad = np.zeros(x.shape, np.float64)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        hi = f(x)
+        flat[i] = old - eps
+        lo = f(x)
+        flat[i] = old
+        gflat[i] = (hi - lo) / (2 * eps)
+    return grad

@@ -10,7 +10,7 @@ import pytest
 import tensorlet as tf
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import REGISTRY, apply
-from tests.conftest import strided
+from tests.conftest import numeric_gradient, strided
 
 CASES = sorted(n for n, op in REGISTRY.items() if op.grad is not None and op.samples and "float64" in op.dtypes)
 MAX_SIZE = 40  # finite differences cost two forward passes per element
@@ -39,21 +39,13 @@ def _tape_grads(op, arrays, attrs, dy, kinds):
     return tape.gradient(y, inputs)
 
 
-def _numeric(op, arrays, attrs, dy, k, eps=1e-6):
-    x = arrays[k].astype(np.float64).copy()
-    grad = np.zeros_like(x)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        vals = []
-        for step in (eps, -eps):
-            flat[i] = old + step
-            args = list(arrays)
-            args[k] = x
-            vals.append(np.sum(_forward(op, [tf.constant(a) for a in args], attrs, dy).numpy()))
-        flat[i] = old
-        grad.reshape(-1)[i] = (vals[0] - vals[1]) / (2 * eps)
-    return grad
+def _numeric(op, arrays, attrs, dy, k):
+    def f(x):
+        args = list(arrays)
+        args[k] = x
+        return np.sum(_forward(op, [tf.constant(a) for a in args], attrs, dy).numpy())
+
+    return numeric_gradient(f, arrays[k].astype(np.float64).copy())
 
 
 def _samples(op, rng):

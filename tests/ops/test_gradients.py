@@ -8,6 +8,7 @@ import pytest
 
 import tensorlet as tf
 from tensorlet.ops.registry import REGISTRY, apply
+from tests.conftest import numeric_gradient
 
 CASES = sorted(n for n, op in REGISTRY.items() if op.grad is not None and op.samples and "float64" in op.dtypes)
 
@@ -22,22 +23,13 @@ def _unbroadcast(g, shape):
     return g
 
 
-def _numeric_vjp(op, arrays, attrs, k, dy, eps=1e-6):
-    x = arrays[k].copy()
-    grad = np.zeros_like(x)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        vals = []
-        for step in (eps, -eps):
-            flat[i] = old + step
-            args = list(arrays)
-            args[k] = x
-            out = apply(op, [tf.constant(a) for a in args], *attrs).numpy()
-            vals.append(np.sum(out * dy))
-        flat[i] = old
-        grad.reshape(-1)[i] = (vals[0] - vals[1]) / (2 * eps)
-    return grad
+def _numeric_vjp(op, arrays, attrs, k, dy):
+    def f(x):
+        args = list(arrays)
+        args[k] = x
+        return np.sum(apply(op, [tf.constant(a) for a in args], *attrs).numpy() * dy)
+
+    return numeric_gradient(f, arrays[k].copy())
 
 
 @pytest.mark.parametrize("name", CASES)
