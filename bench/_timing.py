@@ -60,3 +60,13 @@ def median_seconds(fn, **kwargs):
     """Median wall time of one call of ``fn``, in seconds (arguments as
     ``median_seconds_each``)."""
     return median_seconds_each({"": fn}, **kwargs)[""]
+
+
+def print_ratio_table(rows, names):
+    """Prints ``rows`` of ``(title, {library: figure}, 'lower'|'higher')`` with a
+    tensorlet/numpy column in which > 1 always means tensorlet is better."""
+    print(f"{'work':28s}" + "".join(f"{k:>12s}" for k in names) + f"{'tl/numpy':>10s}")
+    for title, vals, better in rows:
+        ratio = vals["numpy"] / vals["tensorlet"] if better == "lower" else vals["tensorlet"] / vals["numpy"]
+        print(f"{title:28s}" + "".join(f"{vals[k]:12.2f}" for k in names) + f"{ratio:10.2f}")
+    print("(tl/numpy > 1 means tensorlet is faster)")

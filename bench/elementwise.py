@@ -9,7 +9,7 @@ with a new output (bytes moved: two inputs read, one output written).
 import numpy as np
 
 import tensorlet as tf
-from _timing import median_seconds_each
+from _timing import median_seconds_each, print_ratio_table
 
 try:
     import torch
@@ -39,11 +39,7 @@ def main():
     rows.append(("16M float32 add, GB/s", {k: 3 * 4 * n / v / 1e9 for k, v in res.items()}, "higher"))
 
     names = ["tensorlet", "numpy"] + (["torch"] if torch is not None else [])
-    print(f"{'work':28s}" + "".join(f"{k:>12s}" for k in names) + f"{'tl/numpy':>10s}")
-    for title, vals, better in rows:
-        ratio = vals["numpy"] / vals["tensorlet"] if better == "lower" else vals["tensorlet"] / vals["numpy"]
-        print(f"{title:28s}" + "".join(f"{vals[k]:12.2f}" for k in names) + f"{ratio:10.2f}")
-    print("(tl/numpy > 1 means tensorlet is faster)")
+    print_ratio_table(rows, names)
 
 
 if __name__ == "__main__":

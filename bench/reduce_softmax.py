@@ -14,7 +14,7 @@ threads; compare with OMP_WAIT_POLICY=passive, or with one thread.
 import numpy as np
 
 import tensorlet as tf
-from _timing import median_seconds
+from _timing import median_seconds, print_ratio_table
 
 try:
     import torch
@@ -77,11 +77,7 @@ def main():
 
     names = ["tensorlet", "numpy"] + (["torch"] if torch is not None else [])
     print(f"tensorlet ISA {tf._core.isa()}, {tf._core.get_num_threads()} threads")
-    print(f"{'work':28s}" + "".join(f"{k:>12s}" for k in names) + f"{'tl/numpy':>10s}")
-    for title, vals, better in rows:
-        ratio = vals["numpy"] / vals["tensorlet"] if better == "lower" else vals["tensorlet"] / vals["numpy"]
-        print(f"{title:28s}" + "".join(f"{vals[k]:12.2f}" for k in names) + f"{ratio:10.2f}")
-    print("(tl/numpy > 1 means tensorlet is faster)")
+    print_ratio_table(rows, names)
 
 
 if __name__ == "__main__":
