@@ -5,36 +5,19 @@
 #include <limits>
 #include <new>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
+#include "allocator.h"
 #include "loop.h"
 
 namespace tl {
 
 Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
   if (dev != Device::CPU) throw InvalidArgument("this build of tensorlet has no CUDA support");
-  // 64-byte alignment for full-width vector loads; never a null pointer, even
-  // for empty arrays, so views and the buffer protocol need no special case.
-  size_t bytes = (static_cast<size_t>(n) + 63) / 64 * 64;
-  if (bytes == 0) bytes = 64;
-  // Large buffers: 2 MiB aligned and backed by huge pages where the kernel
-  // allows, so a fresh output costs a few page faults instead of thousands.
-  constexpr size_t kHuge = size_t{2} << 20;
-  if (bytes >= 2 * kHuge) {
-    bytes = (bytes + kHuge - 1) / kHuge * kHuge;
-    ptr = std::aligned_alloc(kHuge, bytes);
-#if defined(MADV_HUGEPAGE)
-    if (ptr) madvise(ptr, bytes, MADV_HUGEPAGE);
-#endif
-  } else {
-    ptr = std::aligned_alloc(64, bytes);
-  }
-  if (!ptr) throw std::bad_alloc();
+  // Never a null pointer, even for empty arrays, so views and the buffer
+  // protocol need no special case.
+  ptr = host_alloc(static_cast<size_t>(n), &capacity);
 }
 
-Storage::~Storage() { std::free(ptr); }
+Storage::~Storage() { host_free(ptr, capacity); }
 
 int64_t numel(const Shape& shape) {
   int64_t n = 1;

@@ -18,6 +18,7 @@ enum class Device : uint8_t { CPU = 0, CUDA = 1 };
 struct Storage {
   void* ptr = nullptr;
   int64_t nbytes = 0;
+  size_t capacity = 0;  // what the allocator handed out (a size class)
   Device device = Device::CPU;
   Storage(int64_t nbytes, Device device);
   ~Storage();

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "allocator.h"
 #include "array.h"
 #include "array_ops.h"
 #include "elementwise.h"
@@ -248,4 +249,15 @@ PYBIND11_MODULE(_core, m) {
 #endif
   });
   m.def("cuda_device_count", [] { return 0; });
+  m.def("host_memory_info", [] {
+    HostMemoryInfo i = host_memory_info();
+    py::dict d;
+    d["current"] = i.current;
+    d["peak"] = i.peak;
+    d["cached"] = i.cached;
+    d["cache_limit"] = i.cache_limit;
+    return d;
+  }, "Bytes held by arrays now and at peak, and bytes cached for reuse");
+  m.def("reset_host_peak", &reset_host_peak);
+  m.def("empty_host_cache", &empty_host_cache);
 }

@@ -46,3 +46,29 @@ def test_forked_child_runs_on_one_thread_and_does_not_hang():
 
 def test_isa_reports_a_known_level():
     assert _core.isa() in ("baseline", "avx2", "avx512")
+
+
+def test_memory_info_tracks_tensors_and_the_cache_reuses_buffers():
+    _core.empty_host_cache()  # so the only cached buffer of this size is the one freed below
+    info = tf.config.experimental.get_memory_info("CPU")
+    assert {"current", "peak", "cached"} <= set(info)
+    before = info["current"]
+    t = tf.constant(np.zeros(1 << 20, np.float32))  # one 4 MiB buffer
+    held = tf.config.experimental.get_memory_info("CPU:0")
+    assert held["current"] - before >= 4 << 20
+    assert held["peak"] >= held["current"]
+    ptr = np.asarray(t).__array_interface__["data"][0]
+    del t
+    freed = tf.config.experimental.get_memory_info("CPU")
+    assert held["current"] - freed["current"] >= 4 << 20  # the buffer is released
+    assert freed["current"] - before < 4096  # (small constants may stay cached)
+    assert freed["cached"] >= 4 << 20
+    u = tf.constant(np.ones(1 << 20, np.float32))  # same size class: the cached buffer comes back
+    assert np.asarray(u).__array_interface__["data"][0] == ptr
+    np.testing.assert_array_equal(u.numpy(), np.ones(1 << 20, np.float32))  # fully overwritten
+    tf.config.experimental.reset_memory_stats("CPU")
+    assert tf.config.experimental.get_memory_info("CPU")["peak"] == tf.config.experimental.get_memory_info("CPU")["current"]
+    _core.empty_host_cache()
+    assert tf.config.experimental.get_memory_info("CPU")["cached"] == 0
+    with pytest.raises(ValueError, match="GPU"):
+        tf.config.experimental.get_memory_info("GPU")

@@ -90,7 +90,39 @@ def _set_memory_growth(device, enable):
     """Accepted for compatibility: tensorlet allocates per tensor."""
 
 
+def _check_cpu(device, fn):
+    name = device if isinstance(device, str) else getattr(device, "name", device)
+    if str(name).upper().replace("/PHYSICAL_DEVICE:", "").replace("/DEVICE:", "") not in ("CPU", "CPU:0"):
+        raise ValueError(f"{fn}: unknown device {device!r}; this build has only 'CPU' (or 'CPU:0')")
+
+
+def get_memory_info(device):
+    """Host memory used by tensors, as ``tf.config.experimental.get_memory_info``.
+
+    Args:
+        device: ``'CPU'`` or ``'CPU:0'``.
+
+    Returns:
+        A dict: ``current`` and ``peak`` bytes held by tensors and variables,
+        ``cached`` bytes of freed buffers kept for reuse, and ``cache_limit``,
+        the most the cache may keep.
+
+    Raises:
+        ValueError: for a device other than the CPU.
+    """
+    _check_cpu(device, "get_memory_info")
+    return _core.host_memory_info()
+
+
+def reset_memory_stats(device):
+    """Resets the ``peak`` of :func:`get_memory_info` to the current use."""
+    _check_cpu(device, "reset_memory_stats")
+    _core.reset_host_peak()
+
+
 experimental = _types.SimpleNamespace(
+    get_memory_info=get_memory_info,
+    reset_memory_stats=reset_memory_stats,
     list_physical_devices=list_physical_devices,
     set_memory_growth=_set_memory_growth,
     get_memory_growth=lambda device: False,

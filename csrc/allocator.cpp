@@ -1,0 +1,118 @@
+#include "allocator.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace tl {
+namespace {
+
+constexpr size_t kMedium = size_t{256} << 10;  // smaller buffers come from malloc's own bins
+constexpr size_t kHuge = size_t{2} << 20;
+constexpr int64_t kCacheLimit = int64_t{512} << 20;
+
+struct Pool {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;  // capacity -> buffer
+  int64_t current = 0, peak = 0, cached = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // never destroyed: arrays may outlive static destructors
+  return *p;
+}
+
+// Size classes: 64-byte steps for small buffers, 64 KiB steps up to 4 MiB,
+// then whole huge pages, so a freed buffer fits the next request of its class.
+size_t size_class(size_t bytes) {
+  if (bytes == 0) return 64;
+  if (bytes < kMedium) return (bytes + 63) / 64 * 64;
+  if (bytes < 2 * kHuge) return (bytes + 65535) / 65536 * 65536;
+  return (bytes + kHuge - 1) / kHuge * kHuge;
+}
+
+void* system_alloc(size_t cap) {
+  if (cap < 2 * kHuge) return std::aligned_alloc(64, cap);
+  void* p = std::aligned_alloc(kHuge, cap);
+#if defined(MADV_HUGEPAGE)
+  if (p) madvise(p, cap, MADV_HUGEPAGE);  // a few faults instead of thousands
+#endif
+  return p;
+}
+
+}  // namespace
+
+void* host_alloc(size_t bytes, size_t* capacity) {
+  size_t cap = size_class(bytes);
+  Pool& p = pool();
+  void* ptr = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (cap >= kMedium) {
+      auto it = p.free_blocks.find(cap);
+      if (it != p.free_blocks.end()) {
+        ptr = it->second;
+        p.free_blocks.erase(it);
+        p.cached -= static_cast<int64_t>(cap);
+      }
+    }
+  }
+  if (!ptr) {
+    ptr = system_alloc(cap);
+    if (!ptr) {
+      empty_host_cache();  // the cache may hold what the system lacks
+      ptr = system_alloc(cap);
+      if (!ptr) throw std::bad_alloc();
+    }
+  }
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.current += static_cast<int64_t>(cap);
+  if (p.current > p.peak) p.peak = p.current;
+  *capacity = cap;
+  return ptr;
+}
+
+void host_free(void* ptr, size_t cap) {
+  if (!ptr) return;
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.current -= static_cast<int64_t>(cap);
+    if (cap >= kMedium && p.cached + static_cast<int64_t>(cap) <= kCacheLimit) {
+      p.free_blocks.emplace(cap, ptr);
+      p.cached += static_cast<int64_t>(cap);
+      return;
+    }
+  }
+  std::free(ptr);
+}
+
+HostMemoryInfo host_memory_info() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  return {p.current, p.peak, p.cached, kCacheLimit};
+}
+
+void reset_host_peak() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.peak = p.current;
+}
+
+void empty_host_cache() {
+  Pool& p = pool();
+  std::multimap<size_t, void*> blocks;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    blocks.swap(p.free_blocks);
+    p.cached = 0;
+  }
+  for (auto& b : blocks) std::free(b.second);
+}
+
+}  // namespace tl
