@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+import fit_mlp
 from _timing import median_seconds
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # log noise only; no effect on speed
@@ -171,35 +172,15 @@ def tape_round_trip_tf_function(lib):
 
 @functools.cache
 def _mnist_like():
-    return RNG.random((MLP_SAMPLES, 28, 28), dtype=np.float32), RNG.integers(0, 10, MLP_SAMPLES)
+    return fit_mlp.data(MLP_SAMPLES)
 
 
 def mlp_fit(batch):
     """One epoch of an MLP 784-256-10 trained with Adam (Keras fit, or PyTorch's usual loop)."""
-    def make(lib):
-        x, y = _mnist_like()
-        if lib == "torch":
-            nn = torch.nn
-            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-            opt, xent = torch.optim.Adam(model.parameters()), nn.CrossEntropyLoss()
-            tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    builders = {"tensorlet": fit_mlp.tensorlet_epoch, "tf": fit_mlp.keras_tf_epoch, "torch": fit_mlp.torch_epoch}
 
-            def epoch():
-                order = torch.randperm(len(tx))
-                for i in range(0, len(tx), batch):
-                    idx = order[i:i + batch]
-                    opt.zero_grad()
-                    xent(model(tx[idx]), ty[idx]).backward()
-                    opt.step()
-            return epoch
-        if lib == "numpy":
-            return None
-        keras = __import__("tensorlet.keras").keras if lib == "tensorlet" else tf.keras
-        layers = keras.layers
-        model = keras.Sequential([layers.Flatten(), layers.Dense(256, activation="relu"),
-                                  layers.Dense(10, activation="softmax")])
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-        return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    def make(lib):
+        return builders[lib](*_mnist_like(), batch) if lib in builders else None
     return make
 
 

@@ -25,7 +25,8 @@ def time_epochs(run_epoch, repeats):
     return median_seconds(run_epoch, repeat=repeats, number=1)
 
 
-def bench_tensorlet(x, y, batch, repeats):
+def tensorlet_epoch(x, y, batch):
+    """A function that runs one epoch of tensorlet.keras ``fit``."""
     import tensorlet as tf
     from tensorlet import keras
     from tensorlet.keras import layers
@@ -34,10 +35,11 @@ def bench_tensorlet(x, y, batch, repeats):
     model = keras.Sequential([layers.Flatten(input_shape=(28, 28)), layers.Dense(256, activation="relu"),
                               layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    return time_epochs(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def bench_keras_tf(x, y, batch, repeats):
+def keras_tf_epoch(x, y, batch):
+    """A function that runs one epoch of Keras 3 ``fit`` on TensorFlow."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -46,10 +48,11 @@ def bench_keras_tf(x, y, batch, repeats):
     model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(256, activation="relu"),
                               layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    return time_epochs(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def bench_torch(x, y, batch, repeats):
+def torch_epoch(x, y, batch):
+    """A function that runs one epoch of the usual hand-written PyTorch loop."""
     import torch
 
     torch.manual_seed(0)
@@ -69,7 +72,7 @@ def bench_torch(x, y, batch, repeats):
             opt.step()
             loss.item()  # fit reads the loss every step too
 
-    return time_epochs(epoch, repeats)
+    return epoch
 
 
 def main():
@@ -79,7 +82,7 @@ def main():
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 128])
     args = parser.parse_args()
     x, y = data(args.samples)
-    runners = [("tensorlet", bench_tensorlet), ("keras (tensorflow)", bench_keras_tf), ("pytorch loop", bench_torch)]
+    runners = [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch), ("pytorch loop", torch_epoch)]
     print(f"fit of Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam, {args.samples} samples, "
           f"median of {args.repeats} epochs after a warm-up epoch")
     print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
@@ -87,7 +90,7 @@ def main():
         base = None  # tensorlet's rate
         for name, fn in runners:
             try:
-                seconds = fn(x, y, batch, args.repeats)
+                seconds = time_epochs(fn(x, y, batch), args.repeats)
             except ImportError as e:
                 print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
                 continue
