@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="threads for every library (0: defaults)")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--mlp", action="store_true", help="also the products of an MLP step (with transposes), in us")
+    ap.add_argument("--only-mlp", action="store_true", help="only those")
     args = ap.parse_args()
 
     import tensorlet as tf
@@ -45,28 +47,47 @@ def main():
         torch = None
 
     dtype = np.dtype(args.dtype)
-    shapes = [(128, 128, 128), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (128, 784, 256)]
+    # (m, k, n, transpose_a, transpose_b): squares, then the products of an
+    # MLP training step (784 -> 256 -> 10 at batch 32 and 128: forward x @ w,
+    # backward dy @ w^T and x^T @ dy).
+    shapes = [(128, 128, 128, 0, 0), (512, 512, 512, 0, 0), (1024, 1024, 1024, 0, 0), (2048, 2048, 2048, 0, 0)]
+    mlp = []
+    if args.mlp or args.only_mlp:
+        shapes = [] if args.only_mlp else shapes
+        mlp = [(32, 784, 256, 0, 0), (32, 256, 784, 0, 1), (784, 32, 256, 1, 0), (32, 256, 10, 0, 0),
+                   (32, 10, 256, 0, 1), (256, 32, 10, 1, 0), (128, 784, 256, 0, 0), (128, 256, 784, 0, 1),
+               (784, 128, 256, 1, 0), (128, 256, 10, 0, 0), (256, 128, 10, 1, 0)]
+        shapes += mlp
+    else:
+        shapes.append((128, 784, 256, 0, 0))
     libs = ["tensorlet", "numpy"] + (["torch"] if torch else [])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"matmul {args.dtype}, tensorlet ISA {_core.isa()}, {_core.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs, load average {load:.1f}; median of {args.repeat} interleaved samples; "
-          f"GFLOP/s (higher is better)")
-    head = f"{'m x k @ k x n':>22}" + "".join(f"{lib:>11}" for lib in libs)
+          f"GFLOP/s (higher is better), MLP rows in us per call; tl/x > 1: tensorlet faster")
+    head = f"{'m x k x n':>22}" + "".join(f"{lib:>11}" for lib in libs)
     head += "".join(f"{'tl/' + lib:>11}" for lib in libs[1:])
     print(head)
     rng = np.random.default_rng(0)
-    for m, k, n in shapes:
-        a = rng.standard_normal((m, k)).astype(dtype)
-        b = rng.standard_normal((k, n)).astype(dtype)
+    for m, k, n, fa, fb in shapes:
+        # Stored as a training step holds them: a transposed operand is a plain
+        # row-major array passed with the flag.
+        a = rng.standard_normal((k, m) if fa else (m, k)).astype(dtype)
+        b = rng.standard_normal((n, k) if fb else (k, n)).astype(dtype)
         ta, tb = tf.constant(a), tf.constant(b)
-        fns = {"tensorlet": lambda: tf.matmul(ta, tb), "numpy": lambda: a @ b}
+        fns = {"tensorlet": lambda: tf.matmul(ta, tb, transpose_a=bool(fa), transpose_b=bool(fb)),
+               "numpy": lambda: (a.T if fa else a) @ (b.T if fb else b)}
         if torch:
             xa, xb = torch.from_numpy(a), torch.from_numpy(b)
-            fns["torch"] = lambda: xa @ xb
+            fns["torch"] = lambda: (xa.T if fa else xa) @ (xb.T if fb else xb)
         flops = 2.0 * m * n * k
-        rate = {lib: flops / s / 1e9 for lib, s in median_seconds_each(fns, repeat=args.repeat, warmup=2).items()}
-        row = f"{f'{m}x{k} @ {k}x{n}':>22}" + "".join(f"{rate[lib]:>11.1f}" for lib in libs)
-        row += "".join(f"{rate['tensorlet'] / rate[lib]:>11.2f}" for lib in libs[1:])
+        secs = median_seconds_each(fns, repeat=args.repeat, warmup=2, warmup_time=0.05)
+        title = f"{m}x{k}x{n}" + (" ta" if fa else "") + (" tb" if fb else "")
+        if (m, k, n, fa, fb) not in mlp:
+            row = f"{title:>22}" + "".join(f"{flops / secs[lib] / 1e9:>11.1f}" for lib in libs)
+        else:
+            row = f"{title + ' (us)':>22}" + "".join(f"{secs[lib] * 1e6:>11.1f}" for lib in libs)
+        row += "".join(f"{secs[lib] / secs['tensorlet']:>11.2f}" for lib in libs[1:])
         print(row)
 
     a = rng.standard_normal((2, 2)).astype(dtype)

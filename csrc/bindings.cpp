@@ -200,6 +200,8 @@ PYBIND11_MODULE(_core, m) {
   // --- matmul ---
   m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
         py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
+  m.def("dense", [](const Array& x, const Array& w, const Array& b, const std::string& act) { return dense(x, w, &b, act); }, py::call_guard<py::gil_scoped_release>());
+  m.def("dense", [](const Array& x, const Array& w, const std::string& act) { return dense(x, w, nullptr, act); }, py::call_guard<py::gil_scoped_release>());
 
   // --- nn ---
   m.def("softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, false); }, py::call_guard<py::gil_scoped_release>());

@@ -14,6 +14,7 @@
 #include "matmul.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -35,6 +36,10 @@ struct Problem {
   const int64_t *a_off, *b_off;  // element offset of each batch's matrix
   Mat a, b;
   bool b_shared;  // every batch uses the same B
+  // Dense layers: C = act(A @ B + bias) with bias[j] per column (null: none),
+  // act 0 linear, 1 relu; applied as each tile of C is written the last time.
+  const void* bias = nullptr;
+  int act = 0;
 };
 
 const int64_t kZeroOffset = 0;
@@ -65,6 +70,7 @@ int64_t even_kc(int64_t k, int64_t kc) {
 template <typename Kern, typename T>
 void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int64_t b0, int64_t b1) {
   thread_local std::vector<char> abuf, bbuf;
+  const T* bias = static_cast<const T*>(pr.bias);
   const int64_t mc_max = kern.mc, kc_max = even_kc(pr.k, kern.kc), nc_max = kern.nc;
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
@@ -84,7 +90,9 @@ void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* 
         for (int64_t ic = 0; ic < pr.m; ic += mc_max) {
           const int64_t mc = std::min(mc_max, pr.m - ic);
           const int layout = kern.pack_a(mc, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
-          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0, layout);
+          const bool last = pc + kc >= pr.k;
+          kern.macro(mc, nc, kc, pa, pb, c + ic * ldc + jc, ldc, pc > 0, layout,
+                     last && bias ? bias + jc : nullptr, last ? pr.act : 0);
         }
       }
     }
@@ -104,6 +112,7 @@ int64_t round_up(int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit;
 template <typename Kern, typename T>
 void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int nt) {
   thread_local std::vector<char> bbuf, abuf;
+  const T* bias = static_cast<const T*>(pr.bias);
   constexpr int64_t kPackedBMax = int64_t{1} << 22;  // elements: 16 MiB of float32, within L3
   const int64_t mr = kern.mr, nr = kern.nr;
   const int64_t kc_max = even_kc(pr.k, kern.kc);
@@ -148,8 +157,9 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
           for (int64_t pc = 0; pc < pr.k; pc += kc_max) {
             const int64_t kc = std::min(kc_max, pr.k - pc);
             const int layout = kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
+            const bool last = pc + kc >= pr.k;
             kern.macro(m, j1 - j0, kc, pa, pb + pc * ncpad + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0,
-                       layout);
+                       layout, last && bias ? bias + jc + j0 : nullptr, last ? pr.act : 0);
           }
         }
       }
@@ -158,31 +168,131 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
 }
 #endif
 
+// Rows below which a product goes unpacked through kern.direct (with unit
+// column stride B or after copying the smaller operand): packing B costs about
+// as much as the arithmetic when few row panels reuse it. Columns likewise:
+// up to two micro-tile widths, packing A and the B edge panel does not pay.
+constexpr int64_t kDirectRows = 64;
+constexpr int64_t kDirectCols = 32;
+int64_t direct_rows() {
+  static int64_t v = getenv("TL_DIRECT_ROWS") ? atoi(getenv("TL_DIRECT_ROWS")) : kDirectRows;
+  return v;
+}
+
+// c = act(c + bias[j]) over an m x n block (after the unpacked small kernel).
+template <typename T>
+void apply_epilogue(T* c, int64_t m, int64_t n, int64_t ldc, const T* bias, int act) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* ci = c + i * ldc;
+    if (bias)
+      for (int64_t j = 0; j < n; ++j) ci[j] += bias[j];
+    if (act)
+      for (int64_t j = 0; j < n; ++j) ci[j] = ci[j] > T(0) ? ci[j] : (ci[j] != ci[j] ? ci[j] : T(0));
+  }
+}
+
+// One product (batch 1) through kern.direct. The kernel wants B's columns at
+// unit stride; otherwise C^T = B^T A^T is computed when A's rows are at unit
+// stride (a transposed view), else the smaller operand is copied. Threads take
+// blocks of whole tiles from a 2-D grid (columns first: each B panel is read
+// by one thread), dynamically, in one parallel region with no barrier but
+// its end. Which tile goes to which thread never changes a result.
+template <typename Kern, typename T>
+void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
+  thread_local std::vector<char> copy;
+  int64_t m = pr.m, n = pr.n, k = pr.k;
+  const T* a = A;
+  const T* b = B;
+  int64_t rsa = pr.a.rs, csa = pr.a.cs, rsb = pr.b.rs;
+  int64_t rsc = pr.n, csc = 1, brs = 0, bcs = 1;
+  bool swap = false;
+  if (pr.b.cs != 1 && n > 1) {
+    // Swapping writes C through scalar transposed stores (m*n of them), maybe
+    // after copying A; otherwise B is copied (k*n).
+    if ((pr.a.rs == 1 ? 0 : m * k) + m * n <= k * n) {
+      swap = true;
+      if (pr.a.rs != 1) {
+        // A^T as a contiguous k x m operand.
+        T* t = scratch<T>(copy, k * m);
+        for (int64_t i0 = 0; i0 < m; i0 += 16)
+          for (int64_t p = 0; p < k; ++p)
+            for (int64_t i = i0; i < std::min(m, i0 + 16); ++i) t[p * m + i] = A[i * pr.a.rs + p * pr.a.cs];
+        b = t, rsb = m;
+      } else {
+        b = A, rsb = pr.a.cs;
+      }
+      a = B, rsa = pr.b.cs, csa = pr.b.rs;
+      std::swap(m, n);
+      std::swap(rsc, csc);
+      std::swap(brs, bcs);
+    } else {
+      T* t = scratch<T>(copy, k * n);
+      for (int64_t j0 = 0; j0 < n; j0 += 16)
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t j = j0; j < std::min(n, j0 + 16); ++j) t[p * n + j] = B[p * pr.b.rs + j * pr.b.cs];
+      b = t, rsb = n;
+    }
+  }
+  (void)swap;
+  const T* bias = static_cast<const T*>(pr.bias);
+  const int nt = m * n * k >= kThreadMacs ? num_threads() : 1;
+  const int64_t mr = kern.mr, nr = kern.nr;
+  const int64_t tiles = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
+  if (nt <= 1 || tiles * panels < 2) {
+    kern.direct(m, n, k, a, rsa, csa, b, rsb, C, rsc, csc, bias, brs, bcs, pr.act);
+    return;
+  }
+  // About four blocks per thread: columns first, then rows.
+  const int64_t cchunks = std::min<int64_t>(panels, 4 * nt);
+  const int64_t rchunks = std::min<int64_t>(tiles, (4 * nt + cchunks - 1) / cchunks);
+  const int64_t units = cchunks * rchunks;
+#if defined(TL_HAVE_OPENMP)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#endif
+  for (int64_t u = 0; u < units; ++u) {
+    const int64_t cu = u / rchunks, ru = u % rchunks;
+    const int64_t j0 = panels * cu / cchunks * nr, j1 = std::min(n, panels * (cu + 1) / cchunks * nr);
+    const int64_t i0 = tiles * ru / rchunks * mr, i1 = std::min(m, tiles * (ru + 1) / rchunks * mr);
+    if (i0 >= i1 || j0 >= j1) continue;
+    kern.direct(i1 - i0, j1 - j0, k, a + i0 * rsa, rsa, csa, b + j0, rsb, C + i0 * rsc + j0 * csc, rsc, csc,
+                bias ? bias + i0 * brs + j0 * bcs : nullptr, brs, bcs, pr.act);
+  }
+}
+
 template <typename T, typename Kern>
 void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   const int64_t flops = pr.m * pr.n * pr.k;  // multiply-adds per batch
   // Unpacked path: packing costs more than it saves, or one side is a vector.
   if (flops <= 24 * 24 * 24 || pr.m <= 2 || pr.n <= 2) {
+    const T* bias = static_cast<const T*>(pr.bias);
     const int64_t total = flops * pr.batch;
     const int64_t work = total >= kThreadMacs ? total : 0;
     if (pr.batch > 1 || work == 0) {
       parallel_for(pr.batch, work, [&](int64_t b0, int64_t b1) {
-        for (int64_t bi = b0; bi < b1; ++bi)
+        for (int64_t bi = b0; bi < b1; ++bi) {
           kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
                      pr.b.cs, C + bi * pr.m * pr.n, pr.n);
+          if (bias || pr.act) apply_epilogue(C + bi * pr.m * pr.n, pr.m, pr.n, pr.n, bias, pr.act);
+        }
       });
     } else if (pr.n >= pr.m) {
       // Vector-matrix: threads take column ranges (in 16s, whole cache lines of C).
       parallel_for((pr.n + 15) / 16, work, [&](int64_t j0, int64_t j1) {
         j0 *= 16, j1 = std::min(pr.n, j1 * 16);
         kern.small(pr.m, j1 - j0, pr.k, A, pr.a.rs, pr.a.cs, B + j0 * pr.b.cs, pr.b.rs, pr.b.cs, C + j0, pr.n);
+        if (bias || pr.act) apply_epilogue(C + j0, pr.m, j1 - j0, pr.n, bias ? bias + j0 : nullptr, pr.act);
       });
     } else {
       parallel_for(pr.m, work, [&](int64_t i0, int64_t i1) {
         kern.small(i1 - i0, pr.n, pr.k, A + i0 * pr.a.rs, pr.a.rs, pr.a.cs, B, pr.b.rs, pr.b.cs, C + i0 * pr.n,
                    pr.n);
+        if (bias || pr.act) apply_epilogue(C + i0 * pr.n, i1 - i0, pr.n, pr.n, bias, pr.act);
       });
     }
+    return;
+  }
+  if (pr.batch == 1 && (pr.m <= direct_rows() || pr.n <= kDirectCols)) {
+    gemm_direct(kern, pr, A, B, C);
     return;
   }
   const int nt = flops * pr.batch >= kThreadMacs ? num_threads() : 1;
@@ -356,6 +466,52 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
     default:
       break;
   }
+  return out;
+}
+
+Array dense(const Array& x, const Array& w, const Array* bias, const std::string& activation) {
+  int act;
+  if (activation == "linear") act = 0;
+  else if (activation == "relu") act = 1;
+  else throw InvalidArgument("dense: activation must be 'linear' or 'relu', got '" + activation + "'");
+  if (x.ndim() != 2 || w.ndim() != 2)
+    throw InvalidArgument("dense: inputs and kernel must be matrices, got shapes " + pair_str(x.shape(), w.shape()));
+  if (x.dtype() != w.dtype() || (bias && bias->dtype() != x.dtype()))
+    throw InvalidArgument(std::string("dense: inputs, kernel and bias must have the same dtype, got ") +
+                          dtype_name(x.dtype()) + ", " + dtype_name(w.dtype()) +
+                          (bias ? std::string(", ") + dtype_name(bias->dtype()) : std::string()));
+  if (x.dtype() != DType::Float32 && x.dtype() != DType::Float64)
+    throw TypeError(std::string("dense: unsupported dtype ") + dtype_name(x.dtype()) + " (float32 or float64)");
+  if (x.device() != Device::CPU || w.device() != Device::CPU || (bias && bias->device() != Device::CPU))
+    throw InvalidArgument("dense: only CPU arrays are supported");
+  const int64_t M = x.shape()[0], K = x.shape()[1], N = w.shape()[1];
+  if (w.shape()[0] != K)
+    throw InvalidArgument("dense: inner dimensions differ: " + pair_str(x.shape(), w.shape()));
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != N))
+    throw InvalidArgument("dense: bias must have shape (" + std::to_string(N) + ",), got " +
+                          shape_str(bias->shape()));
+  Array b_contig = bias ? bias->contiguous() : Array();
+  Problem pr;
+  pr.m = M, pr.n = N, pr.k = K, pr.batch = 1, pr.b_shared = true;
+  pr.a = {x.strides()[0], x.strides()[1]};
+  pr.b = {w.strides()[0], w.strides()[1]};
+  pr.a_off = pr.b_off = &kZeroOffset;
+  pr.bias = bias ? b_contig.raw() : nullptr;
+  pr.act = act;
+  Array out = Array::empty({M, N}, x.dtype());
+  if (out.size() == 0) return out;
+  dispatch<kFloat>(x.dtype(), "dense", [&](auto tv) {
+    using T = decltype(tv);
+    T* c = out.data<T>();
+    if (K == 0) {
+      std::fill(c, c + M * N, T(0));
+      apply_epilogue(c, M, N, N, static_cast<const T*>(pr.bias), act);
+    } else if constexpr (std::is_same_v<T, float>) {
+      gemm(isa().gemm_f32, pr, x.data<float>(), w.data<float>(), c);
+    } else {
+      gemm(isa().gemm_f64, pr, x.data<double>(), w.data<double>(), c);
+    }
+  });
   return out;
 }
 

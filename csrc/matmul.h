@@ -1,5 +1,7 @@
 // Matrix multiplication over the last two axes, batched over the leading ones.
 #pragma once
+#include <string>
+
 #include "array.h"
 
 namespace tl {
@@ -8,5 +10,10 @@ namespace tl {
 // flags say so); leading axes broadcast with numpy's rules. float32/float64
 // use a packed, cache-blocked, multithreaded GEMM; int32/int64 a plain loop.
 Array matmul(const Array& a, const Array& b, bool transpose_a = false, bool transpose_b = false);
+
+// A Dense layer's forward pass in one call: activation(x @ w + bias), x (m, k),
+// w (k, n), bias (n,) or null, activation "linear" or "relu"; the bias add and
+// the activation happen as the GEMM writes each tile of the result.
+Array dense(const Array& x, const Array& w, const Array* bias, const std::string& activation);
 
 }  // namespace tl

@@ -32,6 +32,12 @@ struct VecF32 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  // max(0, x) keeps a NaN x; adding +0 turns -0 into +0 (as the relu op does).
+  static V relu(V x) { return _mm512_add_ps(_mm512_max_ps(zero(), x), zero()); }
+  using M = __mmask16;
+  static M mask(int n) { return static_cast<M>(n >= W ? 0xFFFF : (1u << n) - 1); }
+  static V mload(const T* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static void mstore(T* p, V v, M m) { _mm512_mask_storeu_ps(p, m, v); }
 };
 struct VecF64 {
   using T = double;
@@ -43,6 +49,11 @@ struct VecF64 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static void store(T* p, V v) { _mm512_storeu_pd(p, v); }
+  static V relu(V x) { return _mm512_add_pd(_mm512_max_pd(zero(), x), zero()); }
+  using M = __mmask8;
+  static M mask(int n) { return static_cast<M>(n >= W ? 0xFF : (1u << n) - 1); }
+  static V mload(const T* p, M m) { return _mm512_maskz_loadu_pd(m, p); }
+  static void mstore(T* p, V v, M m) { _mm512_mask_storeu_pd(p, m, v); }
 };
 // 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 12, kNvF32 = 2, kMrF64 = 12, kNvF64 = 2;
@@ -59,6 +70,11 @@ struct VecF32 {
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+  static V relu(V x) { return _mm256_add_ps(_mm256_max_ps(zero(), x), zero()); }
+  using M = __m256i;
+  static M mask(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static V mload(const T* p, M m) { return _mm256_maskload_ps(p, m); }
+  static void mstore(T* p, V v, M m) { _mm256_maskstore_ps(p, m, v); }
 };
 struct VecF64 {
   using T = double;
@@ -70,6 +86,11 @@ struct VecF64 {
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+  static V relu(V x) { return _mm256_add_pd(_mm256_max_pd(zero(), x), zero()); }
+  using M = __m256i;
+  static M mask(int n) { return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3)); }
+  static V mload(const T* p, M m) { return _mm256_maskload_pd(p, m); }
+  static void mstore(T* p, V v, M m) { _mm256_maskstore_pd(p, m, v); }
 };
 // 6 x 16 float / 6 x 8 double: 12 accumulators + 2 B vectors + 1 broadcast.
 constexpr int kMrF32 = 6, kNvF32 = 2, kMrF64 = 6, kNvF64 = 2;
@@ -88,6 +109,11 @@ struct VecExt {
   static V fma(V a, V b, V c) { return a * b + c; }
   static V add(V a, V b) { return a + b; }
   static void store(T* p, V v) { __builtin_memcpy(p, &v, sizeof v); }
+  static V relu(V x) { return ((x > V{}) | (x != x)) ? x : V{}; }
+  using M = int;
+  static M mask(int n) { return n < W ? n : W; }
+  static V mload(const T* p, M m) { V v{}; __builtin_memcpy(&v, p, sizeof(T) * m); return v; }
+  static void mstore(T* p, V v, M m) { __builtin_memcpy(p, &v, sizeof(T) * m); }
 };
 using VecF32 = VecExt<float, 4>;
 using VecF64 = VecExt<double, 2>;
@@ -99,13 +125,74 @@ constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
 
 // ---- micro-kernel --------------------------------------------------------------
 
+template <typename T>
+T relu_scalar(T x) { return x > T(0) ? x : (x != x ? x : T(0)); }
+
+// Masks for the NV vectors of a tile row of which the first n columns exist.
+template <typename Vec, int NV>
+void edge_masks(int64_t n, typename Vec::M (&mk)[NV]) {
+  constexpr int W = Vec::W;
+  TL_UNROLL for (int j = 0; j < NV; ++j) {
+    const int64_t left = n - j * W;
+    mk[j] = Vec::mask(static_cast<int>(left < 0 ? 0 : left > W ? W : left));
+  }
+}
+
+// Writes the first m rows of a register tile into C (rows contiguous) with the
+// write-back of the last k block of a Dense layer, c = act(c + bias[j]) (bias
+// along the columns); only the columns in the masks when MASKED.
+template <typename Vec, int MR, int NV, bool MASKED>
+void store_epilogue(typename Vec::V (&acc)[MR][NV], typename Vec::T* c, int64_t ldc, int64_t m, int accumulate,
+                    const typename Vec::T* bias, int act, const typename Vec::M (&mk)[NV]) {
+  using V = typename Vec::V;
+  constexpr int W = Vec::W;
+  V bv[NV];
+  TL_UNROLL for (int j = 0; j < NV; ++j)
+    bv[j] = !bias ? Vec::zero() : MASKED ? Vec::mload(bias + j * W, mk[j]) : Vec::load(bias + j * W);
+  TL_UNROLL for (int i = 0; i < MR; ++i) {
+    if (i >= m) break;
+    TL_UNROLL for (int j = 0; j < NV; ++j) {
+      typename Vec::T* dst = c + i * ldc + j * W;
+      V v = acc[i][j];
+      if (accumulate) v = Vec::add(MASKED ? Vec::mload(dst, mk[j]) : Vec::load(dst), v);
+      if (bias) v = Vec::add(v, bv[j]);
+      if (act) v = Vec::relu(v);
+      if (MASKED)
+        Vec::mstore(dst, v, mk[j]);
+      else
+        Vec::store(dst, v);
+    }
+  }
+}
+
+// An m x n corner of a tile (row stride ldt) into C at any strides, with the
+// epilogue: bias element (i, j) at bias[i*brs + j*bcs].
+template <typename T>
+void write_tile(const T* tile, int64_t ldt, int64_t m, int64_t n, T* c, int64_t rsc, int64_t csc, int accumulate,
+                const T* bias, int64_t brs, int64_t bcs, int act) {
+  const bool by_column = csc > rsc;  // walk C's unit-stride axis innermost
+  const int64_t outer = by_column ? n : m, inner = by_column ? m : n;
+  for (int64_t u = 0; u < outer; ++u) {
+    for (int64_t v = 0; v < inner; ++v) {
+      const int64_t i = by_column ? v : u, j = by_column ? u : v;
+      T* dst = c + i * rsc + j * csc;
+      T x = tile[i * ldt + j];
+      if (accumulate) x = *dst + x;
+      if (bias) x += bias[i * brs + j * bcs];
+      if (act) x = relu_scalar(x);
+      *dst = x;
+    }
+  }
+}
+
 // C[m x n] (= or +=) packed A panel (MR x k) @ packed B panel (k x NR). A is
 // k-major (ARS = 1, ACS = MR) or rows of stride KC (ARS = KC, ACS = 1): either
 // way every broadcast is at a constant offset from one pointer. Full tiles
 // write C directly; edge tiles go through a small buffer.
 template <typename Vec, int MR, int NV, int ARS, int ACS>
 void micro(int64_t k, const typename Vec::T* __restrict pa, const typename Vec::T* __restrict pb,
-           typename Vec::T* __restrict c, int64_t ldc, int64_t m, int64_t n, int accumulate) {
+           typename Vec::T* __restrict c, int64_t ldc, int64_t m, int64_t n, int accumulate,
+           const typename Vec::T* bias, int act) {
   using T = typename Vec::T;
   using V = typename Vec::V;
   constexpr int W = Vec::W, NR = NV * W;
@@ -126,31 +213,27 @@ void micro(int64_t k, const typename Vec::T* __restrict pa, const typename Vec::
     pb += NR;
   }
   if (m == MR && n == NR) {
-    TL_UNROLL for (int i = 0; i < MR; ++i) {
-      TL_UNROLL for (int j = 0; j < NV; ++j) {
-        T* dst = c + i * ldc + j * W;
-        Vec::store(dst, accumulate ? Vec::add(Vec::load(dst), acc[i][j]) : acc[i][j]);
+    if (!bias && !act) {
+      TL_UNROLL for (int i = 0; i < MR; ++i) {
+        TL_UNROLL for (int j = 0; j < NV; ++j) {
+          T* dst = c + i * ldc + j * W;
+          Vec::store(dst, accumulate ? Vec::add(Vec::load(dst), acc[i][j]) : acc[i][j]);
+        }
       }
+    } else {
+      typename Vec::M mk[NV];
+      store_epilogue<Vec, MR, NV, false>(acc, c, ldc, MR, accumulate, bias, act, mk);
     }
     return;
   }
-  alignas(64) T tile[MR * NR];
-  TL_UNROLL for (int i = 0; i < MR; ++i) {
-    TL_UNROLL for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
-  }
-  for (int64_t i = 0; i < m; ++i) {
-    T* dst = c + i * ldc;
-    const T* src = tile + i * NR;
-    if (accumulate)
-      for (int64_t j = 0; j < n; ++j) dst[j] += src[j];
-    else
-      for (int64_t j = 0; j < n; ++j) dst[j] = src[j];
-  }
+  typename Vec::M mk[NV];
+  edge_masks<Vec, NV>(n, mk);
+  store_epilogue<Vec, MR, NV, true>(acc, c, ldc, m, accumulate, bias, act, mk);
 }
 
 template <typename Vec, int MR, int NV, int KC>
 void macro(int64_t m, int64_t n, int64_t k, const typename Vec::T* pa, const typename Vec::T* pb,
-           typename Vec::T* c, int64_t ldc, int accumulate, int a_layout) {
+           typename Vec::T* c, int64_t ldc, int accumulate, int a_layout, const typename Vec::T* bias, int act) {
   constexpr int64_t NR = NV * Vec::W;
   // Row-layout panels always span KC (k <= KC) so that the row stride is a
   // compile-time constant.
@@ -162,9 +245,80 @@ void macro(int64_t m, int64_t n, int64_t k, const typename Vec::T* pa, const typ
     for (int64_t j = 0; j < n; j += NR) {
       const int64_t nr = n - j < NR ? n - j : NR;
       if (a_layout)
-        micro<Vec, MR, NV, KC, 1>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate);
+        micro<Vec, MR, NV, KC, 1>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate,
+                                  bias ? bias + j : nullptr, act);
       else
-        micro<Vec, MR, NV, 1, MR>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate);
+        micro<Vec, MR, NV, 1, MR>(k, pa + i * panel, pb + j * k, c + i * ldc + j, ldc, mr, nr, accumulate,
+                                  bias ? bias + j : nullptr, act);
+    }
+  }
+}
+
+// ---- direct: no packing ----------------------------------------------------------
+
+// C[m x n] = act(A @ B + bias) for one MR x NR tile read straight from the
+// operands: A at any strides (MR broadcasts per k, each from its own row), B
+// with unit column stride (NV vector loads per k from row p; masked loads for
+// the last columns when EDGE). For products whose packing would cost as much
+// as the arithmetic: few rows (the B panel is used by few A panels) or few
+// columns. Rows past m repeat row 0 so the loop has no branches.
+template <typename Vec, int MR, int NV, bool EDGE>
+void micro_direct(int64_t k, const typename Vec::T* a, int64_t rsa, int64_t csa, const typename Vec::T* b,
+                  int64_t rsb, typename Vec::T* c, int64_t rsc, int64_t csc, int64_t m, int64_t n,
+                  const typename Vec::T* bias, int64_t brs, int64_t bcs, int act) {
+  using T = typename Vec::T;
+  using V = typename Vec::V;
+  constexpr int W = Vec::W, NR = NV * W;
+  const T* ar[MR];
+  TL_UNROLL for (int i = 0; i < MR; ++i) ar[i] = a + (i < m ? i : 0) * rsa;
+  V acc[MR][NV];
+  TL_UNROLL for (int i = 0; i < MR; ++i) {
+    TL_UNROLL for (int j = 0; j < NV; ++j) acc[i][j] = Vec::zero();
+  }
+  typename Vec::M mk[NV];
+  edge_masks<Vec, NV>(n, mk);
+  int64_t q = 0;
+  for (int64_t p = 0; p < k; ++p, q += csa, b += rsb) {
+    V bv[NV];
+    TL_UNROLL for (int j = 0; j < NV; ++j) bv[j] = EDGE ? Vec::mload(b + j * W, mk[j]) : Vec::load(b + j * W);
+    TL_UNROLL for (int i = 0; i < MR; ++i) {
+      V x = Vec::bcast(ar[i] + q);
+      TL_UNROLL for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(x, bv[j], acc[i][j]);
+    }
+  }
+  if (csc == 1 && (!bias || (brs == 0 && bcs == 1))) {
+    store_epilogue<Vec, MR, NV, EDGE>(acc, c, rsc, m, 0, bias, act, mk);
+    return;
+  }
+  alignas(64) T tile[MR * NR];
+  TL_UNROLL for (int i = 0; i < MR; ++i) {
+    TL_UNROLL for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
+  }
+  write_tile(tile, NR, m, n, c, rsc, csc, 0, bias, brs, bcs, act);
+}
+
+// Every tile of an m x n block, column panel by column panel: a B panel
+// (k x NR) is read once from memory and then from cache by each row tile.
+template <typename Vec, int MR, int NV>
+void direct(int64_t m, int64_t n, int64_t k, const typename Vec::T* a, int64_t rsa, int64_t csa,
+            const typename Vec::T* b, int64_t rsb, typename Vec::T* c, int64_t rsc, int64_t csc,
+            const typename Vec::T* bias, int64_t brs, int64_t bcs, int act) {
+  constexpr int64_t W = Vec::W, NR = NV * W;
+  for (int64_t j = 0; j < n; j += NR) {
+    const int64_t nj = n - j < NR ? n - j : NR;
+    const typename Vec::T* bj = b + j;
+    const typename Vec::T* biasj = bias ? bias + j * bcs : nullptr;
+    for (int64_t i = 0; i < m; i += MR) {
+      const int64_t mi = m - i < MR ? m - i : MR;
+      const typename Vec::T* ai = a + i * rsa;
+      typename Vec::T* cij = c + i * rsc + j * csc;
+      const typename Vec::T* bij = biasj ? biasj + i * brs : nullptr;
+      if (nj == NR)
+        micro_direct<Vec, MR, NV, false>(k, ai, rsa, csa, bj, rsb, cij, rsc, csc, mi, nj, bij, brs, bcs, act);
+      else if (nj <= W)
+        micro_direct<Vec, MR, 1, true>(k, ai, rsa, csa, bj, rsb, cij, rsc, csc, mi, nj, bij, brs, bcs, act);
+      else
+        micro_direct<Vec, MR, NV, true>(k, ai, rsa, csa, bj, rsb, cij, rsc, csc, mi, nj, bij, brs, bcs, act);
     }
   }
 }
@@ -325,10 +479,10 @@ void fill_gemm(IsaTable* t) {
   constexpr int nr32 = kNvF32 * VecF32::W, nr64 = kNvF64 * VecF64::W;
   t->gemm_f32 = {kMrF32, nr32, kMcF32, kKcF32, kNcF32,
                  pack_a<float, kMrF32, kKcF32>, pack_b<float, nr32>, macro<VecF32, kMrF32, kNvF32, kKcF32>,
-                 small<float>};
+                 small<float>, direct<VecF32, kMrF32, kNvF32>};
   t->gemm_f64 = {kMrF64, nr64, kMcF64, kKcF64, kNcF64,
                  pack_a<double, kMrF64, kKcF64>, pack_b<double, nr64>, macro<VecF64, kMrF64, kNvF64, kKcF64>,
-                 small<double>};
+                 small<double>, direct<VecF64, kMrF64, kNvF64>};
 }
 
 }  // namespace TL_ISA

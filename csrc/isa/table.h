@@ -28,12 +28,19 @@ enum VecUnary { kVNeg, kVAbs, kVSquare, kVSqrt, kVRelu, kVUnaryCount };
     int mr, nr, mc, kc, nc;                                                                   \
     int (*pack_a)(int64_t m, int64_t k, const T* a, int64_t rs, int64_t cs, T* dst);          \
     void (*pack_b)(int64_t k, int64_t n, const T* b, int64_t rs, int64_t cs, T* dst);         \
-    /* c (m x n, row stride ldc) = pa @ pb, or += when accumulate */                          \
+    /* c (m x n, row stride ldc) = pa @ pb, or += when accumulate; then, when bias or act  \
+       is given (on the last k block), c = act(c + bias[j]) (act 1: relu). */                 \
     void (*macro)(int64_t m, int64_t n, int64_t k, const T* pa, const T* pb, T* c,            \
-                  int64_t ldc, int accumulate, int a_layout);                                 \
+                  int64_t ldc, int accumulate, int a_layout, const T* bias, int act);         \
     /* Unpacked product for small sizes: c = a @ b with arbitrary element strides. */         \
     void (*small)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,      \
                   const T* b, int64_t rsb, int64_t csb, T* c, int64_t ldc);                   \
+    /* Unpacked, register-blocked (mr x nr tiles): c(i, j) at c[i*rsc + j*csc] =            \
+       act(a @ b + bias(i, j)), a at any strides, b rows contiguous (b(p, j) = b[p*rsb + j]), \
+       bias(i, j) = bias[i*brs + j*bcs] when bias is not null. */                            \
+    void (*direct)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,     \
+                   const T* b, int64_t rsb, T* c, int64_t rsc, int64_t csc, const T* bias,   \
+                   int64_t brs, int64_t bcs, int act);                                        \
   };
 TL_GEMM_KERNELS(GemmKernelsF32, float)
 TL_GEMM_KERNELS(GemmKernelsF64, double)

@@ -2,13 +2,13 @@
 
 from tensorlet.ops.elementwise import relu, sigmoid, softplus, tanh
 from tensorlet.ops.nn_ops import (
-    bias_add, elu, gelu, l2_normalize, leaky_relu, log_softmax, moments, relu6, selu,
+    bias_add, dense, elu, gelu, l2_normalize, leaky_relu, log_softmax, moments, relu6, selu,
     sigmoid_cross_entropy_with_logits, silu, softmax, softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits, swish,
 )
 
 __all__ = [
-    "bias_add", "elu", "gelu", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6", "selu",
+    "bias_add", "dense", "elu", "gelu", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6", "selu",
     "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax", "softmax_cross_entropy_with_logits",
     "softplus", "sparse_softmax_cross_entropy_with_logits", "swish", "tanh",
 ]

@@ -49,6 +49,10 @@ def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs).output
 
 
+# Activations that tf.nn.dense applies itself.
+_FUSED_ACTIVATIONS = {activations.linear: "linear", activations.relu: "relu"}
+
+
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)``: a densely connected layer.
 
@@ -86,6 +90,10 @@ class Dense(Layer):
     def call(self, inputs):
         if not inputs.dtype.is_floating:  # integer features, as Keras's type promotion allows
             inputs = tf.cast(inputs, self.dtype)
+        fused = _FUSED_ACTIVATIONS.get(self.activation)
+        if inputs.ndim == 2 and fused is not None:
+            # One kernel: the bias add and relu happen as the product is written.
+            return tf.nn.dense(inputs, self.kernel, self.bias, fused)
         if inputs.ndim == 2:
             y = tf.matmul(inputs, self.kernel)
         else:
