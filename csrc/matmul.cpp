@@ -10,11 +10,13 @@
 //
 // Several threads either take whole products of a batch each (no
 // synchronisation), or share one product (gemm_shared). Tiny products and
-// vector-shaped ones skip packing.
+// vector-shaped ones skip packing, and so do products with few rows or
+// columns (gemm_direct: the micro-kernel reads A and B where they are).
+// Dense layers (dense()) add their bias and apply relu as the last k block of
+// each tile is written.
 #include "matmul.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -168,16 +170,15 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
 }
 #endif
 
-// Rows below which a product goes unpacked through kern.direct (with unit
-// column stride B or after copying the smaller operand): packing B costs about
-// as much as the arithmetic when few row panels reuse it. Columns likewise:
-// up to two micro-tile widths, packing A and the B edge panel does not pay.
-constexpr int64_t kDirectRows = 64;
+// Products with at most this many rows go unpacked through kern.direct:
+// packing B costs about as much as the arithmetic when few row panels reuse
+// it, and one parallel region with no inner barrier is all the threads need.
+// The unpacked kernel keeps pace with the packed one on one core up to ~256
+// rows when B's rows are contiguous (then it stops fitting the caches as
+// well); a B that must be swapped or copied first costs more, hence the lower
+// limit. Thin products (up to one micro-tile of columns) never pack.
+constexpr int64_t kDirectRows = 128, kDirectRowsStrided = 64;
 constexpr int64_t kDirectCols = 32;
-int64_t direct_rows() {
-  static int64_t v = getenv("TL_DIRECT_ROWS") ? atoi(getenv("TL_DIRECT_ROWS")) : kDirectRows;
-  return v;
-}
 
 // c = act(c + bias[j]) over an m x n block (after the unpacked small kernel).
 template <typename T>
@@ -205,12 +206,10 @@ void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   const T* b = B;
   int64_t rsa = pr.a.rs, csa = pr.a.cs, rsb = pr.b.rs;
   int64_t rsc = pr.n, csc = 1, brs = 0, bcs = 1;
-  bool swap = false;
   if (pr.b.cs != 1 && n > 1) {
     // Swapping writes C through scalar transposed stores (m*n of them), maybe
     // after copying A; otherwise B is copied (k*n).
     if ((pr.a.rs == 1 ? 0 : m * k) + m * n <= k * n) {
-      swap = true;
       if (pr.a.rs != 1) {
         // A^T as a contiguous k x m operand.
         T* t = scratch<T>(copy, k * m);
@@ -233,7 +232,6 @@ void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
       b = t, rsb = n;
     }
   }
-  (void)swap;
   const T* bias = static_cast<const T*>(pr.bias);
   const int nt = m * n * k >= kThreadMacs ? num_threads() : 1;
   const int64_t mr = kern.mr, nr = kern.nr;
@@ -291,7 +289,8 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     }
     return;
   }
-  if (pr.batch == 1 && (pr.m <= direct_rows() || pr.n <= kDirectCols)) {
+  if (pr.batch == 1 &&
+      (pr.m <= (pr.b.cs == 1 ? kDirectRows : kDirectRowsStrided) || pr.n <= kDirectCols)) {
     gemm_direct(kern, pr, A, B, C);
     return;
   }

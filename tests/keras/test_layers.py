@@ -30,6 +30,32 @@ def test_dense_forward_and_gradients_match_numpy():
     np.testing.assert_allclose(gb.numpy(), dpre.sum(0), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("activation", [None, "relu", "tanh"])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_dense_matches_its_unfused_formula(activation, use_bias):
+    # Linear and relu Dense layers run as one fused op on matrices; results and
+    # gradients equal those of matmul, bias add and activation done apart.
+    rng = np.random.default_rng(1)
+    for batch, features, units in [(32, 78, 25), (3, 5, 2), (130, 40, 70)]:
+        x = rng.normal(size=(batch, features)).astype(np.float32)
+        up = rng.normal(size=(batch, units)).astype(np.float32)
+        layer = layers.Dense(units, activation=activation, use_bias=use_bias, bias_initializer="random_normal")
+        y, grads = _grads(layer, x, up)
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            pre = tf.matmul(xt, layer.kernel)
+            if use_bias:
+                pre = pre + layer.bias
+            want = activations.get(activation)(pre)
+            loss = tf.reduce_sum(want * up)
+        want_grads = tape.gradient(loss, [xt] + layer.trainable_weights)
+        np.testing.assert_array_equal(y.numpy(), want.numpy())
+        assert len(grads) == len(want_grads) == (3 if use_bias else 2)
+        for g, w in zip(grads, want_grads):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-5, atol=1e-5)
+
+
 def test_dense_on_3d_inputs_applies_to_last_axis():
     x = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 10
     layer = layers.Dense(2, use_bias=False)

@@ -53,6 +53,32 @@ def test_rectangular_sizes(rng, dtype):
         _check(_rand(rng, (m, k), dtype), _rand(rng, (k, n), dtype))
 
 
+# Few rows or few columns: the unpacked path, alone and split over threads.
+_DIRECT_SHAPES = [(32, 784, 256), (3, 40, 33), (13, 17, 300), (64, 129, 65), (65, 100, 70), (128, 200, 130),
+                  (200, 33, 10), (300, 7, 31), (33, 256, 10), (12, 5, 32), (25, 1, 17), (129, 70, 33)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ta,tb", [(False, False), (False, True), (True, False), (True, True)])
+def test_few_rows_or_columns(rng, dtype, ta, tb):
+    for m, k, n in _DIRECT_SHAPES:
+        a = _rand(rng, (k, m) if ta else (m, k), dtype)
+        b = _rand(rng, (n, k) if tb else (k, n), dtype)
+        _check(a, b, ta, tb)
+        # Strided views: neither operand has a unit stride.
+        _check(a, b, ta, tb, make=_strided)
+
+
+def test_few_rows_with_column_major_views(rng):
+    # A stored column-major (computed as C^T = B^T A^T), B column-major (copied).
+    for m, k, n in [(20, 50, 300), (32, 256, 784), (40, 30, 12), (7, 300, 45)]:
+        a, b = _rand(rng, (m, k)), _rand(rng, (k, n))
+        at = tf.Tensor._from_array(tf.constant(np.ascontiguousarray(a.T))._a.transpose([1, 0]))
+        bt = tf.Tensor._from_array(tf.constant(np.ascontiguousarray(b.T))._a.transpose([1, 0]))
+        for x, y in [(at, b), (a, bt), (at, bt)]:
+            np.testing.assert_allclose(tf.matmul(x, y).numpy(), a @ b, **_tol(np.float32, k))
+
+
 def test_blocks_larger_than_the_caches(rng):
     # Several KC blocks along k and several NC/MC blocks of C, float32 and 64.
     _check(_rand(rng, (300, 600)), _rand(rng, (600, 1100)))
@@ -207,11 +233,15 @@ def test_thread_counts_agree(rng, threads):
     cases = [((200, 300), (300, 260)), ((3, 100, 90), (90, 80)), ((3, 70, 60), (3, 60, 50)),
              ((2, 1, 64, 64), (3, 64, 64)), ((520, 70), (70, 20)), ((20, 70), (70, 520)),
              ((3, 130, 120), (3, 120, 110)), ((4, 100, 110), (4, 110, 100)), ((20, 400), (400, 600)),
-             ((30, 2100), (2100, 2050)),
+             ((30, 2100), (2100, 2050)), ((32, 784), (784, 256)), ((100, 300), (300, 400)), ((700, 40), (40, 30)),
              ((1, 2000), (2000, 2100)), ((2, 1900), (1100, 1900)), ((2100, 2000), (2000, 1)), ((8000, 300), (300, 2))]
     data = [(_rand(rng, sa), _rand(rng, sb)) for sa, sb in cases]
     # A transposed (strided) B for the vector path.
     data[-3] = (data[-3][0], tf.Tensor._from_array(tf.constant(data[-3][1])._a.transpose([1, 0])))
+    # Few rows with a transposed B (swapped), and with both transposed (copied).
+    a, b = _rand(rng, (40, 300)), _rand(rng, (300, 700))
+    data.append((a, tf.Tensor._from_array(tf.constant(np.ascontiguousarray(b.T))._a.transpose([1, 0]))))
+    data.append((tf.Tensor._from_array(tf.constant(np.ascontiguousarray(a.T))._a.transpose([1, 0])), b))
     try:
         _core.set_num_threads(1)
         serial = [tf.matmul(a, b).numpy() for a, b in data]
@@ -241,12 +271,21 @@ _ISA_SCRIPT = textwrap.dedent("""
         for (sa, sb, ta, tb) in [((2, 2), (2, 2), 0, 0), ((13, 17), (17, 33), 0, 0), ((129, 70), (129, 257), 1, 0),
                                  ((300, 270), (65, 270), 0, 1), ((3, 40, 30), (30, 50), 0, 0),
                                  ((2, 1, 20, 30), (3, 40, 30), 0, 1), ((1, 500), (500, 300), 0, 0),
-                                 ((260, 600), (600, 140), 0, 0)]:
+                                 ((260, 600), (600, 140), 0, 0), ((32, 784), (784, 256), 0, 0),
+                                 ((32, 256), (784, 256), 0, 1), ((32, 784), (32, 256), 1, 0),
+                                 ((33, 70), (70, 10), 0, 0), ((70, 250), (70, 13), 1, 0), ((5, 9), (9, 7), 0, 0),
+                                 ((130, 100), (100, 70), 0, 0), ((20, 30), (45, 20), 1, 1)]:
             a = rng.standard_normal(sa).astype(dtype); b = rng.standard_normal(sb).astype(dtype)
             want = np.matmul(np.swapaxes(a, -1, -2) if ta else a, np.swapaxes(b, -1, -2) if tb else b)
             got = tf.matmul(a, b, transpose_a=bool(ta), transpose_b=bool(tb)).numpy()
             tol = 1e-3 if dtype == np.float32 else 1e-10
             assert np.allclose(got, want, rtol=tol, atol=tol), (sa, sb, ta, tb, dtype, np.abs(got - want).max())
+            if not ta and not tb and len(sa) == 2:
+                bias = rng.standard_normal(sb[1]).astype(dtype)
+                for act in ("linear", "relu"):
+                    ref = want + bias
+                    got = tf.nn.dense(a, b, bias, act).numpy()
+                    assert np.allclose(got, np.maximum(ref, 0) if act == "relu" else ref, rtol=tol, atol=tol)
     print("ok")
 """)
 

@@ -261,3 +261,48 @@ def test_relu_second_order_through_nested_tapes():
         g = inner.gradient(y, x)
     np.testing.assert_allclose(g.numpy(), [0, 1.0, 4.0])
     np.testing.assert_allclose(outer.gradient(g, x).numpy(), [0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_equals_matmul_bias_relu_exactly(dtype):
+    # The bias add and relu are applied to the finished sums, as separate ops
+    # would: the results are identical, on every GEMM path.
+    rng = np.random.default_rng(3)
+    for m, k, n in [(1, 5, 3), (2, 3, 1), (4, 1, 6), (32, 784, 256), (33, 70, 10), (128, 300, 40), (5, 600, 2),
+                    (300, 300, 300), (260, 700, 140), (200, 1, 7)]:
+        x, w, b = (rng.standard_normal(s).astype(dtype) for s in [(m, k), (k, n), (n,)])
+        x[0, 0] = np.nan
+        mm = tf.matmul(x, w)
+        np.testing.assert_array_equal(tf.nn.dense(x, w, b).numpy(), (mm + b).numpy())
+        np.testing.assert_array_equal(tf.nn.dense(x, w, b, "relu").numpy(), tf.nn.relu(mm + b).numpy())
+        np.testing.assert_array_equal(tf.nn.dense(x, w, None, "relu").numpy(), tf.nn.relu(mm).numpy())
+        np.testing.assert_array_equal(tf.nn.dense(x, w).numpy(), mm.numpy())
+    # Strided views of the inputs, the kernel and the bias.
+    x, w, b = rng.standard_normal((40, 60)), rng.standard_normal((60, 50)), rng.standard_normal(100)
+    ix, iw, ib = (slice(None), slice(None, None, 2)), (slice(None, None, 2), slice(None, None, 2)), (slice(None, None, 4),)
+    view = lambda a, i: tf.Tensor._from_array(tf.constant(a)._a.index(i))  # noqa: E731
+    got = tf.nn.dense(view(x, ix), view(w, iw), view(b, ib), "relu")
+    np.testing.assert_allclose(got.numpy(), np.maximum(x[ix] @ w[iw] + b[ib], 0), rtol=1e-10, atol=1e-10)
+
+
+def test_dense_empty_inner_dimension_gives_activation_of_bias():
+    b = np.array([-1.0, 2.0, 0.5], np.float32)
+    got = tf.nn.dense(np.zeros((4, 0), np.float32), np.zeros((0, 3), np.float32), b, "relu")
+    np.testing.assert_array_equal(got.numpy(), np.tile(np.maximum(b, 0), (4, 1)))
+    assert tf.nn.dense(np.zeros((0, 3), np.float32), np.zeros((3, 2), np.float32)).shape == (0, 2)
+
+
+def test_dense_errors():
+    x, w = np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)
+    with pytest.raises(ValueError, match="dense: activation must be"):
+        tf.nn.dense(x, w, None, "tanh")
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"dense: inner dimensions differ: \(2, 3\) @ \(4, 4\)"):
+        tf.nn.dense(x, np.ones((4, 4), np.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"dense: bias must have shape \(4,\)"):
+        tf.nn.dense(x, w, np.ones(3, np.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be matrices"):
+        tf.nn.dense(np.ones((2, 2, 3), np.float32), w)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same dtype"):
+        tf.nn.dense(tf.constant(x), tf.constant(np.ones((3, 4))))
+    with pytest.raises(TypeError, match="dense: unsupported dtype int32"):
+        tf.nn.dense(tf.constant(np.ones((2, 3), np.int32)), tf.constant(np.ones((3, 4), np.int32)))
