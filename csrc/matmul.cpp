@@ -179,6 +179,9 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
 // limit. Thin products (up to one micro-tile of columns) never pack.
 constexpr int64_t kDirectRows = 128, kDirectRowsStrided = 64;
 constexpr int64_t kDirectCols = 32;
+// The unpacked kernel sums all of k per tile: past this, each tile's A rows
+// and B panel no longer stay in L2 between the tiles that reuse them.
+constexpr int64_t kDirectMaxK = 4096;
 
 // c = act(c + bias[j]) over an m x n block (after the unpacked small kernel).
 template <typename T>
@@ -291,7 +294,8 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     return;
   }
   if (pr.batch == 1 &&
-      (pr.m <= (pr.b.cs == 1 ? kDirectRows : kDirectRowsStrided) || pr.n <= kDirectCols)) {
+      ((pr.m <= (pr.b.cs == 1 ? kDirectRows : kDirectRowsStrided) && pr.k <= kDirectMaxK) ||
+       pr.n <= kDirectCols)) {
     gemm_direct(kern, pr, A, B, C);
     return;
   }
