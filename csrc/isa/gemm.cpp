@@ -18,6 +18,9 @@ namespace TL_ISA {
 namespace {
 
 #define TL_UNROLL _Pragma("GCC unroll 32")
+// For helpers that take a micro-kernel's accumulators by reference: a call
+// would keep them in memory.
+#define TL_ALWAYS_INLINE __attribute__((always_inline)) inline
 
 // ---- one vector type per (ISA, element type) ---------------------------------
 
@@ -130,7 +133,7 @@ T relu_scalar(T x) { return x > T(0) ? x : (x != x ? x : T(0)); }
 
 // Masks for the NV vectors of a tile row of which the first n columns exist.
 template <typename Vec, int NV>
-void edge_masks(int64_t n, typename Vec::M (&mk)[NV]) {
+TL_ALWAYS_INLINE void edge_masks(int64_t n, typename Vec::M (&mk)[NV]) {
   constexpr int W = Vec::W;
   TL_UNROLL for (int j = 0; j < NV; ++j) {
     const int64_t left = n - j * W;
@@ -142,8 +145,9 @@ void edge_masks(int64_t n, typename Vec::M (&mk)[NV]) {
 // write-back of the last k block of a Dense layer, c = act(c + bias[j]) (bias
 // along the columns); only the columns in the masks when MASKED.
 template <typename Vec, int MR, int NV, bool MASKED>
-void store_epilogue(typename Vec::V (&acc)[MR][NV], typename Vec::T* c, int64_t ldc, int64_t m, int accumulate,
-                    const typename Vec::T* bias, int act, const typename Vec::M (&mk)[NV]) {
+TL_ALWAYS_INLINE void store_epilogue(typename Vec::V (&acc)[MR][NV], typename Vec::T* c, int64_t ldc, int64_t m,
+                                     int accumulate, const typename Vec::T* bias, int act,
+                                     const typename Vec::M (&mk)[NV]) {
   using V = typename Vec::V;
   constexpr int W = Vec::W;
   V bv[NV];

@@ -279,7 +279,8 @@ def test_dense_equals_matmul_bias_relu_exactly(dtype):
         np.testing.assert_array_equal(tf.nn.dense(x, w).numpy(), mm.numpy())
     # Strided views of the inputs, the kernel and the bias.
     x, w, b = rng.standard_normal((40, 60)), rng.standard_normal((60, 50)), rng.standard_normal(100)
-    ix, iw, ib = (slice(None), slice(None, None, 2)), (slice(None, None, 2), slice(None, None, 2)), (slice(None, None, 4),)
+    ix, iw = (slice(None), slice(None, None, 2)), (slice(None, None, 2), slice(None, None, 2))
+    ib = (slice(None, None, 4),)
     view = lambda a, i: tf.Tensor._from_array(tf.constant(a)._a.index(i))  # noqa: E731
     got = tf.nn.dense(view(x, ix), view(w, iw), view(b, ib), "relu")
     np.testing.assert_allclose(got.numpy(), np.maximum(x[ix] @ w[iw] + b[ib], 0), rtol=1e-10, atol=1e-10)

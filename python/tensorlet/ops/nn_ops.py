@@ -258,7 +258,8 @@ _fc = register("dense", _core.dense, grad=_fc_grad, diff=(True, True, True), sha
 def dense(inputs, kernel, bias=None, activation=None, name=None):
     """A Dense layer's forward pass, ``activation(inputs @ kernel + bias)``, as
     one op: the bias add and the activation happen while the product is
-    written, with no intermediate tensors.
+    written, with no intermediate tensors. (tensorlet's own: TensorFlow has
+    no such function; ``keras.layers.Dense`` uses it for linear and relu.)
 
     Args:
         inputs: a float32 or float64 matrix ``(batch, in_features)``.
