@@ -236,8 +236,9 @@ void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
     }
   }
   const T* bias = static_cast<const T*>(pr.bias);
-  // One region and no inner barrier: threads pay from half the usual size.
-  const int nt = 2 * m * n * k >= kThreadMacs ? num_threads() : 1;
+  // One region with no packing and no inner barrier: threads pay from a
+  // sixteenth of the packed path's size (~256K multiply-adds, a few us each).
+  const int nt = 16 * m * n * k >= kThreadMacs ? num_threads() : 1;
   const int64_t mr = kern.mr, nr = kern.nr;
   const int64_t tiles = (m + mr - 1) / mr, panels = (n + nr - 1) / nr;
   if (nt <= 1 || tiles * panels < 2) {
