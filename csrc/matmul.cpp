@@ -170,18 +170,26 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
 }
 #endif
 
-// Products with at most this many rows go unpacked through kern.direct:
-// packing B costs about as much as the arithmetic when few row panels reuse
-// it, and one parallel region with no inner barrier is all the threads need.
-// The unpacked kernel keeps pace with the packed one on one core up to ~256
-// rows when B's rows are contiguous (then it stops fitting the caches as
-// well); a B that must be swapped or copied first costs more, hence the lower
-// limit. Thin products (up to one micro-tile of columns) never pack.
-constexpr int64_t kDirectRows = 128, kDirectRowsStrided = 64;
+// Which products go unpacked through kern.direct. With few rows, packing B
+// costs about as much as the arithmetic (few row panels reuse it). Up to
+// medium sizes the unpacked kernel keeps pace with the packed one on one core
+// as long as A stays in L2 (every column panel walks all of A), and on two it
+// is faster: one parallel region, nothing packed, no barrier inside (512^3:
+// ~205 against ~185 GFLOP/s). A B whose rows are not contiguous must be
+// swapped or copied first, so it gets only the few-rows case. Thin products
+// (up to one micro-tile of columns) never pack. The kernel sums all of k per
+// tile, so k is bounded too.
+constexpr int64_t kDirectRowsStrided = 64, kDirectRows = 512, kDirectABytes = int64_t{1} << 20;
 constexpr int64_t kDirectCols = 32;
-// The unpacked kernel sums all of k per tile: past this, each tile's A rows
-// and B panel no longer stay in L2 between the tiles that reuse them.
 constexpr int64_t kDirectMaxK = 4096;
+
+bool use_direct(const Problem& pr, size_t itemsize) {
+  if (pr.batch != 1) return false;
+  if (pr.n <= kDirectCols) return true;
+  if (pr.k > kDirectMaxK) return false;
+  if (pr.m <= kDirectRowsStrided) return true;
+  return pr.b.cs == 1 && pr.m <= kDirectRows && pr.m * pr.k * static_cast<int64_t>(itemsize) <= kDirectABytes;
+}
 
 // c = act(c + bias[j]) over an m x n block (after the unpacked small kernel).
 template <typename T>
@@ -294,9 +302,7 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     }
     return;
   }
-  if (pr.batch == 1 &&
-      ((pr.m <= (pr.b.cs == 1 ? kDirectRows : kDirectRowsStrided) && pr.k <= kDirectMaxK) ||
-       pr.n <= kDirectCols)) {
+  if (use_direct(pr, sizeof(T))) {
     gemm_direct(kern, pr, A, B, C);
     return;
   }

@@ -80,9 +80,13 @@ def test_few_rows_with_column_major_views(rng):
 
 
 def test_blocks_larger_than_the_caches(rng):
-    # Several KC blocks along k and several NC/MC blocks of C, float32 and 64.
+    # Several KC blocks along k and several NC/MC blocks of C, float32 and 64
+    # (the packed path: more rows, or a larger A, than the unpacked one takes).
     _check(_rand(rng, (300, 600)), _rand(rng, (600, 1100)))
+    _check(_rand(rng, (601, 700)), _rand(rng, (700, 1100)))
     _check(_rand(rng, (200, 530), np.float64), _rand(rng, (530, 600), np.float64))
+    _check(_rand(rng, (520, 530), np.float64), _rand(rng, (530, 300), np.float64))
+    _check(_rand(rng, (100, 5000)), _rand(rng, (5000, 70)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -233,7 +237,7 @@ def test_thread_counts_agree(rng, threads):
     cases = [((200, 300), (300, 260)), ((3, 100, 90), (90, 80)), ((3, 70, 60), (3, 60, 50)),
              ((2, 1, 64, 64), (3, 64, 64)), ((520, 70), (70, 20)), ((20, 70), (70, 520)),
              ((3, 130, 120), (3, 120, 110)), ((4, 100, 110), (4, 110, 100)), ((20, 400), (400, 600)),
-             ((30, 2100), (2100, 2050)), ((32, 784), (784, 256)), ((100, 300), (300, 400)), ((700, 40), (40, 30)),
+             ((30, 2100), (2100, 2050)), ((600, 200), (200, 300)), ((32, 784), (784, 256)), ((100, 300), (300, 400)), ((700, 40), (40, 30)),
              ((1, 2000), (2000, 2100)), ((2, 1900), (1100, 1900)), ((2100, 2000), (2000, 1)), ((8000, 300), (300, 2))]
     data = [(_rand(rng, sa), _rand(rng, sb)) for sa, sb in cases]
     # A transposed (strided) B for the vector path.
@@ -274,7 +278,8 @@ _ISA_SCRIPT = textwrap.dedent("""
                                  ((260, 600), (600, 140), 0, 0), ((32, 784), (784, 256), 0, 0),
                                  ((32, 256), (784, 256), 0, 1), ((32, 784), (32, 256), 1, 0),
                                  ((33, 70), (70, 10), 0, 0), ((70, 250), (70, 13), 1, 0), ((5, 9), (9, 7), 0, 0),
-                                 ((130, 100), (100, 70), 0, 0), ((20, 30), (45, 20), 1, 1)]:
+                                 ((130, 100), (100, 70), 0, 0), ((20, 30), (45, 20), 1, 1),
+                                 ((601, 300), (300, 100), 0, 0)]:
             a = rng.standard_normal(sa).astype(dtype); b = rng.standard_normal(sb).astype(dtype)
             want = np.matmul(np.swapaxes(a, -1, -2) if ta else a, np.swapaxes(b, -1, -2) if tb else b)
             got = tf.matmul(a, b, transpose_a=bool(ta), transpose_b=bool(tb)).numpy()

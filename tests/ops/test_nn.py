@@ -269,7 +269,7 @@ def test_dense_equals_matmul_bias_relu_exactly(dtype):
     # would: the results are identical, on every GEMM path.
     rng = np.random.default_rng(3)
     for m, k, n in [(1, 5, 3), (2, 3, 1), (4, 1, 6), (32, 784, 256), (33, 70, 10), (128, 300, 40), (5, 600, 2),
-                    (300, 300, 300), (260, 700, 140), (200, 1, 7)]:
+                    (300, 300, 300), (260, 700, 140), (200, 1, 7), (601, 400, 100), (130, 700, 90)]:
         x, w, b = (rng.standard_normal(s).astype(dtype) for s in [(m, k), (k, n), (n,)])
         x[0, 0] = np.nan
         mm = tf.matmul(x, w)
