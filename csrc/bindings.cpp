@@ -16,6 +16,7 @@
 #include "reduce.h"
 #include "parallel.h"
 #include "random.h"
+#include "training.h"
 
 namespace py = pybind11;
 using namespace tl;
@@ -232,6 +233,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
   m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
   m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
+
+  // --- training (optimizer updates) ---
+  // In place on the variable's and slots' storage; None for a slot that is off.
+  m.def("apply_sgd", &apply_sgd, py::arg("var"), py::arg("mom").none(true), py::arg("grad"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_rmsprop", &apply_rmsprop, py::arg("var"), py::arg("ms"), py::arg("mom").none(true), py::arg("mg").none(true), py::arg("grad"), py::arg("lr"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_adagrad", &apply_adagrad, py::arg("var"), py::arg("acc"), py::arg("grad"), py::arg("lr"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
 
   // --- variables ---
   // The tape's float test on every recorded tensor: cheaper than building a DType object.

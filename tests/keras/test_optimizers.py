@@ -138,3 +138,67 @@ def test_custom_training_loop():
         opt.apply_gradients(zip(grads, [w, b]))
     np.testing.assert_allclose(w.numpy().ravel(), [2.0, -1.0], atol=1e-3)
     np.testing.assert_allclose(b.numpy(), [0.5], atol=1e-3)
+
+
+def test_weight_decay_scales_the_variable_before_each_step():
+    w, m, v = W0.astype(np.float64), 0, 0
+    for t, g in enumerate(GRADS, 1):
+        w = w - w * (0.01 * 0.5)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        w = w - 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-7)
+    _check(optimizers.Adam(0.01, weight_decay=0.5), w)
+    w = W0.astype(np.float64)
+    for g in GRADS:
+        w = w - w * (0.1 * 0.5) - 0.1 * g
+    _check(optimizers.SGD(0.1, weight_decay=0.5), w)
+
+
+class _SignSGD(optimizers.SGD):
+    """A user's own update rule: the base class applies weight decay for it."""
+
+    def update_step(self, g, v, lr):
+        v.assign_sub(tf.sign(g) * lr)
+
+
+class _LoggingAdam(optimizers.Adam):
+    """Overrides update_step and calls the fused one: decay applied once."""
+
+    def update_step(self, g, v, lr):
+        self.calls = getattr(self, "calls", 0) + 1
+        super().update_step(g, v, lr)
+
+
+def test_subclasses_overriding_update_step_get_weight_decay_once():
+    w = W0.astype(np.float64)
+    for g in GRADS:
+        w = w - w * (0.1 * 0.5) - 0.1 * np.sign(g)
+    _check(_SignSGD(0.1, weight_decay=0.5), w)
+    opt = _LoggingAdam(0.01, weight_decay=0.5)
+    _check(opt, _run(optimizers.Adam(0.01, weight_decay=0.5)))
+    assert opt.calls == len(GRADS)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradients_of_another_dtype_are_cast(dtype):
+    other = np.float64 if dtype == np.float32 else np.float32
+    v = tf.Variable(W0.astype(dtype))
+    opt = optimizers.RMSprop(0.01, momentum=0.5, centered=True)
+    for g in GRADS:
+        opt.apply_gradients([(tf.constant(g.astype(other)), v)])
+    ref = tf.Variable(W0.astype(dtype))
+    opt = optimizers.RMSprop(0.01, momentum=0.5, centered=True)
+    for g in GRADS:
+        opt.apply_gradients([(tf.constant(g.astype(dtype)), ref)])
+    assert v.dtype == dtype
+    np.testing.assert_allclose(v.numpy(), ref.numpy(), rtol=1e-6)
+
+
+def test_gradient_of_wrong_shape_changes_no_variable():
+    a = tf.Variable(np.ones(2, np.float32), name="dense/kernel")
+    b = tf.Variable(np.ones(3, np.float32), name="dense/bias")
+    opt = optimizers.Adam()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\(2,\) does not match variable 'dense/bias.*\(3,\)"):
+        opt.apply_gradients([(tf.ones(2), a), (tf.ones(2), b)])
+    np.testing.assert_array_equal(a.numpy(), [1, 1])
+    assert opt.iterations == 0
