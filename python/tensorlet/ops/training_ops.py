@@ -16,20 +16,19 @@ from tensorlet import _core
 from tensorlet.framework.variable import Variable
 
 
-def _prepare(op, var, grad, required, optional=()):
-    """The gradient's array, contiguous and of ``var``'s dtype, after checking
-    that ``var`` and the slots are Variables (optional slots may be None).
-    Shapes and dtypes of the slots are checked by the kernel, before it
-    writes anything."""
-    for name, s in (("var", var),) + required + optional:
-        if not isinstance(s, Variable) and not (s is None and name in _names(optional)):
-            raise TypeError(f"{op}: {name} must be a tf.Variable (updated in place), got {type(s).__name__}")
+def _check(op, name, value, optional=False):
+    """Raises unless ``value`` is a Variable (or None for an optional slot)."""
+    if not isinstance(value, Variable) and not (optional and value is None):
+        raise TypeError(f"{op}: {name} must be a tf.Variable (updated in place), got {type(value).__name__}")
+
+
+def _grad(op, var, grad):
+    """The gradient's array: of ``var``'s dtype, not sharing its storage (as
+    ``assign`` reads values) and contiguous. Its shape and the slots' shapes
+    and dtypes are checked by the kernel, before it writes anything."""
+    _check(op, "var", var)
     g = var._operand(grad, op)._a
     return g if g.is_contiguous() else g.contiguous()
-
-
-def _names(pairs):
-    return [name for name, _ in pairs]
 
 
 def _wrote(var, *slots):
@@ -70,7 +69,8 @@ def apply_sgd(var, grad, lr, momentum=0.0, nesterov=False, accum=None, weight_de
         TypeError: if ``var`` or ``accum`` is not a Variable, or not float.
         InvalidArgumentError: if shapes or dtypes differ. Nothing changes.
     """
-    g = _prepare("apply_sgd", var, grad, (), (("accum", accum),))
+    _check("apply_sgd", "accum", accum, optional=True)
+    g = _grad("apply_sgd", var, grad)
     if accum is None and momentum:
         raise ValueError(f"apply_sgd: momentum={momentum} needs the momentum slot `accum`")
     _core.apply_sgd(var._a, None if accum is None else accum._a, g, lr, momentum, bool(nesterov),
@@ -102,7 +102,10 @@ def apply_rmsprop(var, ms, grad, lr, rho=0.9, epsilon=1e-7, momentum=0.0, mom=No
         TypeError: if ``var`` or a slot is not a Variable, or not float.
         InvalidArgumentError: if shapes or dtypes differ. Nothing changes.
     """
-    g = _prepare("apply_rmsprop", var, grad, (("ms", ms),), (("mom", mom), ("mg", mg)))
+    _check("apply_rmsprop", "ms", ms)
+    _check("apply_rmsprop", "mom", mom, optional=True)
+    _check("apply_rmsprop", "mg", mg, optional=True)
+    g = _grad("apply_rmsprop", var, grad)
     if mom is None and momentum:
         raise ValueError(f"apply_rmsprop: momentum={momentum} needs the momentum slot `mom`")
     _core.apply_rmsprop(var._a, ms._a, None if mom is None else mom._a, None if mg is None else mg._a, g, lr, rho,
@@ -136,7 +139,10 @@ def apply_adam(var, m, v, grad, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step
         InvalidArgumentError: if shapes or dtypes differ, or ``step < 1``.
             Nothing changes.
     """
-    g = _prepare("apply_adam", var, grad, (("m", m), ("v", v)), (("v_hat", v_hat),))
+    _check("apply_adam", "m", m)
+    _check("apply_adam", "v", v)
+    _check("apply_adam", "v_hat", v_hat, optional=True)
+    g = _grad("apply_adam", var, grad)
     _core.apply_adam(var._a, m._a, v._a, None if v_hat is None else v_hat._a, g, lr, beta_1, beta_2, epsilon,
                      step, _decay(weight_decay))
     return _wrote(var, m, v, v_hat)
@@ -161,6 +167,7 @@ def apply_adagrad(var, accum, grad, lr, epsilon=1e-7, weight_decay=None):
         TypeError: if ``var`` or ``accum`` is not a Variable, or not float.
         InvalidArgumentError: if shapes or dtypes differ. Nothing changes.
     """
-    g = _prepare("apply_adagrad", var, grad, (("accum", accum),))
+    _check("apply_adagrad", "accum", accum)
+    g = _grad("apply_adagrad", var, grad)
     _core.apply_adagrad(var._a, accum._a, g, lr, epsilon, _decay(weight_decay))
     return _wrote(var, accum)

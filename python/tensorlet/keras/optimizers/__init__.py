@@ -94,21 +94,23 @@ class Optimizer:
             InvalidArgumentError: if a gradient's shape differs from its
                 variable's. No variable changes in either case.
         """
-        pairs = list(grads_and_vars)
-        for g, v in pairs:
+        grads, variables = [], []
+        for g, v in grads_and_vars:
             if g is None:
                 raise ValueError(
                     f"No gradient provided for variable '{v.name}' (shape {tuple(v.shape)}): it does not "
                     "influence the loss. Check that the loss is computed from the model's output inside the "
                     "GradientTape, or leave the variable out (trainable=False).")
-            if tuple(g.shape) != tuple(v.shape):
+            if not isinstance(g, tf.Tensor):
+                g = tf.convert_to_tensor(g, dtype=v.dtype)
+            if g._a.shape != v._a.shape:  # checked up front so a bad pair changes no variable
                 raise tf.errors.InvalidArgumentError(
                     f"apply_gradients: gradient of shape {tuple(g.shape)} does not match variable '{v.name}' of "
                     f"shape {tuple(v.shape)}")
-        if not pairs:
+            grads.append(g)
+            variables.append(v)
+        if not variables:
             return self.iterations
-        grads = [g for g, _ in pairs]
-        variables = [v for _, v in pairs]
         grads = self._clip(grads)
         missing = [v for v in variables if id(v) not in self._slots]
         if missing:
