@@ -155,7 +155,7 @@ class GradientTape:
         self._check_usable("gradient")
         zero = _zero_mode(unconnected_gradients)
         srcs, rebuild = _flatten(sources)
-        targets = _flatten(target)[0]
+        targets = [target] if isinstance(target, Tensor) else _flatten(target)[0]
         dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
         with _paused(self):
             grads = self._backward(targets, srcs, dys)
@@ -295,9 +295,10 @@ class GradientTape:
                     continue
                 g = per_input[k](dy, inputs, attrs, out) if per_input is not None else gs[k]
                 if g is not None:
-                    if g._a.shape != x._a.shape:
+                    if not g._a.same_shape(x._a):
                         g = _unbroadcast(g, x)
-                    _accumulate(grads, x, g)
+                    old = grads.get(id(x))
+                    grads[id(x)] = g if old is None else old + g
         return [grads.get(id(s)) for s in sources]
 
     def _check_usable(self, what):
@@ -407,6 +408,8 @@ def _stack(parts, shape):
 
 
 def _zero_mode(mode):
+    if mode == "none":
+        return False
     mode = getattr(mode, "value", mode)
     if mode not in ("none", "zero"):
         raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {mode!r}")
