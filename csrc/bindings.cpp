@@ -81,6 +81,13 @@ std::vector<IndexItem> parse_index(const py::tuple& items) {
 
 }  // namespace
 
+// Built directly: read on every op's Python path, so no list in between.
+static py::tuple shape_tuple(const Shape& shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) PyTuple_SET_ITEM(t.ptr(), i, PyLong_FromLongLong(shape[i]));
+  return t;
+}
+
 #define TL_BINARY(name, op) \
   m.def(name, [](const Array& a, const Array& b) { return binary(BinaryOp::op, a, b); })
 #define TL_UNARY(name, op) m.def(name, [](const Array& a) { return unary(UnaryOp::op, a); })
@@ -110,7 +117,8 @@ PYBIND11_MODULE(_core, m) {
       .value("float64", DType::Float64);
 
   py::class_<Array>(m, "Array", py::buffer_protocol())
-      .def_property_readonly("shape", [](const Array& a) { return py::tuple(py::cast(a.shape())); })
+      .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
+      .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
       .def_property_readonly("strides", [](const Array& a) { return py::tuple(py::cast(a.strides())); })
       .def_property_readonly("offset", &Array::offset)
       .def_property_readonly("dtype", &Array::dtype)

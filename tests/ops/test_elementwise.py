@@ -35,6 +35,22 @@ def test_binary_broadcasting(shapes, which, dtype, view, seed):
     np.testing.assert_array_equal(got.numpy(), want)
 
 
+# Shapes around the same-shape/single-element fast path: a single element
+# of higher rank raises the result's rank; empty and strided operands.
+@pytest.mark.parametrize("sa, sb", [((2, 2), (2, 2)), ((2, 2), ()), ((), (2, 2)), ((1, 1), (1,)), ((1,), (1, 1)),
+                                    ((3,), (1, 1)), ((1, 1, 1), (2, 3)), ((0,), ()), ((1,), (0,)), ((), ())])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_fast_path_shapes(sa, sb, dtype):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype)
+    for fn, ref in [(tf.add, np.add), (tf.divide, np.divide), (tf.maximum, np.maximum)]:
+        got = fn(tf.constant(a), tf.constant(b))
+        assert got.shape == ref(a, b).shape
+        np.testing.assert_array_equal(got.numpy(), ref(a, b))
+    if a.ndim == 2 and a.shape == b.shape:
+        np.testing.assert_array_equal((strided(a) - strided(b)).numpy(), a - b)
+
+
 @settings(max_examples=40, deadline=None)
 @given(arr=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
                       elements=st.floats(-50, 50)))
