@@ -3,8 +3,10 @@
 // rules (anonymous namespace, builtins only).
 //
 // Each loop does the arithmetic of the separate tensor ops it replaces, in
-// the same order and with the same scalars (rounded to T by the caller), so
-// results agree with them up to the rounding of contracted multiply-adds.
+// the same order and with the same scalars (rounded to T by the caller). The
+// file is compiled without contracting a * b + c into fused multiply-adds
+// (CMakeLists.txt), so results are identical to those ops' bit for bit; the
+// loops are bound by the divide and square root, not by the adds.
 // Options are template parameters so every variant is a branch-free loop.
 #include "isa/table.h"
 
