@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -202,3 +204,56 @@ def test_gradient_of_wrong_shape_changes_no_variable():
         opt.apply_gradients([(tf.ones(2), a), (tf.ones(2), b)])
     np.testing.assert_array_equal(a.numpy(), [1, 1])
     assert opt.iterations == 0
+
+
+class _OpByOpAdam(optimizers.Adam):
+    """Adam written with separate tensor ops, as a user's own update_step."""
+
+    def update_step(self, g, var, lr):
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        m, v = self._slots[id(var)][:2]
+        m.assign_add((g - m) * (1.0 - self.beta_1))
+        v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._slots[id(var)][2]
+            v_hat.assign(tf.maximum(v_hat, v))
+            v = v_hat
+        var.assign_sub(m * alpha / (tf.sqrt(v) + self.epsilon))
+
+
+class _OpByOpRMSprop(optimizers.RMSprop):
+    def update_step(self, g, v, lr):
+        s, mom, avg = self._slots[id(v)]
+        s.assign(s * self.rho + tf.square(g) * (1.0 - self.rho))
+        if self.centered:
+            avg.assign(avg * self.rho + g * (1.0 - self.rho))
+            denom = s - tf.square(avg) + self.epsilon
+        else:
+            denom = s + self.epsilon
+        step = g * lr / tf.sqrt(denom)
+        if self.momentum:
+            mom.assign(mom * self.momentum + step)
+            v.assign_sub(mom)
+        else:
+            v.assign_sub(step)
+
+
+@pytest.mark.parametrize("fused,op_by_op", [
+    (lambda: optimizers.Adam(0.01, amsgrad=True, weight_decay=0.3),
+     lambda: _OpByOpAdam(0.01, amsgrad=True, weight_decay=0.3)),
+    (lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True, weight_decay=0.3),
+     lambda: _OpByOpRMSprop(0.01, momentum=0.5, centered=True, weight_decay=0.3)),
+])
+def test_fused_updates_equal_the_op_by_op_ones_exactly(fused, op_by_op):
+    rng = np.random.default_rng(7)
+    w0 = rng.standard_normal((40, 9)).astype(np.float32)
+    grads = [rng.standard_normal((40, 9)).astype(np.float32) * 0.1 for _ in range(6)]
+    results = []
+    for make in (fused, op_by_op):
+        opt, v = make(), tf.Variable(w0)
+        for g in grads:
+            opt.apply_gradients([(tf.constant(g), v)])
+        results.append([v.numpy()] + [s.numpy() for s in opt.variables])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -3,8 +3,8 @@
 Each function updates a variable and its slot variables (moments,
 accumulators) in place, as TensorFlow's ``ResourceApply*`` ops do, instead of
 a dozen separate tensor ops each reading and writing the whole variable. The
-arithmetic is that of the Keras optimizers' update rules, in the same order,
-so the result equals the op-by-op update up to float rounding.
+arithmetic is that of the Keras optimizers' update rules, in the same order
+and rounding, so the result equals the op-by-op update bit for bit.
 
 They write through the same path as ``Variable.assign``: into the variable's
 own storage (which no tensor shares), after every operand has been checked,
