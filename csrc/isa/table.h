@@ -7,7 +7,9 @@
 namespace tl {
 
 // Contiguous binary kernel. mode 0: out[i] = a[i] op b[i]; 1: a[i] op b[0];
-// 2: a[0] op b[i].
+// 2: a[0] op b[i]; plus kStreamOut when the output is too large to stay in
+// cache, so it is written with non-temporal stores where the ISA has them.
+constexpr int kStreamOut = 4;
 using BinaryF32 = void (*)(const float* a, const float* b, float* out, int64_t n, int mode);
 using BinaryF64 = void (*)(const double* a, const double* b, double* out, int64_t n, int mode);
 using UnaryF32 = void (*)(const float* a, float* out, int64_t n);
