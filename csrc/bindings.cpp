@@ -16,6 +16,7 @@
 #include "reduce.h"
 #include "parallel.h"
 #include "random.h"
+#include "training.h"
 
 namespace py = pybind11;
 using namespace tl;
@@ -80,6 +81,13 @@ std::vector<IndexItem> parse_index(const py::tuple& items) {
 
 }  // namespace
 
+// Built directly: read on every op's Python path, so no list in between.
+static py::tuple shape_tuple(const Shape& shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) PyTuple_SET_ITEM(t.ptr(), i, PyLong_FromLongLong(shape[i]));
+  return t;
+}
+
 #define TL_BINARY(name, op) \
   m.def(name, [](const Array& a, const Array& b) { return binary(BinaryOp::op, a, b); })
 #define TL_UNARY(name, op) m.def(name, [](const Array& a) { return unary(UnaryOp::op, a); })
@@ -109,7 +117,8 @@ PYBIND11_MODULE(_core, m) {
       .value("float64", DType::Float64);
 
   py::class_<Array>(m, "Array", py::buffer_protocol())
-      .def_property_readonly("shape", [](const Array& a) { return py::tuple(py::cast(a.shape())); })
+      .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
+      .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
       .def_property_readonly("strides", [](const Array& a) { return py::tuple(py::cast(a.strides())); })
       .def_property_readonly("offset", &Array::offset)
       .def_property_readonly("dtype", &Array::dtype)
@@ -234,6 +243,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
   m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
   m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
+
+  // --- training (optimizer updates) ---
+  // In place on the variable's and slots' storage; None for a slot that is off.
+  m.def("apply_sgd", &apply_sgd, py::arg("var"), py::arg("mom").none(true), py::arg("grad"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_rmsprop", &apply_rmsprop, py::arg("var"), py::arg("ms"), py::arg("mom").none(true), py::arg("mg").none(true), py::arg("grad"), py::arg("lr"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
+  m.def("apply_adagrad", &apply_adagrad, py::arg("var"), py::arg("acc"), py::arg("grad"), py::arg("lr"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
 
   // --- variables ---
   // The tape's float test on every recorded tensor: cheaper than building a DType object.

@@ -166,8 +166,11 @@ bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Arra
     if constexpr (std::is_same_v<T, float>) return isa().binary_f32[v];
     else return isa().binary_f64[v];
   }();
+  // An output of this size does not stay in cache for the next op anyway.
+  constexpr int64_t kStreamBytes = int64_t{8} << 20;
+  int flags = mode | (n * static_cast<int64_t>(sizeof(T)) >= kStreamBytes ? kStreamOut : 0);
   parallel_for(n, n, [&](int64_t s, int64_t e) {
-    fn(mode == 2 ? x : x + s, mode == 1 ? y : y + s, o + s, e - s, mode);
+    fn(mode == 2 ? x : x + s, mode == 1 ? y : y + s, o + s, e - s, flags);
   });
   return true;
 }
@@ -217,6 +220,23 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
+  // Same-shape (or scalar) contiguous float operands, the usual case in a
+  // training step, skip the broadcast views: on small tensors those cost more
+  // than the arithmetic.
+  bool f32 = a.dtype() == DType::Float32, f64 = a.dtype() == DType::Float64;
+  if ((f32 || f64) && vec_index(op) >= 0) {
+    // The result has the shape of `big`; a single element of higher rank
+    // would raise the result's rank, so it takes the general path.
+    const Array& big = a.size() == 1 && b.ndim() >= a.ndim() ? b : a;
+    const Array& small = &big == &a ? b : a;
+    if (small.shape() == big.shape() || (small.size() == 1 && small.ndim() <= big.ndim())) {
+      Array out = Array::empty(big.shape(), a.dtype(), a.device());
+      if (out.size() == 0) return out;
+      if (!(f32 ? try_vector_binary<float>(op, out, a, b) : try_vector_binary<double>(op, out, a, b)))
+        binary_into(op, out, a, b);  // strided operands
+      return out;
+    }
+  }
   Shape shape = broadcast_shapes(a.shape(), b.shape(), op_name(op));
   Array out = Array::empty(shape, binary_result_dtype(op, a.dtype()), a.device());
   binary_into(op, out, a, b);

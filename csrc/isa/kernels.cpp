@@ -5,6 +5,10 @@
 // another.
 #include "isa/table.h"
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace tl {
 namespace TL_ISA {
 namespace {
@@ -17,8 +21,45 @@ struct Div { template <typename T> static T f(T x, T y) { return x / y; } };
 struct Max { template <typename T> static T f(T x, T y) { return (x > y || x != x) ? x : y; } };
 struct Min { template <typename T> static T f(T x, T y) { return (x < y || x != x) ? x : y; } };
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+void store_nt(float* p, const void* v) { _mm512_stream_ps(p, _mm512_loadu_ps(v)); }
+void store_nt(double* p, const void* v) { _mm512_stream_pd(p, _mm512_loadu_pd(v)); }
+#else
+constexpr int kVecBytes = 32;
+void store_nt(float* p, const void* v) { _mm256_stream_ps(p, _mm256_loadu_ps(static_cast<const float*>(v))); }
+void store_nt(double* p, const void* v) { _mm256_stream_pd(p, _mm256_loadu_pd(static_cast<const double*>(v))); }
+#endif
+
+// Non-temporal stores: a plain store first reads each output line into the
+// cache, a third more memory traffic for an output that will not stay there.
+template <typename Op, typename T>
+void binary_stream(const T* a, const T* b, T* out, int64_t n, int mode) {
+  typedef T V __attribute__((vector_size(kVecBytes)));
+  constexpr int64_t W = kVecBytes / sizeof(T);
+  auto at = [&](int64_t i) { return Op::f(mode == 2 ? a[0] : a[i], mode == 1 ? b[0] : b[i]); };
+  int64_t i = 0;
+  for (; i < n && reinterpret_cast<uintptr_t>(out + i) % kVecBytes != 0; ++i) out[i] = at(i);
+  const V a0 = V{} + a[0], b0 = V{} + b[0];
+  for (; i + W <= n; i += W) {
+    V x = a0, y = b0;
+    if (mode != 2) __builtin_memcpy(&x, a + i, sizeof(V));
+    if (mode != 1) __builtin_memcpy(&y, b + i, sizeof(V));
+    V r = Op::f(x, y);
+    store_nt(out + i, &r);
+  }
+  for (; i < n; ++i) out[i] = at(i);
+  _mm_sfence();  // the stores are weakly ordered: finish them before another thread reads
+}
+#endif
+
 template <typename Op, typename T>
 void binary(const T* __restrict a, const T* __restrict b, T* __restrict out, int64_t n, int mode) {
+#if defined(__AVX512F__) || defined(__AVX2__)
+  if (mode & kStreamOut) return binary_stream<Op>(a, b, out, n, mode & ~kStreamOut);
+#endif
+  mode &= ~kStreamOut;
   if (mode == 0) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) out[i] = Op::f(a[i], b[i]);

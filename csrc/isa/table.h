@@ -7,7 +7,9 @@
 namespace tl {
 
 // Contiguous binary kernel. mode 0: out[i] = a[i] op b[i]; 1: a[i] op b[0];
-// 2: a[0] op b[i].
+// 2: a[0] op b[i]; plus kStreamOut when the output is too large to stay in
+// cache, so it is written with non-temporal stores where the ISA has them.
+constexpr int kStreamOut = 4;
 using BinaryF32 = void (*)(const float* a, const float* b, float* out, int64_t n, int mode);
 using BinaryF64 = void (*)(const double* a, const double* b, double* out, int64_t n, int mode);
 using UnaryF32 = void (*)(const float* a, float* out, int64_t n);
@@ -46,6 +48,25 @@ TL_GEMM_KERNELS(GemmKernelsF32, float)
 TL_GEMM_KERNELS(GemmKernelsF64, double)
 #undef TL_GEMM_KERNELS
 
+// Fused optimizer updates (isa/training.cpp) over n contiguous elements, in
+// place. Optional slots are null when their option is off (mom: momentum;
+// mg: centered RMSprop; vhat: AMSGrad). decay != 0 first applies decoupled
+// weight decay, var -= var * decay. Scalars come rounded to the element type.
+#define TL_OPTIMIZER_KERNELS(Name, T)                                                         \
+  struct Name {                                                                               \
+    void (*sgd)(T* var, T* mom, const T* g, int64_t n, T lr, T momentum, int nesterov,        \
+                T decay);                                                                     \
+    void (*rmsprop)(T* var, T* ms, T* mom, T* mg, const T* g, int64_t n, T lr, T rho,         \
+                    T one_minus_rho, T momentum, T epsilon, T decay);                         \
+    /* alpha: the learning rate with Adam's bias corrections folded in */                     \
+    void (*adam)(T* var, T* m, T* v, T* vhat, const T* g, int64_t n, T alpha,                 \
+                 T one_minus_beta_1, T one_minus_beta_2, T epsilon, T decay);                 \
+    void (*adagrad)(T* var, T* acc, const T* g, int64_t n, T lr, T epsilon, T decay);         \
+  };
+TL_OPTIMIZER_KERNELS(OptimizerKernelsF32, float)
+TL_OPTIMIZER_KERNELS(OptimizerKernelsF64, double)
+#undef TL_OPTIMIZER_KERNELS
+
 struct IsaTable {
   const char* name;
   BinaryF32 binary_f32[kVBinaryCount];
@@ -65,11 +86,16 @@ struct IsaTable {
   double (*min_f64)(const double* a, int64_t n);
   double (*exp_shift_f32)(const float* a, float* out, int64_t n, float shift);
   double (*exp_shift_f64)(const double* a, double* out, int64_t n, double shift);
+  OptimizerKernelsF32 optim_f32;
+  OptimizerKernelsF64 optim_f64;
 };
 
 namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 namespace avx2 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 namespace avx512 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
+namespace baseline { void fill_training(IsaTable* t); }
+namespace avx2 { void fill_training(IsaTable* t); }
+namespace avx512 { void fill_training(IsaTable* t); }
 
 // The active table: chosen from CPUID, lowered by TENSORLET_ISA.
 const IsaTable& isa();

@@ -426,3 +426,21 @@ def test_stop_gradient_of_a_variable_is_a_snapshot():
     s = tf.stop_gradient(v)
     v.assign([5.0, 5.0])
     np.testing.assert_array_equal(s.numpy(), [1.0, 2.0])
+
+
+def test_gradient_of_a_constant_operand_is_not_computed(monkeypatch):
+    # Ops registered with one gradient function per input (matmul, multiply)
+    # run only the ones a source needs: no product for the constant x.
+    x = tf.constant(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    w = tf.Variable(np.ones((3, 4), np.float32))
+    op = registry.REGISTRY["matmul"]
+    calls = []
+    kernel = op.kernel
+    monkeypatch.setattr(op, "kernel", lambda *a: calls.append(a[2:]) or kernel(*a))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.matmul(x, w) * x[:, :1])
+    calls.clear()
+    g = tape.gradient(y, w)
+    assert calls == [(True, False)]  # x^T @ dy only
+    np.testing.assert_allclose(g.numpy(), x.numpy().T @ np.broadcast_to(x.numpy()[:, :1], (2, 4)))
+    assert op.input_grads is not None and len(op.grad(tf.ones((2, 4)), [x, w], (False, False), None)) == 2

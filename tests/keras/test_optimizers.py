@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,120 @@ def test_custom_training_loop():
         opt.apply_gradients(zip(grads, [w, b]))
     np.testing.assert_allclose(w.numpy().ravel(), [2.0, -1.0], atol=1e-3)
     np.testing.assert_allclose(b.numpy(), [0.5], atol=1e-3)
+
+
+def test_weight_decay_scales_the_variable_before_each_step():
+    w, m, v = W0.astype(np.float64), 0, 0
+    for t, g in enumerate(GRADS, 1):
+        w = w - w * (0.01 * 0.5)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        w = w - 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-7)
+    _check(optimizers.Adam(0.01, weight_decay=0.5), w)
+    w = W0.astype(np.float64)
+    for g in GRADS:
+        w = w - w * (0.1 * 0.5) - 0.1 * g
+    _check(optimizers.SGD(0.1, weight_decay=0.5), w)
+
+
+class _SignSGD(optimizers.SGD):
+    """A user's own update rule: the base class applies weight decay for it."""
+
+    def update_step(self, g, v, lr):
+        v.assign_sub(tf.sign(g) * lr)
+
+
+class _LoggingAdam(optimizers.Adam):
+    """Overrides update_step and calls the fused one: decay applied once."""
+
+    def update_step(self, g, v, lr):
+        self.calls = getattr(self, "calls", 0) + 1
+        super().update_step(g, v, lr)
+
+
+def test_subclasses_overriding_update_step_get_weight_decay_once():
+    w = W0.astype(np.float64)
+    for g in GRADS:
+        w = w - w * (0.1 * 0.5) - 0.1 * np.sign(g)
+    _check(_SignSGD(0.1, weight_decay=0.5), w)
+    opt = _LoggingAdam(0.01, weight_decay=0.5)
+    _check(opt, _run(optimizers.Adam(0.01, weight_decay=0.5)))
+    assert opt.calls == len(GRADS)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradients_of_another_dtype_are_cast(dtype):
+    other = np.float64 if dtype == np.float32 else np.float32
+    v = tf.Variable(W0.astype(dtype))
+    opt = optimizers.RMSprop(0.01, momentum=0.5, centered=True)
+    for g in GRADS:
+        opt.apply_gradients([(tf.constant(g.astype(other)), v)])
+    ref = tf.Variable(W0.astype(dtype))
+    opt = optimizers.RMSprop(0.01, momentum=0.5, centered=True)
+    for g in GRADS:
+        opt.apply_gradients([(tf.constant(g.astype(dtype)), ref)])
+    assert v.dtype == dtype
+    np.testing.assert_allclose(v.numpy(), ref.numpy(), rtol=1e-6)
+
+
+def test_gradient_of_wrong_shape_changes_no_variable():
+    a = tf.Variable(np.ones(2, np.float32), name="dense/kernel")
+    b = tf.Variable(np.ones(3, np.float32), name="dense/bias")
+    opt = optimizers.Adam()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\(2,\) does not match variable 'dense/bias.*\(3,\)"):
+        opt.apply_gradients([(tf.ones(2), a), (tf.ones(2), b)])
+    np.testing.assert_array_equal(a.numpy(), [1, 1])
+    assert opt.iterations == 0
+
+
+class _OpByOpAdam(optimizers.Adam):
+    """Adam written with separate tensor ops, as a user's own update_step."""
+
+    def update_step(self, g, var, lr):
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        m, v = self._slots[id(var)][:2]
+        m.assign_add((g - m) * (1.0 - self.beta_1))
+        v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._slots[id(var)][2]
+            v_hat.assign(tf.maximum(v_hat, v))
+            v = v_hat
+        var.assign_sub(m * alpha / (tf.sqrt(v) + self.epsilon))
+
+
+class _OpByOpRMSprop(optimizers.RMSprop):
+    def update_step(self, g, v, lr):
+        s, mom, avg = self._slots[id(v)]
+        s.assign(s * self.rho + tf.square(g) * (1.0 - self.rho))
+        if self.centered:
+            avg.assign(avg * self.rho + g * (1.0 - self.rho))
+            denom = s - tf.square(avg) + self.epsilon
+        else:
+            denom = s + self.epsilon
+        step = g * lr / tf.sqrt(denom)
+        if self.momentum:
+            mom.assign(mom * self.momentum + step)
+            v.assign_sub(mom)
+        else:
+            v.assign_sub(step)
+
+
+@pytest.mark.parametrize("fused,op_by_op", [
+    (lambda: optimizers.Adam(0.01, amsgrad=True, weight_decay=0.3),
+     lambda: _OpByOpAdam(0.01, amsgrad=True, weight_decay=0.3)),
+    (lambda: optimizers.RMSprop(0.01, momentum=0.5, centered=True, weight_decay=0.3),
+     lambda: _OpByOpRMSprop(0.01, momentum=0.5, centered=True, weight_decay=0.3)),
+])
+def test_fused_updates_equal_the_op_by_op_ones_exactly(fused, op_by_op):
+    rng = np.random.default_rng(7)
+    w0 = rng.standard_normal((40, 9)).astype(np.float32)
+    grads = [rng.standard_normal((40, 9)).astype(np.float32) * 0.1 for _ in range(6)]
+    results = []
+    for make in (fused, op_by_op):
+        opt, v = make(), tf.Variable(w0)
+        for g in grads:
+            opt.apply_gradients([(tf.constant(g), v)])
+        results.append([v.numpy()] + [s.numpy() for s in opt.variables])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -419,3 +419,19 @@ def test_fit_callbacks_see_validation_hooks_in_order():
     model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[Recorder()])
     assert events == ["epoch_begin", "test_begin", ("test_end", ["accuracy", "loss"]),
                       ("epoch_end", ["accuracy", "loss", "val_accuracy", "val_loss"])]
+
+
+@pytest.mark.parametrize("optimizer", [
+    keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    keras.optimizers.RMSprop(0.01, centered=True, momentum=0.5),
+    keras.optimizers.Adam(0.05, amsgrad=True, weight_decay=1e-3),
+    keras.optimizers.Adagrad(0.3),
+])
+def test_fit_converges_with_each_optimizer(optimizer):
+    x, y = _blobs()
+    tf.random.set_seed(1)
+    model = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=10, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.95

@@ -35,6 +35,22 @@ def test_binary_broadcasting(shapes, which, dtype, view, seed):
     np.testing.assert_array_equal(got.numpy(), want)
 
 
+# Shapes around the same-shape/single-element fast path: a single element
+# of higher rank raises the result's rank; empty and strided operands.
+@pytest.mark.parametrize("sa, sb", [((2, 2), (2, 2)), ((2, 2), ()), ((), (2, 2)), ((1, 1), (1,)), ((1,), (1, 1)),
+                                    ((3,), (1, 1)), ((1, 1, 1), (2, 3)), ((0,), ()), ((1,), (0,)), ((), ())])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_fast_path_shapes(sa, sb, dtype):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(sa).astype(dtype), rng.standard_normal(sb).astype(dtype)
+    for fn, ref in [(tf.add, np.add), (tf.divide, np.divide), (tf.maximum, np.maximum)]:
+        got = fn(tf.constant(a), tf.constant(b))
+        assert got.shape == ref(a, b).shape
+        np.testing.assert_array_equal(got.numpy(), ref(a, b))
+    if a.ndim == 2 and a.shape == b.shape:
+        np.testing.assert_array_equal((strided(a) - strided(b)).numpy(), a - b)
+
+
 @settings(max_examples=40, deadline=None)
 @given(arr=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
                       elements=st.floats(-50, 50)))
@@ -89,12 +105,16 @@ def test_every_instruction_set_gives_the_same_results(isa):
     script = (
         "import numpy as np, tensorlet as tf, sys\n"
         "rng = np.random.default_rng(3)\n"
-        "a = rng.standard_normal(100003).astype(np.float32); b = rng.standard_normal(100003).astype(np.float32)\n"
-        "for f, r in [(tf.add, np.add), (tf.subtract, np.subtract), (tf.multiply, np.multiply), (tf.divide, np.divide),"
-        " (tf.maximum, np.maximum), (tf.minimum, np.minimum)]:\n"
-        "    np.testing.assert_array_equal(f(tf.constant(a), tf.constant(b)).numpy(), r(a, b))\n"
-        "    np.testing.assert_array_equal(f(tf.constant(a), 2.0).numpy(), r(a, np.float32(2.0)))\n"
-        "np.testing.assert_array_equal(tf.sqrt(tf.abs(tf.constant(a))).numpy(), np.sqrt(np.abs(a)))\n"
+        # The larger sizes (8 MiB and up) take the streaming-store path; odd
+        # lengths give chunks that start unaligned; NaNs check max/min.
+        "for n, dt in [(100003, np.float32), (2**21 + 7, np.float32), (2**20 + 3, np.float64)]:\n"
+        "    a = rng.standard_normal(n).astype(dt); b = rng.standard_normal(n).astype(dt); a[5] = b[n // 2] = np.nan\n"
+        "    for f, r in [(tf.add, np.add), (tf.subtract, np.subtract), (tf.multiply, np.multiply),"
+        " (tf.divide, np.divide), (tf.maximum, np.maximum), (tf.minimum, np.minimum)]:\n"
+        "        np.testing.assert_array_equal(f(tf.constant(a), tf.constant(b)).numpy(), r(a, b))\n"
+        "        np.testing.assert_array_equal(f(tf.constant(a), 2.0).numpy(), r(a, dt(2.0)))\n"
+        "        np.testing.assert_array_equal(f(2.0, tf.constant(b)).numpy(), r(dt(2.0), b))\n"
+        "    np.testing.assert_array_equal(tf.sqrt(tf.abs(tf.constant(a))).numpy(), np.sqrt(np.abs(a)))\n"
         "print(tf._core.isa())\n"
     )
     env = dict(os.environ, TENSORLET_ISA=isa)

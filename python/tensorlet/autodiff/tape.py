@@ -14,10 +14,12 @@ import contextlib
 import numpy as np
 
 from tensorlet import _core
-from tensorlet.framework.convert import convert_to_tensor
+from tensorlet.framework.convert import convert_like, convert_to_tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
+from tensorlet.ops.array_ops import broadcast_to, reshape
+from tensorlet.ops.reductions import _sum as _reduce_sum
 from tensorlet.ops.registry import active_tapes
 
 _is_float = _core.is_floating  # of an Array; cheaper than reading its dtype
@@ -80,20 +82,21 @@ class GradientTape:
     def _record(self, op, inputs, attrs, out):
         watched = self._watched
         hit = False
+        reads = ()
         for x in inputs:
-            if id(x) in watched:
-                hit = True
-            elif self._watch_accessed and isinstance(x, Variable) and x._trainable:
-                watched[id(x)] = x
+            if type(x) is not Tensor and isinstance(x, Variable):
+                # Gradient functions read variables when they run: note each
+                # variable's version so a later assignment is caught, not used.
+                reads += ((x, x._version),)
+                if id(x) in watched:
+                    hit = True
+                elif self._watch_accessed and x._trainable:
+                    watched[id(x)] = x
+                    hit = True
+            elif id(x) in watched:
                 hit = True
         if hit and op.grad is not None:
             watched[id(out)] = out
-            # Gradient functions read variables when they run: note each
-            # variable's version so a later assignment is caught, not used.
-            reads = ()
-            for x in inputs:
-                if isinstance(x, Variable):
-                    reads += ((x, x._version),)
             self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
@@ -152,7 +155,7 @@ class GradientTape:
         self._check_usable("gradient")
         zero = _zero_mode(unconnected_gradients)
         srcs, rebuild = _flatten(sources)
-        targets = _flatten(target)[0]
+        targets = [target] if isinstance(target, Tensor) else _flatten(target)[0]
         dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
         with _paused(self):
             grads = self._backward(targets, srcs, dys)
@@ -261,17 +264,14 @@ class GradientTape:
         watched = self._watched
         live = {id(s) for s in sources if id(s) in watched and _is_float(s._a)}
         for op, inputs, attrs, out, _ in self._records:
-            if _is_float(out._a):
-                for x in inputs:
-                    if id(x) in live:
-                        live.add(id(out))
-                        break
+            if not live.isdisjoint(map(id, inputs)) and _is_float(out._a):
+                live.add(id(out))
         grads = {}
         for t, dy in zip(targets, dys):
             if id(t) not in live:
                 continue
             if dy is None:
-                dy = _ones_like(t)
+                dy = convert_like(1, t) if t._a.ndim == 0 else _ones_like(t)
             else:
                 dy = convert_to_tensor(dy, dtype=t.dtype)
                 if dy._a.shape != t._a.shape:
@@ -287,9 +287,18 @@ class GradientTape:
                     raise RuntimeError(f"gradient: variable '{v.name}' was assigned after the tape recorded "
                                        f"{op.name} reading it; compute the gradients before updating variables")
             diff = op.diff
-            for k, (x, g) in enumerate(zip(inputs, op.grad(dy, inputs, attrs, out))):
-                if g is not None and id(x) in live and (diff is None or diff[k]):
-                    _accumulate(grads, x, _unbroadcast(g, x))
+            per_input = op.input_grads
+            if per_input is None:
+                gs = op.grad(dy, inputs, attrs, out)
+            for k, x in enumerate(inputs):
+                if id(x) not in live or (diff is not None and not diff[k]):
+                    continue
+                g = per_input[k](dy, inputs, attrs, out) if per_input is not None else gs[k]
+                if g is not None:
+                    if not g._a.same_shape(x._a):
+                        g = _unbroadcast(g, x)
+                    old = grads.get(id(x))
+                    grads[id(x)] = g if old is None else old + g
         return [grads.get(id(s)) for s in sources]
 
     def _check_usable(self, what):
@@ -367,21 +376,16 @@ def _accumulate(grads, x, g):
 
 
 def _unbroadcast(g, x):
-    """``g`` summed (or broadcast) to the shape of ``x``: ops may return the
-    gradient of a broadcast input in the broadcast shape."""
+    """``g`` summed (or broadcast) to the shape of ``x``, which differs from
+    its own: ops may return the gradient of a broadcast input in the
+    broadcast shape."""
     gs, xs = g._a.shape, x._a.shape
-    if gs == xs:
-        return g
-    from tensorlet.ops.array_ops import broadcast_to, reshape
-    from tensorlet.ops.reductions import reduce_sum
-
     lead = len(gs) - len(xs)
     if lead < 0 or any(d != 1 and d != gs[lead + i] for i, d in enumerate(xs)):
         return broadcast_to(g, xs)
-    axes = list(range(lead)) + [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
-    if axes:
-        g = reduce_sum(g, axis=axes)
-    return reshape(g, xs) if g._a.shape != xs else g
+    ones = [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
+    g = registry.apply(_reduce_sum, (g,), list(range(lead)) + ones, False)
+    return reshape(g, xs) if ones else g
 
 
 def _ones_like(t):
@@ -404,6 +408,8 @@ def _stack(parts, shape):
 
 
 def _zero_mode(mode):
+    if mode == "none":
+        return False
     mode = getattr(mode, "value", mode)
     if mode not in ("none", "zero"):
         raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {mode!r}")
@@ -413,13 +419,15 @@ def _zero_mode(mode):
 def _flatten(structure):
     """A flat list of the leaves of nested lists, tuples and dicts, and a
     function rebuilding the structure from a list of new leaves."""
+    kind = type(structure)
+    if (kind is list or kind is tuple) and all(isinstance(x, Tensor) for x in structure):
+        return list(structure), kind  # the usual flat list of tensors
     if isinstance(structure, dict):
         keys = list(structure)
         parts = [_flatten(structure[k]) for k in keys]
         make = lambda items: dict(zip(keys, items))  # noqa: E731
     elif isinstance(structure, (list, tuple)):
         parts = [_flatten(x) for x in structure]
-        kind = type(structure)
         make = kind if kind in (list, tuple) else lambda items: kind(*items)  # noqa: E731  (namedtuples)
     else:
         return [structure], lambda leaves: leaves[0]

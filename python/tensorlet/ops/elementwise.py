@@ -110,10 +110,12 @@ def _min_grad(dy, inputs, attrs, out):
 
 _GRADS = {
     "add": lambda dy, i, a, o: (dy, dy),
-    "subtract": lambda dy, i, a, o: (dy, negative(dy)),
-    "multiply": lambda dy, i, a, o: (dy * i[1], dy * i[0]),
-    "divide": lambda dy, i, a, o: (dy / i[1], negative(dy) * i[0] / square(i[1])),
-    "mod": lambda dy, i, a, o: (dy, negative(dy) * floor(i[0] / i[1])),
+    # One function per input where the two gradients cost separate ops, so a
+    # tape skips the gradient of a constant operand.
+    "subtract": (lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy)),
+    "multiply": (lambda dy, i, a, o: dy * i[1], lambda dy, i, a, o: dy * i[0]),
+    "divide": (lambda dy, i, a, o: dy / i[1], lambda dy, i, a, o: negative(dy) * i[0] / square(i[1])),
+    "mod": (lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy) * floor(i[0] / i[1])),
     "pow": _pow_grad,
     "maximum": _max_grad,
     "minimum": _min_grad,

@@ -61,22 +61,27 @@ def _matmul_samples(rng, dtype):
             for a, b, ta, tb in _SAMPLE_SHAPES]
 
 
-def _matmul_grad(dy, inputs, attrs, out):
-    # Gradients of op(a) @ op(b), where op transposes when the flag is set; for
-    # broadcast batch axes these have the full batch shape and the tape sums
-    # them back to each input's shape.
+# Gradients of op(a) @ op(b), where op transposes when the flag is set, one
+# function per input so a constant operand costs no product. For broadcast
+# batch axes they have the full batch shape; the tape sums them back to each
+# input's shape.
+def _matmul_grad_a(dy, inputs, attrs, out):
     a, b = inputs
     ta, tb = attrs
-    if not ta and not tb:
-        return apply(_op, [dy, b], False, True), apply(_op, [a, dy], True, False)
-    if not ta and tb:
-        return apply(_op, [dy, b], False, False), apply(_op, [dy, a], True, False)
-    if ta and not tb:
-        return apply(_op, [b, dy], False, True), apply(_op, [a, dy], False, False)
-    return apply(_op, [b, dy], True, True), apply(_op, [dy, a], True, True)
+    if ta:
+        return apply(_op, [b, dy], tb, True)
+    return apply(_op, [dy, b], False, not tb)
 
 
-_op = register("matmul", _core.matmul, grad=_matmul_grad, diff=(True, True), shape=_matmul_shape,
+def _matmul_grad_b(dy, inputs, attrs, out):
+    a, b = inputs
+    ta, tb = attrs
+    if tb:
+        return apply(_op, [dy, a], True, ta)
+    return apply(_op, [a, dy], not ta, False)
+
+
+_op = register("matmul", _core.matmul, grad=(_matmul_grad_a, _matmul_grad_b), diff=(True, True), shape=_matmul_shape,
                dtype=h.first_dtype, ref=_matmul_ref, samples=_matmul_samples,
                dtypes=("float32", "float64", "int32", "int64"))
 

@@ -11,7 +11,7 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import broadcast_to, cast, eye, reshape, transpose
+from tensorlet.ops.array_ops import _broadcast_to, broadcast_to, cast, eye, reshape, transpose
 from tensorlet.ops.registry import apply, register
 
 _NUMERIC = ("int32", "int64", "float32", "float64")
@@ -76,7 +76,10 @@ def _kept(x, axes):
 
 def _sum_grad(dy, inputs, attrs, out):
     x = inputs[0]
-    return (broadcast_to(reshape(dy, _kept(x, attrs[0])), list(x._a.shape)),)
+    axes, keepdims = attrs
+    if not keepdims and len(axes) < x._a.ndim:  # a full reduction's dy broadcasts as it is
+        dy = reshape(dy, _kept(x, axes))
+    return (apply(_broadcast_to, (dy,), list(x._a.shape)),)
 
 
 def _mean_grad(dy, inputs, attrs, out):
@@ -84,7 +87,8 @@ def _mean_grad(dy, inputs, attrs, out):
     n = 1
     for a in axes:
         n *= x._a.shape[a]
-    return (_sum_grad(dy, inputs, attrs, out)[0] / float(max(n, 1)),)
+    # Dividing before broadcasting divides dy's elements, not x's.
+    return _sum_grad(dy / float(max(n, 1)), inputs, attrs, out)
 
 
 def _extreme_grad(dy, inputs, attrs, out):
@@ -154,6 +158,8 @@ def _reduce(op, input_tensor, axis, keepdims):
         axes = list(range(nd))
     elif type(axis) is int and -nd <= axis < nd:
         axes = [axis % nd]
+    elif type(axis) is list and len(axis) == 1 and type(axis[0]) is int and -nd <= axis[0] < nd:
+        axes = [axis[0] % nd]
     else:
         axes = list(h.normalize_axes(axis, nd, op.name))
     return apply(op, (x,), axes, bool(keepdims))

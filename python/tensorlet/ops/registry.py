@@ -29,6 +29,11 @@ class Op:
         kernel: the ``_core`` function, called as ``kernel(*arrays, *attrs)``.
         grad: ``grad(dy, inputs, attrs, output) -> tuple`` with one gradient (or
             None) per input, or None for a non-differentiable op.
+        input_grads: when the op was registered with one gradient function per
+            input (``grad=(f0, f1, ...)``, each ``f(dy, inputs, attrs, output)``
+            returning one gradient), those functions, so a tape computes only
+            the gradients it needs (not the gradient of a constant operand);
+            None otherwise.
         diff: per input, whether it can receive a gradient.
         shape: ``shape(input_shapes, attrs) -> output shape`` (tuples, None for
             unknown dims).
@@ -38,11 +43,15 @@ class Op:
         dtypes: names of the dtypes the generic tests run it in.
     """
 
-    __slots__ = ("name", "kernel", "grad", "diff", "shape", "dtype", "ref", "samples", "dtypes")
+    __slots__ = ("name", "kernel", "grad", "input_grads", "diff", "shape", "dtype", "ref", "samples", "dtypes")
 
     def __init__(self, name, kernel, grad, diff, shape, dtype, ref, samples, dtypes):
         self.name = name
         self.kernel = kernel
+        self.input_grads = None
+        if isinstance(grad, tuple):
+            self.input_grads = grad
+            grad = _all_inputs(grad)
         self.grad = grad
         self.diff = diff
         self.shape = shape
@@ -55,9 +64,18 @@ class Op:
         return f"<Op {self.name}>"
 
 
+def _all_inputs(input_grads):
+    def grad(dy, inputs, attrs, out):
+        return tuple(f(dy, inputs, attrs, out) for f in input_grads)
+    return grad
+
+
 def register(name, kernel, *, grad=None, diff=None, shape=None, dtype=None, ref=None, samples=None,
              dtypes=("float32", "float64")):
-    """Registers an op and returns its :class:`Op`. Names must be unique."""
+    """Registers an op and returns its :class:`Op`. Names must be unique.
+
+    ``grad`` is one function returning a tuple of per-input gradients, or a
+    tuple of functions, one per input (see :class:`Op`)."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
     op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes)

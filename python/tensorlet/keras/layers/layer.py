@@ -149,8 +149,8 @@ class Layer:
 
     def _check_shapes(self, inputs):
         if isinstance(inputs, tf.Tensor):
-            want = self._build_shapes[0]
-            if want and inputs.shape and want[-1] == inputs.shape[-1]:
+            want, got = self._build_shapes[0], inputs.shape
+            if want and got and want[-1] == got[-1]:
                 return
         for i, (t, want) in enumerate(zip(flatten(inputs), self._build_shapes)):
             got = tuple(t.shape)

@@ -1,15 +1,26 @@
 """Optimizers with Keras's defaults: SGD, RMSprop, Adam, Adagrad.
 
 ``apply_gradients(zip(grads, variables))`` builds each optimizer's slots
-(momentum, moments...) on first use, then runs its small ``update_step`` per
-variable, changing the variables in place with ``assign``/``assign_sub``.
+(momentum, moments...) on first use, then runs its ``update_step`` per
+variable. The built-in ones make one fused call each
+(``tensorlet.ops.training_ops``), which updates the variable and its slots in
+place in a single pass; a subclass may write its own ``update_step`` with
+``assign``/``assign_sub`` instead.
 """
 
 import math
 
 import tensorlet as tf
+from tensorlet.ops import training_ops
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
+
+
+def _folds_weight_decay(update_step):
+    """Marks an ``update_step`` that applies ``weight_decay`` itself, inside
+    its fused kernel; for any other the base class applies it first."""
+    update_step.folds_weight_decay = True
+    return update_step
 
 
 class Optimizer:
@@ -17,6 +28,8 @@ class Optimizer:
 
     Args:
         learning_rate: a float or a ``LearningRateSchedule``.
+        weight_decay: if set, decoupled weight decay: each variable is
+            scaled by ``1 - learning_rate * weight_decay`` before its update.
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to [-clipvalue, clipvalue].
         global_clipnorm: clip all gradients together to this global L2 norm.
@@ -59,7 +72,13 @@ class Optimizer:
                            trainable=False, name=f"{base}/{name}")
 
     def update_step(self, gradient, variable, learning_rate):
+        """Updates ``variable`` in place from ``gradient`` (already of its dtype)."""
         raise NotImplementedError
+
+    def _folded_decay(self):
+        """The weight decay a fused ``update_step`` applies itself: None when
+        a subclass overrides it (the base class then applied the decay)."""
+        return self.weight_decay if getattr(type(self).update_step, "folds_weight_decay", False) else None
 
     def apply_gradients(self, grads_and_vars):
         """Applies one update to each variable from its gradient.
@@ -71,29 +90,37 @@ class Optimizer:
             The iteration count after the update.
 
         Raises:
-            ValueError: if a gradient is None (the variable named); no variable
-                changes in that case.
+            ValueError: if a gradient is None (the variable named).
+            InvalidArgumentError: if a gradient's shape differs from its
+                variable's. No variable changes in either case.
         """
-        pairs = list(grads_and_vars)
-        for g, v in pairs:
+        grads, variables = [], []
+        for g, v in grads_and_vars:
             if g is None:
                 raise ValueError(
                     f"No gradient provided for variable '{v.name}' (shape {tuple(v.shape)}): it does not "
                     "influence the loss. Check that the loss is computed from the model's output inside the "
                     "GradientTape, or leave the variable out (trainable=False).")
-        if not pairs:
+            if not isinstance(g, tf.Tensor):
+                g = tf.convert_to_tensor(g, dtype=v.dtype)
+            if g._a.shape != v._a.shape:  # checked up front so a bad pair changes no variable
+                raise tf.errors.InvalidArgumentError(
+                    f"apply_gradients: gradient of shape {tuple(g.shape)} does not match variable '{v.name}' of "
+                    f"shape {tuple(v.shape)}")
+            grads.append(g)
+            variables.append(v)
+        if not variables:
             return self.iterations
-        grads = [g for g, _ in pairs]
-        variables = [v for _, v in pairs]
         grads = self._clip(grads)
         missing = [v for v in variables if id(v) not in self._slots]
         if missing:
             self.build(missing)
         lr = self.learning_rate
+        decay_first = self.weight_decay and not getattr(type(self).update_step, "folds_weight_decay", False)
         for g, v in zip(grads, variables):
             if g.dtype != v.dtype:
                 g = tf.cast(g, v.dtype)
-            if self.weight_decay:
+            if decay_first:
                 v.assign_sub(v * (lr * self.weight_decay))
             self.update_step(g, v, lr)
         self.iterations += 1
@@ -159,16 +186,11 @@ class SGD(Optimizer):
             self._slots[id(v)] = (self.add_variable_from_reference(v, "momentum"),) if self.momentum else ()
         self.built = True
 
+    @_folds_weight_decay
     def update_step(self, g, v, lr):
-        if not self.momentum:
-            v.assign_sub(g * lr)
-            return
-        (m,) = self._slots[id(v)]
-        m.assign(m * self.momentum - g * lr)
-        if self.nesterov:
-            v.assign_add(m * self.momentum - g * lr)
-        else:
-            v.assign_add(m)
+        slots = self._slots[id(v)]
+        training_ops.apply_sgd(v, g, lr, self.momentum, self.nesterov, slots[0] if slots else None,
+                               self._folded_decay())
 
 
 class RMSprop(Optimizer):
@@ -191,20 +213,11 @@ class RMSprop(Optimizer):
             self._slots[id(v)] = tuple(slots)
         self.built = True
 
+    @_folds_weight_decay
     def update_step(self, g, v, lr):
         s, mom, avg = self._slots[id(v)]
-        s.assign(s * self.rho + tf.square(g) * (1.0 - self.rho))
-        if self.centered:
-            avg.assign(avg * self.rho + g * (1.0 - self.rho))
-            denom = s - tf.square(avg) + self.epsilon
-        else:
-            denom = s + self.epsilon
-        step = g * lr / tf.sqrt(denom)
-        if self.momentum:
-            mom.assign(mom * self.momentum + step)
-            v.assign_sub(mom)
-        else:
-            v.assign_sub(step)
+        training_ops.apply_rmsprop(v, s, g, lr, self.rho, self.epsilon, self.momentum, mom, avg,
+                                   self._folded_decay())
 
     @property
     def variables(self):
@@ -231,17 +244,11 @@ class Adam(Optimizer):
             self._slots[id(v)] = slots
         self.built = True
 
+    @_folds_weight_decay
     def update_step(self, g, var, lr):
-        t = self.iterations + 1
-        alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
-        m, v = self._slots[id(var)][:2]
-        m.assign_add((g - m) * (1.0 - self.beta_1))
-        v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))
-        if self.amsgrad:
-            v_hat = self._slots[id(var)][2]
-            v_hat.assign(tf.maximum(v_hat, v))
-            v = v_hat
-        var.assign_sub(m * alpha / (tf.sqrt(v) + self.epsilon))
+        slots = self._slots[id(var)]
+        training_ops.apply_adam(var, slots[0], slots[1], g, lr, self.beta_1, self.beta_2, self.epsilon,
+                                self.iterations + 1, slots[2] if self.amsgrad else None, self._folded_decay())
 
 
 class Adagrad(Optimizer):
@@ -261,10 +268,10 @@ class Adagrad(Optimizer):
                                                                    self.initial_accumulator_value),)
         self.built = True
 
+    @_folds_weight_decay
     def update_step(self, g, v, lr):
         (acc,) = self._slots[id(v)]
-        acc.assign_add(tf.square(g))
-        v.assign_sub(g * lr / tf.sqrt(acc + self.epsilon))
+        training_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}

@@ -1,0 +1,141 @@
+#include "training.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <type_traits>
+
+#include "isa/table.h"
+#include "parallel.h"
+
+namespace tl {
+namespace {
+
+struct Operand {
+  const char* name;
+  const Array* a;  // null: an option that is off
+};
+
+std::string describe(const Operand& o) {
+  return std::string(o.name) + " of shape " + shape_str(o.a->shape()) + " and dtype " + dtype_name(o.a->dtype());
+}
+
+// Checks every operand against the variable (the first state), and that no
+// two states share memory. Returns the gradient to read: a copy when it
+// shares memory with a state, since the states are written during the pass.
+Array check(const char* op, std::initializer_list<Operand> states, const Array& grad) {
+  const Operand& var = *states.begin();
+  DType t = var.a->dtype();
+  if (!is_float(t))
+    throw TypeError(std::string(op) + ": var has dtype " + dtype_name(t) + "; optimizer updates need float32 or "
+                    "float64 variables");
+  Operand g{"grad", &grad};
+  auto check_one = [&](const Operand& o) {
+    if (!o.a) return;
+    if (o.a->dtype() != t || o.a->shape() != var.a->shape())
+      throw InvalidArgument(std::string(op) + ": " + describe(o) + " does not match " + describe(var) +
+                            (o.a == &grad ? "; the gradient" : "; every slot") +
+                            " must have the variable's shape and dtype");
+    if (!o.a->is_contiguous())
+      throw InvalidArgument(std::string(op) + ": " + o.name + " (shape " + shape_str(o.a->shape()) +
+                            ", strides " + shape_str(o.a->strides()) + ") is not contiguous");
+    if (o.a->device() != Device::CPU)
+      throw InvalidArgument(std::string(op) + ": " + o.name + " is not on the CPU");
+  };
+  for (const Operand& o : states) check_one(o);
+  check_one(g);
+  bool copy_grad = false;
+  for (auto i = states.begin(); i != states.end(); ++i) {
+    if (!i->a) continue;
+    if (grad.storage() == i->a->storage()) copy_grad = true;
+    for (auto j = states.begin(); j != i; ++j)
+      if (j->a && j->a->storage() == i->a->storage())
+        throw InvalidArgument(std::string(op) + ": " + j->name + " and " + i->name +
+                              " share memory; each slot must be a separate variable");
+  }
+  return copy_grad ? grad.copy() : grad;
+}
+
+template <typename T>
+T* ptr(const Array* a) {
+  return a ? a->data<T>() : nullptr;
+}
+
+template <typename T>
+const auto& kernels() {
+  if constexpr (std::is_same_v<T, float>) return isa().optim_f32;
+  else return isa().optim_f64;
+}
+
+// Runs fn(begin, count) over the elements, on several threads when large.
+template <typename F>
+void over_chunks(const Array& var, F&& fn) {
+  int64_t n = var.size();
+  parallel_for(n, n, [&](int64_t b, int64_t e) { fn(b, e - b); });
+}
+
+}  // namespace
+
+void apply_sgd(const Array& var, const Array* mom, const Array& grad, double lr, double momentum, bool nesterov,
+               double weight_decay) {
+  Array g = check("apply_sgd", {{"var", &var}, {"accum", mom}}, grad);
+  dispatch<kFloat>(var.dtype(), "apply_sgd", [&](auto v) {
+    using T = decltype(v);
+    auto fn = kernels<T>().sgd;
+    T *w = ptr<T>(&var), *m = ptr<T>(mom);
+    const T* gp = g.data<T>();
+    over_chunks(var, [&](int64_t b, int64_t n) {
+      fn(w + b, m ? m + b : nullptr, gp + b, n, T(lr), T(momentum), nesterov, T(lr * weight_decay));
+    });
+  });
+}
+
+void apply_rmsprop(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
+                   double lr, double rho, double momentum, double epsilon, double weight_decay) {
+  Array g = check("apply_rmsprop", {{"var", &var}, {"ms", &ms}, {"mom", mom}, {"mg", mg}}, grad);
+  dispatch<kFloat>(var.dtype(), "apply_rmsprop", [&](auto v) {
+    using T = decltype(v);
+    auto fn = kernels<T>().rmsprop;
+    T *w = ptr<T>(&var), *s = ptr<T>(&ms), *mo = ptr<T>(mom), *a = ptr<T>(mg);
+    const T* gp = g.data<T>();
+    over_chunks(var, [&](int64_t b, int64_t n) {
+      fn(w + b, s + b, mo ? mo + b : nullptr, a ? a + b : nullptr, gp + b, n, T(lr), T(rho), T(1.0 - rho),
+         T(momentum), T(epsilon), T(lr * weight_decay));
+    });
+  });
+}
+
+void apply_adam(const Array& var, const Array& m, const Array& v, const Array* vhat, const Array& grad, double lr,
+                double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
+  Array g = check("apply_adam", {{"var", &var}, {"m", &m}, {"v", &v}, {"v_hat", vhat}}, grad);
+  if (step < 1) throw InvalidArgument("apply_adam: step must be >= 1 (the 1-based update count), got " +
+                                      std::to_string(step));
+  // The bias corrections, in double as the Python reference computes them.
+  double alpha = lr * std::sqrt(1.0 - std::pow(beta_2, double(step))) / (1.0 - std::pow(beta_1, double(step)));
+  dispatch<kFloat>(var.dtype(), "apply_adam", [&](auto x) {
+    using T = decltype(x);
+    auto fn = kernels<T>().adam;
+    T *w = ptr<T>(&var), *mp = ptr<T>(&m), *vp = ptr<T>(&v), *h = ptr<T>(vhat);
+    const T* gp = g.data<T>();
+    over_chunks(var, [&](int64_t b, int64_t n) {
+      fn(w + b, mp + b, vp + b, h ? h + b : nullptr, gp + b, n, T(alpha), T(1.0 - beta_1), T(1.0 - beta_2),
+         T(epsilon), T(lr * weight_decay));
+    });
+  });
+}
+
+void apply_adagrad(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
+                   double weight_decay) {
+  Array g = check("apply_adagrad", {{"var", &var}, {"accum", &acc}}, grad);
+  dispatch<kFloat>(var.dtype(), "apply_adagrad", [&](auto v) {
+    using T = decltype(v);
+    auto fn = kernels<T>().adagrad;
+    T *w = ptr<T>(&var), *a = ptr<T>(&acc);
+    const T* gp = g.data<T>();
+    over_chunks(var, [&](int64_t b, int64_t n) {
+      fn(w + b, a + b, gp + b, n, T(lr), T(epsilon), T(lr * weight_decay));
+    });
+  });
+}
+
+}  // namespace tl
