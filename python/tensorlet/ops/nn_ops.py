@@ -243,17 +243,30 @@ def _fc_samples(rng, dtype):
     return out
 
 
-def _fc_grad(dy, inputs, attrs, out):
-    # out > 0 exactly where the pre-activation is, so relu's gradient op can
-    # take the output.
-    g = apply(_relu_grad, (out, dy)) if attrs[0] == "relu" else dy
-    x, w = inputs[0], inputs[1]
-    grads = (apply(_matmul, (g, w), False, True), apply(_matmul, (x, g), True, False))
-    return grads + ((reduce_sum(g, axis=0),) if len(inputs) == 3 else ())
+# One gradient function per input, so a tape computes only what its sources
+# need (no inputs gradient for a model's first layer). out > 0 exactly where
+# the pre-activation is, so relu's gradient op can take the output.
+def _fc_pre_grad(dy, attrs, out):
+    return apply(_relu_grad, (out, dy)) if attrs[0] == "relu" else dy
 
 
-_fc = register("dense", _core.dense, grad=_fc_grad, diff=(True, True, True), shape=_fc_shape,
-                  dtype=_fc_dtype, ref=_fc_ref, samples=_fc_samples)
+def _fc_grad_x(dy, inputs, attrs, out):
+    return apply(_matmul, (_fc_pre_grad(dy, attrs, out), inputs[1]), False, True)
+
+
+def _fc_grad_w(dy, inputs, attrs, out):
+    return apply(_matmul, (inputs[0], _fc_pre_grad(dy, attrs, out)), True, False)
+
+
+def _fc_grad_b(dy, inputs, attrs, out):
+    return reduce_sum(_fc_pre_grad(dy, attrs, out), axis=0)
+
+
+_fc = register("dense", _core.dense, grad=(_fc_grad_x, _fc_grad_w, _fc_grad_b), diff=(True, True, True),
+               shape=_fc_shape, dtype=_fc_dtype, ref=_fc_ref, samples=_fc_samples)
+# All gradients at once, for two inputs (no bias) or three.
+_fc.grad = lambda dy, inputs, attrs, out: tuple(
+    f(dy, inputs, attrs, out) for f in (_fc_grad_x, _fc_grad_w, _fc_grad_b)[:len(inputs)])
 
 
 def dense(inputs, kernel, bias=None, activation=None, name=None):
