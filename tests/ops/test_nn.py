@@ -307,3 +307,27 @@ def test_dense_errors():
         tf.nn.dense(tf.constant(x), tf.constant(np.ones((3, 4))))
     with pytest.raises(TypeError, match="dense: unsupported dtype int32"):
         tf.nn.dense(tf.constant(np.ones((2, 3), np.int32)), tf.constant(np.ones((3, 4), np.int32)))
+
+
+def test_dense_second_order_gradients_match_the_unfused_ops():
+    rng = np.random.default_rng(5)
+    x, w, b = rng.standard_normal((6, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
+    wv, bv = tf.Variable(w), tf.Variable(b)
+
+    def second_order(layer):
+        xt = tf.constant(x)
+        with tf.GradientTape() as outer:
+            outer.watch(xt)
+            with tf.GradientTape() as inner:
+                inner.watch(xt)
+                y = layer(xt)
+                loss = tf.reduce_sum(y * y)
+            gx, gw, gb = inner.gradient(loss, [xt, wv, bv])
+            s = tf.reduce_sum(gx * gx) + tf.reduce_sum(gw * gw) + tf.reduce_sum(gb * gb)
+        return [g.numpy() for g in outer.gradient(s, [xt, wv, bv])]
+
+    for act in ("relu", "linear"):
+        fused = second_order(lambda t: tf.nn.dense(t, wv, bv, act))
+        unfused = second_order(lambda t: (tf.nn.relu if act == "relu" else tf.identity)(tf.matmul(t, wv) + bv))
+        for got, want in zip(fused, unfused):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)

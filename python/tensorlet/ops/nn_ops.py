@@ -15,7 +15,7 @@ from tensorlet.ops import elementwise as ew
 from tensorlet.ops.array_ops import expand_dims, reshape, transpose
 from tensorlet.ops.linalg_ops import matmul as _matmul_fn
 from tensorlet.ops.reductions import reduce_mean, reduce_sum
-from tensorlet.ops.registry import apply, register
+from tensorlet.ops.registry import active_tapes, apply, register
 
 # ---- numpy references ---------------------------------------------------------------
 
@@ -246,8 +246,24 @@ def _fc_samples(rng, dtype):
 # One gradient function per input, so a tape computes only what its sources
 # need (no inputs gradient for a model's first layer). out > 0 exactly where
 # the pre-activation is, so relu's gradient op can take the output.
+# The tape asks for the inputs' gradients one after another with the same dy
+# and out: the last relu gradient is kept for the next of them. Only while no
+# tape records (a reused result would be missing from a new outer tape).
+_fc_last = None
+
+
 def _fc_pre_grad(dy, attrs, out):
-    return apply(_relu_grad, (out, dy)) if attrs[0] == "relu" else dy
+    global _fc_last
+    if attrs[0] != "relu":
+        return dy
+    if active_tapes:
+        return apply(_relu_grad, (out, dy))
+    last = _fc_last
+    if last is not None and last[0] is dy and last[1] is out:
+        return last[2]
+    g = apply(_relu_grad, (out, dy))
+    _fc_last = (dy, out, g)
+    return g
 
 
 def _fc_grad_x(dy, inputs, attrs, out):
