@@ -184,9 +184,8 @@ constexpr int64_t kDirectCols = 32;
 constexpr int64_t kDirectMaxK = 4096;
 
 bool use_direct(const Problem& pr, size_t itemsize) {
-  if (pr.batch != 1) return false;
+  if (pr.batch != 1 || pr.k > kDirectMaxK) return false;
   if (pr.n <= kDirectCols) return true;
-  if (pr.k > kDirectMaxK) return false;
   if (pr.m <= kDirectRowsStrided) return true;
   return pr.b.cs == 1 && pr.m <= kDirectRows && pr.m * pr.k * static_cast<int64_t>(itemsize) <= kDirectABytes;
 }

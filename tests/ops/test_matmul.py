@@ -87,6 +87,7 @@ def test_blocks_larger_than_the_caches(rng):
     _check(_rand(rng, (200, 530), np.float64), _rand(rng, (530, 600), np.float64))
     _check(_rand(rng, (520, 530), np.float64), _rand(rng, (530, 300), np.float64))
     _check(_rand(rng, (100, 5000)), _rand(rng, (5000, 70)))
+    _check(_rand(rng, (40, 5000)), _rand(rng, (5000, 10)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
