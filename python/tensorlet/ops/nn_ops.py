@@ -244,11 +244,13 @@ def _fc_samples(rng, dtype):
 
 
 # One gradient function per input, so a tape computes only what its sources
-# need (no inputs gradient for a model's first layer). out > 0 exactly where
-# the pre-activation is, so relu's gradient op can take the output.
-# The tape asks for the inputs' gradients one after another with the same dy
-# and out: the last relu gradient is kept for the next of them. Only while no
-# tape records (a reused result would be missing from a new outer tape).
+# need (no inputs gradient for a model's first layer).
+#
+# The gradient at the pre-activation: out > 0 exactly where the
+# pre-activation is, so relu's gradient op can take the output. The tape asks
+# for the inputs' gradients one after another with the same dy and out, so
+# the last one is kept for the next of them; only while no tape records (a
+# reused result would be missing from a new outer tape).
 _fc_last = None
 
 
