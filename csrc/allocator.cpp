@@ -1,5 +1,6 @@
 #include "allocator.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -17,10 +18,18 @@ constexpr size_t kHuge = size_t{2} << 20;
 constexpr int64_t kCacheLimit = int64_t{512} << 20;
 
 struct Pool {
-  std::mutex mu;
+  std::mutex mu;  // guards the cache; the counters are atomic so small buffers never lock
   std::multimap<size_t, void*> free_blocks;  // capacity -> buffer
-  int64_t current = 0, peak = 0, cached = 0;
+  int64_t cached = 0;
+  std::atomic<int64_t> current{0}, peak{0};
 };
+
+void count_alloc(Pool& p, size_t cap) {
+  int64_t now = p.current.fetch_add(static_cast<int64_t>(cap), std::memory_order_relaxed) + static_cast<int64_t>(cap);
+  int64_t old = p.peak.load(std::memory_order_relaxed);
+  while (now > old && !p.peak.compare_exchange_weak(old, now, std::memory_order_relaxed)) {
+  }
+}
 
 Pool& pool() {
   static Pool* p = new Pool;  // never destroyed: arrays may outlive static destructors
@@ -51,15 +60,13 @@ void* host_alloc(size_t bytes, size_t* capacity) {
   size_t cap = size_class(bytes);
   Pool& p = pool();
   void* ptr = nullptr;
-  {
+  if (cap >= kMedium) {
     std::lock_guard<std::mutex> lock(p.mu);
-    if (cap >= kMedium) {
-      auto it = p.free_blocks.find(cap);
-      if (it != p.free_blocks.end()) {
-        ptr = it->second;
-        p.free_blocks.erase(it);
-        p.cached -= static_cast<int64_t>(cap);
-      }
+    auto it = p.free_blocks.find(cap);
+    if (it != p.free_blocks.end()) {
+      ptr = it->second;
+      p.free_blocks.erase(it);
+      p.cached -= static_cast<int64_t>(cap);
     }
   }
   if (!ptr) {
@@ -70,9 +77,7 @@ void* host_alloc(size_t bytes, size_t* capacity) {
       if (!ptr) throw std::bad_alloc();
     }
   }
-  std::lock_guard<std::mutex> lock(p.mu);
-  p.current += static_cast<int64_t>(cap);
-  if (p.current > p.peak) p.peak = p.current;
+  count_alloc(p, cap);
   *capacity = cap;
   return ptr;
 }
@@ -80,10 +85,10 @@ void* host_alloc(size_t bytes, size_t* capacity) {
 void host_free(void* ptr, size_t cap) {
   if (!ptr) return;
   Pool& p = pool();
-  {
+  p.current.fetch_sub(static_cast<int64_t>(cap), std::memory_order_relaxed);
+  if (cap >= kMedium) {
     std::lock_guard<std::mutex> lock(p.mu);
-    p.current -= static_cast<int64_t>(cap);
-    if (cap >= kMedium && p.cached + static_cast<int64_t>(cap) <= kCacheLimit) {
+    if (p.cached + static_cast<int64_t>(cap) <= kCacheLimit) {
       p.free_blocks.emplace(cap, ptr);
       p.cached += static_cast<int64_t>(cap);
       return;
@@ -95,13 +100,12 @@ void host_free(void* ptr, size_t cap) {
 HostMemoryInfo host_memory_info() {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
-  return {p.current, p.peak, p.cached, kCacheLimit};
+  return {p.current.load(), p.peak.load(), p.cached, kCacheLimit};
 }
 
 void reset_host_peak() {
   Pool& p = pool();
-  std::lock_guard<std::mutex> lock(p.mu);
-  p.peak = p.current;
+  p.peak.store(p.current.load());
 }
 
 void empty_host_cache() {
