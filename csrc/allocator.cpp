@@ -45,6 +45,29 @@ size_t size_class(size_t bytes) {
   return (bytes + kHuge - 1) / kHuge * kHuge;
 }
 
+// Small buffers (a tensor of a few elements, as most eager ops on scalars and
+// biases make) come from a per-thread free list: glibc's aligned allocation
+// and free cost more than the rest of such an op. Bounded: a few blocks per
+// 64-byte class, returned to the system when the thread ends.
+constexpr size_t kSmallMax = 4096;
+constexpr int kSmallClasses = kSmallMax / 64;
+constexpr int kSmallPerClass = 8;
+
+struct SmallCache {
+  void* blocks[kSmallClasses][kSmallPerClass];
+  int count[kSmallClasses] = {};
+  ~SmallCache();
+};
+
+thread_local bool t_small_gone = false;  // trivially destructible: readable while the thread ends
+thread_local SmallCache t_small;
+
+SmallCache::~SmallCache() {
+  t_small_gone = true;
+  for (int c = 0; c < kSmallClasses; ++c)
+    for (int i = 0; i < count[c]; ++i) std::free(blocks[c][i]);
+}
+
 void* system_alloc(size_t cap) {
   if (cap < 2 * kHuge) return std::aligned_alloc(64, cap);
   void* p = std::aligned_alloc(kHuge, cap);
@@ -60,7 +83,11 @@ void* host_alloc(size_t bytes, size_t* capacity) {
   size_t cap = size_class(bytes);
   Pool& p = pool();
   void* ptr = nullptr;
-  if (cap >= kMedium) {
+  if (cap <= kSmallMax && !t_small_gone) {
+    SmallCache& c = t_small;
+    int k = static_cast<int>(cap / 64) - 1;
+    if (c.count[k] > 0) ptr = c.blocks[k][--c.count[k]];
+  } else if (cap >= kMedium) {
     std::lock_guard<std::mutex> lock(p.mu);
     auto it = p.free_blocks.find(cap);
     if (it != p.free_blocks.end()) {
@@ -86,7 +113,14 @@ void host_free(void* ptr, size_t cap) {
   if (!ptr) return;
   Pool& p = pool();
   p.current.fetch_sub(static_cast<int64_t>(cap), std::memory_order_relaxed);
-  if (cap >= kMedium) {
+  if (cap <= kSmallMax && !t_small_gone) {
+    SmallCache& c = t_small;
+    int k = static_cast<int>(cap / 64) - 1;
+    if (c.count[k] < kSmallPerClass) {
+      c.blocks[k][c.count[k]++] = ptr;
+      return;
+    }
+  } else if (cap >= kMedium) {
     std::lock_guard<std::mutex> lock(p.mu);
     if (p.cached + static_cast<int64_t>(cap) <= kCacheLimit) {
       p.free_blocks.emplace(cap, ptr);
@@ -117,6 +151,11 @@ void empty_host_cache() {
     p.cached = 0;
   }
   for (auto& b : blocks) std::free(b.second);
+  if (!t_small_gone) {  // this thread's small blocks too
+    SmallCache& c = t_small;
+    for (int k = 0; k < kSmallClasses; ++k)
+      while (c.count[k] > 0) std::free(c.blocks[k][--c.count[k]]);
+  }
 }
 
 }  // namespace tl
