@@ -48,6 +48,36 @@ def test_isa_reports_a_known_level():
     assert _core.isa() in ("baseline", "avx2", "avx512")
 
 
+def test_small_buffers_are_reused_per_thread_and_counted():
+    # Small buffers come back from a per-thread free list: each thread's
+    # tensors keep their own values, and the byte count returns to where it was.
+    import threading
+
+    for k in range(12):  # the Python scalars below are converted (and cached) once
+        tf.constant(np.ones((3, 5), np.float32)) * float(k)
+    before = tf.config.experimental.get_memory_info("CPU")["current"]
+    errors = []
+
+    def work(seed):
+        try:
+            rng = np.random.default_rng(seed)
+            for _ in range(300):
+                a = rng.standard_normal((3, 5)).astype(np.float32)
+                held = [tf.constant(a) * float(k) for k in range(12)]
+                for k, t in enumerate(held):
+                    np.testing.assert_array_equal(t.numpy(), a * np.float32(k))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert tf.config.experimental.get_memory_info("CPU")["current"] == before
+
+
 def test_memory_info_tracks_tensors_and_the_cache_reuses_buffers():
     _core.empty_host_cache()  # so the only cached buffer of this size is the one freed below
     info = tf.config.experimental.get_memory_info("CPU")

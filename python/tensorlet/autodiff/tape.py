@@ -361,8 +361,11 @@ class _paused:
         self.tape = tape
 
     def __enter__(self):
-        self.where = next((i for i, t in enumerate(active_tapes) if t is self.tape), None)
-        if self.where is not None:
+        try:
+            self.where = active_tapes.index(self.tape)  # tapes compare by identity
+        except ValueError:
+            self.where = None
+        else:
             del active_tapes[self.where]
 
     def __exit__(self, *exc):
