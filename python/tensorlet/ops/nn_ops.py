@@ -314,9 +314,7 @@ def dense(inputs, kernel, bias=None, activation=None, name=None):
     x = h.to_tensor(inputs)
     w = kernel if isinstance(kernel, Tensor) else h.convert_like(kernel, x)
     args = (x, w) if bias is None else (x, w, bias if isinstance(bias, Tensor) else h.convert_like(bias, x))
-    _fc_shape([a.shape for a in args], (act,))
-    _fc_dtype([a.dtype for a in args], (act,))
-    return apply(_fc, args, act)
+    return apply(_fc, args, act)  # the kernel checks shapes and dtypes
 
 
 # ---- gelu ----------------------------------------------------------------------------------
