@@ -99,7 +99,8 @@ class Layer:
         inputs = args[0] if args else kwargs.pop("inputs")
         args = args[1:]
         if isinstance(inputs, tf.Tensor):  # the common case, kept short
-            if inputs.dtype.is_floating and inputs.dtype.name != self.dtype:
+            dtype = inputs.dtype
+            if dtype.is_floating and dtype.name != self.dtype:
                 inputs = tf.cast(inputs, self.dtype)
         elif any(isinstance(t, KerasTensor) for t in flatten(inputs)):
             return self._symbolic_call(inputs, args, kwargs)
