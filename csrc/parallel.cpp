@@ -62,14 +62,14 @@
 // 8. fork: the child has the Pool's memory but none of its threads, and the
 //    parent may have been inside a job (busy held, done short of the count).
 //    A pthread_atfork handler drops the Pool in the child (leaking it); the
-//    next parallel loop there creates a fresh one with new threads.
+//    next parallel loop there creates a fresh one with new threads. Creating
+//    a Pool takes no lock, so none can be left held in the child.
 // 9. Process exit: the threads are detached and the Pool is never freed, so
 //    nothing they touch is destroyed under them.
 #include "parallel.h"
 
 #include <chrono>
 #include <climits>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -163,7 +163,6 @@ struct Pool {
 };
 
 std::atomic<Pool*> g_pool{nullptr};
-std::mutex g_pool_init;
 
 inline uint32_t chunk_count(uint64_t s) { return static_cast<uint32_t>(s >> 16) & 0xFFFF; }
 
@@ -213,22 +212,18 @@ void worker_main(Pool* p, int index) {
 
 void drop_pool_in_child() { g_pool.store(nullptr); }
 
+#if defined(__unix__) || defined(__APPLE__)
+// Registered when the library loads, before any thread of ours exists.
+[[maybe_unused]] const int g_atfork_registered = pthread_atfork(nullptr, nullptr, drop_pool_in_child);
+#endif
+
+// No lock: a child forked while another thread held one could never take it.
 Pool* pool() {
   Pool* p = g_pool.load(std::memory_order_acquire);
   if (p) return p;
-  std::lock_guard<std::mutex> lock(g_pool_init);
-  p = g_pool.load();
-  if (!p) {
-#if defined(__unix__) || defined(__APPLE__)
-    static bool registered = false;
-    if (!registered) {
-      pthread_atfork(nullptr, nullptr, drop_pool_in_child);
-      registered = true;
-    }
-#endif
-    p = new Pool();  // never freed: detached threads read it until exit
-    g_pool.store(p, std::memory_order_release);
-  }
+  Pool* fresh = new Pool();  // never freed: detached threads read it until exit
+  if (g_pool.compare_exchange_strong(p, fresh, std::memory_order_acq_rel)) return fresh;
+  delete fresh;  // another thread was first (no threads were started on it)
   return p;
 }
 
