@@ -259,6 +259,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads);
+  // For tests of the thread pool: chunk coverage, exceptions, back-to-back calls.
+  m.def("parallel_selftest", &parallel_selftest, py::arg("n"), py::arg("work"), py::arg("fail_at") = -1,
+        py::arg("repeats") = 1, py::call_guard<py::gil_scoped_release>());
   m.def("has_openmp", [] {
 #if defined(TL_HAVE_OPENMP)
     return true;

@@ -102,3 +102,113 @@ def test_memory_info_tracks_tensors_and_the_cache_reuses_buffers():
     assert tf.config.experimental.get_memory_info("CPU")["cached"] == 0
     with pytest.raises(ValueError, match="GPU"):
         tf.config.experimental.get_memory_info("GPU")
+
+
+@pytest.fixture
+def threads():
+    """Restores the thread count a test changes."""
+    before = _core.get_num_threads()
+    yield _core.set_num_threads
+    _core.set_num_threads(before)
+
+
+def test_pool_results_match_numpy_and_each_other_for_1_to_4_threads(threads):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((1 << 20) + 37).astype(np.float32)
+    b = rng.standard_normal((1 << 20) + 37).astype(np.float32)
+    m = rng.standard_normal((300, 1001)).astype(np.float32)
+    results = []
+    for n in (1, 2, 3, 4):
+        threads(n)
+        assert _core.get_num_threads() == n
+        tf.random.set_seed(7)
+        r = {
+            "add": (tf.constant(a) + tf.constant(b)).numpy(),
+            "exp": tf.exp(tf.constant(a)).numpy(),
+            "sum": tf.reduce_sum(tf.constant(a)).numpy(),
+            "sum0": tf.reduce_sum(tf.constant(m), axis=0).numpy(),
+            "max1": tf.reduce_max(tf.constant(m), axis=1).numpy(),
+            "softmax": tf.nn.softmax(tf.constant(m)).numpy(),
+            "uniform": tf.random.uniform((1 << 18) + 3).numpy(),
+        }
+        np.testing.assert_array_equal(r["add"], a + b)
+        np.testing.assert_allclose(r["exp"], np.exp(a), rtol=1e-6)
+        np.testing.assert_allclose(r["sum"], a.astype(np.float64).sum(), rtol=1e-5)
+        np.testing.assert_allclose(r["sum0"], m.sum(axis=0), rtol=1e-4, atol=1e-4)
+        np.testing.assert_array_equal(r["max1"], m.max(axis=1))
+        e = np.exp(m - m.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(r["softmax"], e / e.sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-7)
+        assert r["uniform"].min() >= 0 and r["uniform"].max() < 1
+        results.append(r)
+    for r in results[1:]:  # bit for bit whatever the thread count
+        for k in r:
+            np.testing.assert_array_equal(r[k], results[0][k], err_msg=k)
+
+
+def test_pool_visits_every_item_once_for_any_size_and_thread_count(threads):
+    for n in (1, 2, 3, 4, 7):
+        threads(n)
+        for size in (1, 2, 17, (1 << 15) - 1, 1 << 15, (1 << 15) + 1, 100_003, 1 << 20):
+            assert _core.parallel_selftest(size, max(size, 1 << 15)) == 1, (n, size)
+        # Few items carrying much work: more threads than items.
+        assert _core.parallel_selftest(3, 1 << 22) == 1
+
+
+def test_exception_in_a_parallel_chunk_is_raised_and_the_pool_stays_usable(threads):
+    threads(2)
+    n = 1 << 20
+    for fail_at in (0, n // 2, n - 1):
+        with pytest.raises(ValueError, match=f"failed at item {fail_at}"):
+            _core.parallel_selftest(n, n, fail_at)
+    assert _core.parallel_selftest(n, n) == 1
+    a = np.arange(n, dtype=np.float32)
+    np.testing.assert_array_equal((tf.constant(a) * 2.0).numpy(), a * 2)
+
+
+def test_many_back_to_back_small_parallel_loops_complete(threads):
+    # Calls just over the threshold, with no pause between them: a pool
+    # thread that wakes late must never see a finished job.
+    threads(2)
+    assert _core.parallel_selftest(1 << 15, 1 << 15, repeats=100_000) == 100_000
+    threads(3)  # more threads than cores
+    assert _core.parallel_selftest((1 << 15) + 5, 1 << 15, repeats=10_000) == 10_000
+
+
+def test_loops_from_several_python_threads_at_once(threads):
+    import threading
+
+    threads(2)
+    out = []
+
+    def work():
+        out.append(_core.parallel_selftest(1 << 16, 1 << 16, repeats=3000))
+
+    ts = [threading.Thread(target=work) for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert out == [3000] * 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_can_use_several_threads_again(threads):
+    threads(2)
+    assert _core.parallel_selftest(1 << 20, 1 << 20) == 1  # the parent's pool is running
+    a = np.arange(1 << 20, dtype=np.float32)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            _core.set_num_threads(2)  # a fresh pool: the parent's threads are not here
+            ok = _core.parallel_selftest(1 << 20, 1 << 20, repeats=50) == 50
+            same = bool(np.array_equal((tf.constant(a) + 1.0).numpy(), a + 1))
+            os.write(w, f"{_core.get_num_threads()} {ok} {same}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    _, status = os.waitpid(pid, 0)
+    msg = os.read(r, 100).decode()
+    os.close(r)
+    assert status == 0
+    assert msg == "2 True True"
