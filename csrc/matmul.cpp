@@ -103,17 +103,15 @@ void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* 
 
 int64_t round_up(int64_t x, int64_t unit) { return (x + unit - 1) / unit * unit; }
 
-#if defined(TL_HAVE_OPENMP)
 // All threads on one product. B is packed whole (every k block of a wide
-// column block) into one shared buffer, panels taken from a queue; after one
-// barrier the threads take row blocks of C (each packing its own A, every k
-// block) from a dynamic queue. Two synchronisations per column block keep a
-// thread that another process holds up from stalling the rest more than once,
-// and whoever is running takes the remaining work. Nothing inside the
-// parallel region can throw: every buffer is sized before it.
+// column block) into one shared buffer, panels taken from the pool's queue;
+// then row blocks of C (each packing its own A, every k block, into a
+// per-thread buffer) are taken the same way. The caller waits only for blocks
+// already taken, so a thread that another process holds up never stalls the
+// rest: whoever is running takes the remaining work.
 template <typename Kern, typename T>
 void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int nt) {
-  thread_local std::vector<char> bbuf, abuf;
+  thread_local std::vector<char> bbuf;
   const T* bias = static_cast<const T*>(pr.bias);
   constexpr int64_t kPackedBMax = int64_t{1} << 22;  // elements: 16 MiB of float32, within L3
   const int64_t mr = kern.mr, nr = kern.nr;
@@ -124,34 +122,34 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   // Row blocks: about four per thread when M allows, at most MC rows.
   const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
   const int64_t mblocks = (pr.m + mc - 1) / mc;
-  const int64_t a_stride = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
+  const int64_t a_size = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
   T* pb = scratch<T>(bbuf, pr.k * nc_max);
-  T* pa_all = scratch<T>(abuf, a_stride * nt);
   const int64_t ldc = pr.n;
-#pragma omp parallel num_threads(nt)
-  {
-    T* pa = pa_all + a_stride * omp_get_thread_num();
-    for (int64_t bi = 0; bi < pr.batch; ++bi) {
-      const T* a = A + pr.a_off[bi];
-      T* c = C + bi * pr.m * pr.n;
-      for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
-        const int64_t nc = std::min(nc_max, pr.n - jc);
-        const int64_t npanels = (nc + nr - 1) / nr;
-        const int64_t ncpad = npanels * nr;  // k block pc starts at pb + pc * ncpad
-        if (bi == 0 || !pr.b_shared || ncol_blocks > 1) {
-          const T* b = B + pr.b_off[bi] + jc * pr.b.cs;
-#pragma omp for schedule(dynamic, 4)
-          for (int64_t u = 0; u < kblocks * npanels; ++u) {
+  const int64_t work = pr.m * pr.n * pr.k;  // multiply-adds: always enough for threads here
+  for (int64_t bi = 0; bi < pr.batch; ++bi) {
+    const T* a = A + pr.a_off[bi];
+    T* c = C + bi * pr.m * pr.n;
+    for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
+      const int64_t nc = std::min(nc_max, pr.n - jc);
+      const int64_t npanels = (nc + nr - 1) / nr;
+      const int64_t ncpad = npanels * nr;  // k block pc starts at pb + pc * ncpad
+      if (bi == 0 || !pr.b_shared || ncol_blocks > 1) {
+        const T* b = B + pr.b_off[bi] + jc * pr.b.cs;
+        parallel_for(kblocks * npanels, work, [&](int64_t u0, int64_t u1) {
+          for (int64_t u = u0; u < u1; ++u) {
             const int64_t pc = (u / npanels) * kc_max, p = u % npanels;
             const int64_t kc = std::min(kc_max, pr.k - pc);
             kern.pack_b(kc, std::min(nr, nc - p * nr), b + pc * pr.b.rs + p * nr * pr.b.cs, pr.b.rs, pr.b.cs,
                         pb + pc * ncpad + p * nr * kc);
           }
-        }
-        // Too few row blocks to share: cut the columns too.
-        const int64_t nchunks = mblocks >= 2 * nt ? 1 : std::min(npanels, (2 * nt + mblocks - 1) / mblocks);
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t u = 0; u < mblocks * nchunks; ++u) {
+        });
+      }
+      // Too few row blocks to share: cut the columns too.
+      const int64_t nchunks = mblocks >= 2 * nt ? 1 : std::min(npanels, (2 * nt + mblocks - 1) / mblocks);
+      parallel_for(mblocks * nchunks, work, [&](int64_t u0, int64_t u1) {
+        thread_local std::vector<char> abuf;
+        T* pa = scratch<T>(abuf, a_size);
+        for (int64_t u = u0; u < u1; ++u) {
           const int64_t ic = (u / nchunks) * mc, m = std::min(mc, pr.m - ic);
           const int64_t j0 = npanels * (u % nchunks) / nchunks * nr;
           const int64_t j1 = std::min(nc, npanels * (u % nchunks + 1) / nchunks * nr);
@@ -164,11 +162,10 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
                        layout, last && bias ? bias + jc + j0 : nullptr, last ? pr.act : 0);
           }
         }
-      }
+      });
     }
   }
 }
-#endif
 
 // Which products go unpacked through kern.direct. With few rows, packing B
 // costs about as much as the arithmetic (few row panels reuse it). Up to
@@ -256,17 +253,16 @@ void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   const int64_t cchunks = std::min<int64_t>(panels, 4 * nt);
   const int64_t rchunks = std::min<int64_t>(tiles, (4 * nt + cchunks - 1) / cchunks);
   const int64_t units = cchunks * rchunks;
-#if defined(TL_HAVE_OPENMP)
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-#endif
-  for (int64_t u = 0; u < units; ++u) {
-    const int64_t cu = u / rchunks, ru = u % rchunks;
-    const int64_t j0 = panels * cu / cchunks * nr, j1 = std::min(n, panels * (cu + 1) / cchunks * nr);
-    const int64_t i0 = tiles * ru / rchunks * mr, i1 = std::min(m, tiles * (ru + 1) / rchunks * mr);
-    if (i0 >= i1 || j0 >= j1) continue;
-    kern.direct(i1 - i0, j1 - j0, k, a + i0 * rsa, rsa, csa, b + j0, rsb, C + i0 * rsc + j0 * csc, rsc, csc,
-                bias ? bias + i0 * brs + j0 * bcs : nullptr, brs, bcs, pr.act);
-  }
+  parallel_for(units, int64_t{16} * m * n * k, [&](int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t cu = u / rchunks, ru = u % rchunks;
+      const int64_t j0 = panels * cu / cchunks * nr, j1 = std::min(n, panels * (cu + 1) / cchunks * nr);
+      const int64_t i0 = tiles * ru / rchunks * mr, i1 = std::min(m, tiles * (ru + 1) / rchunks * mr);
+      if (i0 >= i1 || j0 >= j1) continue;
+      kern.direct(i1 - i0, j1 - j0, k, a + i0 * rsa, rsa, csa, b + j0, rsb, C + i0 * rsc + j0 * csc, rsc, csc,
+                  bias ? bias + i0 * brs + j0 * bcs : nullptr, brs, bcs, pr.act);
+    }
+  });
 }
 
 template <typename T, typename Kern>
@@ -316,12 +312,10 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     });
     return;
   }
-#if defined(TL_HAVE_OPENMP)
   if (nt > 1) {
     gemm_shared(kern, pr, A, B, C, nt);
     return;
   }
-#endif
   run_serial(kern, pr, A, B, C, 0, pr.batch);
 }
 
