@@ -68,6 +68,10 @@
 //    nothing they touch is destroyed under them.
 #include "parallel.h"
 
+#if defined(TL_HAVE_OPENMP)
+#include <omp.h>  // only for the default thread count (OMP_NUM_THREADS)
+#endif
+
 #include <chrono>
 #include <climits>
 #include <string>

@@ -6,9 +6,6 @@
 #include <cstdint>
 #include <exception>
 #include <type_traits>
-#if defined(TL_HAVE_OPENMP)
-#include <omp.h>  // matmul's GEMM still uses OpenMP regions directly
-#endif
 
 namespace tl {
 
