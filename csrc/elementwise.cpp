@@ -166,9 +166,7 @@ bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Arra
     if constexpr (std::is_same_v<T, float>) return isa().binary_f32[v];
     else return isa().binary_f64[v];
   }();
-  // An output of this size does not stay in cache for the next op anyway.
-  constexpr int64_t kStreamBytes = int64_t{8} << 20;
-  int flags = mode | (n * static_cast<int64_t>(sizeof(T)) >= kStreamBytes ? kStreamOut : 0);
+  int flags = mode | (n * static_cast<int64_t>(sizeof(T)) >= kStreamOutBytes ? kStreamOut : 0);
   parallel_for(n, n, [&](int64_t s, int64_t e) {
     fn(mode == 2 ? x : x + s, mode == 1 ? y : y + s, o + s, e - s, flags);
   });

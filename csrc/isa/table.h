@@ -10,6 +10,8 @@ namespace tl {
 // 2: a[0] op b[i]; plus kStreamOut when the output is too large to stay in
 // cache, so it is written with non-temporal stores where the ISA has them.
 constexpr int kStreamOut = 4;
+// Outputs from this size on do not stay in cache for the next op anyway.
+constexpr int64_t kStreamOutBytes = int64_t{8} << 20;
 using BinaryF32 = void (*)(const float* a, const float* b, float* out, int64_t n, int mode);
 using BinaryF64 = void (*)(const double* a, const double* b, double* out, int64_t n, int mode);
 using UnaryF32 = void (*)(const float* a, float* out, int64_t n);
