@@ -159,10 +159,13 @@ class GradientTape:
         dys = [None] * len(targets) if output_gradients is None else _flatten(output_gradients)[0]
         with _paused(self):
             grads = self._backward(targets, srcs, dys)
-        if any(g is None for g in grads):
-            self._explain(targets, srcs, grads)
+        for g in grads:
+            if g is None:
+                self._explain(targets, srcs, grads)
+                break
         else:
-            self._why_none = {}
+            if self._why_none:
+                self._why_none = {}
         if zero:
             grads = [_zeros_like(s) if g is None else g for s, g in zip(srcs, grads)]
         self._finish()
@@ -384,6 +387,8 @@ def _unbroadcast(g, x):
     broadcast shape."""
     gs, xs = g._a.shape, x._a.shape
     lead = len(gs) - len(xs)
+    if lead > 0 and gs[lead:] == xs:  # the usual case: a bias added to every row
+        return registry.apply(_reduce_sum, (g,), list(range(lead)), False)
     if lead < 0 or any(d != 1 and d != gs[lead + i] for i, d in enumerate(xs)):
         return broadcast_to(g, xs)
     ones = [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
@@ -423,8 +428,12 @@ def _flatten(structure):
     """A flat list of the leaves of nested lists, tuples and dicts, and a
     function rebuilding the structure from a list of new leaves."""
     kind = type(structure)
-    if (kind is list or kind is tuple) and all(isinstance(x, Tensor) for x in structure):
-        return list(structure), kind  # the usual flat list of tensors
+    if kind is list or kind is tuple:  # the usual flat list of tensors
+        for x in structure:
+            if not isinstance(x, Tensor):
+                break
+        else:
+            return list(structure), kind
     if isinstance(structure, dict):
         keys = list(structure)
         parts = [_flatten(structure[k]) for k in keys]
