@@ -23,17 +23,14 @@ def test_thread_count_is_global_and_results_do_not_depend_on_it():
     np.testing.assert_array_equal(one, two)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_forked_child_runs_on_one_thread_and_does_not_hang():
-    big = tf.constant(np.ones(1 << 20, np.float32))
-    (big + big).numpy()  # start the thread pool in the parent
+def _in_forked_child(fn):
+    """Runs fn() in a forked child; returns the string it returned (the
+    child exits at once, so a hang or crash there fails the test here)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         try:
-            ok = float(tf.constant(np.ones(1 << 20, np.float32)).numpy().sum()) == (1 << 20)
-            total = (big + big).numpy()[0]
-            os.write(w, f"{_core.get_num_threads()} {ok} {total}".encode())
+            os.write(w, fn().encode())
         finally:
             os._exit(0)
     os.close(w)
@@ -41,6 +38,19 @@ def test_forked_child_runs_on_one_thread_and_does_not_hang():
     msg = os.read(r, 100).decode()
     os.close(r)
     assert status == 0
+    return msg
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_runs_on_one_thread_and_does_not_hang():
+    big = tf.constant(np.ones(1 << 20, np.float32))
+    (big + big).numpy()  # start the thread pool in the parent
+    def child():
+        ok = float(tf.constant(np.ones(1 << 20, np.float32)).numpy().sum()) == (1 << 20)
+        total = (big + big).numpy()[0]
+        return f"{_core.get_num_threads()} {ok} {total}"
+
+    msg = _in_forked_child(child)
     assert msg == "1 True 2.0"
 
 
@@ -196,19 +206,11 @@ def test_forked_child_can_use_several_threads_again(threads):
     threads(2)
     assert _core.parallel_selftest(1 << 20, 1 << 20) == 1  # the parent's pool is running
     a = np.arange(1 << 20, dtype=np.float32)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        try:
-            _core.set_num_threads(2)  # a fresh pool: the parent's threads are not here
-            ok = _core.parallel_selftest(1 << 20, 1 << 20, repeats=50) == 50
-            same = bool(np.array_equal((tf.constant(a) + 1.0).numpy(), a + 1))
-            os.write(w, f"{_core.get_num_threads()} {ok} {same}".encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    _, status = os.waitpid(pid, 0)
-    msg = os.read(r, 100).decode()
-    os.close(r)
-    assert status == 0
+    def child():
+        _core.set_num_threads(2)  # a fresh pool: the parent's threads are not here
+        ok = _core.parallel_selftest(1 << 20, 1 << 20, repeats=50) == 50
+        same = bool(np.array_equal((tf.constant(a) + 1.0).numpy(), a + 1))
+        return f"{_core.get_num_threads()} {ok} {same}"
+
+    msg = _in_forked_child(child)
     assert msg == "2 True True"
