@@ -444,3 +444,24 @@ def test_gradient_of_a_constant_operand_is_not_computed(monkeypatch):
     assert calls == [(True, False)]  # x^T @ dy only
     np.testing.assert_allclose(g.numpy(), x.numpy().T @ np.broadcast_to(x.numpy()[:, :1], (2, 4)))
     assert op.input_grads is not None and len(op.grad(tf.ones((2, 4)), [x, w], (False, False), None)) == 2
+
+
+def test_shared_gradient_step_runs_once(monkeypatch):
+    # dense's per-input gradients share relu's gradient (grad_prep): one
+    # relu_grad per backward step, whichever inputs need gradients.
+    x = tf.constant(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3))
+    w = tf.Variable(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+    b = tf.Variable(np.full(4, 0.1, np.float32))
+    op = registry.REGISTRY["relu_grad"]
+    calls = []
+    kernel = op.kernel
+    monkeypatch.setattr(op, "kernel", lambda *a: calls.append(1) or kernel(*a))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.nn.dense(x, w, b, "relu"))
+    gx, gw, gb = tape.gradient(y, [x, w, b])
+    assert len(calls) == 1
+    mask = (x.numpy() @ w.numpy() + b.numpy() > 0).astype(np.float32)
+    np.testing.assert_allclose(gw.numpy(), x.numpy().T @ mask, rtol=1e-6)
+    np.testing.assert_allclose(gb.numpy(), mask.sum(0), rtol=1e-6)
+    np.testing.assert_allclose(gx.numpy(), mask @ w.numpy().T, rtol=1e-6)

@@ -293,6 +293,8 @@ class GradientTape:
             per_input = op.input_grads
             if per_input is None:
                 gs = op.grad(dy, inputs, attrs, out)
+            elif op.grad_prep is not None:
+                dy = op.grad_prep(dy, inputs, attrs, out)
             for k, x in enumerate(inputs):
                 if id(x) not in live or (diff is not None and not diff[k]):
                     continue

@@ -15,7 +15,7 @@ from tensorlet.ops import elementwise as ew
 from tensorlet.ops.array_ops import expand_dims, reshape, transpose
 from tensorlet.ops.linalg_ops import matmul as _matmul_fn
 from tensorlet.ops.reductions import reduce_mean, reduce_sum
-from tensorlet.ops.registry import active_tapes, apply, register
+from tensorlet.ops.registry import apply, register
 
 # ---- numpy references ---------------------------------------------------------------
 
@@ -244,47 +244,27 @@ def _fc_samples(rng, dtype):
 
 
 # One gradient function per input, so a tape computes only what its sources
-# need (no inputs gradient for a model's first layer).
-#
-# The gradient at the pre-activation: out > 0 exactly where the
-# pre-activation is, so relu's gradient op can take the output. The tape asks
-# for the inputs' gradients one after another with the same dy and out, so
-# the last one is kept for the next of them; only while no tape records (a
-# reused result would be missing from a new outer tape).
-_fc_last = None
+# need (no inputs gradient for a model's first layer). They share the
+# gradient at the pre-activation, computed once by _fc_pre: out > 0 exactly
+# where the pre-activation is, so relu's gradient op can take the output.
+def _fc_pre(dy, inputs, attrs, out):
+    return apply(_relu_grad, (out, dy)) if attrs[0] == "relu" else dy
 
 
-def _fc_pre_grad(dy, attrs, out):
-    global _fc_last
-    if attrs[0] != "relu":
-        return dy
-    if active_tapes:
-        return apply(_relu_grad, (out, dy))
-    last = _fc_last
-    if last is not None and last[0] is dy and last[1] is out:
-        return last[2]
-    g = apply(_relu_grad, (out, dy))
-    _fc_last = (dy, out, g)
-    return g
+def _fc_grad_x(dpre, inputs, attrs, out):
+    return apply(_matmul, (dpre, inputs[1]), False, True)
 
 
-def _fc_grad_x(dy, inputs, attrs, out):
-    return apply(_matmul, (_fc_pre_grad(dy, attrs, out), inputs[1]), False, True)
+def _fc_grad_w(dpre, inputs, attrs, out):
+    return apply(_matmul, (inputs[0], dpre), True, False)
 
 
-def _fc_grad_w(dy, inputs, attrs, out):
-    return apply(_matmul, (inputs[0], _fc_pre_grad(dy, attrs, out)), True, False)
+def _fc_grad_b(dpre, inputs, attrs, out):
+    return reduce_sum(dpre, axis=0)
 
 
-def _fc_grad_b(dy, inputs, attrs, out):
-    return reduce_sum(_fc_pre_grad(dy, attrs, out), axis=0)
-
-
-_fc = register("dense", _core.dense, grad=(_fc_grad_x, _fc_grad_w, _fc_grad_b), diff=(True, True, True),
-               shape=_fc_shape, dtype=_fc_dtype, ref=_fc_ref, samples=_fc_samples)
-# All gradients at once, for two inputs (no bias) or three.
-_fc.grad = lambda dy, inputs, attrs, out: tuple(
-    f(dy, inputs, attrs, out) for f in (_fc_grad_x, _fc_grad_w, _fc_grad_b)[:len(inputs)])
+_fc = register("dense", _core.dense, grad=(_fc_grad_x, _fc_grad_w, _fc_grad_b), grad_prep=_fc_pre,
+               diff=(True, True, True), shape=_fc_shape, dtype=_fc_dtype, ref=_fc_ref, samples=_fc_samples)
 
 
 def dense(inputs, kernel, bias=None, activation=None, name=None):

@@ -33,7 +33,12 @@ class Op:
             input (``grad=(f0, f1, ...)``, each ``f(dy, inputs, attrs, output)``
             returning one gradient), those functions, so a tape computes only
             the gradients it needs (not the gradient of a constant operand);
-            None otherwise.
+            None otherwise. An op with optional trailing inputs lists a
+            function for each possible input.
+        grad_prep: with ``input_grads``, an optional ``prep(dy, inputs,
+            attrs, output)`` computing what all of them share (a Dense op's
+            gradient at its pre-activation, say): run once per backward
+            step, its result is passed to each of them in place of ``dy``.
         diff: per input, whether it can receive a gradient.
         shape: ``shape(input_shapes, attrs) -> output shape`` (tuples, None for
             unknown dims).
@@ -43,15 +48,16 @@ class Op:
         dtypes: names of the dtypes the generic tests run it in.
     """
 
-    __slots__ = ("name", "kernel", "grad", "input_grads", "diff", "shape", "dtype", "ref", "samples", "dtypes")
+    __slots__ = ("name", "kernel", "grad", "input_grads", "grad_prep", "diff", "shape", "dtype", "ref", "samples", "dtypes")
 
-    def __init__(self, name, kernel, grad, diff, shape, dtype, ref, samples, dtypes):
+    def __init__(self, name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep=None):
         self.name = name
         self.kernel = kernel
         self.input_grads = None
+        self.grad_prep = grad_prep
         if isinstance(grad, tuple):
             self.input_grads = grad
-            grad = _all_inputs(grad)
+            grad = _all_inputs(grad, grad_prep)
         self.grad = grad
         self.diff = diff
         self.shape = shape
@@ -64,21 +70,26 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def _all_inputs(input_grads):
+def _all_inputs(input_grads, prep):
     def grad(dy, inputs, attrs, out):
-        return tuple(f(dy, inputs, attrs, out) for f in input_grads)
+        if prep is not None:
+            dy = prep(dy, inputs, attrs, out)
+        return tuple(f(dy, inputs, attrs, out) for f in input_grads[:len(inputs)])
     return grad
 
 
 def register(name, kernel, *, grad=None, diff=None, shape=None, dtype=None, ref=None, samples=None,
-             dtypes=("float32", "float64")):
+             dtypes=("float32", "float64"), grad_prep=None):
     """Registers an op and returns its :class:`Op`. Names must be unique.
 
     ``grad`` is one function returning a tuple of per-input gradients, or a
-    tuple of functions, one per input (see :class:`Op`)."""
+    tuple of functions, one per input, optionally with ``grad_prep`` (see
+    :class:`Op`)."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
-    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes)
+    if grad_prep is not None and not isinstance(grad, tuple):
+        raise ValueError(f"op {name!r}: grad_prep needs one gradient function per input")
+    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep)
     REGISTRY[name] = op
     return op
 
