@@ -77,15 +77,16 @@ struct Policy<ReduceOp::Prod, T> {
 };
 
 // NaN sticks: once an accumulator is NaN, x > NaN is false.
-template <typename T>
-struct Policy<ReduceOp::Max, T> {
+// Max and min: NaN wins, as in numpy.
+template <typename T, bool kMax>
+struct ExtremePolicy {
   using Acc = T;
   static Acc init() {
-    if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-    else return std::numeric_limits<T>::lowest();
+    if constexpr (std::is_floating_point_v<T>) return kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    else return kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   }
   static Acc step(Acc a, T x) {
-    Acc m = x > a ? x : a;
+    Acc m = (kMax ? x > a : x < a) ? x : a;
     return x != x ? x : m;
   }
   static Acc merge(Acc a, Acc b) { return step(a, b); }
@@ -93,19 +94,10 @@ struct Policy<ReduceOp::Max, T> {
 };
 
 template <typename T>
-struct Policy<ReduceOp::Min, T> {
-  using Acc = T;
-  static Acc init() {
-    if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-    else return std::numeric_limits<T>::max();
-  }
-  static Acc step(Acc a, T x) {
-    Acc m = x < a ? x : a;
-    return x != x ? x : m;
-  }
-  static Acc merge(Acc a, Acc b) { return step(a, b); }
-  static T finish(Acc a, int64_t) { return a; }
-};
+struct Policy<ReduceOp::Max, T> : ExtremePolicy<T, true> {};
+
+template <typename T>
+struct Policy<ReduceOp::Min, T> : ExtremePolicy<T, false> {};
 
 template <typename T>
 struct Policy<ReduceOp::Any, T> {

@@ -252,41 +252,29 @@ def _arg(op, input, axis, output_type):
 
 
 def argmax(input, axis=None, output_type=_dtypes.int64, name=None):
-    """Index of the largest value along ``axis`` (the first one on ties; the
-    first NaN if there is one, as in numpy).
-
-    Args:
-        input: a numeric tensor of rank >= 1.
-        axis: the axis to reduce; None means 0, as in TensorFlow.
-        output_type: ``tf.int64`` (default) or ``tf.int32``.
-        name: ignored.
-
-    Returns:
-        An ``output_type`` tensor with ``axis`` removed.
-
-    Raises:
-        InvalidArgumentError: if ``axis`` is out of range or has length 0.
-    """
     return _arg(_argmax, input, axis, output_type)
 
 
 def argmin(input, axis=None, output_type=_dtypes.int64, name=None):
-    """Index of the smallest value along ``axis`` (the first one on ties; the
-    first NaN if there is one, as in numpy).
-
-    Args:
-        input: a numeric tensor of rank >= 1.
-        axis: the axis to reduce; None means 0, as in TensorFlow.
-        output_type: ``tf.int64`` (default) or ``tf.int32``.
-        name: ignored.
-
-    Returns:
-        An ``output_type`` tensor with ``axis`` removed.
-
-    Raises:
-        InvalidArgumentError: if ``axis`` is out of range or has length 0.
-    """
     return _arg(_argmin, input, axis, output_type)
+
+
+_ARG_DOC = """Index of the {} value along ``axis`` (the first one on ties; the
+first NaN if there is one, as in numpy).
+
+Args:
+    input: a numeric tensor of rank >= 1.
+    axis: the axis to reduce; None means 0, as in TensorFlow.
+    output_type: ``tf.int64`` (default) or ``tf.int32``.
+    name: ignored.
+
+Returns:
+    An ``output_type`` tensor with ``axis`` removed.
+
+Raises:
+    InvalidArgumentError: if ``axis`` is out of range or has length 0."""
+argmax.__doc__ = _ARG_DOC.format("largest")
+argmin.__doc__ = _ARG_DOC.format("smallest")
 
 
 # ---- composites (no gradient code of their own) ---------------------------------------
