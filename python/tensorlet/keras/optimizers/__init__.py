@@ -103,7 +103,7 @@ class Optimizer:
                     "GradientTape, or leave the variable out (trainable=False).")
             if not isinstance(g, tf.Tensor):
                 g = tf.convert_to_tensor(g, dtype=v.dtype)
-            if g._a.shape != v._a.shape:  # checked up front so a bad pair changes no variable
+            if g.shape != v.shape:  # checked up front so a bad pair changes no variable
                 raise tf.errors.InvalidArgumentError(
                     f"apply_gradients: gradient of shape {tuple(g.shape)} does not match variable '{v.name}' of "
                     f"shape {tuple(v.shape)}")
