@@ -1,0 +1,145 @@
+// The device seam. Every kernel entry point (binary, reduce, matmul, ...) is
+// split in two: a device-neutral part that checks its arguments, works out
+// the output's shape and dtype and allocates it on the inputs' device, and a
+// per-device implementation that only computes, writing into that output.
+// The implementations of one device are a DeviceKernels table, filled once
+// (the CPU's from the existing loops, CUDA's from cuda/ when it was built and
+// a GPU is present). A null slot means "not implemented on this device", and
+// kernel() turns it into an error that names the op and the device.
+//
+// Conventions for every slot:
+// - All arrays are on the table's device and were validated by the caller:
+//   shapes agree, dtypes are the ones the op accepts, sizes are non-zero
+//   (empty outputs never reach a slot).
+// - Outputs come first, are freshly allocated (contiguous) unless the slot
+//   says otherwise, and are written completely.
+// - Inputs may be strided views, including broadcast views (stride 0).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "array.h"
+#include "ops.h"
+
+namespace tl {
+
+const char* device_name(Device d);  // "CPU", "GPU"
+
+// Memory of one device. Copies are synchronous from the host's point of view:
+// to_host returns once the bytes are on the host (a GPU waits for its stream).
+struct DeviceMemory {
+  void* (*alloc)(size_t bytes, size_t* capacity);  // never null; throws std::bad_alloc
+  void (*free)(void* ptr, size_t capacity);
+  void (*to_host)(void* host_dst, const void* src, size_t bytes);
+  void (*from_host)(void* dst, const void* host_src, size_t bytes);
+  void (*copy)(void* dst, const void* src, size_t bytes);  // within the device
+  void (*synchronize)();
+};
+
+struct DeviceKernels {
+  // ---- elementwise (elementwise.cpp) ----
+  // a and b are broadcast to out's shape; out's dtype is
+  // binary_result_dtype(op, a.dtype()). out may alias a or b element for
+  // element (in-place updates).
+  void (*binary)(BinaryOp op, const Array& out, const Array& a, const Array& b);
+  // out has a's shape and dtype.
+  void (*unary)(UnaryOp op, const Array& out, const Array& a);
+  // out = src converted to out's dtype; src is broadcast to out's shape and
+  // out may be any strided view (copy_into, cast, contiguous, fill, concat).
+  void (*copy)(const Array& out, const Array& src);
+  // cond (bool), a, b broadcast to out's shape.
+  void (*where)(const Array& out, const Array& cond, const Array& a, const Array& b);
+  // x, lo, hi broadcast to out's shape.
+  void (*clip)(const Array& out, const Array& x, const Array& lo, const Array& hi);
+
+  // ---- reductions (reduce.cpp) ----
+  // out has a's rank, with size 1 on each reduced axis (reduced[i]).
+  void (*reduce)(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced);
+  // out (int64) has a's shape without `axis`; a's extent on axis is non-zero.
+  void (*arg_reduce)(bool is_max, const Array& out, const Array& a, int64_t axis);
+
+  // ---- matmul (matmul.cpp) ----
+  // out[..., m, n] = a[..., m, k] @ b[..., k, n]; a and b are already
+  // transposed views and broadcast over out's leading axes.
+  void (*matmul)(const Array& out, const Array& a, const Array& b);
+  // out (m, n) = act(x (m, k) @ w (k, n) + bias (n,)); bias may be null;
+  // act 0 linear, 1 relu.
+  void (*dense)(const Array& out, const Array& x, const Array& w, const Array* bias, int act);
+
+  // ---- nn (nn.cpp) ----
+  void (*softmax)(const Array& out, const Array& x, int64_t axis, bool log);
+  void (*softmax_grad)(const Array& dx, const Array& y, const Array& dy, int64_t axis, bool log);
+  void (*relu_grad)(const Array& dx, const Array& x, const Array& dy);
+  void (*gelu)(const Array& out, const Array& x, bool approximate);
+  void (*gelu_grad)(const Array& dx, const Array& x, const Array& dy, bool approximate);
+  // logits (N, C); labels (N,) int32/int64, already checked to lie in [0, C).
+  void (*sparse_xent)(const Array& loss, const Array& logits, const Array& labels);
+  void (*sparse_xent_grad)(const Array& dlogits, const Array& logits, const Array& labels, const Array& dloss);
+  void (*softmax_xent)(const Array& loss, const Array& logits, const Array& labels);
+  void (*softmax_xent_grad)(const Array& dlogits, const Array& logits, const Array& labels, const Array& dloss);
+
+  // ---- array construction and movement (array_ops.cpp) ----
+  // out (1-D) = start + i * delta.
+  void (*arange)(const Array& out, double start, double delta);
+  // indices checked to lie in [0, params.shape[axis]).
+  void (*gather)(const Array& out, const Array& params, const Array& indices, int64_t axis);
+  // out (params' shape) = zeros with dy's slices added at their indices.
+  void (*gather_grad)(const Array& out, const Array& dy, const Array& indices, int64_t axis);
+  void (*one_hot)(const Array& out, const Array& indices, double on, double off, int64_t axis);
+
+  // ---- random (random.cpp): Philox-4x32-10, the same stream on every device ----
+  void (*random_uniform)(const Array& out, double minval, double maxval, uint64_t seed, uint64_t counter);
+  void (*random_uniform_int)(const Array& out, int64_t minval, int64_t maxval, uint64_t seed, uint64_t counter);
+  void (*random_normal)(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter);
+  void (*truncated_normal)(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter);
+
+  // ---- optimizer updates (training.cpp), in place, operands contiguous ----
+  void (*apply_sgd)(const Array& var, const Array* mom, const Array& grad, double lr, double momentum,
+                    bool nesterov, double weight_decay);
+  void (*apply_rmsprop)(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
+                        double lr, double rho, double momentum, double epsilon, double weight_decay);
+  void (*apply_adam)(const Array& var, const Array& m, const Array& v, const Array* vhat, const Array& grad,
+                     double lr, double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay);
+  void (*apply_adagrad)(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
+                        double weight_decay);
+};
+
+// One device's backend. `available` is false for a device this build or this
+// machine lacks (no CUDA compiled in, or no GPU found at run time).
+struct DeviceBackend {
+  bool available = false;
+  DeviceMemory memory{};
+  DeviceKernels kernels{};
+};
+
+// The backend of `d`; throws InvalidArgument naming the device when it is not
+// available.
+const DeviceBackend& backend(Device d);
+bool device_available(Device d);
+
+// The slot `slot` of d's table, or an InvalidArgument "<op>: not implemented
+// on <device>" when it is null. Usage: kernel(a.device(), &DeviceKernels::unary, "exp")(...).
+template <typename Fn>
+Fn kernel(Device d, Fn DeviceKernels::*slot, const char* op) {
+  Fn f = backend(d).kernels.*slot;
+  if (!f) throw InvalidArgument(std::string(op) + ": not implemented on " + device_name(d));
+  return f;
+}
+
+// Throws InvalidArgument naming the op and both devices when they differ.
+void check_same_device(const char* op, const Array& a, const Array& b);
+
+// A contiguous copy of `a` on `d` (a itself when it is already there and
+// contiguous). to_host(a) = to_device(a, Device::CPU).
+Array to_device(const Array& a, Device d);
+inline Array to_host(const Array& a) { return to_device(a, Device::CPU); }
+
+// Filled by the CUDA backend (cuda/), when it was built: sets `available`
+// only when a GPU is present. Declared here so device.cpp needs no CUDA header.
+#if defined(TL_HAVE_CUDA)
+void cuda_fill_backend(DeviceBackend* b);
+#endif
+
+}  // namespace tl
