@@ -235,8 +235,11 @@ PYBIND11_MODULE(_core, m) {
 
   // --- array construction and movement ---
   m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());
-  m.def("arange", &arange, py::call_guard<py::gil_scoped_release>());
-  m.def("eye", &eye);
+  // Creation ops make their result on `device` (the CPU unless told).
+  m.def("arange", &arange, py::arg("start"), py::arg("limit"), py::arg("delta"), py::arg("dtype"),
+        py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("eye", &eye, py::arg("n"), py::arg("m"), py::arg("dtype"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
   m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
   m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
   m.def("gather", &gather, py::call_guard<py::gil_scoped_release>());
@@ -246,11 +249,18 @@ PYBIND11_MODULE(_core, m) {
   m.def("clip", &clip, py::call_guard<py::gil_scoped_release>());
 
   // --- random ---
+  // random_bits is a host helper (small streams for shuffles): it keeps the GIL.
   m.def("random_bits", &random_bits);
-  m.def("random_uniform", &random_uniform, py::call_guard<py::gil_scoped_release>());
-  m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
-  m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
-  m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform", &random_uniform, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"),
+        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", &random_uniform_int, py::arg("shape"), py::arg("minval"), py::arg("maxval"),
+        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", &random_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"),
+        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", &truncated_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"),
+        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
 
   // --- training (optimizer updates) ---
   // In place on the variable's and slots' storage; None for a slot that is off.
