@@ -117,6 +117,11 @@ void def_op_enum(py::module_& m, const char* name) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tensorlet's C++ kernels";
+  // The GIL: a kernel that may run long releases it (py::gil_scoped_release),
+  // so other Python threads run meanwhile; it touches no Python object while
+  // released. Calls that are short by nature (views, small elementwise ops,
+  // settings) keep it, since releasing and retaking it costs more than they
+  // do. Each group below says which it does.
 
   g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
   m.def("_set_error_types", [](py::object invalid) { g_invalid_argument = invalid; });
@@ -144,6 +149,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("device_available", &device_available, py::arg("device"),
         "Whether this build and this machine can run arrays on `device`");
 
+  // Array's own methods keep the GIL: views and metadata, O(rank) work.
   py::class_<Array>(m, "Array", py::buffer_protocol())
       .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
       .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
@@ -176,6 +182,9 @@ PYBIND11_MODULE(_core, m) {
         "Copies a numpy array into a new Array on `device`");
   m.def("empty", [](const Shape& s, DType t, Device d) { return Array::empty(s, t, d); }, py::arg("shape"),
         py::arg("dtype"), py::arg("device") = Device::CPU);
+  // Keep the GIL: casts are mostly of small tensors (Python scalars adopting a
+  // tensor's dtype), and copy_into writes a variable in place, which no other
+  // thread may see half-written.
   m.def("cast", &cast);
   m.def("index_grad", [](const Array& dy, const Shape& shape, const py::tuple& items) {
     return index_grad(dy, shape, parse_index(items));
@@ -203,8 +212,7 @@ PYBIND11_MODULE(_core, m) {
     const UnaryOp op = static_cast<UnaryOp>(i);
     m.def(op_name(op), [op](const Array& a) { return unary(op, a); });
   }
-  // Reductions and everything below release the GIL: they may run long and
-  // touch no Python object, so other Python threads run meanwhile.
+  // Reductions, and the kernel groups below, release the GIL: they may run long.
   for (int i = 0; i < static_cast<int>(ReduceOp::Count); ++i) {
     const ReduceOp op = static_cast<ReduceOp>(i);
     m.def(op_name(op), [op](const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
@@ -264,6 +272,8 @@ PYBIND11_MODULE(_core, m) {
 
   // --- training (optimizer updates) ---
   // In place on the variable's and slots' storage; None for a slot that is off.
+  // The GIL is released like any long kernel: every check runs (and may throw)
+  // before the first write.
   m.def("apply_sgd", &apply_sgd, py::arg("var"), py::arg("mom").none(true), py::arg("grad"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_rmsprop", &apply_rmsprop, py::arg("var"), py::arg("ms"), py::arg("mom").none(true), py::arg("mg").none(true), py::arg("grad"), py::arg("lr"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
@@ -273,7 +283,7 @@ PYBIND11_MODULE(_core, m) {
   // The tape's float test on every recorded tensor: cheaper than building a DType object.
   m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
 
-  // Runtime settings.
+  // Runtime settings and queries: short, they keep the GIL.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads);
