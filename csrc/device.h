@@ -41,8 +41,11 @@ struct DeviceMemory {
 
 struct DeviceKernels {
   // ---- elementwise (elementwise.cpp) ----
-  // a and b have out's shape (broadcast views where the caller's operands
-  // differed); out's dtype is binary_result_dtype(op, a.dtype()); the scalar
+  // a and b each have out's shape (broadcast views where the caller's
+  // operands differed) or are a single element (size 1, any rank up to
+  // out's: a scalar to broadcast, passed without a view because
+  // `tensor * 2.0` is common); out's dtype is
+  // binary_result_dtype(op, a.dtype()); the scalar
   // formula is binary_formula<op> (formulas.h). out may alias a or b element
   // for element (in-place updates) and may be strided (binary_into).
   void (*binary)(BinaryOp op, const Array& out, const Array& a, const Array& b);
