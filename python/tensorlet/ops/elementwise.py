@@ -4,11 +4,9 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
-from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
-from tensorlet.ops.registry import active_tapes, record, register
+from tensorlet.ops.registry import op_function, register
 
-_new = Tensor._from_array
 _FLOATS = ("float32", "float64")
 _NUMERIC = ("int32", "int64", "float32", "float64")
 _ALL = ("bool",) + _NUMERIC
@@ -16,42 +14,16 @@ _ALL = ("bool",) + _NUMERIC
 
 def _binary(name, ref, doc, *, grad=None, dtypes=_NUMERIC, dtype=h.first_dtype, samples=None):
     """Registers a broadcasting binary op and returns its public function."""
-    kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True, True), shape=h.binary_shape, dtype=dtype, ref=ref,
-                  samples=samples or h.binary_samples(), dtypes=dtypes)
-
-    def fn(x, y, name=None):
-        if type(x) is not Tensor or type(y) is not Tensor:
-            x, y = h.pair(x, y)
-        out = _new(kernel(x._a, y._a))
-        if active_tapes:
-            record(op, (x, y), (), out)
-        return out
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + "\n\n" + _BINARY_DOC
-    fn.op = op
-    return fn
+    op = register(name, getattr(_core, name), grad=grad or _GRADS.get(name), diff=(True, True), shape=h.binary_shape,
+                  dtype=dtype, ref=ref, samples=samples or h.binary_samples(), dtypes=dtypes)
+    return op_function(op, "x, y, name=None", ("x", "y"), convert=h.pair, doc=doc + "\n\n" + _BINARY_DOC)
 
 
 def _unary(name, ref, doc, *, grad=None, dtypes=_FLOATS, samples=None):
     """Registers a unary op and returns its public function."""
-    kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=ref,
-                  samples=samples or h.unary_samples(), dtypes=dtypes)
-
-    def fn(x, name=None):
-        if type(x) is not Tensor:
-            x = h.to_tensor(x)
-        out = _new(kernel(x._a))
-        if active_tapes:
-            record(op, (x,), (), out)
-        return out
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + "\n\n" + _UNARY_DOC
-    fn.op = op
-    return fn
+    op = register(name, getattr(_core, name), grad=grad or _GRADS.get(name), diff=(True,), shape=h.same_shape,
+                  dtype=h.first_dtype, ref=ref, samples=samples or h.unary_samples(), dtypes=dtypes)
+    return op_function(op, "x, name=None", ("x",), convert=h.to_tensor, doc=doc + "\n\n" + _UNARY_DOC)
 
 
 _BINARY_DOC = """Args:
