@@ -36,5 +36,6 @@ def test_op_matches_numpy(name, dtype, rng):
 
 
 def test_every_op_has_a_reference():
-    missing = [n for n, op in REGISTRY.items() if op.ref is None and not getattr(op, "no_ref", False)]
+    # A random draw has no numpy reference: tests/ops/test_stateful_ops.py checks it.
+    missing = [n for n, op in REGISTRY.items() if op.ref is None and not op.seeded]
     assert not missing, f"ops without a numpy reference: {missing}"

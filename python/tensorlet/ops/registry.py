@@ -134,36 +134,36 @@ def wrote(*variables):
 
 # The one hot path. ``{convert}`` runs only off the fast path (an argument
 # that is not a Tensor yet, a flag that needs normalising, checks);
-# ``{result}`` calls the kernel and makes the output.
+# ``{run}`` calls the kernel and sets ``out``.
 _HOT_PATH = """
 def {name}({params}):
     {convert}
-    out = {result}
+    {run}
     if observers:
         notify(op, {inputs}, {attrs}, out)
     return out
 """
 
 
-def _generate(name, params, inputs, attrs, result, prologue="pass", **scope):
-    code = _HOT_PATH.format(name=name, params=params, convert=prologue, result=result, inputs=inputs, attrs=attrs)
+def _generate(name, params, inputs, attrs, run, prologue="pass", **scope):
+    code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
     scope.update(observers=observers, notify=notify, new=_new_tensor, wrote=wrote, Tensor=Tensor)
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
 
 
 apply = _generate("apply", "op, inputs, *attrs", "inputs", "attrs",
-                  "new(op.kernel(*[t._a for t in inputs], *attrs))")
+                  "out = new(op.kernel(*[t._a for t in inputs], *attrs))")
 apply.__doc__ = """Runs ``op`` on ``inputs`` (Tensors) with ``attrs``; returns a Tensor."""
 apply_mutating = _generate("apply_mutating", "op, inputs, *attrs", "inputs", "attrs",
-                           "(op.kernel(*[None if t is None else t._a for t in inputs], *attrs), "
-                           "wrote(*[inputs[i] for i in op.mutates]))[1]")
+                           "op.kernel(*[None if t is None else t._a for t in inputs], *attrs)\n"
+                           "    out = wrote(*[inputs[i] for i in op.mutates])")
 apply_mutating.__doc__ = """Runs the mutating ``op`` on ``inputs`` (Variables first, None for an absent
 optional operand) with ``attrs``; returns the first input."""
 
 
 def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, optional=(), new=None, name=None,
-                doc=None):
+                doc=None, env=None):
     """Generates the public function of ``op`` from the one hot path.
 
     Args:
@@ -181,6 +181,7 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
         new: makes the output from the kernel's result (a Tensor by default).
             A mutating op's output is its first input.
         name, doc: the function's name (the op's by default) and docstring.
+        env: other names ``fast`` uses (``Tensor`` is there already).
 
     Returns:
         The function; ``fn.op`` is ``op``.
@@ -195,12 +196,15 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
     arrays = ", ".join(f"None if {x} is None else {x}._a" if x in optional else f"{x}._a" for x in inputs)
     call = f"kernel({', '.join(filter(None, (arrays, ', '.join(attrs))))})"
     if op.mutates:
-        result = f"({call}, wrote({', '.join(inputs[i] for i in op.mutates)}))[1]"
+        # Count one assignment on each variable written (see ``wrote``).
+        run = call + "".join(f"\n    {inputs[i]}._version += 1" if inputs[i] not in optional else
+                             f"\n    if {inputs[i]} is not None: {inputs[i]}._version += 1" for i in op.mutates)
+        run += f"\n    out = {inputs[0]}"
     else:
-        result = f"{'make' if new else 'new'}({call})"
+        run = f"out = {'make' if new else 'new'}({call})"
     fn = _generate(name, params, "(" + "".join(f"{x}, " for x in inputs) + ")",
-                   "(" + "".join(f"{a}, " for a in attrs) + ")", result, code, op=op, kernel=op.kernel,
-                   convert=convert, make=new)
+                   "(" + "".join(f"{a}, " for a in attrs) + ")", run, code, op=op, kernel=op.kernel,
+                   convert=convert, make=new, **(env or {}))
     fn.__qualname__ = name
     fn.__doc__ = doc
     fn.op = op

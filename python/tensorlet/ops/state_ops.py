@@ -12,16 +12,13 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
+from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_shape import TensorShape
 from tensorlet.framework.variable import Variable, _fits, _items_text
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import op_function, register
 
 _ADD, _SUB = 0, 1  # BinaryOp codes of csrc/ops.h
-
-
-def _target(a, items):
-    return a if items is None else a.index(items)
 
 
 def _update_ref(fn):
@@ -47,11 +44,23 @@ def _register(name, kernel, fn):
                     ref=_update_ref(fn), samples=_samples, dtypes=("float32", "float64", "int32", "int64"))
 
 
-_assign = _register("assign", lambda t, v, items: _core.copy_into(_target(t, items), v), lambda t, v: v)
-_assign_add = _register("assign_add", lambda t, v, items: _core.binary_into(*(_target(t, items),) * 2, v, _ADD),
-                        lambda t, v: t + v)
-_assign_sub = _register("assign_sub", lambda t, v, items: _core.binary_into(*(_target(t, items),) * 2, v, _SUB),
-                        lambda t, v: t - v)
+def _assign_kernel(t, v, items):
+    _core.copy_into(t if items is None else t.index(items), v)
+
+
+def _add_kernel(t, v, items):
+    t = t if items is None else t.index(items)
+    _core.binary_into(t, t, v, _ADD)
+
+
+def _sub_kernel(t, v, items):
+    t = t if items is None else t.index(items)
+    _core.binary_into(t, t, v, _SUB)
+
+
+_assign = _register("assign", _assign_kernel, lambda t, v: v)
+_assign_add = _register("assign_add", _add_kernel, lambda t, v: t + v)
+_assign_sub = _register("assign_sub", _sub_kernel, lambda t, v: t - v)
 
 
 def _checked(op):
@@ -82,9 +91,15 @@ def _checked(op):
     return convert
 
 
+# The fast path: a whole variable updated with a tensor of its shape and dtype
+# (no tensor shares a variable's storage: every read of one is a copy).
+_FAST = ("items is None and type(value) is Tensor and type(ref) is Variable and value._a.shape == ref._a.shape "
+         "and value._a.dtype == ref._a.dtype")
+
+
 def _function(op, doc):
-    return op_function(op, "ref, value, items=None", ("ref", "value"), ("items",), fast="False",
-                       convert=_checked(op.name), doc=doc)
+    return op_function(op, "ref, value, items=None", ("ref", "value"), ("items",), fast=_FAST,
+                       convert=_checked(op.name), doc=doc, env={"Variable": Variable})
 
 
 _DOC = """{what}
