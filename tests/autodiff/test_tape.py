@@ -416,7 +416,7 @@ def test_watch_rejects_non_tensors_and_reset_forgets():
     with tape:
         y = x * x
         tape.reset()
-        z = x * 3.0
+        x * 3.0  # recorded after the reset
     assert tape.gradient(y, x) is None  # recorded before the reset
     assert "not computed on this tape" in tape.explain_none(x)
 

@@ -11,7 +11,6 @@ new buffer is allocated per update.
 import numpy as np
 
 from tensorlet import _core
-from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.convert import _to_dtype, constant
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor, _numpy_text

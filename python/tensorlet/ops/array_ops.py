@@ -231,7 +231,8 @@ _index = register(
 _index_grad_op = register(
     "strided_slice_grad", _core.index_grad,
     grad=lambda ddy, inputs, attrs, out: (apply(_index, (ddy,), attrs[1]),), diff=(True,),
-    shape=lambda shapes, attrs: tuple(attrs[0]), dtype=h.first_dtype, ref=lambda dy, s, items: _np_index_grad(dy, s, items))
+    shape=lambda shapes, attrs: tuple(attrs[0]), dtype=h.first_dtype,
+    ref=lambda dy, s, items: _np_index_grad(dy, s, items))
 
 
 def _np_index_grad(dy, shape, items):

@@ -11,7 +11,7 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import _broadcast_to, broadcast_to, cast, eye, reshape, transpose
+from tensorlet.ops.array_ops import _broadcast_to, cast, eye, reshape, transpose
 from tensorlet.ops.registry import apply, register
 
 _NUMERIC = ("int32", "int64", "float32", "float64")

@@ -12,7 +12,6 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
-from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_shape import TensorShape
 from tensorlet.framework.variable import Variable, _fits, _items_text
 from tensorlet.ops import _helpers as h

@@ -156,7 +156,8 @@ apply_rmsprop = op_function(
               _samples(3, (1, 2), (0.1, 0.9, 0.5, 1e-7, 0.0), small=(2,))),
     "var, ms, grad, lr, rho=0.9, epsilon=1e-7, momentum=0.0, mom=None, mg=None, weight_decay=None, name=None",
     ("var", "ms", "mom", "mg", "grad"), ("lr", "rho", "momentum", "epsilon", "weight_decay"), fast="False",
-    convert=_rmsprop_convert, optional=("mom", "mg"), doc='''RMSprop step (optionally centered, with momentum), in place.
+    convert=_rmsprop_convert, optional=("mom", "mg"),
+    doc='''RMSprop step (optionally centered, with momentum), in place.
 
 ``ms = ms * rho + grad**2 * (1 - rho)``; with ``mg`` (centered)
 ``mg = mg * rho + grad * (1 - rho)`` and ``denom = ms - mg**2 + epsilon``,

@@ -6,6 +6,7 @@ way a layer gets state. Layers and variables assigned as attributes are
 tracked, so a layer's (or model's) ``weights`` include those of its parts.
 """
 
+import functools
 import inspect
 import math
 import threading
@@ -56,6 +57,20 @@ class Layer:
         self.dtype = tf.as_dtype(dtype or backend.floatx()).name
         self.built = False
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
+
+    def __init_subclass__(cls, **kwargs):
+        # Whoever calls ``build`` (``__call__``, or the user directly), the layer
+        # is built afterwards, so a later call does not build it again.
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None:
+            @functools.wraps(build)
+            def build_once(self, *args, **kwargs):
+                out = build(self, *args, **kwargs)
+                self.built = True
+                return out
+
+            cls.build = build_once
 
     # ---- attribute tracking --------------------------------------------------
     def __setattr__(self, name, value):
