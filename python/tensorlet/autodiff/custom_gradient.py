@@ -5,6 +5,7 @@ import inspect
 
 from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
+from tensorlet.autodiff.tape import _zeros_like
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
 from tensorlet.ops.registry import Op, observers as active_tapes
@@ -120,12 +121,6 @@ def _fresh(out):
     """The output's array, never aliasing a variable's storage."""
     out = convert_to_tensor(out)
     return Tensor._from_array(out._a.copy()) if isinstance(out, Variable) else out
-
-
-def _zeros_like(t):
-    from tensorlet.autodiff.tape import _zeros_like as zeros
-
-    return zeros(t)
 
 
 def _accepts_variables(fn):

@@ -7,6 +7,7 @@ particular to the tensor object itself.
 
 import numpy as np
 
+from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor_shape import TensorShape
 
@@ -123,9 +124,7 @@ class Tensor:
         return self
 
     def __reduce__(self):
-        from tensorlet.framework.convert import constant
-
-        return (constant, (self.numpy(),))
+        return (_from_numpy, (self.numpy(),))
 
     # ---- printing ----------------------------------------------------------
     def __str__(self):
@@ -133,6 +132,11 @@ class Tensor:
 
     def __repr__(self):
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(self._a, True)}>"
+
+
+def _from_numpy(a):
+    """A tensor of the ndarray ``a`` (how a pickled tensor is restored)."""
+    return Tensor._from_array(_core.from_numpy(np.asarray(a)))
 
 
 def _numpy_text(array, is_repr):

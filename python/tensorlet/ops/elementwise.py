@@ -6,6 +6,7 @@ from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import op_function, register
+from tensorlet.ops.view_ops import cast
 
 _FLOATS = ("float32", "float64")
 _NUMERIC = ("int32", "int64", "float32", "float64")
@@ -168,5 +169,3 @@ ceil = _unary("ceil", np.ceil, "Returns the smallest integer not less than x, el
 round = _unary("round", np.round, "Rounds x to the nearest integer element-wise, halves to even.")
 logical_not = _unary("logical_not", np.logical_not, "Returns NOT x element-wise (bool input).", dtypes=("bool",))
 
-
-from tensorlet.ops.array_ops import cast  # noqa: E402  (used by the gradients above)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from tensorlet import _core
+from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, op_function, register
@@ -10,8 +11,6 @@ from tensorlet.ops.registry import apply, op_function, register
 
 
 def _matmul_shape(shapes, attrs):
-    from tensorlet.framework.errors import InvalidArgumentError
-
     (a, b), (ta, tb) = shapes, attrs
     a, b = tuple(a), tuple(b)
     if len(a) < 2 or len(b) < 2:

@@ -12,10 +12,10 @@ from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import expand_dims, reshape, transpose
 from tensorlet.ops.linalg_ops import matmul as _matmul_fn
 from tensorlet.ops.reductions import reduce_mean, reduce_sum
 from tensorlet.ops.registry import apply, register
+from tensorlet.ops.view_ops import expand_dims, reshape, transpose
 
 # ---- numpy references ---------------------------------------------------------------
 

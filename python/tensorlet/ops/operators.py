@@ -3,7 +3,7 @@ Variable's reading, slicing and assignment methods, which are ops too."""
 
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable, VariableSlice
-from tensorlet.ops import array_ops, state_ops
+from tensorlet.ops import state_ops, view_ops
 from tensorlet.ops import elementwise as ew
 from tensorlet.ops.linalg_ops import matmul as _matmul
 from tensorlet.ops.registry import op_function
@@ -39,8 +39,8 @@ Tensor.__abs__ = ew.abs
 Tensor.__pos__ = lambda self: self
 # __eq__ is elementwise, so tensors hash by identity as in TensorFlow.
 Tensor.__hash__ = object.__hash__
-Tensor.__getitem__ = array_ops.getitem
-Tensor.T = property(lambda self: array_ops.transpose(self))
+Tensor.__getitem__ = view_ops.getitem
+Tensor.T = property(lambda self: view_ops.transpose(self))
 
 
 # ---- Variable: reading, slicing and assignment are ops -------------------------
@@ -51,13 +51,13 @@ def _new_slice(a):
     return s
 
 
-_read_slice = op_function(array_ops._index, "var, items", ("var",), ("items",), new=_new_slice, name="read_slice")
+_read_slice = op_function(view_ops._index, "var, items", ("var",), ("items",), new=_new_slice, name="read_slice")
 
 
 def _variable_getitem(self, key):
     """``v[key]``: a snapshot tensor of the slice that can also assign to it
     (``v[0, :].assign(...)``, ``assign_add``, ``assign_sub``)."""
-    items = array_ops._index_items(key)
+    items = view_ops._index_items(key)
     s = _read_slice(self, items)
     s._var, s._items = self, items
     return s
@@ -65,7 +65,7 @@ def _variable_getitem(self, key):
 
 def _read_value(self):
     """Returns the current value as a new Tensor (a snapshot; gradients flow to the variable)."""
-    return array_ops.identity(self)
+    return view_ops.identity(self)
 
 
 def _method(fn, on_slice):

@@ -24,6 +24,8 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
+from tensorlet.ops.elementwise import add, multiply, subtract
+from tensorlet.ops.gather_ops import gather
 from tensorlet.ops.registry import apply, register
 
 _MASK = (1 << 64) - 1
@@ -134,8 +136,6 @@ def _as_scalar(v):
 
 def _affine(base, scale, shift):
     """``base * scale + shift`` for non-scalar scale/shift, with broadcasting."""
-    from tensorlet.ops.elementwise import add, multiply
-
     return add(multiply(base, scale), shift)
 
 
@@ -173,8 +173,6 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
     lo, hi = _as_scalar(minval), _as_scalar(maxval)
     key, counter = seed_state.next(seed)
     if lo is None or hi is None:
-        from tensorlet.ops.elementwise import subtract
-
         base = apply(_random_uniform, (), dims, 0.0, 1.0, dtype.core, key, counter)
         lo_t = minval if isinstance(minval, Tensor) else h.convert_like(minval, base)
         hi_t = maxval if isinstance(maxval, Tensor) else h.convert_like(maxval, base)
@@ -242,8 +240,6 @@ def shuffle(value, seed=None, name=None):
     Raises:
         InvalidArgumentError: if ``value`` is a scalar.
     """
-    from tensorlet.ops.array_ops import gather
-
     value = h.to_tensor(value)
     if value.ndim == 0:
         raise InvalidArgumentError("random.shuffle: value must have rank at least 1, got a scalar")
