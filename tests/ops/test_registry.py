@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet.framework import symbolic
 from tensorlet.ops.registry import REGISTRY, apply
 from tests.conftest import strided, tolerance
 
@@ -39,3 +40,16 @@ def test_every_op_has_a_reference():
     # A random draw has no numpy reference: tests/ops/test_stateful_ops.py checks it.
     missing = [n for n, op in REGISTRY.items() if op.ref is None and not op.seeded]
     assert not missing, f"ops without a numpy reference: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items()
+                                         if op.samples and not (op.mutates or op.seeded)))
+def test_op_runs_on_symbolic_inputs_by_its_rules(name, rng):
+    # The path a functional Keras model takes to learn its layers' output
+    # shapes: each input becomes a symbolic tensor of the same shape and dtype.
+    op = REGISTRY[name]
+    for arrays, attrs in op.samples(rng, op.dtypes[0]):
+        want = apply(op, [tf.constant(a) for a in arrays], *attrs)
+        got = apply(op, [symbolic.tensor(a.shape, tf.as_dtype(a.dtype)) for a in arrays], *attrs)
+        assert symbolic.is_symbolic(got)
+        assert tuple(got.shape) == tuple(want.shape) and got.dtype == want.dtype, f"{name} {attrs}"

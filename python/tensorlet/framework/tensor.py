@@ -141,6 +141,8 @@ def _from_numpy(a):
 
 def _numpy_text(array, is_repr):
     """numpy's own text for the values, on a new line when it spans several."""
+    if getattr(array, "symbolic", False):
+        return "<symbolic: no values>"
     a = np.asarray(array)
     if a.ndim == 0:
         text = str(a[()])

@@ -5,11 +5,12 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
+from tensorlet.framework import symbolic
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, register
-from tensorlet.ops.view_ops import _shape_list
+from tensorlet.ops.view_ops import _shape_list, shape
 
 _SCALARS = {}
 
@@ -25,7 +26,7 @@ def _scalar(value, dtype):
 
 def _dims(shape, op):
     dims = _shape_list(shape, op)
-    if any(d < 0 for d in dims):
+    if any(d is not None and d < 0 for d in dims):
         raise InvalidArgumentError(f"{op}: dimensions must be non-negative, got {tuple(dims)}")
     return dims
 
@@ -63,25 +64,31 @@ def fill(dims, value, name=None):
 def zeros(shape, dtype=_dtypes.float32, name=None):
     """A tensor of ``shape`` (a list of ints, or an int) filled with zeros of ``dtype``."""
     dtype = _dtypes.as_dtype(dtype)
-    return Tensor._from_array(_core.fill(_dims(shape, "zeros"), _scalar(0, dtype), dtype.core))
+    return apply(_fill, (Tensor._from_array(_scalar(0, dtype)),), _dims(shape, "zeros"), dtype.core)
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     """A tensor of ``shape`` (a list of ints, or an int) filled with ones of ``dtype``."""
     dtype = _dtypes.as_dtype(dtype)
-    return Tensor._from_array(_core.fill(_dims(shape, "ones"), _scalar(1, dtype), dtype.core))
+    return apply(_fill, (Tensor._from_array(_scalar(1, dtype)),), _dims(shape, "ones"), dtype.core)
+
+
+def _like(input):
+    """The shape of ``input`` for a new tensor: a list, or for a symbolic input
+    its shape tensor (which knows which dims are unknown)."""
+    return shape(input) if symbolic.is_symbolic(input) else list(input._a.shape)
 
 
 def zeros_like(input, dtype=None, name=None):
     """Zeros with the shape of ``input`` and its dtype (or ``dtype``)."""
     input = h.to_tensor(input)
-    return zeros(list(input._a.shape), dtype or input.dtype)
+    return zeros(_like(input), dtype or input.dtype)
 
 
 def ones_like(input, dtype=None, name=None):
     """Ones with the shape of ``input`` and its dtype (or ``dtype``)."""
     input = h.to_tensor(input)
-    return ones(list(input._a.shape), dtype or input.dtype)
+    return ones(_like(input), dtype or input.dtype)
 
 
 _RANGE_ORDER = ("int32", "int64", "float32", "float64")

@@ -24,6 +24,7 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
+from tensorlet.ops.creation_ops import _dims
 from tensorlet.ops.elementwise import add, multiply, subtract
 from tensorlet.ops.gather_ops import gather
 from tensorlet.ops.registry import apply, register
@@ -112,20 +113,6 @@ def set_seed(seed):
         seed: an int, or None to go back to nondeterministic numbers.
     """
     seed_state.set_seed(seed)
-
-
-def _dims(shape, op):
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        shape = [shape]
-    try:
-        dims = [int(d) for d in shape]
-    except TypeError:
-        raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}") from None
-    if any(d < 0 for d in dims):
-        raise InvalidArgumentError(f"{op}: dimensions must be non-negative, got {tuple(dims)}")
-    return dims
 
 
 def _as_scalar(v):

@@ -9,6 +9,7 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
+from tensorlet.framework import symbolic
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, register
@@ -26,12 +27,17 @@ def _view(op, x, *attrs):
 
 
 def _shape_list(shape, op):
+    """A list of ints from a shape (a list, an int or a 1-D tensor); None for
+    an unknown dim of a symbolic shape."""
+    if symbolic.is_symbolic(shape):
+        v = shape._a.value
+        return [None] * (shape._a.shape[0] or 0) if v is None else list(v)
     if isinstance(shape, Tensor):
         shape = shape.numpy().tolist()
     if isinstance(shape, (int, np.integer)):
         return [int(shape)]
     try:
-        return [int(d) for d in shape]
+        return [symbolic.dim(d) for d in shape]
     except TypeError:
         raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}") from None
 
@@ -297,7 +303,10 @@ def cast(x, dtype, name=None):
 def shape(input, out_type=None, name=None):
     """The shape of ``input`` as a 1-D int32 tensor (``out_type`` may say int64)."""
     dt = _dtypes.as_dtype(out_type or "int32")
-    return Tensor._from_array(_core.from_numpy(np.asarray(h.to_tensor(input).shape, dt.as_numpy_dtype)))
+    dims = h.to_tensor(input)._a.shape
+    if None in dims:  # a symbolic input: the value is known but for those dims
+        return symbolic.tensor((len(dims),), dt, np.array(dims, dtype=object))
+    return Tensor._from_array(_core.from_numpy(np.asarray(dims, dt.as_numpy_dtype)))
 
 
 def rank(input, name=None):

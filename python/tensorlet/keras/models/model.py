@@ -6,6 +6,8 @@
 * ``Sequential`` (in ``sequential.py``): a stack of layers.
 """
 
+import tensorlet as tf
+from tensorlet.framework import symbolic
 from tensorlet.keras.keras_tensor import KerasTensor, flatten, map_structure
 from tensorlet.keras.layers.core import InputLayer
 from tensorlet.keras.layers.layer import Layer
@@ -125,13 +127,12 @@ class Model(Trainer, Layer):
             Layer._build_for(self, inputs)
 
     def build(self, input_shape):
-        """Builds a subclassed model by calling it on zeros of ``input_shape``."""
+        """Builds a subclassed model by calling it on a symbolic tensor of
+        ``input_shape`` (a shape and dtype, no values: its layers build, and
+        each op's shape rule gives the next shape)."""
         if not hasattr(self, "_nodes") and type(self).call is not Model.call:
-            import tensorlet as tf
-
-            shape = [1 if d is None else d for d in input_shape]
             self.built = True
-            self(tf.zeros(shape, dtype=self.dtype))
+            self(symbolic.tensor(input_shape, tf.as_dtype(self.dtype)))
         self.built = True
 
     def get_layer(self, name=None, index=None):
