@@ -9,19 +9,19 @@ from tensorlet.framework import symbolic
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
-from tensorlet.ops.registry import apply, register
+from tensorlet.ops.registry import apply, op_function, register
 from tensorlet.ops.view_ops import _shape_list, shape
 
 _SCALARS = {}
 
 
 def _scalar(value, dtype):
-    """A cached 0-d array of ``value`` in ``dtype`` (zeros and ones are made often)."""
-    key = (value, dtype.name)
-    a = _SCALARS.get(key)
-    if a is None:
-        a = _SCALARS[key] = _core.from_numpy(np.asarray(value, dtype.as_numpy_dtype))
-    return a
+    """A cached 0-d tensor of ``value`` in ``dtype`` (zeros and ones are made often)."""
+    key = (value, dtype)
+    t = _SCALARS.get(key)
+    if t is None:
+        t = _SCALARS[key] = Tensor._from_array(_core.from_numpy(np.asarray(value, dtype.as_numpy_dtype)))
+    return t
 
 
 def _dims(shape, op):
@@ -39,6 +39,9 @@ _fill = register(
                              ((h.sample_values(rng, (), dt),), ([], _dtypes.as_dtype(dt).core)),
                              ((h.sample_values(rng, (), dt),), ([0, 4], _dtypes.as_dtype(dt).core))],
     dtypes=h.ALL_DTYPES)
+
+
+_fill_with = op_function(_fill, "value, dims, dtype", ("value",), ("dims", "dtype"), name="fill_with")
 
 
 def fill(dims, value, name=None):
@@ -64,13 +67,13 @@ def fill(dims, value, name=None):
 def zeros(shape, dtype=_dtypes.float32, name=None):
     """A tensor of ``shape`` (a list of ints, or an int) filled with zeros of ``dtype``."""
     dtype = _dtypes.as_dtype(dtype)
-    return apply(_fill, (Tensor._from_array(_scalar(0, dtype)),), _dims(shape, "zeros"), dtype.core)
+    return _fill_with(_scalar(0, dtype), _dims(shape, "zeros"), dtype.core)
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     """A tensor of ``shape`` (a list of ints, or an int) filled with ones of ``dtype``."""
     dtype = _dtypes.as_dtype(dtype)
-    return apply(_fill, (Tensor._from_array(_scalar(1, dtype)),), _dims(shape, "ones"), dtype.core)
+    return _fill_with(_scalar(1, dtype), _dims(shape, "ones"), dtype.core)
 
 
 def _like(input):

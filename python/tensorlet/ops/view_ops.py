@@ -29,15 +29,19 @@ def _view(op, x, *attrs):
 def _shape_list(shape, op):
     """A list of ints from a shape (a list, an int or a 1-D tensor); None for
     an unknown dim of a symbolic shape."""
-    if symbolic.is_symbolic(shape):
-        v = shape._a.value
-        return [None] * (shape._a.shape[0] or 0) if v is None else list(v)
     if isinstance(shape, Tensor):
+        if symbolic.is_symbolic(shape):
+            v = shape._a.value
+            return [None] * (shape._a.shape[0] or 0) if v is None else list(v)
         shape = shape.numpy().tolist()
     if isinstance(shape, (int, np.integer)):
         return [int(shape)]
     try:
-        return [symbolic.dim(d) for d in shape]
+        return [int(d) for d in shape]
+    except TypeError:
+        pass
+    try:
+        return [symbolic.dim(d) for d in shape]  # a dim may be a symbolic scalar (tf.shape(x)[0])
     except TypeError:
         raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}") from None
 
