@@ -1,6 +1,8 @@
 """Tensors made from a shape: fill, zeros, ones (and their _like forms), range, eye."""
 
 
+import math
+
 import numpy as np
 
 from tensorlet import _core
@@ -10,7 +12,7 @@ from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, op_function, register
-from tensorlet.ops.view_ops import _shape_list, shape
+from tensorlet.ops.view_ops import _shape_list, broadcast_to, shape
 
 _SCALARS = {}
 
@@ -109,6 +111,23 @@ def _range_dtype(value):
     return _dtypes.float32
 
 
+def _range_shape(shapes, attrs):
+    start, limit, delta = attrs[:3]
+    return (max(0, math.ceil((limit - start) / delta)) if delta else 0,)
+
+
+def _creation(name, kernel, shape, ref, attrs):
+    return register(name, kernel, shape=shape, dtype=lambda dts, a: _dtypes.from_core(a[-1]),
+                    ref=lambda *a: ref(*a[:-1], dtype=_dtypes.from_core(a[-1]).as_numpy_dtype),
+                    samples=lambda rng, dt: [((), a + (_dtypes.as_dtype(dt).core,)) for a in attrs],
+                    dtypes=("float32", "float64", "int32", "int64"))
+
+
+_range = _creation("range", _core.arange, _range_shape, np.arange,
+                   [(0.0, 5.0, 1.0), (7.0, -2.0, -3.0), (1.0, 1.0, 1.0), (0.5, 2.0, 0.25)])
+_eye = _creation("eye", _core.eye, lambda shapes, attrs: tuple(attrs[:2]), np.eye, [(3, 3), (2, 4), (0, 2)])
+
+
 def range(start, limit=None, delta=1, dtype=None, name="range"):
     """A 1-D tensor of ``start, start + delta, ...`` up to (not including) ``limit``.
 
@@ -140,7 +159,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
     vals = [a.numpy().item() if isinstance(a, Tensor) else np.asarray(a).item() for a in args]
     if dtype.is_integer:
         vals = [int(v) for v in vals]  # TensorFlow casts the arguments to the dtype first
-    return Tensor._from_array(_core.arange(float(vals[0]), float(vals[1]), float(vals[2]), dtype.core))
+    return apply(_range, (), float(vals[0]), float(vals[1]), float(vals[2]), dtype.core)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None):
@@ -158,7 +177,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, nam
     """
     n = int(num_rows)
     m = n if num_columns is None else int(num_columns)
-    a = _core.eye(n, m, _dtypes.as_dtype(dtype).core)
+    out = apply(_eye, (), n, m, _dtypes.as_dtype(dtype).core)
     if batch_shape is not None:
-        a = a.broadcast_to(_dims(batch_shape, "eye") + [n, m]).copy()
-    return Tensor._from_array(a)
+        out = broadcast_to(out, _dims(batch_shape, "eye") + [n, m])
+    return out
