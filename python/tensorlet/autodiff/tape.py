@@ -1,8 +1,9 @@
 """GradientTape: records the ops run on watched tensors, then runs them backwards.
 
-The op wrapper (``registry.apply``/``record``) offers every op to each tape
-in ``registry.active_tapes``. A tape keeps an op when one of its inputs is
-watched, and then watches the op's output too. ``gradient`` walks the kept
+The hot path (``registry.apply`` and the functions generated like it) offers
+every op to the observers in ``registry.observers``, the active tapes among
+them. A tape keeps an op when one of its inputs is watched, and then watches
+the op's output too. ``gradient`` walks the kept
 ops in reverse, calling each op's ``grad`` with the gradient of its output
 and adding up the gradients of its inputs (summed back to each input's shape
 where the op broadcast it). Gradient functions are written in tensorlet ops,

@@ -2,14 +2,11 @@
 (``view_ops``), creation (``creation_ops``), joining and splitting
 (``join_ops``), selection (``gather_ops``) and clipping (``clip_ops``).
 
-This module re-exports them all, so ``tensorlet.ops.array_ops.reshape`` and
-friends keep working."""
+This module re-exports every name of those five (private helpers included),
+so ``tensorlet.ops.array_ops.reshape`` and older imports keep working."""
 
-from tensorlet.ops.clip_ops import clip_by_norm, clip_by_value  # noqa: F401
-from tensorlet.ops.creation_ops import eye, fill, ones, ones_like, range, zeros, zeros_like  # noqa: F401
-from tensorlet.ops.gather_ops import gather, one_hot, unsorted_segment_sum, where  # noqa: F401
-from tensorlet.ops.join_ops import concat, pad, reverse, split, stack, tile, unstack  # noqa: F401
-from tensorlet.ops.view_ops import (  # noqa: F401
-    _broadcast_to, _index, _index_items, _view, broadcast_to, cast, expand_dims, getitem, identity, rank, reshape,
-    shape, size, squeeze, stop_gradient, transpose,
-)
+from tensorlet.ops import clip_ops, creation_ops, gather_ops, join_ops, view_ops
+
+for _module in (view_ops, creation_ops, join_ops, gather_ops, clip_ops):
+    globals().update({k: v for k, v in vars(_module).items() if not k.startswith("__")})
+del _module
