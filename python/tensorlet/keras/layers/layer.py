@@ -192,7 +192,7 @@ class Layer:
             outputs = map_structure(lambda t: KerasTensor(tuple(t.shape), t.dtype), self._infer(inputs, args, kwargs))
         self._output_shape = map_structure(lambda t: tuple(t.shape), outputs)
         if record:
-            node = Node(self, inputs, kwargs, outputs)
+            node = Node(self, (inputs,) + tuple(args), kwargs, outputs)
             self._inbound_nodes.append(node)
             for t in flatten(outputs):
                 t._keras_history = node

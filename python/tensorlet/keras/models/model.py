@@ -100,7 +100,7 @@ class Model(Trainer, Layer):
             values[id(t)] = v
         lookup = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
         for node in self._nodes:
-            out = node.layer(map_structure(lookup, node.args), **map_structure(lookup, node.kwargs))
+            out = node.layer(*map_structure(lookup, node.args), **map_structure(lookup, node.kwargs))
             for t, v in zip(flatten(node.outputs), flatten(out)):
                 values[id(t)] = v
         return map_structure(lookup, self._graph_outputs)
