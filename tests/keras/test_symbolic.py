@@ -86,3 +86,19 @@ def test_a_symbolic_tensor_cannot_be_written_into_a_variable():
     with pytest.raises(TypeError, match="assign: a symbolic tensor has no values"):
         v.assign(symbolic.tensor((3,), tf.float32))
     np.testing.assert_array_equal(v.numpy(), np.zeros(3))
+
+
+def test_subclassed_model_builds_from_an_input_shape_without_data():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = layers.Dense(8, activation="relu"), Probe(2)
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    net = Net()
+    net.build((None, 5))
+    assert [tuple(w.shape) for w in net.weights] == [(5, 8), (8,), (8, 2)]
+    assert net.out.seen == [True]
+    assert net(np.ones((3, 5), np.float32)).shape == (3, 3)

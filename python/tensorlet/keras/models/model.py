@@ -6,8 +6,6 @@
 * ``Sequential`` (in ``sequential.py``): a stack of layers.
 """
 
-import tensorlet as tf
-from tensorlet.framework import symbolic
 from tensorlet.keras.keras_tensor import KerasTensor, flatten, map_structure
 from tensorlet.keras.layers.core import InputLayer
 from tensorlet.keras.layers.layer import Layer
@@ -132,7 +130,7 @@ class Model(Trainer, Layer):
         each op's shape rule gives the next shape)."""
         if not hasattr(self, "_nodes") and type(self).call is not Model.call:
             self.built = True
-            self(symbolic.tensor(input_shape, tf.as_dtype(self.dtype)))
+            self._infer(KerasTensor(input_shape, self.dtype), (), {})
         self.built = True
 
     def get_layer(self, name=None, index=None):
