@@ -23,6 +23,8 @@ on symbolic inputs, never on data), and the generic tests check every rule
 against the kernels. So every op needs both rules.
 """
 
+import sys
+
 import numpy as np
 
 from tensorlet.framework import symbolic
@@ -190,10 +192,11 @@ def _value(op, inputs, attrs, dtype):
         return None
 
 
-def _generate(name, params, inputs, attrs, run, prologue="pass", **scope):
+def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__, **scope):
     run = run.replace("\n", "\n    ")
     code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
-    scope.update(observers=observers, notify=notify, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic)
+    scope.update(observers=observers, notify=notify, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic,
+                 __name__=module)  # the function's __module__
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
 
@@ -250,7 +253,7 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
         run = f"out = {'make' if new else 'new'}({call})"
     fn = _generate(name, params, "(" + "".join(f"{x}, " for x in inputs) + ")",
                    "(" + "".join(f"{a}, " for a in attrs) + ")", run, code, op=op, kernel=op.kernel,
-                   convert=convert, make=new, **(env or {}))
+                   convert=convert, make=new, module=sys._getframe(1).f_globals["__name__"], **(env or {}))
     fn.__qualname__ = name
     fn.__doc__ = doc
     fn.op = op
