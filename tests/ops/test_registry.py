@@ -56,3 +56,19 @@ def test_op_runs_on_symbolic_inputs_by_its_rules(name, rng):
         got = apply(op, [symbolic.tensor(a.shape, tf.as_dtype(a.dtype)) for a in arrays], *attrs)
         assert symbolic.is_symbolic(got)
         assert tuple(got.shape) == tuple(want.shape) and got.dtype == want.dtype, f"{name} {attrs}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if _takes_tensors(op)))
+def test_op_rules_keep_an_unknown_batch_dim(name, rng):
+    # As a functional model sees its inputs: the first dim of each is unknown.
+    # Every output dim the rules state must be the one the kernel gives.
+    op = REGISTRY[name]
+    for arrays, attrs in op.samples(rng, op.dtypes[0]):
+        want = tuple(apply(op, [tf.constant(a) for a in arrays], *attrs).shape)
+        spec = [symbolic.tensor((None,) + a.shape[1:] if a.ndim else (), tf.as_dtype(a.dtype)) for a in arrays]
+        try:
+            got = tuple(apply(op, spec, *attrs).shape)
+        except tf.errors.InvalidArgumentError as e:
+            assert "unknown" in str(e), f"{name} {attrs}: {e}"  # a rule that needs the dim says so
+            continue
+        assert len(got) == len(want) and all(g is None or g == w for g, w in zip(got, want)), f"{name} {attrs}"

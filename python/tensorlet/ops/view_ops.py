@@ -10,6 +10,7 @@ import numpy as np
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework import symbolic
+from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, register
@@ -157,6 +158,8 @@ def expand_dims(input, axis, name=None):
 def _squeeze_shape(shapes, attrs):
     s, axes = shapes[0], attrs[0]
     if not axes:
+        if None in s:
+            raise InvalidArgumentError(f"squeeze: which dims of shape {tuple(s)} have size 1 is unknown; give axis")
         return tuple(d for d in s if d != 1)
     axes = [a % len(s) for a in axes]
     return tuple(d for i, d in enumerate(s) if i not in axes)
@@ -222,7 +225,17 @@ def _index_items(key):
 
 
 def _index_shape(shapes, attrs):
-    return tuple(np.empty([1 if d is None else d for d in shapes[0]], np.int8)[attrs[0]].shape)
+    # numpy indexes a zero-memory view of the shape, with unknown dims set to a
+    # few sizes: an output dim that differs between them is unknown.
+    if None not in shapes[0]:
+        return np.broadcast_to(np.int8(0), shapes[0])[attrs[0]].shape
+    outs = []
+    for n in (1, 2**20, 2**20 + 1):
+        try:
+            outs.append(np.broadcast_to(np.int8(0), [n if d is None else d for d in shapes[0]])[attrs[0]].shape)
+        except IndexError:  # an index past the small size
+            pass
+    return tuple(d if all(o[i] == d for o in outs) else None for i, d in enumerate(outs[-1]))
 
 
 def _index_grad(dy, inputs, attrs, out):
