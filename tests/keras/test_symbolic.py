@@ -102,3 +102,16 @@ def test_subclassed_model_builds_from_an_input_shape_without_data():
     assert [tuple(w.shape) for w in net.weights] == [(5, 8), (8,), (8, 2)]
     assert net.out.seen == [True]
     assert net(np.ones((3, 5), np.float32)).shape == (3, 3)
+
+
+def test_sublayers_inside_a_custom_layer_run_symbolically():
+    class Block(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.flat, self.reshape, self.dense = layers.Flatten(), layers.Reshape((4, 3)), layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(self.reshape(self.flat(inputs)))
+
+    out = Block()(keras.Input(shape=(3, 4)))
+    assert tuple(out.shape) == (None, 4, 2)
