@@ -68,14 +68,10 @@ def _read_value(self):
     return view_ops.identity(self)
 
 
-def _method(fn, on_slice):
-    """``fn(ref, value, items)`` as a method of Variable or of VariableSlice."""
-    if on_slice:
-        def method(self, value, use_locking=None, name=None, read_value=True):
-            return fn(self._var, value, self._items)
-    else:
-        def method(self, value, use_locking=None, name=None, read_value=True):
-            return fn(self, value)
+def _slice_method(fn):
+    """``fn(ref, value, items)`` as a method of VariableSlice."""
+    def method(self, value, use_locking=None, name=None, read_value=True):
+        return fn(self._var, value, self._items)
     method.__name__ = method.__qualname__ = fn.__name__
     method.__doc__ = fn.__doc__
     return method
@@ -84,5 +80,5 @@ def _method(fn, on_slice):
 Variable.__getitem__ = _variable_getitem
 Variable.read_value = Variable.value = _read_value
 for _fn in (state_ops.assign, state_ops.assign_add, state_ops.assign_sub):
-    setattr(Variable, _fn.__name__, _method(_fn, False))
-    setattr(VariableSlice, _fn.__name__, _method(_fn, True))
+    setattr(Variable, _fn.__name__, state_ops.variable_method(_fn))
+    setattr(VariableSlice, _fn.__name__, _slice_method(_fn))

@@ -212,7 +212,7 @@ optional operand) with ``attrs``; returns the first input."""
 
 
 def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, optional=(), new=None, name=None,
-                doc=None, env=None):
+                doc=None, env=None, fixed=None):
     """Generates the public function of ``op`` from the one hot path.
 
     Args:
@@ -231,6 +231,8 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
             A mutating op's output is its first input.
         name, doc: the function's name (the op's by default) and docstring.
         env: other names ``fast`` uses (``Tensor`` is there already).
+        fixed: attributes that are not parameters, by name: their values
+            (Python literals).
 
     Returns:
         The function; ``fn.op`` is ``op``.
@@ -242,6 +244,7 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
     if fast is None:
         fast = " and ".join(f"type({x}) is Tensor" for x in inputs) or "True"
     code = "pass" if convert is None else f"if not ({fast}):\n        {names} = convert({names})"
+    code = "".join(f"{k} = {v!r}\n    " for k, v in (fixed or {}).items()) + code
     arrays = ", ".join(f"None if {x} is None else {x}._a" if x in optional else f"{x}._a" for x in inputs)
     call = f"kernel({', '.join(filter(None, (arrays, ', '.join(attrs))))})"
     if op.mutates:

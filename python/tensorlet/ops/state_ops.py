@@ -65,7 +65,7 @@ _assign_sub = _register("assign_sub", _sub_kernel, lambda t, v: t - v)
 def _checked(op):
     """Checks ``variable op= value`` (of ``variable[items]`` when ``items``
     is not None) before anything is written."""
-    def convert(ref, value, items):
+    def convert(ref, value, items, *rest):
         if not isinstance(ref, Variable):
             raise TypeError(f"{op}: expected a tf.Variable to update, got {type(ref).__name__}")
         value = ref._operand(value, op)
@@ -74,7 +74,7 @@ def _checked(op):
             if op == "assign" and _fits(vs, ref._shape_spec):
                 if vs != ref._a.shape:  # a None dim of the variable's shape takes the value's size
                     ref._a = value._a.copy()
-                return ref, value, items
+                return (ref, value, items, *rest)
             ok, ts = vs == ref._a.shape, ref._a.shape
         else:
             ts = ref._a.index(items).shape
@@ -86,7 +86,7 @@ def _checked(op):
             raise InvalidArgumentError(f"{op}: a value of shape {TensorShape(vs)} does not fit {where}")
         if op != "assign" and not (ref.dtype.is_floating or ref.dtype.is_integer):
             raise TypeError(f"{op}: not defined for variable '{ref.name}' of dtype {ref.dtype.name}")
-        return ref, value, items
+        return (ref, value, items, *rest)
     return convert
 
 
@@ -99,6 +99,15 @@ _FAST = ("items is None and type(value) is Tensor and type(ref) is Variable and 
 def _function(op, doc):
     return op_function(op, "ref, value, items=None", ("ref", "value"), ("items",), fast=_FAST,
                        convert=_checked(op.name), doc=doc, env={"Variable": Variable})
+
+
+def variable_method(fn):
+    """``fn`` (``assign``...) as the method of Variable that updates the whole
+    variable: generated like ``fn``, so a call costs no extra frame."""
+    op = fn.op
+    return op_function(op, "ref, value, use_locking=None, name=None, read_value=True", ("ref", "value"), ("items",),
+                       fixed={"items": None}, fast=_FAST, convert=_checked(op.name), env={"Variable": Variable},
+                       doc=fn.__doc__)
 
 
 _DOC = """{what}
