@@ -101,6 +101,8 @@ def test_calling_build_directly_marks_the_layer_built():
     y = lin(np.ones((4, 3), np.float32))
     np.testing.assert_array_equal(y.numpy(), np.full((4, 2), 3.0))
     assert [w.name for w in lin.weights] == ["lin/w:0"]
+    with pytest.raises(ValueError, match=r"layer 'lin' is incompatible.*expected shape \(None, 3\)"):
+        lin(np.ones((4, 5), np.float32))  # the shape given to build is checked as __call__'s would be
     scaled = Scaled(name="scaled")
     scaled.build((None, 3))
     scaled(np.ones((1, 3), np.float32))

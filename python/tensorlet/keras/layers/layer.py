@@ -66,9 +66,13 @@ class Layer:
         build = cls.__dict__.get("build")
         if build is not None:
             @functools.wraps(build)
-            def build_once(self, *args, **kwargs):
-                out = build(self, *args, **kwargs)
+            def build_once(self, input_shape=None, *args, **kwargs):
+                out = build(self, input_shape, *args, **kwargs)
                 self.built = True
+                if self._build_shapes is None and input_shape is not None:  # built by hand: check later calls
+                    several = isinstance(input_shape, (list, tuple)) and input_shape and \
+                        isinstance(input_shape[0], (list, tuple, tf.TensorShape))
+                    self._build_shapes = [tuple(s) for s in (input_shape if several else [input_shape])]
                 return out
 
             cls.build = build_once
