@@ -5,10 +5,10 @@ import inspect
 
 from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
-from tensorlet.autodiff.tape import _zeros_like
+from tensorlet.autodiff.tape import GradientTape, _zeros_like
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
-from tensorlet.ops.registry import Op, observers as active_tapes
+from tensorlet.ops.registry import Op, observers
 
 
 class _VariableWatcher:
@@ -59,15 +59,17 @@ def custom_gradient(f=None):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        if not active_tapes:
+        if not any(isinstance(o, GradientTape) for o in observers):
             return f(*args, **kwargs)[0]
+        # The tapes do not see the ops inside f (the watcher stands in for
+        # them); other observers (a tracer) do, as they compute the value.
         watcher = _VariableWatcher()
-        tapes = active_tapes[:]
-        active_tapes[:] = [watcher]
+        saved = observers[:]
+        observers[:] = [o for o in saved if not isinstance(o, GradientTape)] + [watcher]
         try:
             result, grad_fn = f(*args, **kwargs)
         finally:
-            active_tapes[:] = tapes
+            observers[:] = saved
         inputs = [_as_input(a) for a in args]
         used = [i for i, x in enumerate(inputs) if x is not None]
         input_ids = {id(inputs[i]) for i in used}
