@@ -17,7 +17,7 @@ from tensorlet.framework.variable import Variable, _fits, _items_text
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import op_function, register
 
-_ADD, _SUB = 0, 1  # BinaryOp codes of csrc/ops.h
+_ADD, _SUB = _core.BinaryOp.add, _core.BinaryOp.subtract
 
 
 def _update_ref(fn):
