@@ -53,7 +53,8 @@ def main():
                      (lambda a, b, c: lambda: _core.binary_into(c._a, a._a, b._a, ADD))(txs, tys, tos),
                      (lambda a, b, c: lambda: np.add(a, b, out=c))(xs, ys, os_)))
     print(f"threads: {_core.get_num_threads()}")
-    print(f"{'op':<22} {'tensorlet med µs':>17} {'p99 µs':>9} {'GB/s':>7} {'numpy med µs':>13} {'p99 µs':>9} {'GB/s':>7}")
+    print(f"{'op':<22} {'tensorlet med µs':>17} {'p99 µs':>9} {'GB/s':>7} "
+          f"{'numpy med µs':>13} {'p99 µs':>9} {'GB/s':>7}")
     for name, gbytes, ours, ref in rows:
         m1, p1 = stats(ours)
         m2, p2 = stats(ref)

@@ -33,7 +33,7 @@ from tensorlet.ops.reductions import (
     argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
-from tensorlet import math, nn
+from tensorlet import math, nn, raw_ops
 
 __version__ = "0.1.0"
 

@@ -416,7 +416,7 @@ def test_watch_rejects_non_tensors_and_reset_forgets():
     with tape:
         y = x * x
         tape.reset()
-        z = x * 3.0
+        x * 3.0  # recorded after the reset
     assert tape.gradient(y, x) is None  # recorded before the reset
     assert "not computed on this tape" in tape.explain_none(x)
 
@@ -465,3 +465,29 @@ def test_shared_gradient_step_runs_once(monkeypatch):
     np.testing.assert_allclose(gw.numpy(), x.numpy().T @ mask, rtol=1e-6)
     np.testing.assert_allclose(gb.numpy(), mask.sum(0), rtol=1e-6)
     np.testing.assert_allclose(gx.numpy(), mask @ w.numpy().T, rtol=1e-6)
+
+
+def test_custom_gradient_hides_its_ops_from_tapes_only():
+    # A non-tape observer (a tracer) sees the ops that compute the value; the
+    # tape sees one op with the custom gradient.
+    class Recorder:
+        def __init__(self):
+            self.names = []
+
+        def _record(self, op, inputs, attrs, out):
+            self.names.append(op.name)
+
+    @tf.custom_gradient
+    def clipped_square(x):
+        return x * x, lambda dy: tf.clip_by_value(dy * 2 * x, -1.0, 1.0)
+
+    rec = Recorder()
+    registry.observers.append(rec)
+    try:
+        x = tf.Variable(3.0)
+        with tf.GradientTape() as tape:
+            y = clipped_square(x)
+    finally:
+        registry.observers.remove(rec)
+    assert float(y) == 9.0 and float(tape.gradient(y, x)) == 1.0
+    assert rec.names == ["multiply", "custom_gradient:clipped_square"]

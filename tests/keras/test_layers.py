@@ -82,6 +82,33 @@ def test_build_is_called_on_first_call_with_the_input_shape():
     assert seen == [(2, 3)] and p.built and len(p.weights) == 1
 
 
+def test_calling_build_directly_marks_the_layer_built():
+    class Lin(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", name="w")
+
+        def call(self, inputs):
+            return tf.matmul(inputs, self.w)
+
+    class Scaled(Lin):  # a subclass whose build extends its parent's
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.s = self.add_weight(shape=(), initializer="ones", name="s")
+
+    lin = Lin(name="lin")
+    lin.build((None, 3))
+    assert lin.built
+    y = lin(np.ones((4, 3), np.float32))
+    np.testing.assert_array_equal(y.numpy(), np.full((4, 2), 3.0))
+    assert [w.name for w in lin.weights] == ["lin/w:0"]
+    with pytest.raises(ValueError, match=r"layer 'lin' is incompatible.*expected shape \(None, 3\)"):
+        lin(np.ones((4, 5), np.float32))  # the shape given to build is checked as __call__'s would be
+    scaled = Scaled(name="scaled")
+    scaled.build((None, 3))
+    scaled(np.ones((1, 3), np.float32))
+    assert [w.name for w in scaled.weights] == ["scaled/w:0", "scaled/s:0"]
+
+
 def test_simple_dense_listing_runs():
     class SimpleDense(keras.layers.Layer):
         def __init__(self, units, activation=None):

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet.framework import symbolic
 from tensorlet.ops.registry import REGISTRY, apply
 from tests.conftest import strided, tolerance
 
-CASES = [(name, dt) for name, op in sorted(REGISTRY.items()) if op.ref and op.samples for dt in op.dtypes]
+# Stateful ops (assignments, optimizer updates, random draws) have tests of their own.
+CASES = [(name, dt) for name, op in sorted(REGISTRY.items())
+         if op.ref and op.samples and not (op.mutates or op.seeded) for dt in op.dtypes]
 
 
 def _check(op, arrays, attrs, make):
@@ -21,7 +24,7 @@ def _check(op, arrays, attrs, make):
     if op.dtype is not None:
         assert op.dtype([tf.as_dtype(a.dtype) for a in arrays], attrs) == got.dtype
     assert got.dtype == want.dtype or not np.issubdtype(want.dtype, np.floating) or got.dtype.is_floating
-    np.testing.assert_allclose(got.numpy().astype(want.dtype), want, **tolerance(arrays[0].dtype),
+    np.testing.assert_allclose(got.numpy().astype(want.dtype), want, **tolerance((arrays[0] if arrays else want).dtype),
                                err_msg=f"{op.name} {[a.shape for a in arrays]} {attrs}")
 
 
@@ -34,5 +37,38 @@ def test_op_matches_numpy(name, dtype, rng):
 
 
 def test_every_op_has_a_reference():
-    missing = [n for n, op in REGISTRY.items() if op.ref is None and not getattr(op, "no_ref", False)]
+    # A random draw has no numpy reference: tests/ops/test_stateful_ops.py checks it.
+    missing = [n for n, op in REGISTRY.items() if op.ref is None and not op.seeded]
     assert not missing, f"ops without a numpy reference: {missing}"
+
+
+def _takes_tensors(op):
+    return op.samples and not (op.mutates or op.seeded) and op.samples(np.random.default_rng(0), op.dtypes[0])[0][0]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if _takes_tensors(op)))
+def test_op_runs_on_symbolic_inputs_by_its_rules(name, rng):
+    # The path a functional Keras model takes to learn its layers' output
+    # shapes: each input becomes a symbolic tensor of the same shape and dtype.
+    op = REGISTRY[name]
+    for arrays, attrs in op.samples(rng, op.dtypes[0]):
+        want = apply(op, [tf.constant(a) for a in arrays], *attrs)
+        got = apply(op, [symbolic.tensor(a.shape, tf.as_dtype(a.dtype)) for a in arrays], *attrs)
+        assert symbolic.is_symbolic(got)
+        assert tuple(got.shape) == tuple(want.shape) and got.dtype == want.dtype, f"{name} {attrs}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if _takes_tensors(op)))
+def test_op_rules_keep_an_unknown_batch_dim(name, rng):
+    # As a functional model sees its inputs: the first dim of each is unknown.
+    # Every output dim the rules state must be the one the kernel gives.
+    op = REGISTRY[name]
+    for arrays, attrs in op.samples(rng, op.dtypes[0]):
+        want = tuple(apply(op, [tf.constant(a) for a in arrays], *attrs).shape)
+        spec = [symbolic.tensor((None,) + a.shape[1:] if a.ndim else (), tf.as_dtype(a.dtype)) for a in arrays]
+        try:
+            got = tuple(apply(op, spec, *attrs).shape)
+        except tf.errors.InvalidArgumentError as e:
+            assert "unknown" in str(e), f"{name} {attrs}: {e}"  # a rule that needs the dim says so
+            continue
+        assert len(got) == len(want) and all(g is None or g == w for g, w in zip(got, want)), f"{name} {attrs}"

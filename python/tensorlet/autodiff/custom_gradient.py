@@ -5,9 +5,10 @@ import inspect
 
 from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
+from tensorlet.autodiff.tape import GradientTape, _zeros_like
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
-from tensorlet.ops.registry import Op, active_tapes
+from tensorlet.ops.registry import Op, observers
 
 
 class _VariableWatcher:
@@ -58,15 +59,17 @@ def custom_gradient(f=None):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        if not active_tapes:
+        if not any(isinstance(o, GradientTape) for o in observers):
             return f(*args, **kwargs)[0]
+        # The tapes do not see the ops inside f (the watcher stands in for
+        # them); other observers (a tracer) do, as they compute the value.
         watcher = _VariableWatcher()
-        tapes = active_tapes[:]
-        active_tapes[:] = [watcher]
+        saved = observers[:]
+        observers[:] = [o for o in saved if not isinstance(o, GradientTape)] + [watcher]
         try:
             result, grad_fn = f(*args, **kwargs)
         finally:
-            active_tapes[:] = tapes
+            observers[:] = saved
         inputs = [_as_input(a) for a in args]
         used = [i for i, x in enumerate(inputs) if x is not None]
         input_ids = {id(inputs[i]) for i in used}
@@ -77,7 +80,7 @@ def custom_gradient(f=None):
                             f"{[v.name for v in variables]}, so its gradient function must accept a keyword "
                             "argument `variables` and return (input_gradients, variable_gradients)")
         outs = list(result) if isinstance(result, (list, tuple)) else [result]
-        outs = [_fresh(o, inputs) for o in outs]
+        outs = [_fresh(o) for o in outs]
         all_inputs = tuple(inputs[i] for i in used) + tuple(variables)
 
         def gradient_for(k):
@@ -95,8 +98,11 @@ def custom_gradient(f=None):
             return grad
 
         for k, out in enumerate(outs):
-            op = Op(f"custom_gradient:{f.__name__}", None, gradient_for(k), None, None, None, None, None, ())
-            registry.record(op, all_inputs, (), out)
+            # The op's "kernel" hands back the output already computed, so the
+            # one hot path wraps it and offers it to the tapes.
+            op = Op(f"custom_gradient:{f.__name__}", lambda *arrays, _a=out._a: _a, gradient_for(k), None, None,
+                    None, None, None, ())
+            outs[k] = registry.apply(op, all_inputs)
         if isinstance(result, (list, tuple)):
             return type(result)(outs)
         return outs[0]
@@ -113,21 +119,10 @@ def _as_input(a):
         return None  # not a tensor argument (a flag, a callable ...): it gets no gradient
 
 
-def _fresh(out, inputs):
-    """A tensor object distinct from every input (a function may return its
-    input), never aliasing a variable's storage."""
+def _fresh(out):
+    """The output's array, never aliasing a variable's storage."""
     out = convert_to_tensor(out)
-    if isinstance(out, Variable):
-        return Tensor._from_array(out._a.copy())
-    if any(out is x for x in inputs):
-        return Tensor._from_array(out._a)
-    return out
-
-
-def _zeros_like(t):
-    from tensorlet.autodiff.tape import _zeros_like as zeros
-
-    return zeros(t)
+    return Tensor._from_array(out._a.copy()) if isinstance(out, Variable) else out
 
 
 def _accepts_variables(fn):

@@ -1,8 +1,9 @@
 """GradientTape: records the ops run on watched tensors, then runs them backwards.
 
-The op wrapper (``registry.apply``/``record``) offers every op to each tape
-in ``registry.active_tapes``. A tape keeps an op when one of its inputs is
-watched, and then watches the op's output too. ``gradient`` walks the kept
+The hot path (``registry.apply`` and the functions generated like it) offers
+every op to the observers in ``registry.observers``, the active tapes among
+them. A tape keeps an op when one of its inputs is watched, and then watches
+the op's output too. ``gradient`` walks the kept
 ops in reverse, calling each op's ``grad`` with the gradient of its output
 and adding up the gradients of its inputs (summed back to each input's shape
 where the op broadcast it). Gradient functions are written in tensorlet ops,
@@ -18,7 +19,10 @@ from tensorlet.framework.convert import convert_like, convert_to_tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
 from tensorlet.ops import registry
-from tensorlet.ops.array_ops import broadcast_to, reshape
+from tensorlet.framework.errors import InvalidArgumentError
+from tensorlet.ops.creation_ops import ones, zeros
+from tensorlet.ops.join_ops import stack
+from tensorlet.ops.view_ops import broadcast_to, reshape, transpose
 from tensorlet.ops.reductions import _sum as _reduce_sum
 from tensorlet.ops.registry import active_tapes
 
@@ -222,8 +226,6 @@ class GradientTape:
             InvalidArgumentError: if the first dimensions differ.
             RuntimeError: if this non-persistent tape has already computed gradients.
         """
-        from tensorlet.framework.errors import InvalidArgumentError
-        from tensorlet.ops.array_ops import reshape, transpose
 
         self._check_usable("batch_jacobian")
         zero = _zero_mode(unconnected_gradients)
@@ -399,21 +401,15 @@ def _unbroadcast(g, x):
 
 
 def _ones_like(t):
-    from tensorlet.ops.array_ops import ones
-
     return ones(t._a.shape, t.dtype)
 
 
 def _zeros_like(t):
-    from tensorlet.ops.array_ops import zeros
-
     return zeros(t._a.shape, t.dtype)
 
 
 def _stack(parts, shape):
     """Stacks same-shaped tensors (differentiably) into one of ``shape``."""
-    from tensorlet.ops.array_ops import reshape, stack
-
     return reshape(stack(parts, 0), shape)
 
 
@@ -454,25 +450,3 @@ def _flatten(structure):
         return make(items)
 
     return [leaf for flat, _ in parts for leaf in flat], rebuild
-
-
-def stop_gradient(input, name=None):
-    """Returns ``input`` unchanged but blocks gradients: tapes treat the
-    result as a constant.
-
-    Args:
-        input: a tensor, variable or value.
-        name: ignored.
-
-    Returns:
-        A Tensor with the same value.
-    """
-    from tensorlet.ops.array_ops import _view
-
-    return _view(_stop_gradient, input)
-
-
-_stop_gradient = registry.register(
-    "stop_gradient", lambda a: a, grad=None, diff=(False,), shape=lambda shapes, attrs: tuple(shapes[0]),
-    dtype=lambda dts, attrs: dts[0], ref=lambda a: a,
-    samples=lambda rng, dt: [((rng.uniform(-2, 2, (3, 4)).astype(dt),), ())])

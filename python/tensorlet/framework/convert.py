@@ -9,6 +9,7 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
+from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 
 _new_tensor = Tensor._from_array
@@ -79,8 +80,6 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     if isinstance(value, Tensor):
         t = value
         if dtype is not None and _dtypes.as_dtype(dtype) is not t.dtype:
-            from tensorlet.framework.errors import InvalidArgumentError
-
             raise InvalidArgumentError(
                 f"convert_to_tensor: tensor of dtype {t.dtype.name} requested as {_dtypes.as_dtype(dtype).name}; "
                 "use tensorlet.cast to change dtypes")

@@ -7,6 +7,7 @@ particular to the tensor object itself.
 
 import numpy as np
 
+from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor_shape import TensorShape
 
@@ -123,9 +124,7 @@ class Tensor:
         return self
 
     def __reduce__(self):
-        from tensorlet.framework.convert import constant
-
-        return (constant, (self.numpy(),))
+        return (_from_numpy, (self.numpy(),))
 
     # ---- printing ----------------------------------------------------------
     def __str__(self):
@@ -135,8 +134,15 @@ class Tensor:
         return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_numpy_text(self._a, True)}>"
 
 
+def _from_numpy(a):
+    """A tensor of the ndarray ``a`` (how a pickled tensor is restored)."""
+    return Tensor._from_array(_core.from_numpy(np.asarray(a)))
+
+
 def _numpy_text(array, is_repr):
     """numpy's own text for the values, on a new line when it spans several."""
+    if getattr(array, "symbolic", False):
+        return "<symbolic: no values>"
     a = np.asarray(array)
     if a.ndim == 0:
         text = str(a[()])

@@ -3,20 +3,18 @@
 A Variable is a :class:`Tensor` whose ``_a`` is its own storage, so every op
 accepts it directly (reading its current value) and a gradient tape sees the
 variable object itself as the op's input. ``assign``, ``assign_add`` and
-``assign_sub`` write into that storage with C++ kernels, also through a slice
-(``v[0, :].assign(...)``); no new buffer is allocated per update.
+``assign_sub`` (registered ops of ``ops/state_ops.py``) write into that
+storage with C++ kernels, also through a slice (``v[0, :].assign(...)``); no
+new buffer is allocated per update.
 """
 
 import numpy as np
 
 from tensorlet import _core
-from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.convert import _to_dtype, constant
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor, _numpy_text
 from tensorlet.framework.tensor_shape import TensorShape
-
-_ADD, _SUB = 0, 1  # BinaryOp codes of csrc/ops.h
 
 _name_counts = {}
 
@@ -89,53 +87,14 @@ class Variable(Tensor):
     def trainable(self, value):
         self._trainable = bool(value)
 
-    def read_value(self):
-        """Returns the current value as a new Tensor (a snapshot; gradients flow to the variable)."""
-        from tensorlet.ops.array_ops import identity
-
-        return identity(self)
-
-    value = read_value
 
     def __array__(self, dtype=None, copy=None):
         # A copy: a view would change under later assignments.
         a = np.array(self._a, copy=True)
         return a if dtype is None or a.dtype == dtype else a.astype(dtype)
 
-    # ---- assignment -----------------------------------------------------------
-    def assign(self, value, use_locking=None, name=None, read_value=True):
-        """Writes ``value`` into the variable.
-
-        Args:
-            value: a tensor of the variable's dtype, or a Python value or numpy
-                array (converted to the variable's dtype), of the variable's shape.
-            use_locking, name, read_value: accepted for TensorFlow compatibility.
-
-        Returns:
-            The variable.
-
-        Raises:
-            InvalidArgumentError: if the shape differs or ``value`` is a tensor
-                of another dtype. The variable is left unchanged.
-        """
-        value = self._operand(value, "assign")
-        if not _fits(value._a.shape, self._shape_spec):
-            raise InvalidArgumentError(f"assign: cannot assign a value of shape {TensorShape(value._a.shape)} to "
-                                       f"variable '{self._name}' of shape {self.shape}")
-        if value._a.shape != self._a.shape:  # only where the shape has None dims
-            self._a = value._a.copy()
-        else:
-            _core.copy_into(self._a, value._a)
-        self._version += 1
-        return self
-
-    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        """Adds ``delta`` to the variable in place; same rules as :meth:`assign`."""
-        return self._update(self._a, None, delta, _ADD, "assign_add")
-
-    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        """Subtracts ``delta`` from the variable in place; same rules as :meth:`assign`."""
-        return self._update(self._a, None, delta, _SUB, "assign_sub")
+    # ``read_value``/``value``, ``assign``, ``assign_add``, ``assign_sub`` and
+    # ``__getitem__`` are ops, attached in tensorlet/ops/operators.py.
 
     def _operand(self, value, op):
         """``value`` as a tensor of this variable's dtype, not sharing its storage."""
@@ -147,43 +106,6 @@ class Variable(Tensor):
                 return Tensor._from_array(value._a.copy())
             return value
         return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype)))
-
-    def _update(self, target, items, value, opcode, op):
-        """Writes ``target op= value`` (``opcode`` None: ``target = value``) into
-        ``target``, a view of the storage: the whole variable (``items`` None,
-        shapes must match) or a slice (the value broadcasts to it). Everything
-        is checked before anything is written."""
-        value = self._operand(value, op)
-        vs, ts = value._a.shape, target.shape
-        ok = vs == ts if items is None else _broadcasts(vs, ts)
-        if not ok:
-            where = f"variable '{self._name}' of shape {self.shape}"
-            if items is not None:
-                where = f"the slice {_items_text(items)} of shape {TensorShape(ts)} of " + where
-            raise InvalidArgumentError(f"{op}: a value of shape {TensorShape(vs)} does not fit {where}")
-        if opcode is None:
-            _core.copy_into(target, value._a)
-        else:
-            if not (self.dtype.is_floating or self.dtype.is_integer):
-                raise TypeError(f"{op}: not defined for variable '{self._name}' of dtype {self.dtype.name}")
-            _core.binary_into(target, target, value._a, opcode)
-        self._version += 1
-        return self
-
-    # ---- indexing -----------------------------------------------------------
-    def __getitem__(self, key):
-        """``v[key]``: a snapshot tensor of the slice that can also assign to it
-        (``v[0, :].assign(...)``, ``assign_add``, ``assign_sub``)."""
-        from tensorlet.ops.array_ops import _index, _index_items
-        from tensorlet.ops.registry import active_tapes, record
-
-        items = _index_items(key)
-        s = object.__new__(VariableSlice)
-        s._a = self._a.index(items).copy()
-        s._var, s._items = self, items
-        if active_tapes:
-            record(_index, (self,), (items,), s)
-        return s
 
     def __setitem__(self, key, value):
         raise TypeError("'Variable' object does not support item assignment; use v[key].assign(value)")
@@ -205,33 +127,16 @@ class Variable(Tensor):
 class VariableSlice(Tensor):
     """``variable[key]``: a tensor holding the slice's value when it was taken,
     with ``assign``, ``assign_add`` and ``assign_sub`` writing into the
-    variable's storage. Each returns the variable."""
+    variable's storage (attached in tensorlet/ops/operators.py). Each returns
+    the variable."""
 
     __slots__ = ("_var", "_items")
-
-    def assign(self, value, use_locking=None, name=None, read_value=True):
-        v = self._var
-        return v._update(v._a.index(self._items), self._items, value, None, "assign")
-
-    def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        v = self._var
-        return v._update(v._a.index(self._items), self._items, delta, _ADD, "assign_add")
-
-    def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        v = self._var
-        return v._update(v._a.index(self._items), self._items, delta, _SUB, "assign_sub")
 
 
 def _fits(shape, spec):
     if spec is None:
         return True
     return len(shape) == len(spec) and all(s is None or s == d for d, s in zip(shape, spec))
-
-
-def _broadcasts(src, dst):
-    if len(src) > len(dst):
-        return False
-    return all(s == 1 or s == d for s, d in zip(src[::-1], dst[::-1]))
 
 
 def _items_text(items):

@@ -34,7 +34,8 @@ class KerasTensor:
 
 
 class Node:
-    """One call of a layer on KerasTensors: the arguments and the outputs."""
+    """One call of a layer on KerasTensors: the positional arguments (the
+    inputs first), the keyword arguments and the outputs."""
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer, self.args, self.kwargs, self.outputs = layer, args, kwargs, outputs

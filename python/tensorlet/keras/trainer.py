@@ -1,9 +1,8 @@
 """compile / fit / evaluate / predict, mixed into ``keras.Model``.
 
 One training step is: forward pass under a GradientTape, loss, gradients of
-the trainable weights, one optimizer update, metric updates. Data are numpy
-arrays (or tensors) sliced into batches on the host, or an iterable of
-``(x, y)`` batches.
+the trainable weights, one optimizer update, metric updates. Data become
+batches in ``keras/data_adapter.py``.
 """
 
 import math
@@ -15,6 +14,10 @@ from tensorlet.keras import callbacks as callbacks_module
 from tensorlet.keras import losses as losses_module
 from tensorlet.keras import metrics as metrics_module
 from tensorlet.keras import optimizers as optimizers_module
+from tensorlet.keras.data_adapter import (
+    ArrayData, IterableData, as_arrays, batch_len, check_labels, class_weights, is_batch_iterable, map_data,
+    num_samples, unpack_x_y_sample_weight,
+)
 from tensorlet.keras.keras_tensor import flatten
 
 
@@ -160,7 +163,7 @@ class Trainer:
         """Updates the loss tracker and the compiled metrics; returns the current logs."""
         if loss is not None:
             # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
-            n = _batch_len(x)
+            n = batch_len(x)
             self._loss_tracker.total += float(loss) * n
             self._loss_tracker.count += n
         if self._metric_specs:
@@ -208,30 +211,30 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         batch_size = batch_size or 32
         val = None
-        if _is_batch_iterable(x):
-            data = _IterableData(x, steps_per_epoch)
+        if is_batch_iterable(x):
+            data = IterableData(x, steps_per_epoch)
         else:
-            x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
+            x, y, sample_weight = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
             if validation_split and validation_data is None:
                 if not 0 < validation_split < 1:
                     raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
-                n = _num_samples(x, y)
+                n = num_samples(x, y)
                 split = int(math.floor(n * (1.0 - validation_split)))
                 if split == 0 or split == n:
                     raise ValueError(f"validation_split={validation_split} leaves no training or no validation "
                                      f"samples out of {n}")
-                cut = lambda a, s: None if a is None else _map(lambda v: v[s], a)  # noqa: E731
+                cut = lambda a, s: None if a is None else map_data(lambda v: v[s], a)  # noqa: E731
                 val = (cut(x, slice(split, None)), cut(y, slice(split, None)), cut(sample_weight, slice(split, None)))
                 x, y, sample_weight = cut(x, slice(None, split)), cut(y, slice(None, split)), \
                     cut(sample_weight, slice(None, split))
-            sample_weight = _class_weights(y, class_weight, sample_weight)
-            data = _ArrayData(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, self.dtype)
+            sample_weight = class_weights(y, class_weight, sample_weight)
+            data = ArrayData(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, self.dtype)
             self._preflight(data, "fit")
         if validation_data is not None:
-            if _is_batch_iterable(validation_data):
+            if is_batch_iterable(validation_data):
                 val = validation_data
             else:
-                val = tuple(_arrays(v) for v in validation_data) + (None,) * (3 - len(validation_data))
+                val = tuple(as_arrays(v) for v in validation_data) + (None,) * (3 - len(validation_data))
         history = callbacks_module.History()
         cbs = list(callbacks or [])
         if verbose:
@@ -276,7 +279,7 @@ class Trainer:
         out_shapes = self._output_shape if isinstance(self._output_shape, list) else [self._output_shape]
         ys = data.y if isinstance(data.y, list) else [data.y]
         for fn, yt, shape in zip(fns, ys, out_shapes):
-            _check_labels(fn, yt, tuple(shape))
+            check_labels(fn, yt, tuple(shape))
 
     # ---- evaluate / predict ----------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -291,7 +294,7 @@ class Trainer:
         if type(self).test_step is Trainer.test_step:
             self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
-        data = x if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
+        data = x if is_batch_iterable(x) else (as_arrays(x), as_arrays(y), as_arrays(sample_weight))
         logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
         if return_dict:
             return logs
@@ -299,11 +302,11 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _evaluate(self, data, batch_size, steps=None, callbacks=None, verbose=0, callback_list=None):
-        if _is_batch_iterable(data):
-            source = _IterableData(data, steps)
+        if is_batch_iterable(data):
+            source = IterableData(data, steps)
         else:
             x, y, sw = data
-            source = _ArrayData(x, y, sw, batch_size, False, steps, self.dtype)
+            source = ArrayData(x, y, sw, batch_size, False, steps, self.dtype)
             self._preflight(source, "evaluate")
         if callback_list is not None:  # validation inside fit: the fit's callbacks see the test hooks
             cb = callback_list
@@ -325,8 +328,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, computed in batches, as numpy arrays."""
         verbose = 1 if verbose == "auto" else verbose
-        source = _IterableData(x, steps, inputs_only=True) if _is_batch_iterable(x) else \
-            _ArrayData(_arrays(x), None, None, batch_size or 32, False, steps, self.dtype)
+        source = IterableData(x, steps, inputs_only=True) if is_batch_iterable(x) else \
+            ArrayData(as_arrays(x), None, None, batch_size or 32, False, steps, self.dtype)
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
@@ -348,9 +351,9 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the loss (and metrics) on that batch."""
         self._require_compiled("train_on_batch")
-        x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
-        sample_weight = _class_weights(y, class_weight, sample_weight)
-        data = _ArrayData(x, y, sample_weight, _num_samples(x, y), False, None, self.dtype)
+        x, y, sample_weight = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
+        sample_weight = class_weights(y, class_weight, sample_weight)
+        data = ArrayData(x, y, sample_weight, num_samples(x, y), False, None, self.dtype)
         self._preflight(data, "train_on_batch")
         self.reset_metrics()
         logs = _floats(self.train_step(next(data.batches())))
@@ -360,13 +363,13 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss (and metrics) on one batch, without training."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
-        logs = self._evaluate((x, y, sample_weight), _num_samples(x, y))
+        x, y, sample_weight = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
+        logs = self._evaluate((x, y, sample_weight), num_samples(x, y))
         return self._batch_result(logs, return_dict)
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as numpy."""
-        out = self(_ArrayData(_arrays(x), None, None, 1, False, None, self.dtype).first_inputs(None),
+        out = self(ArrayData(as_arrays(x), None, None, 1, False, None, self.dtype).first_inputs(None),
                    training=False)
         return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out)
 
@@ -379,16 +382,8 @@ class Trainer:
 
 
 # ---- helpers -------------------------------------------------------------------------
-def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-    if isinstance(data, tuple):
-        return (tuple(data) + (None, None))[:3]
-    return data, None, None
-
-
 def _floats(logs):
     return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
-
 
 def _loss_object(loss):
     if loss is None:
@@ -397,150 +392,3 @@ def _loss_object(loss):
     if isinstance(fn, losses_module.Loss):
         return fn
     return losses_module.LossFunctionWrapper(fn, name=getattr(fn, "__name__", "loss"))
-
-
-def _check_labels(loss, y, out_shape):
-    kind = losses_module.kind(loss)
-    y = np.asarray(y)
-    n_classes = out_shape[-1] if out_shape else None
-    name = getattr(loss, "name", "loss")
-    if kind == "sparse":
-        if y.ndim == len(out_shape) and y.shape[-1] != 1:
-            raise ValueError(
-                f"{name} expects integer class labels (shape {(y.shape[0],)} or {(y.shape[0], 1)}), but the targets "
-                f"have shape {y.shape}, which looks one-hot encoded: use loss='categorical_crossentropy' for one-hot "
-                "labels, or pass y.argmax(axis=-1)")
-        if y.size:
-            if y.dtype.kind == "f" and not np.all(np.floor(y) == y):
-                raise ValueError(f"{name} expects integer class labels, but the targets hold non-integer values")
-            lo, hi = y.min(), y.max()
-            if lo < 0 or (n_classes is not None and hi >= n_classes):
-                raise ValueError(
-                    f"{name}: labels must be in [0, {n_classes}) for a model with {n_classes} outputs, but they "
-                    f"range over [{lo}, {hi}]")
-    elif kind == "categorical":
-        if n_classes is not None and n_classes > 1 and (y.ndim < len(out_shape) or y.shape[-1] != n_classes):
-            raise ValueError(
-                f"{name} expects one-hot labels of shape (n, {n_classes}), but the targets have shape {y.shape}: "
-                "use loss='sparse_categorical_crossentropy' for integer class labels, or one-hot encode them "
-                "with keras.utils.to_categorical")
-
-
-def _is_batch_iterable(x):
-    if x is None or isinstance(x, (np.ndarray, tf.Tensor, list, tuple, dict)) or np.isscalar(x):
-        return False
-    return hasattr(x, "__iter__") or hasattr(x, "__next__")
-
-
-def _arrays(x):
-    """numpy arrays for array-likes, kept in the same list/dict structure."""
-    if x is None:
-        return None
-    if isinstance(x, dict):
-        return {k: _arrays(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)) and x and all(isinstance(v, (np.ndarray, tf.Tensor)) for v in x):
-        return [np.asarray(v) for v in x]
-    return np.asarray(x)
-
-
-def _map(fn, x):
-    if isinstance(x, dict):
-        return {k: fn(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [fn(v) for v in x]
-    return fn(x)
-
-
-def _first(x):
-    return next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, list) else x
-
-
-def _batch_len(xb):
-    first = _first(xb)
-    return first.shape[0] if first.ndim else 1
-
-
-def _num_samples(x, y=None):
-    n = len(_first(x))
-    for name, data in (("x", x), ("y", y)):
-        if data is None:
-            continue
-        for a in flatten(data):
-            if len(a) != n:
-                raise ValueError(f"Data cardinality is ambiguous: x has {n} samples but {name} has an array with "
-                                 f"{len(a)} samples; make sure all arrays contain the same number of samples")
-    return n
-
-
-def _class_weights(y, class_weight, sample_weight):
-    if not class_weight:
-        return sample_weight
-    labels = np.asarray(_first(y))
-    if labels.ndim > 1 and labels.shape[-1] > 1:
-        labels = labels.argmax(-1)
-    labels = labels.reshape(len(labels)).astype(np.int64)
-    w = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
-    return w if sample_weight is None else w * np.asarray(sample_weight, dtype=np.float32)
-
-
-class _ArrayData:
-    """Batches of arrays: indices reshuffled every epoch, the last batch possibly smaller."""
-
-    def __init__(self, x, y, sample_weight, batch_size, shuffle, steps, dtype):
-        if x is None:
-            raise ValueError("No input data given (x is None)")
-        self.n = _num_samples(x, y)
-        if sample_weight is not None and len(sample_weight) != self.n:
-            raise ValueError(f"sample_weight has {len(sample_weight)} entries for {self.n} samples")
-        # Float inputs are converted to the model's dtype once, not per batch.
-        self.x = _map(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a, x)
-        self.y, self.sw = y, sample_weight
-        self.batch_size, self.shuffle = max(1, int(batch_size)), shuffle
-        full = math.ceil(self.n / self.batch_size)
-        self.steps = full if steps is None else min(steps, full)
-
-    def first_inputs(self, count=1):
-        return _map(lambda a: tf.convert_to_tensor(a[:count] if count else a), self.x)
-
-    def batches(self):
-        order = np.random.permutation(self.n) if self.shuffle else None
-        for i in range(self.steps):
-            s = slice(i * self.batch_size, min(self.n, (i + 1) * self.batch_size))
-            idx = s if order is None else order[s]
-            take = lambda a: tf.convert_to_tensor(np.ascontiguousarray(a[idx]))  # noqa: E731
-            xb = _map(take, self.x)
-            if self.y is None:
-                yield (xb,)
-            elif self.sw is None:
-                yield xb, _map(take, self.y)
-            else:
-                yield xb, _map(take, self.y), take(self.sw)
-
-
-class _IterableData:
-    """Batches from an iterable or generator of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-
-    def __init__(self, source, steps, inputs_only=False):
-        self.source, self.steps, self.inputs_only = source, steps, inputs_only
-        self.y = None
-        self._iterator = source if hasattr(source, "__next__") else None
-        if steps is None and hasattr(source, "__len__"):
-            self.steps = len(source)
-
-    def batches(self):
-        it = self._iterator if self._iterator is not None else iter(self.source)
-        count = 0
-        while self.steps is None or count < self.steps:
-            try:
-                item = next(it)
-            except StopIteration:
-                return
-            if isinstance(item, tuple) and not self.inputs_only:
-                x, y, sw = (tuple(item) + (None, None))[:3]
-            elif isinstance(item, tuple):
-                x, y, sw = item[0], None, None
-            else:
-                x, y, sw = item, None, None
-            conv = lambda a: _map(tf.convert_to_tensor, _arrays(a))  # noqa: E731
-            yield tuple(conv(a) for a in (x, y, sw) if a is not None)
-            count += 1

@@ -5,7 +5,11 @@ import numpy as np
 
 from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.convert import convert_like, convert_to_tensor
+from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
+
+
+ALL_DTYPES = ("float32", "float64", "int32", "int64", "bool")
 
 
 def to_tensor(x):
@@ -28,8 +32,6 @@ def pair(x, y):
 
 def normalize_axes(axis, ndim, op):
     """A sorted tuple of non-negative axes from None, an int or a sequence."""
-    from tensorlet.framework.errors import InvalidArgumentError
-
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, Tensor):
@@ -50,8 +52,6 @@ def normalize_axes(axis, ndim, op):
 # ---- shape and dtype rules (tuples of dims; None is an unknown dim) --------
 
 def broadcast_shape(a, b, op="broadcast"):
-    from tensorlet.framework.errors import InvalidArgumentError
-
     n = max(len(a), len(b))
     a = (1,) * (n - len(a)) + tuple(a)
     b = (1,) * (n - len(b)) + tuple(b)

@@ -4,11 +4,10 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
-from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
-from tensorlet.ops.registry import active_tapes, record, register
+from tensorlet.ops.registry import apply, op_function, register
+from tensorlet.ops.view_ops import cast
 
-_new = Tensor._from_array
 _FLOATS = ("float32", "float64")
 _NUMERIC = ("int32", "int64", "float32", "float64")
 _ALL = ("bool",) + _NUMERIC
@@ -16,42 +15,16 @@ _ALL = ("bool",) + _NUMERIC
 
 def _binary(name, ref, doc, *, grad=None, dtypes=_NUMERIC, dtype=h.first_dtype, samples=None):
     """Registers a broadcasting binary op and returns its public function."""
-    kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True, True), shape=h.binary_shape, dtype=dtype, ref=ref,
-                  samples=samples or h.binary_samples(), dtypes=dtypes)
-
-    def fn(x, y, name=None):
-        if type(x) is not Tensor or type(y) is not Tensor:
-            x, y = h.pair(x, y)
-        out = _new(kernel(x._a, y._a))
-        if active_tapes:
-            record(op, (x, y), (), out)
-        return out
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + "\n\n" + _BINARY_DOC
-    fn.op = op
-    return fn
+    op = register(name, getattr(_core, name), grad=grad, diff=(True, True), shape=h.binary_shape,
+                  dtype=dtype, ref=ref, samples=samples or h.binary_samples(), dtypes=dtypes)
+    return op_function(op, "x, y, name=None", ("x", "y"), convert=h.pair, doc=doc + "\n\n" + _BINARY_DOC)
 
 
 def _unary(name, ref, doc, *, grad=None, dtypes=_FLOATS, samples=None):
     """Registers a unary op and returns its public function."""
-    kernel = getattr(_core, name)
-    op = register(name, kernel, grad=grad or _GRADS.get(name), diff=(True,), shape=h.same_shape, dtype=h.first_dtype, ref=ref,
-                  samples=samples or h.unary_samples(), dtypes=dtypes)
-
-    def fn(x, name=None):
-        if type(x) is not Tensor:
-            x = h.to_tensor(x)
-        out = _new(kernel(x._a))
-        if active_tapes:
-            record(op, (x,), (), out)
-        return out
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + "\n\n" + _UNARY_DOC
-    fn.op = op
-    return fn
+    op = register(name, getattr(_core, name), grad=grad, diff=(True,), shape=h.same_shape,
+                  dtype=h.first_dtype, ref=ref, samples=samples or h.unary_samples(), dtypes=dtypes)
+    return op_function(op, "x, name=None", ("x",), convert=h.to_tensor, doc=doc + "\n\n" + _UNARY_DOC)
 
 
 _BINARY_DOC = """Args:
@@ -83,8 +56,10 @@ def _cmp(name, ref, doc):
                    dtype=h.bool_dtype)
 
 
-# ---- gradients, written in tensorlet ops (so they are differentiable) ---------
-# Binary gradients may keep the broadcast shape: the tape sums them back.
+# ---- the ops: each with its gradient, written in tensorlet ops (so it is
+# differentiable too). Binary gradients may keep the broadcast shape: the tape
+# sums them back. Two functions (one per input) where the two gradients cost
+# separate ops, so a tape skips the gradient of a constant operand.
 
 
 def _mask(cond, like):
@@ -108,49 +83,26 @@ def _min_grad(dy, inputs, attrs, out):
     return dy * m, dy * (1 - m)
 
 
-_GRADS = {
-    "add": lambda dy, i, a, o: (dy, dy),
-    # One function per input where the two gradients cost separate ops, so a
-    # tape skips the gradient of a constant operand.
-    "subtract": (lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy)),
-    "multiply": (lambda dy, i, a, o: dy * i[1], lambda dy, i, a, o: dy * i[0]),
-    "divide": (lambda dy, i, a, o: dy / i[1], lambda dy, i, a, o: negative(dy) * i[0] / square(i[1])),
-    "mod": (lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy) * floor(i[0] / i[1])),
-    "pow": _pow_grad,
-    "maximum": _max_grad,
-    "minimum": _min_grad,
-    "negative": lambda dy, i, a, o: (negative(dy),),
-    "abs": lambda dy, i, a, o: (dy * sign(i[0]),),
-    "square": lambda dy, i, a, o: (dy * 2 * i[0],),
-    "sqrt": lambda dy, i, a, o: (dy * 0.5 / o,),
-    "rsqrt": lambda dy, i, a, o: (dy * -0.5 * o * o * o,),
-    "exp": lambda dy, i, a, o: (dy * o,),
-    "log": lambda dy, i, a, o: (dy / i[0],),
-    "log1p": lambda dy, i, a, o: (dy / (1 + i[0]),),
-    "sin": lambda dy, i, a, o: (dy * cos(i[0]),),
-    "cos": lambda dy, i, a, o: (negative(dy) * sin(i[0]),),
-    "tanh": lambda dy, i, a, o: (dy * (1 - o * o),),
-    "sigmoid": lambda dy, i, a, o: (dy * o * (1 - o),),
-    # relu's gradient is the relu_grad op, attached in ops/nn_ops.py.
-    "softplus": lambda dy, i, a, o: (dy * sigmoid(i[0]),),
-    "reciprocal": lambda dy, i, a, o: (negative(dy) * o * o,),
-}
-
 # ---- binary ----------------------------------------------------------------
-add = _binary("add", np.add, "Returns x + y element-wise.")
-subtract = _binary("subtract", np.subtract, "Returns x - y element-wise.")
-multiply = _binary("multiply", np.multiply, "Returns x * y element-wise.")
+add = _binary("add", np.add, "Returns x + y element-wise.", grad=lambda dy, i, a, o: (dy, dy))
+subtract = _binary("subtract", np.subtract, "Returns x - y element-wise.",
+                   grad=(lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy)))
+multiply = _binary("multiply", np.multiply, "Returns x * y element-wise.",
+                   grad=(lambda dy, i, a, o: dy * i[1], lambda dy, i, a, o: dy * i[0]))
 divide = _binary("divide", np.true_divide,
                  "Returns x / y element-wise (true division: integer inputs give float64).",
                  samples=h.binary_samples(-2.0, 2.0, 1.0, 2.0),
-                 dtype=lambda dts, attrs: dts[0] if dts[0].is_floating else _dtypes.float64)
+                 dtype=lambda dts, attrs: dts[0] if dts[0].is_floating else _dtypes.float64,
+                 grad=(lambda dy, i, a, o: dy / i[1], lambda dy, i, a, o: negative(dy) * i[0] / square(i[1])))
 floordiv = _binary("floor_div", np.floor_divide, "Returns floor(x / y) element-wise.",
                    samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0))
 floormod = _binary("mod", np.mod, "Returns x mod y element-wise, with the sign of y (Python's %).",
-                   samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0))
-pow = _binary("pow", np.power, "Returns x ** y element-wise.", samples=h.binary_samples(0.5, 2.0, 0.0, 3.0))
-maximum = _binary("maximum", np.maximum, "Returns max(x, y) element-wise.")
-minimum = _binary("minimum", np.minimum, "Returns min(x, y) element-wise.")
+                   samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0),
+                   grad=(lambda dy, i, a, o: dy, lambda dy, i, a, o: negative(dy) * floor(i[0] / i[1])))
+pow = _binary("pow", np.power, "Returns x ** y element-wise.", samples=h.binary_samples(0.5, 2.0, 0.0, 3.0),
+              grad=_pow_grad)
+maximum = _binary("maximum", np.maximum, "Returns max(x, y) element-wise.", grad=_max_grad)
+minimum = _binary("minimum", np.minimum, "Returns min(x, y) element-wise.", grad=_min_grad)
 
 equal = _cmp("equal", np.equal, "Returns the truth of x == y element-wise (bool).")
 not_equal = _cmp("not_equal", np.not_equal, "Returns the truth of x != y element-wise (bool).")
@@ -174,27 +126,41 @@ def _softplus(x):
 
 
 _pos = h.unary_samples(0.1, 3.0)
-negative = _unary("negative", np.negative, "Returns -x element-wise.", dtypes=_NUMERIC)
-abs = _unary("abs", np.abs, "Returns |x| element-wise.", dtypes=_NUMERIC)
+negative = _unary("negative", np.negative, "Returns -x element-wise.", dtypes=_NUMERIC,
+                  grad=lambda dy, i, a, o: (negative(dy),))
+abs = _unary("abs", np.abs, "Returns |x| element-wise.", dtypes=_NUMERIC, grad=lambda dy, i, a, o: (dy * sign(i[0]),))
 sign = _unary("sign", np.sign, "Returns -1, 0 or 1 by the sign of x, element-wise.", dtypes=_NUMERIC)
-square = _unary("square", np.square, "Returns x * x element-wise.", dtypes=_NUMERIC)
-sqrt = _unary("sqrt", np.sqrt, "Returns the square root of x element-wise.", samples=_pos)
-rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x), "Returns 1 / sqrt(x) element-wise.", samples=_pos)
-exp = _unary("exp", np.exp, "Returns e ** x element-wise.")
-log = _unary("log", np.log, "Returns the natural logarithm of x element-wise.", samples=_pos)
-log1p = _unary("log1p", np.log1p, "Returns log(1 + x) element-wise.", samples=h.unary_samples(-0.9, 3.0))
-sin = _unary("sin", np.sin, "Returns sin(x) element-wise.")
-cos = _unary("cos", np.cos, "Returns cos(x) element-wise.")
-tanh = _unary("tanh", np.tanh, "Returns tanh(x) element-wise.")
-sigmoid = _unary("sigmoid", _sigmoid, "Returns 1 / (1 + exp(-x)) element-wise.")
+square = _unary("square", np.square, "Returns x * x element-wise.", dtypes=_NUMERIC,
+                grad=lambda dy, i, a, o: (dy * 2 * i[0],))
+sqrt = _unary("sqrt", np.sqrt, "Returns the square root of x element-wise.", samples=_pos,
+              grad=lambda dy, i, a, o: (dy * 0.5 / o,))
+rsqrt = _unary("rsqrt", lambda x: 1 / np.sqrt(x), "Returns 1 / sqrt(x) element-wise.", samples=_pos,
+               grad=lambda dy, i, a, o: (dy * -0.5 * o * o * o,))
+exp = _unary("exp", np.exp, "Returns e ** x element-wise.", grad=lambda dy, i, a, o: (dy * o,))
+log = _unary("log", np.log, "Returns the natural logarithm of x element-wise.", samples=_pos,
+             grad=lambda dy, i, a, o: (dy / i[0],))
+log1p = _unary("log1p", np.log1p, "Returns log(1 + x) element-wise.", samples=h.unary_samples(-0.9, 3.0),
+               grad=lambda dy, i, a, o: (dy / (1 + i[0]),))
+sin = _unary("sin", np.sin, "Returns sin(x) element-wise.", grad=lambda dy, i, a, o: (dy * cos(i[0]),))
+cos = _unary("cos", np.cos, "Returns cos(x) element-wise.", grad=lambda dy, i, a, o: (negative(dy) * sin(i[0]),))
+tanh = _unary("tanh", np.tanh, "Returns tanh(x) element-wise.", grad=lambda dy, i, a, o: (dy * (1 - o * o),))
+sigmoid = _unary("sigmoid", _sigmoid, "Returns 1 / (1 + exp(-x)) element-wise.",
+                 grad=lambda dy, i, a, o: (dy * o * (1 - o),))
+# relu's gradient is an op of its own, so second-order gradients go through it.
+relu_grad_op = register(
+    "relu_grad", _core.relu_grad, grad=lambda ddx, i, a, out: (None, apply(relu_grad_op, (i[0], ddx))),
+    diff=(False, True), shape=lambda shapes, attrs: tuple(shapes[0]), dtype=lambda dts, attrs: dts[1],
+    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype),
+    samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ()) for s in h.UNARY_SHAPES],
+    dtypes=("int32", "float32", "float64"))
 relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "Returns max(x, 0) element-wise.",
-              dtypes=_NUMERIC)
-softplus = _unary("softplus", _softplus, "Returns log(1 + exp(x)) element-wise, without overflow.")
-reciprocal = _unary("reciprocal", lambda x: 1 / x, "Returns 1 / x element-wise.", samples=_pos)
+              dtypes=_NUMERIC, grad=lambda dy, i, a, o: (apply(relu_grad_op, (i[0], dy)),))
+softplus = _unary("softplus", _softplus, "Returns log(1 + exp(x)) element-wise, without overflow.",
+                  grad=lambda dy, i, a, o: (dy * sigmoid(i[0]),))
+reciprocal = _unary("reciprocal", lambda x: 1 / x, "Returns 1 / x element-wise.", samples=_pos,
+                    grad=lambda dy, i, a, o: (negative(dy) * o * o,))
 floor = _unary("floor", np.floor, "Returns the largest integer not greater than x, element-wise.")
 ceil = _unary("ceil", np.ceil, "Returns the smallest integer not less than x, element-wise.")
 round = _unary("round", np.round, "Rounds x to the nearest integer element-wise, halves to even.")
 logical_not = _unary("logical_not", np.logical_not, "Returns NOT x element-wise (bool input).", dtypes=("bool",))
 
-
-from tensorlet.ops.array_ops import cast  # noqa: E402  (used by the gradients above)

@@ -3,17 +3,14 @@
 import numpy as np
 
 from tensorlet import _core
+from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
-from tensorlet.ops.registry import active_tapes, apply, record, register
+from tensorlet.ops.registry import apply, op_function, register
 
-_new = Tensor._from_array
-_kernel = _core.matmul
 
 
 def _matmul_shape(shapes, attrs):
-    from tensorlet.framework.errors import InvalidArgumentError
-
     (a, b), (ta, tb) = shapes, attrs
     a, b = tuple(a), tuple(b)
     if len(a) < 2 or len(b) < 2:
@@ -81,42 +78,42 @@ def _matmul_grad_b(dy, inputs, attrs, out):
     return apply(_op, [a, dy], not ta, False)
 
 
+_MATMUL_DOC = '''Multiplies matrix ``a`` by matrix ``b``, producing ``a @ b``.
+
+Both inputs have rank >= 2; the product is taken over the last two axes
+and the leading (batch) axes broadcast with numpy's rules, so a
+``(batch, m, k)`` tensor times a ``(k, n)`` matrix gives ``(batch, m, n)``.
+Transposition is folded into the multiplication, so the flags cost no copy.
+
+Args:
+    a: a Tensor, Variable, numpy array or nested list of float32, float64,
+        int32 or int64, of rank >= 2.
+    b: the same, of the same dtype as ``a``.
+    transpose_a: if True, ``a`` is transposed (its last two axes swapped)
+        before the product.
+    transpose_b: if True, ``b`` is transposed before the product.
+    adjoint_a: if True, ``a`` is conjugated and transposed; for real
+        tensors the same as ``transpose_a``.
+    adjoint_b: if True, ``b`` is conjugated and transposed.
+    name: ignored; accepted for TensorFlow compatibility.
+
+Returns:
+    A Tensor of the dtype of ``a`` and shape
+    ``broadcast(batch_a, batch_b) + (m, n)``.
+
+Raises:
+    InvalidArgumentError: if a rank is below 2, the inner dimensions differ,
+        the batch axes do not broadcast, or the dtypes differ.
+    TypeError: for a bool tensor.
+    ValueError: if both ``transpose_a`` and ``adjoint_a`` (or both
+        ``transpose_b`` and ``adjoint_b``) are True.'''
+
 _op = register("matmul", _core.matmul, grad=(_matmul_grad_a, _matmul_grad_b), diff=(True, True), shape=_matmul_shape,
                dtype=h.first_dtype, ref=_matmul_ref, samples=_matmul_samples,
                dtypes=("float32", "float64", "int32", "int64"))
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, name=None):
-    """Multiplies matrix ``a`` by matrix ``b``, producing ``a @ b``.
-
-    Both inputs have rank >= 2; the product is taken over the last two axes
-    and the leading (batch) axes broadcast with numpy's rules, so a
-    ``(batch, m, k)`` tensor times a ``(k, n)`` matrix gives ``(batch, m, n)``.
-    Transposition is folded into the multiplication, so the flags cost no copy.
-
-    Args:
-        a: a Tensor, Variable, numpy array or nested list of float32, float64,
-            int32 or int64, of rank >= 2.
-        b: the same, of the same dtype as ``a``.
-        transpose_a: if True, ``a`` is transposed (its last two axes swapped)
-            before the product.
-        transpose_b: if True, ``b`` is transposed before the product.
-        adjoint_a: if True, ``a`` is conjugated and transposed; for real
-            tensors the same as ``transpose_a``.
-        adjoint_b: if True, ``b`` is conjugated and transposed.
-        name: ignored; accepted for TensorFlow compatibility.
-
-    Returns:
-        A Tensor of the dtype of ``a`` and shape
-        ``broadcast(batch_a, batch_b) + (m, n)``.
-
-    Raises:
-        InvalidArgumentError: if a rank is below 2, the inner dimensions differ,
-            the batch axes do not broadcast, or the dtypes differ.
-        TypeError: for a bool tensor.
-        ValueError: if both ``transpose_a`` and ``adjoint_a`` (or both
-            ``transpose_b`` and ``adjoint_b``) are True.
-    """
+def _matmul_convert(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
     if adjoint_a or adjoint_b:
         if (adjoint_a and transpose_a) or (adjoint_b and transpose_b):
             raise ValueError("matmul: only one of transpose_a and adjoint_a (or transpose_b and adjoint_b) "
@@ -125,12 +122,11 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         transpose_b = transpose_b or adjoint_b
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = h.pair(a, b)
-    if transpose_a is not False or transpose_b is not False:
-        transpose_a, transpose_b = bool(transpose_a), bool(transpose_b)
-    out = _new(_kernel(a._a, b._a, transpose_a, transpose_b))
-    if active_tapes:
-        record(_op, (a, b), (transpose_a, transpose_b), out)
-    return out
+    return a, b, bool(transpose_a), bool(transpose_b), False, False
 
 
-matmul.op = _op
+matmul = op_function(
+    _op, "a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, name=None", ("a", "b"),
+    ("transpose_a", "transpose_b"), convert=_matmul_convert, doc=_MATMUL_DOC,
+    fast="type(a) is Tensor and type(b) is Tensor and transpose_a is False and transpose_b is False "
+         "and adjoint_a is False and adjoint_b is False")

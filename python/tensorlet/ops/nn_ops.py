@@ -12,10 +12,10 @@ from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import expand_dims, reshape, transpose
 from tensorlet.ops.linalg_ops import matmul as _matmul_fn
 from tensorlet.ops.reductions import reduce_mean, reduce_sum
 from tensorlet.ops.registry import apply, register
+from tensorlet.ops.view_ops import expand_dims, reshape, transpose
 
 # ---- numpy references ---------------------------------------------------------------
 
@@ -178,18 +178,10 @@ def log_softmax(logits, axis=None, name=None):
     return apply(_log_softmax, (h.to_tensor(logits),), -1 if axis is None else int(axis))
 
 
-# ---- relu (registered with the elementwise ops) and its gradient op ------------------------
-
-_relu_grad = register(
-    "relu_grad", _core.relu_grad, grad=lambda ddx, i, a, out: (None, apply(_relu_grad, (i[0], ddx))),
-    diff=(False, True), shape=_shape_of_first, dtype=h.first_dtype,
-    ref=lambda x, dy: np.where(x > 0, dy, 0).astype(dy.dtype),
-    samples=lambda rng, dt: [((h.sample_values(rng, s, dt), h.sample_values(rng, s, dt)), ()) for s in h.UNARY_SHAPES],
-    dtypes=("int32", "float32", "float64"))
+# ---- relu (registered with the elementwise ops, with its gradient op) ----------------------
 
 relu = ew.relu
-# relu's gradient is the op above, so second-order gradients go through it.
-relu.op.grad = lambda dy, inputs, attrs, out: (apply(_relu_grad, (inputs[0], dy)),)
+_relu_grad = ew.relu_grad_op
 
 
 # ---- dense: activation(x @ w + b) in one kernel --------------------------------------------

@@ -1,9 +1,12 @@
-"""Tensor's Python operators, as one-line aliases of the registered ops."""
+"""Tensor's Python operators, as one-line aliases of the registered ops, and
+Variable's reading, slicing and assignment methods, which are ops too."""
 
 from tensorlet.framework.tensor import Tensor
-from tensorlet.ops import array_ops
+from tensorlet.framework.variable import Variable, VariableSlice
+from tensorlet.ops import state_ops, view_ops
 from tensorlet.ops import elementwise as ew
 from tensorlet.ops.linalg_ops import matmul as _matmul
+from tensorlet.ops.registry import op_function
 
 
 def _reflect(fn):
@@ -36,5 +39,46 @@ Tensor.__abs__ = ew.abs
 Tensor.__pos__ = lambda self: self
 # __eq__ is elementwise, so tensors hash by identity as in TensorFlow.
 Tensor.__hash__ = object.__hash__
-Tensor.__getitem__ = array_ops.getitem
-Tensor.T = property(lambda self: array_ops.transpose(self))
+Tensor.__getitem__ = view_ops.getitem
+Tensor.T = property(lambda self: view_ops.transpose(self))
+
+
+# ---- Variable: reading, slicing and assignment are ops -------------------------
+
+def _new_slice(a):
+    s = object.__new__(VariableSlice)
+    s._a = a.copy()  # a snapshot: later assignments do not change it
+    return s
+
+
+_read_slice = op_function(view_ops._index, "var, items", ("var",), ("items",), new=_new_slice, name="read_slice")
+
+
+def _variable_getitem(self, key):
+    """``v[key]``: a snapshot tensor of the slice that can also assign to it
+    (``v[0, :].assign(...)``, ``assign_add``, ``assign_sub``)."""
+    items = view_ops._index_items(key)
+    s = _read_slice(self, items)
+    s._var, s._items = self, items
+    return s
+
+
+def _read_value(self):
+    """Returns the current value as a new Tensor (a snapshot; gradients flow to the variable)."""
+    return view_ops.identity(self)
+
+
+def _slice_method(fn):
+    """``fn(ref, value, items)`` as a method of VariableSlice."""
+    def method(self, value, use_locking=None, name=None, read_value=True):
+        return fn(self._var, value, self._items)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+Variable.__getitem__ = _variable_getitem
+Variable.read_value = Variable.value = _read_value
+for _fn in (state_ops.assign, state_ops.assign_add, state_ops.assign_sub):
+    setattr(Variable, _fn.__name__, state_ops.variable_method(_fn))
+    setattr(VariableSlice, _fn.__name__, _slice_method(_fn))

@@ -24,6 +24,10 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
+from tensorlet.ops.creation_ops import _dims
+from tensorlet.ops.elementwise import add, multiply, subtract
+from tensorlet.ops.gather_ops import gather
+from tensorlet.ops.registry import apply, register
 
 _MASK = (1 << 64) - 1
 _DEFAULT_GLOBAL_SEED = 87654321  # TensorFlow's, used when only an op seed is given
@@ -77,6 +81,28 @@ class SeedState:
 seed_state = SeedState()
 
 
+# ---- the draws: stateful ops consuming a (key, counter) pair ----------------------
+# Attributes: (dims, low or mean, high or stddev, dtype, key, counter).
+
+def _draws(lo, hi, dtypes):
+    def samples(rng, dt):
+        key = int(rng.integers(0, 2**62))
+        return [((), (dims, lo, hi, getattr(_dtypes, dt).core, key, c)) for dims in ([3, 4], [0], [1001])
+                for c in (0, 7)]
+    return samples
+
+
+def _seeded(name, lo, hi, dtypes=("float32", "float64")):
+    return register(name, getattr(_core, name), seeded=True, shape=lambda shapes, attrs: tuple(attrs[0]),
+                    dtype=lambda dts, attrs: _dtypes.from_core(attrs[3]), samples=_draws(lo, hi, dtypes), dtypes=dtypes)
+
+
+_random_uniform = _seeded("random_uniform", -1.0, 3.0)
+_random_uniform_int = _seeded("random_uniform_int", -5, 9, ("int32", "int64"))
+_random_normal = _seeded("random_normal", 1.0, 2.0)
+_truncated_normal = _seeded("truncated_normal", 1.0, 2.0)
+
+
 def set_seed(seed):
     """Sets the global random seed.
 
@@ -89,20 +115,6 @@ def set_seed(seed):
     seed_state.set_seed(seed)
 
 
-def _dims(shape, op):
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        shape = [shape]
-    try:
-        dims = [int(d) for d in shape]
-    except TypeError:
-        raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}") from None
-    if any(d < 0 for d in dims):
-        raise InvalidArgumentError(f"{op}: dimensions must be non-negative, got {tuple(dims)}")
-    return dims
-
-
 def _as_scalar(v):
     """A Python number for a scalar argument, or None for a non-scalar one."""
     a = np.asarray(v.numpy() if isinstance(v, Tensor) else v)
@@ -111,8 +123,6 @@ def _as_scalar(v):
 
 def _affine(base, scale, shift):
     """``base * scale + shift`` for non-scalar scale/shift, with broadcasting."""
-    from tensorlet.ops.elementwise import add, multiply
-
     return add(multiply(base, scale), shift)
 
 
@@ -143,20 +153,18 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
         if lo is None or hi is None:
             raise InvalidArgumentError("random.uniform: integer minval and maxval must be scalars")
         key, counter = seed_state.next(seed)
-        return Tensor._from_array(_core.random_uniform_int(dims, int(lo), int(hi), dtype.core, key, counter))
+        return apply(_random_uniform_int, (), dims, int(lo), int(hi), dtype.core, key, counter)
     if not dtype.is_floating:
         raise TypeError(f"random.uniform: dtype must be floating or integer, got {dtype.name}")
     maxval = 1 if maxval is None else maxval
     lo, hi = _as_scalar(minval), _as_scalar(maxval)
     key, counter = seed_state.next(seed)
     if lo is None or hi is None:
-        from tensorlet.ops.elementwise import subtract
-
-        base = Tensor._from_array(_core.random_uniform(dims, 0.0, 1.0, dtype.core, key, counter))
+        base = apply(_random_uniform, (), dims, 0.0, 1.0, dtype.core, key, counter)
         lo_t = minval if isinstance(minval, Tensor) else h.convert_like(minval, base)
         hi_t = maxval if isinstance(maxval, Tensor) else h.convert_like(maxval, base)
         return _affine(base, subtract(hi_t, lo_t), lo_t)
-    return Tensor._from_array(_core.random_uniform(dims, float(lo), float(hi), dtype.core, key, counter))
+    return apply(_random_uniform, (), dims, float(lo), float(hi), dtype.core, key, counter)
 
 
 def _normal_like(kernel, op, shape, mean, stddev, dtype, seed):
@@ -167,8 +175,8 @@ def _normal_like(kernel, op, shape, mean, stddev, dtype, seed):
     m, s = _as_scalar(mean), _as_scalar(stddev)
     key, counter = seed_state.next(seed)
     if m is None or s is None:
-        return _affine(Tensor._from_array(kernel(dims, 0.0, 1.0, dtype.core, key, counter)), stddev, mean)
-    return Tensor._from_array(kernel(dims, float(m), float(s), dtype.core, key, counter))
+        return _affine(apply(kernel, (), dims, 0.0, 1.0, dtype.core, key, counter), stddev, mean)
+    return apply(kernel, (), dims, float(m), float(s), dtype.core, key, counter)
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
@@ -185,7 +193,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=N
     Returns:
         A tensor of ``shape``.
     """
-    return _normal_like(_core.random_normal, "random.normal", shape, mean, stddev, dtype, seed)
+    return _normal_like(_random_normal, "random.normal", shape, mean, stddev, dtype, seed)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
@@ -202,7 +210,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=No
     Returns:
         A tensor of ``shape`` with values in ``[mean - 2 stddev, mean + 2 stddev]``.
     """
-    return _normal_like(_core.truncated_normal, "random.truncated_normal", shape, mean, stddev, dtype, seed)
+    return _normal_like(_truncated_normal, "random.truncated_normal", shape, mean, stddev, dtype, seed)
 
 
 def shuffle(value, seed=None, name=None):
@@ -219,8 +227,6 @@ def shuffle(value, seed=None, name=None):
     Raises:
         InvalidArgumentError: if ``value`` is a scalar.
     """
-    from tensorlet.ops.array_ops import gather
-
     value = h.to_tensor(value)
     if value.ndim == 0:
         raise InvalidArgumentError("random.shuffle: value must have rank at least 1, got a scalar")
@@ -228,7 +234,7 @@ def shuffle(value, seed=None, name=None):
     key, counter = seed_state.next(seed)
     # Sorting random 64-bit keys gives a uniform permutation (ties have
     # probability ~n^2 / 2^64).
-    keys = np.asarray(_core.random_uniform_int([n], -(2**63), 2**63 - 1, _dtypes.int64.core, key, counter))
+    keys = apply(_random_uniform_int, (), [n], -(2**63), 2**63 - 1, _dtypes.int64.core, key, counter).numpy()
     perm = np.argsort(keys, kind="stable").astype(np.int64)
     return gather(value, Tensor._from_array(_core.from_numpy(perm)))
 
@@ -254,22 +260,22 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dtypes.float32,
     if dtype.is_integer:
         if maxval is None:
             raise ValueError(f"random.stateless_uniform: maxval must be given for integer dtype {dtype.name}")
-        return Tensor._from_array(_core.random_uniform_int(dims, int(minval), int(maxval), dtype.core, key, counter))
+        return apply(_random_uniform_int, (), dims, int(minval), int(maxval), dtype.core, key, counter)
     maxval = 1 if maxval is None else maxval
-    return Tensor._from_array(_core.random_uniform(dims, float(minval), float(maxval), dtype.core, key, counter))
+    return apply(_random_uniform, (), dims, float(minval), float(maxval), dtype.core, key, counter)
 
 
 def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
     """Like :func:`normal`, but the same ``seed`` (a pair of ints) always gives the same numbers."""
     key, counter = _stateless_key(seed, "random.stateless_normal")
     dims = _dims(shape, "random.stateless_normal")
-    return Tensor._from_array(_core.random_normal(dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core,
-                                                  key, counter))
+    return apply(_random_normal, (), dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core, key,
+                 counter)
 
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
     """Like :func:`truncated_normal`, but the same ``seed`` (a pair of ints) always gives the same numbers."""
     key, counter = _stateless_key(seed, "random.stateless_truncated_normal")
     dims = _dims(shape, "random.stateless_truncated_normal")
-    return Tensor._from_array(_core.truncated_normal(dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core,
-                                                     key, counter))
+    return apply(_truncated_normal, (), dims, float(mean), float(stddev), _dtypes.as_dtype(dtype).core, key,
+                 counter)

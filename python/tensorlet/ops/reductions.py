@@ -11,8 +11,9 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
-from tensorlet.ops.array_ops import _broadcast_to, broadcast_to, cast, eye, reshape, transpose
+from tensorlet.ops.creation_ops import eye
 from tensorlet.ops.registry import apply, register
+from tensorlet.ops.view_ops import _broadcast_to, cast, reshape, stop_gradient, transpose
 
 _NUMERIC = ("int32", "int64", "float32", "float64")
 
@@ -295,8 +296,6 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     # The shift only keeps exp in range (it cancels out of the value and of the
     # gradient), so it is a constant; clipping keeps it finite so rows of
     # infinities do not become NaN.
-    from tensorlet.autodiff import stop_gradient
-
     info = np.finfo(x.dtype.as_numpy_dtype)
     m = stop_gradient(ew.minimum(ew.maximum(reduce_max(x, axis, keepdims=True), info.min), info.max))
     out = ew.log(reduce_sum(ew.exp(x - m), axis, keepdims=True)) + m

@@ -130,7 +130,7 @@ class Flatten(Layer):
     def call(self, inputs):
         if inputs.ndim == 2:
             return inputs
-        return tf.reshape(inputs, (-1, math.prod(inputs.shape[1:])) if inputs.shape[0] else (0, -1))
+        return tf.reshape(inputs, (-1, math.prod(inputs.shape[1:])) if inputs.shape[0] != 0 else (0, -1))
 
     def compute_output_shape(self, input_shape):
         rest = tuple(input_shape)[1:]
@@ -188,7 +188,7 @@ class Reshape(Layer):
         self.target_shape = tuple(target_shape)
 
     def call(self, inputs):
-        return tf.reshape(inputs, (-1,) + self.target_shape if inputs.shape[0] else (0,) + self.target_shape)
+        return tf.reshape(inputs, (-1,) + self.target_shape if inputs.shape[0] != 0 else (0,) + self.target_shape)
 
     def compute_output_shape(self, input_shape):
         rest = tuple(input_shape)[1:]

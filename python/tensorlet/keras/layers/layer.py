@@ -6,6 +6,7 @@ way a layer gets state. Layers and variables assigned as attributes are
 tracked, so a layer's (or model's) ``weights`` include those of its parts.
 """
 
+import functools
 import inspect
 import math
 import threading
@@ -13,6 +14,7 @@ import threading
 import numpy as np
 
 import tensorlet as tf
+from tensorlet.framework import symbolic
 from tensorlet.keras import backend, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
 
@@ -56,6 +58,24 @@ class Layer:
         self.dtype = tf.as_dtype(dtype or backend.floatx()).name
         self.built = False
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
+
+    def __init_subclass__(cls, **kwargs):
+        # Whoever calls ``build`` (``__call__``, or the user directly), the layer
+        # is built afterwards, so a later call does not build it again.
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None:
+            @functools.wraps(build)
+            def build_once(self, input_shape=None, *args, **kwargs):
+                out = build(self, input_shape, *args, **kwargs)
+                self.built = True
+                if self._build_shapes is None and input_shape is not None:  # built by hand: check later calls
+                    several = isinstance(input_shape, (list, tuple)) and input_shape and \
+                        isinstance(input_shape[0], (list, tuple, tf.TensorShape))
+                    self._build_shapes = [tuple(s) for s in (input_shape if several else [input_shape])]
+                return out
+
+            cls.build = build_once
 
     # ---- attribute tracking --------------------------------------------------
     def __setattr__(self, name, value):
@@ -173,24 +193,28 @@ class Layer:
             shapes = self.compute_output_shape(map_structure(lambda t: t.shape, inputs))
             outputs = _map_shapes(lambda s: KerasTensor(s, self.dtype), shapes)
         else:
-            # Run the layer on a small batch of zeros to learn the output shapes.
-            def zeros(t):
-                if not isinstance(t, KerasTensor):
-                    return t
-                return tf.zeros([1 if d is None else d for d in t.shape], dtype=t.dtype)
-
-            batch = next(t.shape[0] for t in flatten(inputs) if isinstance(t, KerasTensor) and t.ndim)
-            dummy = self(map_structure(zeros, inputs), *args, training=False, **kwargs)
-            outputs = map_structure(
-                lambda t: KerasTensor((batch,) + tuple(t.shape)[1:] if t.ndim else (), t.dtype), dummy)
+            outputs = map_structure(lambda t: KerasTensor(tuple(t.shape), t.dtype), self._infer(inputs, args, kwargs))
         self._output_shape = map_structure(lambda t: tuple(t.shape), outputs)
         if record:
-            node = Node(self, inputs, kwargs, outputs)
+            node = Node(self, (inputs,) + tuple(args), kwargs, outputs)
             self._inbound_nodes.append(node)
             for t in flatten(outputs):
                 t._keras_history = node
                 t.name = self.name
         return outputs
+
+    def _infer(self, inputs, args, kwargs):
+        """Runs ``call`` on symbolic tensors (a shape and dtype, no values): each
+        op computes its output from its registered shape and dtype rules."""
+        spec = lambda t: symbolic.tensor(t.shape, t.dtype) if isinstance(t, KerasTensor) else t  # noqa: E731
+        inputs, args, kwargs = map_structure(spec, (inputs, args, kwargs))
+        try:
+            return self(inputs, *args, training=False, **kwargs)
+        except TypeError as e:
+            raise TypeError(
+                f"Could not infer the output shape of layer '{self.name}' ({type(self).__name__}) from the shape "
+                f"rules of the ops it calls: {e}. Its call() reads values that a symbolic input does not have; "
+                f"implement {type(self).__name__}.compute_output_shape(input_shape).") from e
 
     # ---- weights -------------------------------------------------------------
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,

@@ -98,7 +98,7 @@ class Model(Trainer, Layer):
             values[id(t)] = v
         lookup = lambda t: values[id(t)] if isinstance(t, KerasTensor) else t  # noqa: E731
         for node in self._nodes:
-            out = node.layer(map_structure(lookup, node.args), **map_structure(lookup, node.kwargs))
+            out = node.layer(*map_structure(lookup, node.args), **map_structure(lookup, node.kwargs))
             for t, v in zip(flatten(node.outputs), flatten(out)):
                 values[id(t)] = v
         return map_structure(lookup, self._graph_outputs)
@@ -125,13 +125,12 @@ class Model(Trainer, Layer):
             Layer._build_for(self, inputs)
 
     def build(self, input_shape):
-        """Builds a subclassed model by calling it on zeros of ``input_shape``."""
+        """Builds a subclassed model by calling it on a symbolic tensor of
+        ``input_shape`` (a shape and dtype, no values: its layers build, and
+        each op's shape rule gives the next shape)."""
         if not hasattr(self, "_nodes") and type(self).call is not Model.call:
-            import tensorlet as tf
-
-            shape = [1 if d is None else d for d in input_shape]
             self.built = True
-            self(tf.zeros(shape, dtype=self.dtype))
+            self._infer(KerasTensor(input_shape, self.dtype), (), {})
         self.built = True
 
     def get_layer(self, name=None, index=None):

@@ -3,7 +3,7 @@
 ``apply_gradients(zip(grads, variables))`` builds each optimizer's slots
 (momentum, moments...) on first use, then runs its ``update_step`` per
 variable. The built-in ones make one fused call each
-(``tensorlet.ops.training_ops``), which updates the variable and its slots in
+(``tf.raw_ops.apply_adam`` and friends), which updates the variable and its slots in
 place in a single pass; a subclass may write its own ``update_step`` with
 ``assign``/``assign_sub`` instead.
 """
@@ -11,7 +11,6 @@ place in a single pass; a subclass may write its own ``update_step`` with
 import math
 
 import tensorlet as tf
-from tensorlet.ops import training_ops
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
 
@@ -189,7 +188,7 @@ class SGD(Optimizer):
     @_folds_weight_decay
     def update_step(self, g, v, lr):
         slots = self._slots[id(v)]
-        training_ops.apply_sgd(v, g, lr, self.momentum, self.nesterov, slots[0] if slots else None,
+        tf.raw_ops.apply_sgd(v, g, lr, self.momentum, self.nesterov, slots[0] if slots else None,
                                self._folded_decay())
 
 
@@ -216,7 +215,7 @@ class RMSprop(Optimizer):
     @_folds_weight_decay
     def update_step(self, g, v, lr):
         s, mom, avg = self._slots[id(v)]
-        training_ops.apply_rmsprop(v, s, g, lr, self.rho, self.epsilon, self.momentum, mom, avg,
+        tf.raw_ops.apply_rmsprop(v, s, g, lr, self.rho, self.epsilon, self.momentum, mom, avg,
                                    self._folded_decay())
 
     @property
@@ -247,7 +246,7 @@ class Adam(Optimizer):
     @_folds_weight_decay
     def update_step(self, g, var, lr):
         slots = self._slots[id(var)]
-        training_ops.apply_adam(var, slots[0], slots[1], g, lr, self.beta_1, self.beta_2, self.epsilon,
+        tf.raw_ops.apply_adam(var, slots[0], slots[1], g, lr, self.beta_1, self.beta_2, self.epsilon,
                                 self.iterations + 1, slots[2] if self.amsgrad else None, self._folded_decay())
 
 
@@ -271,7 +270,7 @@ class Adagrad(Optimizer):
     @_folds_weight_decay
     def update_step(self, g, v, lr):
         (acc,) = self._slots[id(v)]
-        training_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
+        tf.raw_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
