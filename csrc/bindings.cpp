@@ -9,6 +9,7 @@
 #include "allocator.h"
 #include "array.h"
 #include "array_ops.h"
+#include "device.h"
 #include "elementwise.h"
 #include "isa/table.h"
 #include "matmul.h"
@@ -49,14 +50,33 @@ DType dtype_from_numpy(const py::dtype& dt) {
                   "; tensorlet supports bool, int32, int64, float32 and float64");
 }
 
-// Copies a numpy array (any layout) into a new contiguous Array.
-Array from_numpy(py::array src) {
+// Copies a numpy array (any layout) into a new contiguous Array on `device`.
+// Keeps the GIL: it reads the numpy buffer, which another thread could resize.
+Array from_numpy(py::array src, Device device) {
   DType dt = dtype_from_numpy(src.dtype());
   if (!(src.flags() & py::array::c_style))
     src = py::module_::import("numpy").attr("ascontiguousarray")(src);
-  Array out = Array::empty(Shape(src.shape(), src.shape() + src.ndim()), dt);
-  if (out.size()) std::memcpy(out.raw(), src.data(), out.size() * out.itemsize());
-  return out;
+  return from_host(src.data(), Shape(src.shape(), src.shape() + src.ndim()), dt, device);
+}
+
+// The buffer protocol exports host memory only: a CPU array as it lies (a
+// view, no copy), any other through to_host, whose copy the exported view
+// keeps alive (the Py_buffer holds a reference to it).
+py::buffer_info host_buffer(const Array& a) {
+  if (a.device() != Device::CPU) {
+    py::object host = py::cast(to_host(a));
+    auto* view = new Py_buffer();
+    if (PyObject_GetBuffer(host.ptr(), view, PyBUF_STRIDES | PyBUF_FORMAT) != 0) {
+      delete view;
+      throw py::error_already_set();
+    }
+    return py::buffer_info(view, /*ownview=*/true);
+  }
+  std::vector<py::ssize_t> strides;
+  for (auto s : a.strides()) strides.push_back(s * a.itemsize());
+  return py::buffer_info(a.raw(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
+                         std::vector<py::ssize_t>(a.shape().begin(), a.shape().end()), strides,
+                         /*readonly=*/true);
 }
 
 std::vector<IndexItem> parse_index(const py::tuple& items) {
@@ -116,6 +136,11 @@ PYBIND11_MODULE(_core, m) {
       .value("float32", DType::Float32)
       .value("float64", DType::Float64);
 
+  // Python names the accelerator GPU, as TensorFlow's device strings do.
+  py::enum_<Device>(m, "Device").value("CPU", Device::CPU).value("GPU", Device::CUDA);
+  m.def("device_available", &device_available, py::arg("device"),
+        "Whether this build and this machine can run arrays on `device`");
+
   py::class_<Array>(m, "Array", py::buffer_protocol())
       .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
       .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
@@ -126,7 +151,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("dtype_code", [](const Array& a) { return static_cast<int>(a.dtype()); })
       .def_property_readonly("ndim", &Array::ndim)
       .def_property_readonly("size", &Array::size)
-      .def_property_readonly("device", [](const Array& a) { return a.device() == Device::CPU ? "CPU" : "GPU"; })
+      .def_property_readonly("device", &Array::device)
       .def("is_contiguous", &Array::is_contiguous)
       .def("shares_storage", [](const Array& a, const Array& b) { return a.storage() == b.storage(); })
       .def("reshape", &Array::reshape)
@@ -137,16 +162,17 @@ PYBIND11_MODULE(_core, m) {
       .def("index", [](const Array& a, const py::tuple& items) { return a.index(parse_index(items)); })
       .def("contiguous", &Array::contiguous)
       .def("copy", &Array::copy)
-      .def_buffer([](const Array& a) -> py::buffer_info {
-        std::vector<py::ssize_t> strides;
-        for (auto s : a.strides()) strides.push_back(s * a.itemsize());
-        return py::buffer_info(a.raw(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
-                               std::vector<py::ssize_t>(a.shape().begin(), a.shape().end()), strides,
-                               /*readonly=*/true);
-      });
+      // Device copies can be large and touch no Python object: the GIL is released.
+      .def("to_device", &to_device, py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+           "A contiguous copy on `device` (this array when it is already there and contiguous)")
+      .def("to_host", &to_host, py::call_guard<py::gil_scoped_release>(),
+           "A contiguous copy in host memory (this array when it already is one)")
+      .def_buffer(&host_buffer);
 
-  m.def("from_numpy", &from_numpy, "Copies a numpy array into a new Array");
-  m.def("empty", [](const Shape& s, DType t) { return Array::empty(s, t); });
+  m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("device") = Device::CPU,
+        "Copies a numpy array into a new Array on `device`");
+  m.def("empty", [](const Shape& s, DType t, Device d) { return Array::empty(s, t, d); }, py::arg("shape"),
+        py::arg("dtype"), py::arg("device") = Device::CPU);
   m.def("cast", &cast);
   m.def("index_grad", [](const Array& dy, const Shape& shape, const py::tuple& items) {
     return index_grad(dy, shape, parse_index(items));
@@ -269,7 +295,7 @@ PYBIND11_MODULE(_core, m) {
     return false;
 #endif
   });
-  m.def("cuda_device_count", [] { return 0; });
+  m.def("cuda_device_count", [] { return device_available(Device::CUDA) ? 1 : 0; });
   m.def("host_memory_info", [] {
     HostMemoryInfo i = host_memory_info();
     py::dict d;

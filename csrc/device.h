@@ -135,6 +135,8 @@ void check_same_device(const char* op, const Array& a, const Array& b);
 // contiguous). to_host(a) = to_device(a, Device::CPU).
 Array to_device(const Array& a, Device d);
 inline Array to_host(const Array& a) { return to_device(a, Device::CPU); }
+// A new contiguous array on `d` holding a copy of `shape`'s elements at `host`.
+Array from_host(const void* host, const Shape& shape, DType dtype, Device d);
 
 // Filled by the CUDA backend (cuda/), when it was built: sets `available`
 // only when a GPU is present. Declared here so device.cpp needs no CUDA header.

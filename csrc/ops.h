@@ -16,7 +16,10 @@ enum class UnaryOp : int {
   Count
 };
 
+enum class ReduceOp : int { Sum, Mean, Max, Min, Prod, Any, All };
+
 const char* op_name(BinaryOp op);
 const char* op_name(UnaryOp op);
+const char* op_name(ReduceOp op);
 
 }  // namespace tl
