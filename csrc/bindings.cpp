@@ -119,9 +119,12 @@ static py::tuple shape_tuple(const Shape& shape) {
   return t;
 }
 
-#define TL_BINARY(name, op) \
-  m.def(name, [](const Array& a, const Array& b) { return binary(BinaryOp::op, a, b); })
-#define TL_UNARY(name, op) m.def(name, [](const Array& a) { return unary(UnaryOp::op, a); })
+// A Python enum of one op table, its values named by the ops' public names.
+template <typename Op>
+void def_op_enum(py::module_& m, const char* name) {
+  py::enum_<Op> e(m, name);
+  for (int i = 0; i < static_cast<int>(Op::Count); ++i) e.value(op_name(static_cast<Op>(i)), static_cast<Op>(i));
+}
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tensorlet's C++ kernels";
@@ -196,56 +199,35 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("copy_into", &copy_into, "Writes src, broadcast and converted, into dst (in place)");
 
-  // Elementwise binary (numpy broadcasting) and unary ops.
-  TL_BINARY("add", Add);
-  TL_BINARY("subtract", Sub);
-  TL_BINARY("multiply", Mul);
-  TL_BINARY("divide", Div);
-  TL_BINARY("floor_div", FloorDiv);
-  TL_BINARY("mod", Mod);
-  TL_BINARY("pow", Pow);
-  TL_BINARY("maximum", Max);
-  TL_BINARY("minimum", Min);
-  TL_BINARY("equal", Eq);
-  TL_BINARY("not_equal", Ne);
-  TL_BINARY("less", Lt);
-  TL_BINARY("less_equal", Le);
-  TL_BINARY("greater", Gt);
-  TL_BINARY("greater_equal", Ge);
-  TL_BINARY("logical_and", And);
-  TL_BINARY("logical_or", Or);
+  // Elementwise and reduction ops: one function per row of the op tables
+  // (ops.h), named by the op's public name.
+  def_op_enum<BinaryOp>(m, "BinaryOp");
+  def_op_enum<UnaryOp>(m, "UnaryOp");
+  def_op_enum<ReduceOp>(m, "ReduceOp");
+  // Elementwise ops keep the GIL: most calls are on small tensors, where
+  // releasing and retaking it would cost more than the arithmetic.
+  for (int i = 0; i < static_cast<int>(BinaryOp::Count); ++i) {
+    const BinaryOp op = static_cast<BinaryOp>(i);
+    m.def(op_name(op), [op](const Array& a, const Array& b) { return binary(op, a, b); });
+  }
+  m.def("binary_into", [](const Array& out, const Array& a, const Array& b, BinaryOp op) {
+    binary_into(op, out, a, b);
+  }, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("op"), "out = a op b in place");
   m.def("binary_into", [](const Array& out, const Array& a, const Array& b, int op) {
     binary_into(static_cast<BinaryOp>(op), out, a, b);
-  }, "out = a op b in place; op is a BinaryOp code");
-  TL_UNARY("negative", Neg);
-  TL_UNARY("abs", Abs);
-  TL_UNARY("sign", Sign);
-  TL_UNARY("square", Square);
-  TL_UNARY("sqrt", Sqrt);
-  TL_UNARY("rsqrt", Rsqrt);
-  TL_UNARY("exp", Exp);
-  TL_UNARY("log", Log);
-  TL_UNARY("log1p", Log1p);
-  TL_UNARY("sin", Sin);
-  TL_UNARY("cos", Cos);
-  TL_UNARY("tanh", Tanh);
-  TL_UNARY("sigmoid", Sigmoid);
-  TL_UNARY("relu", Relu);
-  TL_UNARY("softplus", Softplus);
-  TL_UNARY("reciprocal", Reciprocal);
-  TL_UNARY("floor", Floor);
-  TL_UNARY("ceil", Ceil);
-  TL_UNARY("round", Round);
-  TL_UNARY("logical_not", Not);
-
-  // --- reductions ---
-  m.def("reduce_sum", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Sum, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_mean", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Mean, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_max", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Max, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_min", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Min, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_prod", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Prod, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_any", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Any, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_all", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::All, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  }, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("op"), "out = a op b in place; op as its integer code");
+  for (int i = 0; i < static_cast<int>(UnaryOp::Count); ++i) {
+    const UnaryOp op = static_cast<UnaryOp>(i);
+    m.def(op_name(op), [op](const Array& a) { return unary(op, a); });
+  }
+  // Reductions and everything below release the GIL: they may run long and
+  // touch no Python object, so other Python threads run meanwhile.
+  for (int i = 0; i < static_cast<int>(ReduceOp::Count); ++i) {
+    const ReduceOp op = static_cast<ReduceOp>(i);
+    m.def(op_name(op), [op](const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
+      return reduce(op, a, axes, keepdims);
+    }, py::call_guard<py::gil_scoped_release>());
+  }
   m.def("argmax", [](const Array& a, int64_t axis) { return arg_reduce(true, a, axis); }, py::call_guard<py::gil_scoped_release>());
   m.def("argmin", [](const Array& a, int64_t axis) { return arg_reduce(false, a, axis); }, py::call_guard<py::gil_scoped_release>());
 

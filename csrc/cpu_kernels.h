@@ -16,6 +16,8 @@ void fill_cpu_training_kernels(DeviceKernels* k);     // training.cpp
 
 inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_array_kernels(k);
+  fill_cpu_elementwise_kernels(k);
+  fill_cpu_reduce_kernels(k);
 }
 
 }  // namespace tl
