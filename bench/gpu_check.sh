@@ -38,7 +38,11 @@ $PY -c "from tensorlet import _core as c; import sys; sys.exit(0 if c.device_ava
   || fail "tensorlet does not see the GPU"
 
 step "tests/cuda"
-timeout 200 $PY -m pytest tests/cuda -x -q -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -30
+# Every failure in one run (GPU time is scarce): no -x; with pytest-xdist a
+# crashing kernel takes down one worker, not the run; a hung test times out.
+PAR=$($PY -c "import xdist" 2>/dev/null && echo "-n 4")
+TOUT=$($PY -c "import pytest_timeout" 2>/dev/null && echo "--timeout=120")
+timeout 240 $PY -m pytest tests/cuda -q -rfE $PAR $TOUT -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -40
 CUDA_RC=${PIPESTATUS[0]}
 step "tests/cuda exit $CUDA_RC"
 

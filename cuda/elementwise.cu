@@ -113,8 +113,11 @@ struct FailureCheck {
 // Element step of an operand broadcast to out's shape when it is contiguous
 // with out's shape (1) or a single element (0); -1 otherwise.
 int64_t flat_step(const Array& x, const Array& out) {
-  if (x.size() == 1) return 0;
-  return x.shape() == out.shape() && x.is_contiguous() ? 1 : -1;
+  if (x.shape() != out.shape()) return x.size() == 1 ? 0 : -1;
+  if (x.is_contiguous()) return 1;
+  for (size_t d = 0; d < x.shape().size(); ++d)  // one element broadcast: every stride 0
+    if (x.shape()[d] != 1 && x.strides()[d] != 0) return -1;
+  return 0;
 }
 
 void binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {

@@ -5,12 +5,13 @@
 // adjacent threads reading adjacent outputs. Long reductions over few outputs
 // are split into slices whose partial results a second pass merges. The
 // policies are the CPU's: float sums in double, integer sums and products
-// wrapping in uint64, NaN winning max and min.
+// wrapping in uint64, NaN winning max and min (formulas.h).
 #include <algorithm>
 #include <limits>
 #include <type_traits>
 
 #include "common.cuh"
+#include "formulas.h"
 
 namespace tl {
 namespace cuda {
@@ -18,76 +19,9 @@ namespace {
 
 constexpr int kThreads = 256;
 
-template <typename T>
-using Wide = std::conditional_t<std::is_floating_point_v<T>, double, unsigned long long>;
-
+// The policies (init, step, merge, finish) are the CPU's, from formulas.h.
 template <ReduceOp OP, typename T>
-struct Pol;
-
-template <typename T>
-struct Pol<ReduceOp::Sum, T> {
-  using Acc = Wide<T>;
-  __device__ static Acc init() { return 0; }
-  __device__ static Acc step(Acc a, T x) { return a + static_cast<Acc>(x); }
-  __device__ static Acc merge(Acc a, Acc b) { return a + b; }
-  __device__ static T finish(Acc a, int64_t) { return static_cast<T>(a); }
-};
-
-template <typename T>
-struct Pol<ReduceOp::Mean, T> : Pol<ReduceOp::Sum, T> {
-  using Acc = Wide<T>;
-  __device__ static T finish(Acc a, int64_t n) {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(a / static_cast<double>(n));
-    else return n ? static_cast<T>(static_cast<int64_t>(a) / n) : T(0);
-  }
-};
-
-template <typename T>
-struct Pol<ReduceOp::Prod, T> {
-  using Acc = Wide<T>;
-  __device__ static Acc init() { return 1; }
-  __device__ static Acc step(Acc a, T x) { return a * static_cast<Acc>(x); }
-  __device__ static Acc merge(Acc a, Acc b) { return a * b; }
-  __device__ static T finish(Acc a, int64_t) { return static_cast<T>(a); }
-};
-
-template <typename T, bool kMax>
-struct Extreme {
-  using Acc = T;
-  __device__ static Acc init() {
-    if constexpr (std::is_floating_point_v<T>) return kMax ? -T(INFINITY) : T(INFINITY);
-    else return kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-  }
-  __device__ static Acc step(Acc a, T x) {
-    Acc m = (kMax ? x > a : x < a) ? x : a;
-    return x != x ? x : m;
-  }
-  __device__ static Acc merge(Acc a, Acc b) { return step(a, b); }
-  __device__ static T finish(Acc a, int64_t) { return a; }
-};
-
-template <typename T>
-struct Pol<ReduceOp::Max, T> : Extreme<T, true> {};
-template <typename T>
-struct Pol<ReduceOp::Min, T> : Extreme<T, false> {};
-
-template <typename T>
-struct Pol<ReduceOp::Any, T> {
-  using Acc = bool;
-  __device__ static Acc init() { return false; }
-  __device__ static Acc step(Acc a, T x) { return a | x; }
-  __device__ static Acc merge(Acc a, Acc b) { return a | b; }
-  __device__ static T finish(Acc a, int64_t) { return a; }
-};
-
-template <typename T>
-struct Pol<ReduceOp::All, T> {
-  using Acc = bool;
-  __device__ static Acc init() { return true; }
-  __device__ static Acc step(Acc a, T x) { return a & x; }
-  __device__ static Acc merge(Acc a, Acc b) { return a & b; }
-  __device__ static T finish(Acc a, int64_t) { return a; }
-};
+using Pol = ReducePolicy<OP, T>;
 
 // The walk of the kept axes (o) and of the reduced axes (r).
 struct Walk {
