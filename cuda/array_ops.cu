@@ -52,6 +52,7 @@ __global__ void gather_kernel(W* out, const W* p, const I* idx, int64_t nidx, in
 void gather(const Array& out, const Array& params, const Array& indices, int64_t axis) {
   Array p = contiguous(params), ix = contiguous(indices);
   const Shape& ps = p.shape();
+  axis = axis_of(axis, p.ndim());
   const int64_t n = ps[axis], inner = prod(ps, axis + 1, ps.size()), nidx = ix.size(), total = out.size();
   dispatch<kInt>(ix.dtype(), "gather", [&](auto iv) {
     using I = decltype(iv);
@@ -88,6 +89,7 @@ __global__ void gather_grad_kernel(T* out, const T* dy, const I* idx, int64_t ni
 void gather_grad(const Array& out, const Array& dy_in, const Array& indices, int64_t axis) {
   Array dy = contiguous(dy_in), ix = contiguous(indices);
   const Shape& ps = out.shape();
+  axis = axis_of(axis, out.ndim());
   const int64_t n = ps[axis], inner = prod(ps, axis + 1, ps.size()), nidx = ix.size(), total = dy.size();
   check(cudaMemsetAsync(out.raw(), 0, out.size() * out.itemsize(), stream()), "gather_grad");
   if (total == 0) return;

@@ -20,6 +20,10 @@ inline void launched(const char* what) { check(cudaGetLastError(), what); }
 
 cudaStream_t stream();  // every kernel and copy runs on this one stream
 int sm_count();
+int compute_major();  // the GPU's compute capability, major part
+
+// A possibly negative axis made non-negative.
+inline int64_t axis_of(int64_t axis, int64_t ndim) { return axis < 0 ? axis + ndim : axis; }
 
 // Device memory for a temporary, from the caching allocator. Freed at scope
 // end: safe while a kernel still reads it, since the next user of the block

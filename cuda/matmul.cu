@@ -45,109 +45,79 @@ __device__ __forceinline__ T epilogue(T v, const Gemm& p, int64_t n) {
 
 // ------------------------------------------------------------ SGEMM ----
 
-constexpr int BM = 128, BN = 128, BK = 8, kSgemmThreads = 256;
+// Two tile shapes over 256 threads, each thread loading 4 elements of A and
+// of B per k step: 128 x 128 tiles with k steps of 8 (each thread an 8 x 8
+// piece of C) for large products, 64 x 64 with k steps of 16 (4 x 4 each)
+// when the large tiles would not give every multiprocessor a block.
+constexpr int kSgemmThreads = 256;
 enum Load { kScalar = 0, kAlongK = 1, kAlongMN = 2 };  // which axis 4-float loads run along
 
-// A tile (BM x BK) -> As[k][m]. Each thread loads 4 elements.
-template <int MODE>
-__device__ __forceinline__ void load_a(const float* A, const Gemm& p, int64_t m0, int64_t k0, float v[4]) {
+template <int TILE, int KSTEP>
+struct Shape2 {
+  static constexpr int BM = TILE, BK = KSTEP;
+  static constexpr int KV = BK / 4;    // 4-float groups along k
+  static constexpr int MV = BM / 4;    // 4-float groups along m (or n)
+  static constexpr int G = BM / 64;    // 4-row groups per thread, 64 rows apart
+};
+
+// Element (i, j) of a BM x BK tile of an operand, i along m (or n), j along
+// k, at base[i * si + j * sj], 4 per thread; MODE says which axis is
+// contiguous (and aligned) for 16-byte loads.
+template <typename S, int MODE>
+__device__ __forceinline__ void load_tile(const float* base, int64_t si, int64_t sj, int64_t i0, int64_t j0,
+                                          int64_t ni, int64_t nj, float v[4]) {
   const int t = threadIdx.x;
   if (MODE == kAlongK) {
-    const int64_t m = m0 + (t >> 1), k = k0 + (t & 1) * 4;
-    if (m < p.M && k < p.K) {
-      float4 x = *reinterpret_cast<const float4*>(A + m * p.a_rs + k);
+    const int64_t i = i0 + t / S::KV, j = j0 + (t % S::KV) * 4;
+    if (i < ni && j < nj) {
+      float4 x = *reinterpret_cast<const float4*>(base + i * si + j);
       v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w;
     } else {
       v[0] = v[1] = v[2] = v[3] = 0.f;
     }
   } else if (MODE == kAlongMN) {
-    const int64_t k = k0 + (t >> 5), m = m0 + (t & 31) * 4;
-    if (m < p.M && k < p.K) {
-      float4 x = *reinterpret_cast<const float4*>(A + m + k * p.a_cs);
+    const int64_t j = j0 + t / S::MV, i = i0 + (t % S::MV) * 4;
+    if (i < ni && j < nj) {
+      float4 x = *reinterpret_cast<const float4*>(base + i + j * sj);
       v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w;
     } else {
       v[0] = v[1] = v[2] = v[3] = 0.f;
     }
   } else {
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int e = t + j * kSgemmThreads;
-      const int64_t m = m0 + (e & (BM - 1)), k = k0 + (e >> 7);
-      v[j] = (m < p.M && k < p.K) ? A[m * p.a_rs + k * p.a_cs] : 0.f;
+    for (int q = 0; q < 4; ++q) {
+      const int e = t + q * kSgemmThreads;
+      const int64_t i = i0 + e % S::BM, j = j0 + e / S::BM;
+      v[q] = (i < ni && j < nj) ? base[i * si + j * sj] : 0.f;
     }
   }
 }
 
-template <int MODE>
-__device__ __forceinline__ void store_a(float (*As)[BM], const float v[4]) {
+// The loaded elements into the shared tile Ts[k][i].
+template <typename S, int MODE>
+__device__ __forceinline__ void store_tile(float (*Ts)[S::BM], const float v[4]) {
   const int t = threadIdx.x;
   if (MODE == kAlongK) {
 #pragma unroll
-    for (int j = 0; j < 4; ++j) As[(t & 1) * 4 + j][t >> 1] = v[j];
+    for (int q = 0; q < 4; ++q) Ts[(t % S::KV) * 4 + q][t / S::KV] = v[q];
   } else if (MODE == kAlongMN) {
-    *reinterpret_cast<float4*>(&As[t >> 5][(t & 31) * 4]) = make_float4(v[0], v[1], v[2], v[3]);
+    *reinterpret_cast<float4*>(&Ts[t / S::MV][(t % S::MV) * 4]) = make_float4(v[0], v[1], v[2], v[3]);
   } else {
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int e = t + j * kSgemmThreads;
-      As[e >> 7][e & (BM - 1)] = v[j];
+    for (int q = 0; q < 4; ++q) {
+      const int e = t + q * kSgemmThreads;
+      Ts[e / S::BM][e % S::BM] = v[q];
     }
   }
 }
 
-// B tile (BK x BN) -> Bs[k][n].
-template <int MODE>
-__device__ __forceinline__ void load_b(const float* B, const Gemm& p, int64_t k0, int64_t n0, float v[4]) {
-  const int t = threadIdx.x;
-  if (MODE == kAlongMN) {
-    const int64_t k = k0 + (t >> 5), n = n0 + (t & 31) * 4;
-    if (n < p.N && k < p.K) {
-      float4 x = *reinterpret_cast<const float4*>(B + k * p.b_rs + n);
-      v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w;
-    } else {
-      v[0] = v[1] = v[2] = v[3] = 0.f;
-    }
-  } else if (MODE == kAlongK) {
-    const int64_t n = n0 + (t >> 1), k = k0 + (t & 1) * 4;
-    if (n < p.N && k < p.K) {
-      float4 x = *reinterpret_cast<const float4*>(B + k + n * p.b_cs);
-      v[0] = x.x, v[1] = x.y, v[2] = x.z, v[3] = x.w;
-    } else {
-      v[0] = v[1] = v[2] = v[3] = 0.f;
-    }
-  } else {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int e = t + j * kSgemmThreads;
-      const int64_t n = n0 + (e & (BN - 1)), k = k0 + (e >> 7);
-      v[j] = (n < p.N && k < p.K) ? B[k * p.b_rs + n * p.b_cs] : 0.f;
-    }
-  }
-}
-
-template <int MODE>
-__device__ __forceinline__ void store_b(float (*Bs)[BN], const float v[4]) {
-  const int t = threadIdx.x;
-  if (MODE == kAlongMN) {
-    *reinterpret_cast<float4*>(&Bs[t >> 5][(t & 31) * 4]) = make_float4(v[0], v[1], v[2], v[3]);
-  } else if (MODE == kAlongK) {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) Bs[(t & 1) * 4 + j][t >> 1] = v[j];
-  } else {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int e = t + j * kSgemmThreads;
-      Bs[e >> 7][e & (BN - 1)] = v[j];
-    }
-  }
-}
-
-template <int AMODE, int BMODE>
+template <typename S, int AMODE, int BMODE>
 __global__ void __launch_bounds__(kSgemmThreads) sgemm(const float* A0, const float* B0, float* C0, Gemm p) {
+  constexpr int BM = S::BM, BK = S::BK, G = S::G, TM = 4 * G;
   __shared__ __align__(16) float As[2][BK][BM];
-  __shared__ __align__(16) float Bs[2][BK][BN];
-  const int64_t tiles_n = (p.N + BN - 1) / BN;
-  const int64_t m0 = (blockIdx.x / tiles_n) * BM, n0 = (blockIdx.x % tiles_n) * BN;
+  __shared__ __align__(16) float Bs[2][BK][BM];
+  const int64_t tiles_n = (p.N + BM - 1) / BM;
+  const int64_t m0 = (blockIdx.x / tiles_n) * BM, n0 = (blockIdx.x % tiles_n) * BM;
   const int t = threadIdx.x, ty = t >> 4, tx = t & 15;
   const int64_t nk = (p.K + BK - 1) / BK;
   for (int64_t z = blockIdx.z; z < p.nbatch; z += gridDim.z) {
@@ -156,49 +126,51 @@ __global__ void __launch_bounds__(kSgemmThreads) sgemm(const float* A0, const fl
     const float* A = A0 + off[0];
     const float* B = B0 + off[1];
     float* C = C0 + z * p.M * p.N;
-    float acc[8][8];
+    float acc[TM][TM];
 #pragma unroll
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < TM; ++i)
 #pragma unroll
-      for (int j = 0; j < 8; ++j) acc[i][j] = 0.f;
+      for (int j = 0; j < TM; ++j) acc[i][j] = 0.f;
     float va[4], vb[4];
-    load_a<AMODE>(A, p, m0, 0, va);
-    load_b<BMODE>(B, p, 0, n0, vb);
-    store_a<AMODE>(As[0], va);
-    store_b<BMODE>(Bs[0], vb);
+    // A's tile runs along m (rows i) and k; B's along n and k.
+    load_tile<S, AMODE>(A, p.a_rs, p.a_cs, m0, 0, p.M, p.K, va);
+    load_tile<S, BMODE>(B, p.b_cs, p.b_rs, n0, 0, p.N, p.K, vb);
+    store_tile<S, AMODE>(As[0], va);
+    store_tile<S, BMODE>(Bs[0], vb);
     __syncthreads();
     for (int64_t kt = 0; kt < nk; ++kt) {
       const int buf = kt & 1;
       const bool more = kt + 1 < nk;
       if (more) {
-        load_a<AMODE>(A, p, m0, (kt + 1) * BK, va);
-        load_b<BMODE>(B, p, (kt + 1) * BK, n0, vb);
+        load_tile<S, AMODE>(A, p.a_rs, p.a_cs, m0, (kt + 1) * BK, p.M, p.K, va);
+        load_tile<S, BMODE>(B, p.b_cs, p.b_rs, n0, (kt + 1) * BK, p.N, p.K, vb);
       }
 #pragma unroll
       for (int k = 0; k < BK; ++k) {
-        float a[8], b[8];
-        *reinterpret_cast<float4*>(a) = *reinterpret_cast<const float4*>(&As[buf][k][ty * 4]);
-        *reinterpret_cast<float4*>(a + 4) = *reinterpret_cast<const float4*>(&As[buf][k][64 + ty * 4]);
-        *reinterpret_cast<float4*>(b) = *reinterpret_cast<const float4*>(&Bs[buf][k][tx * 4]);
-        *reinterpret_cast<float4*>(b + 4) = *reinterpret_cast<const float4*>(&Bs[buf][k][64 + tx * 4]);
+        float a[TM], b[TM];
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
+        for (int g = 0; g < G; ++g) {
+          *reinterpret_cast<float4*>(a + 4 * g) = *reinterpret_cast<const float4*>(&As[buf][k][g * 64 + ty * 4]);
+          *reinterpret_cast<float4*>(b + 4 * g) = *reinterpret_cast<const float4*>(&Bs[buf][k][g * 64 + tx * 4]);
+        }
 #pragma unroll
-          for (int j = 0; j < 8; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        for (int i = 0; i < TM; ++i)
+#pragma unroll
+          for (int j = 0; j < TM; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
       }
       if (more) {
-        store_a<AMODE>(As[buf ^ 1], va);
-        store_b<BMODE>(Bs[buf ^ 1], vb);
+        store_tile<S, AMODE>(As[buf ^ 1], va);
+        store_tile<S, BMODE>(Bs[buf ^ 1], vb);
       }
       __syncthreads();
     }
 #pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const int64_t m = m0 + (i < 4 ? ty * 4 + i : 64 + ty * 4 + i - 4);
+    for (int i = 0; i < TM; ++i) {
+      const int64_t m = m0 + (i / 4) * 64 + ty * 4 + i % 4;
       if (m >= p.M) continue;
 #pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        const int64_t n = n0 + (j < 4 ? tx * 4 + j : 64 + tx * 4 + j - 4);
+      for (int j = 0; j < TM; ++j) {
+        const int64_t n = n0 + (j / 4) * 64 + tx * 4 + j % 4;
         if (n < p.N) C[m * p.N + n] = epilogue(acc[i][j], p, n);
       }
     }
@@ -323,24 +295,28 @@ bool vec_ok(const float* base, int64_t unit_stride, int64_t other_stride, int64_
   return true;
 }
 
-template <int AM, int BMODE>
-void launch_sgemm(const float* A, const float* B, float* C, const Gemm& p, dim3 grid) {
-  sgemm<AM, BMODE><<<grid, kSgemmThreads, 0, stream()>>>(A, B, C, p);
-}
-
-template <int AM>
-void pick_b(int bm, const float* A, const float* B, float* C, const Gemm& p, dim3 grid) {
-  if (bm == kAlongMN) launch_sgemm<AM, kAlongMN>(A, B, C, p, grid);
-  else if (bm == kAlongK) launch_sgemm<AM, kAlongK>(A, B, C, p, grid);
-  else launch_sgemm<AM, kScalar>(A, B, C, p, grid);
-}
-
 dim3 batch_grid(int64_t tiles, int64_t nbatch) {
   return dim3(static_cast<unsigned>(tiles), 1, static_cast<unsigned>(std::min<int64_t>(nbatch, 65535)));
 }
 
+template <typename S, int AM>
+void pick_b(int bm, const float* A, const float* B, float* C, const Gemm& p, dim3 grid) {
+  if (bm == kAlongMN) sgemm<S, AM, kAlongMN><<<grid, kSgemmThreads, 0, stream()>>>(A, B, C, p);
+  else if (bm == kAlongK) sgemm<S, AM, kAlongK><<<grid, kSgemmThreads, 0, stream()>>>(A, B, C, p);
+  else sgemm<S, AM, kScalar><<<grid, kSgemmThreads, 0, stream()>>>(A, B, C, p);
+}
+
+template <typename S>
+void pick(int am, int bm, const float* A, const float* B, float* C, const Gemm& p) {
+  const int64_t tiles = ((p.M + S::BM - 1) / S::BM) * ((p.N + S::BM - 1) / S::BM);
+  const dim3 grid = batch_grid(tiles, p.nbatch);
+  if (am == kAlongK) pick_b<S, kAlongK>(bm, A, B, C, p, grid);
+  else if (am == kAlongMN) pick_b<S, kAlongMN>(bm, A, B, C, p, grid);
+  else pick_b<S, kScalar>(bm, A, B, C, p, grid);
+}
+
 void run_float(const float* A, const float* B, float* C, const Gemm& p) {
-  if (cuda_tf32()) {
+  if (cuda_tf32() && compute_major() >= 8) {  // tensor cores with TF32: sm_80 and newer
     const int64_t tiles = ((p.M + TM - 1) / TM) * ((p.N + TN - 1) / TN);
     tf32_gemm<<<batch_grid(tiles, p.nbatch), kTf32Threads, 0, stream()>>>(A, B, C, p);
     return;
@@ -350,11 +326,9 @@ void run_float(const float* A, const float* B, float* C, const Gemm& p) {
   else if (vec_ok(A, p.a_rs, p.a_cs, p.M, p.batch, 0)) am = kAlongMN;
   if (vec_ok(B, p.b_cs, p.b_rs, p.N, p.batch, 1)) bm = kAlongMN;
   else if (vec_ok(B, p.b_rs, p.b_cs, p.K, p.batch, 1)) bm = kAlongK;
-  const int64_t tiles = ((p.M + BM - 1) / BM) * ((p.N + BN - 1) / BN);
-  const dim3 grid = batch_grid(tiles, p.nbatch);
-  if (am == kAlongK) pick_b<kAlongK>(bm, A, B, C, p, grid);
-  else if (am == kAlongMN) pick_b<kAlongMN>(bm, A, B, C, p, grid);
-  else pick_b<kScalar>(bm, A, B, C, p, grid);
+  const int64_t big_tiles = ((p.M + 127) / 128) * ((p.N + 127) / 128) * p.nbatch;
+  if (big_tiles >= sm_count()) pick<Shape2<128, 8>>(am, bm, A, B, C, p);
+  else pick<Shape2<64, 16>>(am, bm, A, B, C, p);
 }
 
 template <typename T>
@@ -382,8 +356,8 @@ void matmul(const Array& out, const Array& a, const Array& b) {
   Shape bshape(out.shape().begin(), out.shape().end() - 2), ast(nd - 2, 0), bst(nd - 2, 0);
   for (int64_t d = 0; d < nd - 2; ++d) {
     int64_t da = d - (nd - a.ndim()), db = d - (nd - b.ndim());
-    if (da >= 0) ast[d] = a.strides()[da];
-    if (db >= 0) bst[d] = b.strides()[db];
+    if (da >= 0 && a.shape()[da] != 1) ast[d] = a.strides()[da];
+    if (db >= 0 && b.shape()[db] != 1) bst[d] = b.strides()[db];
   }
   p.batch = make_strided<2>(bshape, {&ast, &bst});
   p.nbatch = numel(bshape);

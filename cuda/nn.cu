@@ -125,7 +125,7 @@ void split(const Shape& shape, int64_t axis, int64_t* A, int64_t* N, int64_t* B)
 void softmax(const Array& out, const Array& x_in, int64_t axis, bool log) {
   Array x = contiguous(x_in);
   int64_t A, N, B;
-  split(x.shape(), axis, &A, &N, &B);
+  split(x.shape(), axis_of(axis, x.ndim()), &A, &N, &B);
   dispatch<kFloat>(x.dtype(), log ? "log_softmax" : "softmax", [&](auto tv) {
     using T = decltype(tv);
     const T* p = x.data<T>();
@@ -144,7 +144,7 @@ void softmax(const Array& out, const Array& x_in, int64_t axis, bool log) {
 void softmax_grad(const Array& dx, const Array& y_in, const Array& dy_in, int64_t axis, bool log) {
   Array y = contiguous(y_in), dy = contiguous(dy_in);
   int64_t A, N, B;
-  split(y.shape(), axis, &A, &N, &B);
+  split(y.shape(), axis_of(axis, y.ndim()), &A, &N, &B);
   dispatch<kFloat>(y.dtype(), "softmax_grad", [&](auto tv) {
     using T = decltype(tv);
     const T *yp = y.data<T>(), *dp = dy.data<T>();

@@ -146,6 +146,7 @@ Walk make_walk(const Array& a, const std::vector<bool>& reduced, int64_t* M, int
   int64_t r_in = w.red.nd ? w.red.st[0][w.red.nd - 1] : 0;
   int64_t k_in = w.kept.nd ? w.kept.st[0][w.kept.nd - 1] : 0;
   *rows = *M == 1 || (r_in == 1 && k_in != 1) || (*N >= 1024 && *M < 1024 && k_in != 1);
+  if (*N <= 32 && *M >= 1024) *rows = false;  // many short rows: a thread each, not a block each
   return w;
 }
 
@@ -231,7 +232,7 @@ __global__ void arg_thread(const T* x, Walk w, int64_t M, int64_t N, int64_t* ou
 
 void arg_reduce(bool is_max, const Array& out, const Array& a, int64_t axis) {
   std::vector<bool> red(a.ndim(), false);
-  red[axis] = true;
+  red[axis_of(axis, a.ndim())] = true;
   int64_t M, N;
   bool rows;
   Walk w = make_walk(a, red, &M, &N, &rows);

@@ -25,6 +25,7 @@ namespace {
 struct Runtime {
   int count = 0;
   int sms = 1;
+  int major = 0;
   cudaStream_t stream = nullptr;
 };
 
@@ -50,6 +51,7 @@ Runtime& started() {
     check(cudaSetDevice(0), "cudaSetDevice");
     check(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking), "cudaStreamCreate");
     check(cudaDeviceGetAttribute(&r.sms, cudaDevAttrMultiProcessorCount, 0), "cudaDeviceGetAttribute");
+    check(cudaDeviceGetAttribute(&r.major, cudaDevAttrComputeCapabilityMajor, 0), "cudaDeviceGetAttribute");
   });
   return r;
 }
@@ -141,6 +143,7 @@ void synchronize() { check(cudaStreamSynchronize(stream()), "synchronize"); }
 
 cudaStream_t stream() { return started().stream; }
 int sm_count() { return started().sms; }
+int compute_major() { return started().major; }
 
 Scratch::Scratch(size_t bytes) { ptr = gpu_alloc(bytes, &capacity); }
 Scratch::~Scratch() { gpu_free(ptr, capacity); }
