@@ -83,13 +83,6 @@ py::buffer_info host_buffer(const Array& a) {
                          /*readonly=*/true);
 }
 
-// Arrays made from no array input go to the default device. (Made on the
-// host and moved until their kernels allocate on the device themselves.)
-Array placed(const Array& a) {
-  Device d = default_device();
-  return d == Device::CPU ? a : to_device(a, d);
-}
-
 std::vector<IndexItem> parse_index(const py::tuple& items) {
   std::vector<IndexItem> out;
   auto bound = [](const py::object& o) -> int64_t {
@@ -128,6 +121,11 @@ void def_op_enum(py::module_& m, const char* name) {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tensorlet's C++ kernels";
+  // The GIL: a kernel that may run long releases it (py::gil_scoped_release),
+  // so other Python threads run meanwhile; it touches no Python object while
+  // released. Calls that are short by nature (views, small elementwise ops,
+  // settings) keep it, since releasing and retaking it costs more than they
+  // do. Each group below says which it does.
 
   g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
   m.def("_set_error_types", [](py::object invalid) { g_invalid_argument = invalid; });
@@ -155,6 +153,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("device_available", &device_available, py::arg("device"),
         "Whether this build and this machine can run arrays on `device`");
 
+  // Array's own methods keep the GIL: views and metadata, O(rank) work.
   py::class_<Array>(m, "Array", py::buffer_protocol())
       .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
       .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
@@ -193,6 +192,9 @@ PYBIND11_MODULE(_core, m) {
         py::call_guard<py::gil_scoped_release>(), "Waits until the device has finished the work queued so far");
   m.def("default_device", &default_device, "The device new arrays without array inputs go to, on this thread");
   m.def("set_default_device", &set_default_device, py::arg("device"));
+  // Keep the GIL: casts are mostly of small tensors (Python scalars adopting a
+  // tensor's dtype), and copy_into writes a variable in place, which no other
+  // thread may see half-written.
   m.def("cast", &cast);
   m.def("index_grad", [](const Array& dy, const Shape& shape, const py::tuple& items) {
     return index_grad(dy, shape, parse_index(items));
@@ -220,8 +222,7 @@ PYBIND11_MODULE(_core, m) {
     const UnaryOp op = static_cast<UnaryOp>(i);
     m.def(op_name(op), [op](const Array& a) { return unary(op, a); });
   }
-  // Reductions and everything below release the GIL: they may run long and
-  // touch no Python object, so other Python threads run meanwhile.
+  // Reductions, and the kernel groups below, release the GIL: they may run long.
   for (int i = 0; i < static_cast<int>(ReduceOp::Count); ++i) {
     const ReduceOp op = static_cast<ReduceOp>(i);
     m.def(op_name(op), [op](const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
@@ -251,17 +252,21 @@ PYBIND11_MODULE(_core, m) {
   m.def("softmax_cross_entropy_with_logits_grad", &softmax_xent_grad, py::call_guard<py::gil_scoped_release>());
 
   // --- array construction and movement ---
-  m.def("fill", [](const Shape& s, const Array& v, DType t) {
-    const Device d = default_device();
-    bool plain = v.size() == 1 && std::all_of(s.begin(), s.end(), [](int64_t n) { return n >= 0; });
-    if (d == Device::CPU || !plain) return placed(fill(s, to_host(v), t));  // the host checks and errors
-    Array out = Array::empty(s, t, d);
-    copy_into(out, to_device(v, d).reshape({}));  // broadcast and converted by the device's copy
-    return out;
-  }, py::call_guard<py::gil_scoped_release>());
-  m.def("arange", [](double a, double b, double d, DType t) { return placed(arange(a, b, d, t)); },
+  // Creation ops make their result on `device`; none given: the thread's
+  // default device (tensorlet.device scopes). fill's value (often a cached
+  // scalar) joins that device first.
+  m.def("fill", [](const Shape& s, const Array& v, DType t, std::optional<Device> d) {
+    return fill(s, to_device(v, d ? *d : default_device()), t);
+  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("device") = py::none(),
         py::call_guard<py::gil_scoped_release>());
-  m.def("eye", [](int64_t n, int64_t k, DType t) { return placed(eye(n, k, t)); });
+  m.def("arange", [](double a, double b, double d, DType t, std::optional<Device> dev) {
+    return arange(a, b, d, t, dev ? *dev : default_device());
+  }, py::arg("start"), py::arg("limit"), py::arg("delta"), py::arg("dtype"), py::arg("device") = py::none(),
+        py::call_guard<py::gil_scoped_release>());
+  m.def("eye", [](int64_t n, int64_t k, DType t, std::optional<Device> d) {
+    return eye(n, k, t, d ? *d : default_device());
+  }, py::arg("n"), py::arg("m"), py::arg("dtype"), py::arg("device") = py::none(),
+        py::call_guard<py::gil_scoped_release>());
   m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
   m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
   m.def("gather", &gather, py::call_guard<py::gil_scoped_release>());
@@ -271,22 +276,29 @@ PYBIND11_MODULE(_core, m) {
   m.def("clip", &clip, py::call_guard<py::gil_scoped_release>());
 
   // --- random ---
+  // random_bits is a host helper (small streams for shuffles): it keeps the GIL.
   m.def("random_bits", &random_bits);
-  m.def("random_uniform", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c) {
-    return placed(random_uniform(s, a, b, t, seed, c));
-  }, py::call_guard<py::gil_scoped_release>());
-  m.def("random_uniform_int", [](const Shape& s, int64_t a, int64_t b, DType t, uint64_t seed, uint64_t c) {
-    return placed(random_uniform_int(s, a, b, t, seed, c));
-  }, py::call_guard<py::gil_scoped_release>());
-  m.def("random_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c) {
-    return placed(random_normal(s, a, b, t, seed, c));
-  }, py::call_guard<py::gil_scoped_release>());
-  m.def("truncated_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c) {
-    return placed(truncated_normal(s, a, b, t, seed, c));
-  }, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_uniform(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", [](const Shape& s, int64_t a, int64_t b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_uniform_int(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_normal(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return truncated_normal(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
 
   // --- training (optimizer updates) ---
   // In place on the variable's and slots' storage; None for a slot that is off.
+  // The GIL is released like any long kernel: every check runs (and may throw)
+  // before the first write.
   m.def("apply_sgd", &apply_sgd, py::arg("var"), py::arg("mom").none(true), py::arg("grad"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_rmsprop", &apply_rmsprop, py::arg("var"), py::arg("ms"), py::arg("mom").none(true), py::arg("mg").none(true), py::arg("grad"), py::arg("lr"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
@@ -296,7 +308,7 @@ PYBIND11_MODULE(_core, m) {
   // The tape's float test on every recorded tensor: cheaper than building a DType object.
   m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
 
-  // Runtime settings.
+  // Runtime settings and queries: short, they keep the GIL.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads);

@@ -18,6 +18,11 @@ inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_array_kernels(k);
   fill_cpu_elementwise_kernels(k);
   fill_cpu_reduce_kernels(k);
+  fill_cpu_matmul_kernels(k);
+  fill_cpu_nn_kernels(k);
+  fill_cpu_array_ops_kernels(k);
+  fill_cpu_random_kernels(k);
+  fill_cpu_training_kernels(k);
 }
 
 }  // namespace tl

@@ -66,8 +66,8 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
   const DType rt = binary_result_dtype(op, a.dtype());
-  Array out = Array::empty(a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), op_name(op)),
-                           rt, a.device());
+  Array out = a.shape() == b.shape() ? Array::empty(a.shape(), rt, a.device())
+                                     : Array::empty(broadcast_shapes(a.shape(), b.shape(), op_name(op)), rt, a.device());
   if (out.size() == 0) return out;
   run_binary(op, out, a, b);
   return out;
