@@ -54,6 +54,13 @@ CUDA_VISIBLE_DEVICES= timeout 150 $PY -m pytest tests/ops tests/framework tests/
 CPU_RC=${PIPESTATUS[0]}
 step "CPU subset exit $CPU_RC"
 
+# The framework's own tests with the GPU as the default device: every
+# tensor of tests/keras and tests/autodiff lands on the GPU. Informational
+# (some assertions there are about host memory), so not part of the verdict.
+step "tests/keras + tests/autodiff on the GPU (informational)"
+timeout 150 $PY -m pytest tests/keras tests/autodiff -q $PAR $TOUT -p no:cacheprovider 2>&1 \
+  | tee "$OUT/tests_gpu_default.log" | tail -15
+
 step "bench/gpu.py"
 timeout 300 $PY bench/gpu.py 2>&1 | tee "$OUT/bench.log"
 BENCH_RC=${PIPESTATUS[0]}
