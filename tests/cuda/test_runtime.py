@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet import keras
 from tensorlet import _core
 
 InvalidArgumentError = tf.errors.InvalidArgumentError
@@ -62,11 +63,11 @@ def test_allocator_reuses_freed_blocks():
     with tf.device("/GPU:0"):
         a = tf.ones((1024, 1024))
         held = tf.config.experimental.get_memory_info("GPU:0")
-        assert held["current"] >= info["current"] + 4 << 20
+        assert held["current"] >= info["current"] + (4 << 20)
         del a
         gc.collect()
         freed = tf.config.experimental.get_memory_info("GPU:0")
-        assert freed["current"] <= held["current"] - (4 << 20) and freed["cached"] >= 4 << 20
+        assert freed["current"] <= held["current"] - (4 << 20) and freed["cached"] >= (4 << 20)
         b = tf.ones((1024, 1024))  # the same size class comes back from the cache
         again = tf.config.experimental.get_memory_info("GPU:0")
         assert again["reused"] > freed["reused"]
@@ -156,11 +157,11 @@ def test_random_streams_equal_the_cpu(dtype):
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adagrad"])
 def test_optimizer_steps_equal_the_cpu_bit_for_bit(name):
-    make = {"sgd": lambda: tf.keras.optimizers.SGD(0.1),
-            "momentum": lambda: tf.keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
-            "rmsprop": lambda: tf.keras.optimizers.RMSprop(0.01, centered=True, momentum=0.5),
-            "adam": lambda: tf.keras.optimizers.Adam(0.01, amsgrad=True),
-            "adagrad": lambda: tf.keras.optimizers.Adagrad(0.1)}[name]
+    make = {"sgd": lambda: keras.optimizers.SGD(0.1),
+            "momentum": lambda: keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+            "rmsprop": lambda: keras.optimizers.RMSprop(0.01, centered=True, momentum=0.5),
+            "adam": lambda: keras.optimizers.Adam(0.01, amsgrad=True),
+            "adagrad": lambda: keras.optimizers.Adagrad(0.1)}[name]
     rng = np.random.default_rng(3)
     w0 = rng.standard_normal((64, 33)).astype(np.float32)
     grads = [rng.standard_normal((64, 33)).astype(np.float32) for _ in range(3)]
