@@ -18,6 +18,9 @@ command -v nvcc >/dev/null || fail "nvcc not found: the GPU build needs the CUDA
 command -v nvidia-smi >/dev/null || fail "nvidia-smi not found: no NVIDIA driver"
 CAP=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
 [ -n "$CAP" ] || fail "no GPU reported by nvidia-smi"
+INC=$($PY -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+[ -f "$INC/Python.h" ] || fail "no Python.h under $INC: $PY cannot build extensions"
+$PY -c "import pybind11, numpy" || fail "$PY lacks pybind11 or numpy"
 nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
 step "build for sm_$CAP ($(nvcc --version | tail -1))"
 
