@@ -45,7 +45,7 @@ step "tests/cuda"
 # crashing kernel takes down one worker, not the run; a hung test times out.
 PAR=$($PY -c "import xdist" 2>/dev/null && echo "-n 4")
 TOUT=$($PY -c "import pytest_timeout" 2>/dev/null && echo "--timeout=120")
-timeout 240 $PY -m pytest tests/cuda -q -rfE $PAR $TOUT -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -40
+TL_CUDA_SYNC=1 timeout 240 $PY -m pytest tests/cuda -q -rfE $PAR $TOUT -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -40
 CUDA_RC=${PIPESTATUS[0]}
 step "tests/cuda exit $CUDA_RC"
 

@@ -15,10 +15,16 @@ namespace cuda {
 
 // Throws std::runtime_error naming `what` and CUDA's message.
 void check(cudaError_t e, const char* what);
-// Checks the last launch (a bad configuration shows up here, not later).
-inline void launched(const char* what) { check(cudaGetLastError(), what); }
-
 cudaStream_t stream();  // every kernel and copy runs on this one stream
+// Checks the last launch (a bad configuration shows up here, not later).
+// With TL_CUDA_SYNC=1 in the environment it also waits for the kernel, so a
+// fault is reported by the op that made it (for debugging; slow).
+bool sync_each_launch();
+inline void launched(const char* what) {
+  check(cudaGetLastError(), what);
+  if (sync_each_launch()) check(cudaStreamSynchronize(stream()), what);
+}
+
 int sm_count();
 int compute_major();  // the GPU's compute capability, major part
 

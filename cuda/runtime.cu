@@ -3,6 +3,7 @@
 // the next request of that class, since cudaMalloc and cudaFree synchronise
 // the device and cost far more than a small kernel.
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
@@ -142,6 +143,14 @@ void synchronize() { check(cudaStreamSynchronize(stream()), "synchronize"); }
 }  // namespace
 
 cudaStream_t stream() { return started().stream; }
+
+bool sync_each_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("TL_CUDA_SYNC");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
 int sm_count() { return started().sms; }
 int compute_major() { return started().major; }
 
