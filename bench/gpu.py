@@ -74,7 +74,7 @@ def row(name, ours, theirs=None, unit="", higher_better=True):
     ratio = ""
     if theirs:
         ratio = f"{(ours / theirs if higher_better else theirs / ours):.2f}"
-    fmt = lambda v: "-" if v is None else f"{v:,.1f} {unit}".strip()  # noqa: E731
+    fmt = lambda v: "-" if v is None else f"{v:,.{2 if v < 10 else 1}f} {unit}".strip()  # noqa: E731
     ROWS.append((name, fmt(ours), fmt(theirs), ratio))
     print(f"  {name}: tensorlet {fmt(ours)}, pytorch {fmt(theirs)} {ratio}", flush=True)
 
@@ -122,8 +122,8 @@ def bench_add(n=64 << 20):
         t_add = 3 * gb / median_time(lambda: xa + xb, torch_sync)
         t_copy = 2 * gb / median_time(lambda: out.copy_(xa), torch_sync)
         del xa, xb, out
-    row("add 64M float32 (GB/s, read + write)", add, t_add, "GB/s")
-    row("device-to-device copy 64M float32 (GB/s)", copy, t_copy, "GB/s")
+    row(f"add {n >> 20}M float32 (read + write)", add, t_add, "GB/s")
+    row(f"device-to-device copy {n >> 20}M float32", copy, t_copy, "GB/s")
     ROWS.append(("add / copy bandwidth", f"{add / copy:.0%}", f"{t_add / t_copy:.0%}" if HAVE_TORCH else "-", ""))
     print(f"  add reaches {add / copy:.0%} of the copy bandwidth", flush=True)
 
@@ -137,7 +137,7 @@ def bench_softmax(shape=(8192, 4096)):
     if HAVE_TORCH:
         xt = torch.from_numpy(x).cuda()
         theirs = median_time(lambda: torch.softmax(xt, dim=-1), torch_sync) * 1e3
-    row(f"softmax {shape[0]}x{shape[1]} float32 (ms)", ours, theirs, "ms", higher_better=False)
+    row(f"softmax {shape[0]}x{shape[1]} float32", ours, theirs, "ms", higher_better=False)
 
 
 def bench_fit(batches, samples, repeats):
@@ -156,9 +156,9 @@ def bench_fit(batches, samples, repeats):
         if HAVE_TORCH:
             theirs = samples / median_time(torch_cuda_epoch(x, y, batch), torch_sync, repeat=repeats, number=1,
                                            warmup=1)
-        row(f"MLP fit epoch, batch {batch} (samples/s)", ours, theirs, "/s")
+        row(f"MLP fit epoch, batch {batch}", ours, theirs, "samples/s")
         cpu = rate(fit_mlp.tensorlet_epoch, "/CPU:0", lambda: None)
-        ROWS.append((f"  same on tensorlet CPU", f"{cpu:,.1f} /s", "", f"GPU {ours / cpu:.2f}x CPU"))
+        ROWS.append((f"MLP fit epoch, batch {batch}, tensorlet on the CPU", f"{cpu:,.0f} samples/s", "", f"GPU {ours / cpu:.2f}x CPU"))
         print(f"  tensorlet CPU: {cpu:,.0f} samples/s", flush=True)
 
 
