@@ -39,13 +39,6 @@ void run_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
 
 }  // namespace
 
-DType binary_result_dtype(BinaryOp op, DType t) {
-  const Domain d = op_domain(op);
-  if (d == Domain::Compare || d == Domain::Logical) return DType::Bool;
-  if (d == Domain::TrueDiv && is_int(t)) return DType::Float64;
-  return t;
-}
-
 void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   if (static_cast<unsigned>(op) >= static_cast<unsigned>(BinaryOp::Count))
     throw InvalidArgument("binary_into: unknown op code " + std::to_string(static_cast<int>(op)));
@@ -66,10 +59,13 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
   const DType rt = binary_result_dtype(op, a.dtype());
-  Array out = a.shape() == b.shape() ? Array::empty(a.shape(), rt, a.device())
-                                     : Array::empty(broadcast_shapes(a.shape(), b.shape(), op_name(op)), rt, a.device());
-  if (out.size() == 0) return out;
-  run_binary(op, out, a, b);
+  if (a.shape() == b.shape()) {  // the usual case in a training step: no views to make
+    Array out = Array::empty(a.shape(), rt, a.device());
+    if (out.size() > 0) kernel(a.device(), &DeviceKernels::binary, op_name(op))(op, out, a, b);
+    return out;
+  }
+  Array out = Array::empty(broadcast_shapes(a.shape(), b.shape(), op_name(op)), rt, a.device());
+  if (out.size() > 0) run_binary(op, out, a, b);
   return out;
 }
 
