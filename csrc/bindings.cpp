@@ -16,6 +16,9 @@
 #include "parallel.h"
 #include "random.h"
 #include "training.h"
+#if defined(TL_HAVE_CUDA)
+#include "api.h"
+#endif
 
 namespace py = pybind11;
 using namespace tl;
@@ -176,10 +179,16 @@ PYBIND11_MODULE(_core, m) {
            "A contiguous copy in host memory (this array when it already is one)")
       .def_buffer(&host_buffer);
 
-  m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("device") = Device::CPU,
-        "Copies a numpy array into a new Array on `device`");
-  m.def("empty", [](const Shape& s, DType t, Device d) { return Array::empty(s, t, d); }, py::arg("shape"),
-        py::arg("dtype"), py::arg("device") = Device::CPU);
+  // No device given: the thread's default device (tensorlet.device scopes).
+  m.def("from_numpy", [](py::array a, std::optional<Device> d) { return from_numpy(a, d ? *d : default_device()); },
+        py::arg("array"), py::arg("device") = py::none(), "Copies a numpy array into a new Array on `device`");
+  m.def("empty", [](const Shape& s, DType t, std::optional<Device> d) {
+    return Array::empty(s, t, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("dtype"), py::arg("device") = py::none());
+  m.def("synchronize", [](Device d) { backend(d).memory.synchronize(); }, py::arg("device"),
+        py::call_guard<py::gil_scoped_release>(), "Waits until the device has finished the work queued so far");
+  m.def("default_device", &default_device, "The device new arrays without array inputs go to, on this thread");
+  m.def("set_default_device", &set_default_device, py::arg("device"));
   // Keep the GIL: casts are mostly of small tensors (Python scalars adopting a
   // tensor's dtype), and copy_into writes a variable in place, which no other
   // thread may see half-written.
@@ -240,11 +249,20 @@ PYBIND11_MODULE(_core, m) {
   m.def("softmax_cross_entropy_with_logits_grad", &softmax_xent_grad, py::call_guard<py::gil_scoped_release>());
 
   // --- array construction and movement ---
-  m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());
-  // Creation ops make their result on `device` (the CPU unless told).
-  m.def("arange", &arange, py::arg("start"), py::arg("limit"), py::arg("delta"), py::arg("dtype"),
-        py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
-  m.def("eye", &eye, py::arg("n"), py::arg("m"), py::arg("dtype"), py::arg("device") = Device::CPU,
+  // Creation ops make their result on `device`; none given: the thread's
+  // default device (tensorlet.device scopes). fill's value (often a cached
+  // scalar) joins that device first.
+  m.def("fill", [](const Shape& s, const Array& v, DType t, std::optional<Device> d) {
+    return fill(s, to_device(v, d ? *d : default_device()), t);
+  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("device") = py::none(),
+        py::call_guard<py::gil_scoped_release>());
+  m.def("arange", [](double a, double b, double d, DType t, std::optional<Device> dev) {
+    return arange(a, b, d, t, dev ? *dev : default_device());
+  }, py::arg("start"), py::arg("limit"), py::arg("delta"), py::arg("dtype"), py::arg("device") = py::none(),
+        py::call_guard<py::gil_scoped_release>());
+  m.def("eye", [](int64_t n, int64_t k, DType t, std::optional<Device> d) {
+    return eye(n, k, t, d ? *d : default_device());
+  }, py::arg("n"), py::arg("m"), py::arg("dtype"), py::arg("device") = py::none(),
         py::call_guard<py::gil_scoped_release>());
   m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
   m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
@@ -257,16 +275,22 @@ PYBIND11_MODULE(_core, m) {
   // --- random ---
   // random_bits is a host helper (small streams for shuffles): it keeps the GIL.
   m.def("random_bits", &random_bits);
-  m.def("random_uniform", &random_uniform, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"),
-        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
-  m.def("random_uniform_int", &random_uniform_int, py::arg("shape"), py::arg("minval"), py::arg("maxval"),
-        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
-        py::call_guard<py::gil_scoped_release>());
-  m.def("random_normal", &random_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"),
-        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
-  m.def("truncated_normal", &truncated_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"),
-        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
-        py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_uniform(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", [](const Shape& s, int64_t a, int64_t b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_uniform_int(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return random_normal(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", [](const Shape& s, double a, double b, DType t, uint64_t seed, uint64_t c, std::optional<Device> d) {
+    return truncated_normal(s, a, b, t, seed, c, d ? *d : default_device());
+  }, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"), py::arg("seed"), py::arg("counter"),
+        py::arg("device") = py::none(), py::call_guard<py::gil_scoped_release>());
 
   // --- training (optimizer updates) ---
   // In place on the variable's and slots' storage; None for a slot that is off.
@@ -307,4 +331,31 @@ PYBIND11_MODULE(_core, m) {
   }, "Bytes held by arrays now and at peak, and bytes cached for reuse");
   m.def("reset_host_peak", &reset_host_peak);
   m.def("empty_host_cache", &empty_host_cache);
+
+  // The GPU: memory of the caching allocator, TensorFloat-32 matmuls.
+#if defined(TL_HAVE_CUDA)
+  m.def("gpu_memory_info", [] {
+    if (!device_available(Device::CUDA)) backend(Device::CUDA);  // throws: no GPU
+    CudaMemoryInfo i = cuda_memory_info();
+    py::dict d;
+    d["current"] = i.current;
+    d["peak"] = i.peak;
+    d["cached"] = i.cached;
+    d["reused"] = i.reused;
+    return d;
+  }, "Bytes held by GPU arrays now and at peak, bytes cached for reuse, allocations served from the cache");
+  m.def("reset_gpu_peak", &cuda_reset_peak);
+  m.def("empty_gpu_cache", &cuda_empty_cache);
+  m.def("gpu_name", [] { return cuda_device_name(0); });
+  m.def("set_tensor_float_32", &cuda_set_tf32, py::arg("enabled"));
+  m.def("tensor_float_32", &cuda_tf32);
+#else
+  m.def("gpu_memory_info", [] { backend(Device::CUDA); return py::dict(); });  // throws: no CUDA
+  m.def("reset_gpu_peak", [] {});
+  m.def("empty_gpu_cache", [] {});
+  m.def("gpu_name", [] { return std::string(); });
+  static bool tf32 = false;  // remembered, though no GPU reads it
+  m.def("set_tensor_float_32", [](bool e) { tf32 = e; }, py::arg("enabled"));
+  m.def("tensor_float_32", [] { return tf32; });
+#endif
 }

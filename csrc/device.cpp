@@ -84,6 +84,20 @@ Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
 // The device was available when this storage was made, so no check here.
 Storage::~Storage() { (device == Device::CPU ? g_cpu : gpu()).memory.free(ptr, capacity); }
 
+namespace {
+thread_local int t_default_device = -1;  // -1: not chosen on this thread
+}
+
+Device default_device() {
+  if (t_default_device >= 0) return static_cast<Device>(t_default_device);
+  return device_available(Device::CUDA) ? Device::CUDA : Device::CPU;
+}
+
+void set_default_device(Device d) {
+  backend(d);  // throws, naming the device, when it is not available
+  t_default_device = static_cast<int>(d);
+}
+
 Array to_device(const Array& a, Device d) {
   if (a.device() == d) return a.contiguous();
   const DeviceBackend& dst = backend(d);

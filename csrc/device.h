@@ -146,6 +146,12 @@ inline Fn kernel(Device d, Fn DeviceKernels::*slot, const char* op) {
   return f;
 }
 
+// The device that arrays made from no array input go to (constants from
+// Python values, fills, ranges, random draws): this thread's innermost
+// tensorlet.device scope, else the GPU when one is available, else the CPU.
+Device default_device();
+void set_default_device(Device d);  // throws when d is not available
+
 // Throws InvalidArgument naming the op and both devices when they differ.
 inline void check_same_device(const char* op, const Array& a, const Array& b) {
   if (a.device() != b.device()) throw_device_mismatch(op, a, b);

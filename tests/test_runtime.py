@@ -111,8 +111,9 @@ def test_memory_info_tracks_tensors_and_the_cache_reuses_buffers():
     assert info["peak"] == info["current"]
     _core.empty_host_cache()
     assert tf.config.experimental.get_memory_info("CPU")["cached"] == 0
-    with pytest.raises(ValueError, match="GPU"):
-        tf.config.experimental.get_memory_info("GPU")
+    if not _core.cuda_device_count():
+        with pytest.raises(ValueError, match="GPU"):
+            tf.config.experimental.get_memory_info("GPU")
 
 
 @pytest.fixture

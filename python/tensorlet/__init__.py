@@ -13,6 +13,7 @@ from tensorlet.framework.dtypes import DType, as_dtype, bool_ as bool, float32, 
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_shape import TensorShape
 from tensorlet.framework.convert import constant, convert_to_tensor, is_tensor
+from tensorlet.framework.device import device
 from tensorlet.ops.elementwise import (
     abs, add, ceil, cos, divide, equal, exp, floor, greater, greater_equal, less, less_equal, log,
     logical_and, logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, pow, round,

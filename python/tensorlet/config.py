@@ -90,34 +90,63 @@ def _set_memory_growth(device, enable):
     """Accepted for compatibility: tensorlet allocates per tensor."""
 
 
-def _check_cpu(device, fn):
+def _memory_device(device, fn):
+    """'CPU' or 'GPU' for a device name such as 'GPU:0' or '/physical_device:CPU:0'."""
     name = device if isinstance(device, str) else getattr(device, "name", device)
-    if str(name).upper().replace("/PHYSICAL_DEVICE:", "").replace("/DEVICE:", "") not in ("CPU", "CPU:0"):
-        raise ValueError(f"{fn}: unknown device {device!r}; this build has only 'CPU' (or 'CPU:0')")
+    kind = str(name).upper().replace("/PHYSICAL_DEVICE:", "").replace("/DEVICE:", "")
+    if kind in ("CPU", "CPU:0"):
+        return "CPU"
+    if kind in ("GPU", "GPU:0") and _core.cuda_device_count():
+        return "GPU"
+    have = "'CPU:0' or 'GPU:0'" if _core.cuda_device_count() else "only 'CPU' (or 'CPU:0')"
+    raise ValueError(f"{fn}: unknown device {device!r}; this machine has {have}")
 
 
 def get_memory_info(device):
-    """Host memory used by tensors, as ``tf.config.experimental.get_memory_info``.
+    """Memory used by tensors on a device, as ``tf.config.experimental.get_memory_info``.
 
     Args:
-        device: ``'CPU'`` or ``'CPU:0'``.
+        device: ``'CPU:0'`` or ``'GPU:0'`` (``'CPU'``, ``'GPU'`` too).
 
     Returns:
         A dict: ``current`` and ``peak`` bytes held by tensors and variables,
-        ``cached`` bytes of freed buffers kept for reuse, and ``cache_limit``,
-        the most the cache may keep.
+        and ``cached`` bytes of freed buffers kept for reuse; on the CPU also
+        ``cache_limit``, the most the cache may keep, and on the GPU
+        ``reused``, the allocations served from the cache so far.
 
     Raises:
-        ValueError: for a device other than the CPU.
+        ValueError: for a device this machine does not have.
     """
-    _check_cpu(device, "get_memory_info")
+    if _memory_device(device, "get_memory_info") == "GPU":
+        return _core.gpu_memory_info()
     return _core.host_memory_info()
 
 
 def reset_memory_stats(device):
     """Resets the ``peak`` of :func:`get_memory_info` to the current use."""
-    _check_cpu(device, "reset_memory_stats")
-    _core.reset_host_peak()
+    if _memory_device(device, "reset_memory_stats") == "GPU":
+        _core.reset_gpu_peak()
+    else:
+        _core.reset_host_peak()
+
+
+def enable_tensor_float_32_execution(enabled):
+    """Lets float32 matmuls on the GPU use TensorFloat-32 tensor cores.
+
+    Off by default (unlike TensorFlow): inputs are then rounded to 10-bit
+    mantissas, so products carry a relative error of about 1e-3 instead of
+    about 1e-6, in exchange for several times the speed.
+
+    Args:
+        enabled: bool.
+    """
+    _core.set_tensor_float_32(bool(enabled))
+
+
+def tensor_float_32_execution_enabled():
+    """Whether float32 matmuls on the GPU may use TensorFloat-32 (see
+    :func:`enable_tensor_float_32_execution`)."""
+    return _core.tensor_float_32()
 
 
 experimental = _types.SimpleNamespace(
@@ -126,4 +155,6 @@ experimental = _types.SimpleNamespace(
     list_physical_devices=list_physical_devices,
     set_memory_growth=_set_memory_growth,
     get_memory_growth=lambda device: False,
+    enable_tensor_float_32_execution=enable_tensor_float_32_execution,
+    tensor_float_32_execution_enabled=tensor_float_32_execution_enabled,
 )

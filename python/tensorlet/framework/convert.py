@@ -131,19 +131,19 @@ _SCALAR_TYPES = (float, int, bool)
 
 def convert_like(value, like):
     """Converts ``value`` to a tensor in the dtype of the tensor ``like``
-    (how a Python scalar or numpy array combines with a tensor)."""
+    and on its device (how a Python scalar or numpy array combines with a tensor)."""
     if isinstance(value, Tensor):
         return value
     if type(value) in _SCALAR_TYPES:
-        key = (like._a.dtype_code, type(value), value)
+        key = (like._a.dtype_code, type(value), value, like._a.device)
         t = _SCALARS.get(key)
         if t is None:
             if len(_SCALARS) > 4096:
                 _SCALARS.clear()
-            t = _SCALARS[key] = _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
+            t = _SCALARS[key] = _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype), like._a.device))
         return t
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, np.ndarray, np.generic)):
-        return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype)))
+        return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype), like._a.device))
     return convert_to_tensor(value)
 
 

@@ -105,7 +105,7 @@ class Variable(Tensor):
             if value._a.shares_storage(self._a):
                 return Tensor._from_array(value._a.copy())
             return value
-        return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype)))
+        return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype), self._a.device))
 
     def __setitem__(self, key, value):
         raise TypeError("'Variable' object does not support item assignment; use v[key].assign(value)")
