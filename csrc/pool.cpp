@@ -1,6 +1,5 @@
 // Pooling over NHWC windows; channels are the inner, vectorised loop. The
-// gradients scatter into the input, so threads take whole images, or
-// blocks of channels when there are fewer images than threads.
+// gradients scatter into the input, so threads take whole images.
 #include "pool.h"
 
 #include <algorithm>
@@ -37,7 +36,7 @@ void pool_fwd(T* out, const T* x, bool is_max, const ConvGeom& g) {
           for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
             const T* xp = x + ((n * g.h + ih) * g.w + iw) * C;
             if (is_max)
-              for (int64_t c = 0; c < C; ++c) o[c] = (xp[c] > o[c] || xp[c] != xp[c]) ? xp[c] : o[c];
+              for (int64_t c = 0; c < C; ++c) o[c] = ((xp[c] > o[c]) | (xp[c] != xp[c])) ? xp[c] : o[c];
             else
               for (int64_t c = 0; c < C; ++c) o[c] += xp[c];
           }
@@ -50,60 +49,64 @@ void pool_fwd(T* out, const T* x, bool is_max, const ConvGeom& g) {
   });
 }
 
-// Offset (in elements) of the first maximum of channel c in window wd.
+// For every channel of window wd: which of its elements (k, row-major in the
+// window) is the first maximum (NaN counts as the maximum), into k[0..C); and
+// the element offset of each window element into off. Branch-free, so the
+// channel loop vectorises.
 template <typename T>
-int64_t argmax(const T* x, const ConvGeom& g, int64_t n, const Window& wd, int64_t c) {
-  int64_t best = -1;
-  T bv = T(0);
+void argmax_window(const T* __restrict x, const ConvGeom& g, int64_t n, const Window& wd, T* __restrict best,
+                   int32_t* __restrict k, int64_t* off) {
+  const int64_t C = g.c;
+  int32_t kk = 0;
   for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
-    for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
-      const int64_t off = ((n * g.h + ih) * g.w + iw) * g.c + c;
-      if (best < 0 || x[off] > bv || (x[off] != x[off] && bv == bv)) best = off, bv = x[off];
+    for (int64_t iw = wd.w0; iw < wd.w1; ++iw, ++kk) {
+      off[kk] = ((n * g.h + ih) * g.w + iw) * C;
+      const T* __restrict xp = x + off[kk];
+      if (kk == 0) {
+        for (int64_t c = 0; c < C; ++c) best[c] = xp[c], k[c] = 0;
+        continue;
+      }
+      for (int64_t c = 0; c < C; ++c) {
+        const T v = xp[c], b = best[c];
+        const bool take = (v > b) | ((v != v) & (b == b));  // no short circuit: vectorises
+        best[c] = take ? v : b;
+        k[c] = take ? kk : k[c];
+      }
     }
-  return best;
 }
 
-// fn(n, c0, c1) over images and channel blocks with no two threads on the same
-// input element.
-template <typename F>
-void per_image(const ConvGeom& g, int64_t work, F&& fn) {
-  const int64_t blocks = g.n >= num_threads() ? 1 : std::max<int64_t>(1, std::min<int64_t>(num_threads(), g.c / 16));
-  parallel_for(g.n * blocks, work, [&](int64_t a, int64_t b) {
-    for (int64_t u = a; u < b; ++u) {
-      const int64_t n = u / blocks, blk = u % blocks;
-      fn(n, g.c * blk / blocks, g.c * (blk + 1) / blocks);
-    }
-  });
-}
-
+// Images go to threads whole (their windows scatter into them alone).
 template <typename T>
 void max_grad(T* dx, const T* x, const T* dy, const ConvGeom& g) {
-  std::fill(dx, dx + g.n * g.h * g.w * g.c, T(0));
-  per_image(g, g.n * g.oh * g.ow * g.kh * g.kw * g.c, [&](int64_t n, int64_t c0, int64_t c1) {
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window wd = window(g, oh, ow);
-        const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * g.c;
-        for (int64_t c = c0; c < c1; ++c) {
-          const int64_t at = argmax(x, g, n, wd, c);
-          if (at >= 0) dx[at] += d[c];
+  const int64_t C = g.c;
+  parallel_for(g.n, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+    std::vector<T> best(C);
+    std::vector<int32_t> k(C);
+    std::vector<int64_t> off(g.kh * g.kw);
+    std::fill(dx + a * g.h * g.w * C, dx + b * g.h * g.w * C, T(0));
+    for (int64_t n = a; n < b; ++n)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          argmax_window(x, g, n, window(g, oh, ow), best.data(), k.data(), off.data());
+          const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
+          for (int64_t c = 0; c < C; ++c) dx[off[k[c]] + c] += d[c];
         }
-      }
   });
 }
 
 template <typename T>
 void max_grad_grad(T* ddy, const T* x, const T* ddx, const ConvGeom& g) {
-  parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * g.c, [&](int64_t a, int64_t b) {
+  const int64_t C = g.c;
+  parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+    std::vector<T> best(C);
+    std::vector<int32_t> k(C);
+    std::vector<int64_t> off(g.kh * g.kw);
     for (int64_t u = a; u < b; ++u) {
       const int64_t n = u / g.oh, oh = u % g.oh;
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window wd = window(g, oh, ow);
-        T* o = ddy + (u * g.ow + ow) * g.c;
-        for (int64_t c = 0; c < g.c; ++c) {
-          const int64_t at = argmax(x, g, n, wd, c);
-          o[c] = at >= 0 ? ddx[at] : T(0);
-        }
+        argmax_window(x, g, n, window(g, oh, ow), best.data(), k.data(), off.data());
+        T* o = ddy + (u * g.ow + ow) * C;
+        for (int64_t c = 0; c < C; ++c) o[c] = ddx[off[k[c]] + c];
       }
     }
   });
@@ -111,19 +114,21 @@ void max_grad_grad(T* ddy, const T* x, const T* ddx, const ConvGeom& g) {
 
 template <typename T>
 void avg_grad(T* dx, const T* dy, const ConvGeom& g) {
-  std::fill(dx, dx + g.n * g.h * g.w * g.c, T(0));
-  per_image(g, g.n * g.oh * g.ow * g.kh * g.kw * g.c, [&](int64_t n, int64_t c0, int64_t c1) {
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window wd = window(g, oh, ow);
-        const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * g.c;
-        const T inv = T(1) / T((wd.h1 - wd.h0) * (wd.w1 - wd.w0));
-        for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
-          for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
-            T* p = dx + ((n * g.h + ih) * g.w + iw) * g.c;
-            for (int64_t c = c0; c < c1; ++c) p[c] += d[c] * inv;
-          }
-      }
+  const int64_t C = g.c;
+  parallel_for(g.n, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+    std::fill(dx + a * g.h * g.w * C, dx + b * g.h * g.w * C, T(0));
+    for (int64_t n = a; n < b; ++n)
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const Window wd = window(g, oh, ow);
+          const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
+          const T inv = T(1) / T((wd.h1 - wd.h0) * (wd.w1 - wd.w0));
+          for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
+            for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
+              T* p = dx + ((n * g.h + ih) * g.w + iw) * C;
+              for (int64_t c = 0; c < C; ++c) p[c] += d[c] * inv;
+            }
+        }
   });
 }
 
