@@ -299,6 +299,12 @@ PYBIND11_MODULE(_core, m) {
     py::gil_scoped_release nogil;
     return conv2d(x, w, strides, p, pads, dilations, groups, fmt);
   });
+  m.def("fused_conv2d", [conv_pad](const Array& x, const Array& w, const Array& b, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt, const std::string& act) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv2d(x, w, strides, p, pads, dilations, groups, fmt, &b, act);
+  });
   m.def("conv2d_backprop_input", [conv_pad](const Array& w, const Array& dy, const Ints& input_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
     std::string p = conv_pad(padding, &pads);

@@ -93,13 +93,23 @@ void im2col(T* col, const T* x, const ConvGeom& g, int64_t r0, int64_t r1, int64
   parallel_for(r1 - r0, (r1 - r0) * K, [&](int64_t a, int64_t b) {
     for (int64_t r = r0 + a; r < r0 + b; ++r) {
       const int64_t n = r / ohw, oh = r % ohw / g.ow, ow = r % g.ow;
+      const int64_t iw0 = ow * g.sw - g.pl;
+      const T* img = x + n * g.h * g.w * g.c + c0;
       T* dst = col + (r - r0) * K;
       for (int64_t i = 0; i < g.kh; ++i) {
         const int64_t ih = oh * g.sh - g.pt + i * g.dh;
-        for (int64_t j = 0; j < g.kw; ++j, dst += cg) {
-          const int64_t iw = ow * g.sw - g.pl + j * g.dw;
-          if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) std::fill(dst, dst + cg, T(0));
-          else std::memcpy(dst, x + ((n * g.h + ih) * g.w + iw) * g.c + c0, cg * sizeof(T));
+        if (ih < 0 || ih >= g.h) {
+          std::fill(dst, dst + g.kw * cg, T(0));
+          dst += g.kw * cg;
+          continue;
+        }
+        const T* row = img + ih * g.w * g.c;
+        for (int64_t j = 0, iw = iw0; j < g.kw; ++j, iw += g.dw, dst += cg) {
+          if (iw < 0 || iw >= g.w) std::fill(dst, dst + cg, T(0));
+          else if (cg == 1) *dst = row[iw * g.c];
+          else if (cg >= 16) std::memcpy(dst, row + iw * g.c, cg * sizeof(T));
+          else
+            for (int64_t c = 0; c < cg; ++c) dst[c] = row[iw * g.c + c];  // a call per few bytes costs more
         }
       }
     }
@@ -147,8 +157,17 @@ void col2im(T* dx, const T* col, const ConvGeom& g, int64_t r0, int64_t r1, int6
 
 // ---- depthwise: one input channel per group, mult = og outputs each ----
 
+// out = act(out + bias) over one pixel's channels (bias may be null; act 1: relu).
 template <typename T>
-void depthwise_fwd(T* out, const T* x, const T* w, const ConvGeom& g) {
+void epilogue(T* o, int64_t n, const T* bias, int act) {
+  if (bias)
+    for (int64_t c = 0; c < n; ++c) o[c] += bias[c];
+  if (act)
+    for (int64_t c = 0; c < n; ++c) o[c] = o[c] > T(0) ? o[c] : (o[c] != o[c] ? o[c] : T(0));
+}
+
+template <typename T>
+void depthwise_fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom& g) {
   const int64_t M = g.og(), O = g.o;
   parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * O, [&](int64_t a, int64_t b) {
     for (int64_t u = a; u < b; ++u) {
@@ -171,6 +190,7 @@ void depthwise_fwd(T* out, const T* x, const T* w, const ConvGeom& g) {
                 for (int64_t m = 0; m < M; ++m) o[c * M + m] += xp[c] * wp[c * M + m];
           }
         }
+        epilogue(o, O, bias, act);
       }
     }
   });
@@ -246,18 +266,20 @@ void depthwise_bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
 // ---- through the GEMM ----
 
 // Filter (kh, kw, cg, o): row p = (i*kw + j)*cg + cc, column o at w[p*o + o].
+// bias (o values, or null) and act (1: relu) are applied as the GEMM writes.
 template <typename T>
-void fwd(T* out, const T* x, const T* w, const ConvGeom& g) {
-  if (depthwise(g)) return depthwise_fwd(out, x, w, g);
+void fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom& g) {
+  if (depthwise(g)) return depthwise_fwd(out, x, w, bias, act, g);
   const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
-  if (pointwise(g)) return gemm_strided(M, O, g.c, x, g.c, 1, w, O, 1, out, O, false);
+  if (pointwise(g)) return gemm_strided(M, O, g.c, x, g.c, 1, w, O, 1, out, O, false, bias, act);
   const int64_t rows = tile_rows(g);
   std::vector<T> col(static_cast<size_t>(rows * K));
   for (int64_t r0 = 0; r0 < M; r0 += rows) {
     const int64_t r1 = std::min(M, r0 + rows);
     for (int64_t gi = 0; gi < g.groups; ++gi) {
       im2col(col.data(), x, g, r0, r1, gi * cg);
-      gemm_strided(r1 - r0, og, K, col.data(), K, 1, w + gi * og, O, 1, out + r0 * O + gi * og, O, false);
+      gemm_strided(r1 - r0, og, K, col.data(), K, 1, w + gi * og, O, 1, out + r0 * O + gi * og, O, false,
+                   bias ? bias + gi * og : nullptr, act);
     }
   }
 }
@@ -280,21 +302,39 @@ void bwd_input(T* dx, const T* w, const T* dy, const ConvGeom& g) {
   }
 }
 
+// dw = sum over the output pixels of col^T @ dy: the pixels are split among
+// the threads (each with its own column tile and partial dw, the GEMM inside
+// on one thread), and the partials added in a fixed order. dw is small next to
+// the columns, so this beats one GEMM with a long k shared by all threads.
 template <typename T>
 void bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
   if (depthwise(g)) return depthwise_bwd_filter(dw, x, dy, g);
   const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
-  // dw (C, O) = x^T (C, M) @ dy (M, O).
-  if (pointwise(g)) return gemm_strided(g.c, O, M, x, 1, g.c, dy, O, 1, dw, O, false);
-  const int64_t rows = tile_rows(g);
-  std::vector<T> col(static_cast<size_t>(rows * K));
-  for (int64_t r0 = 0; r0 < M; r0 += rows) {
-    const int64_t r1 = std::min(M, r0 + rows);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      im2col(col.data(), x, g, r0, r1, gi * cg);
-      gemm_strided(K, og, r1 - r0, col.data(), 1, K, dy + r0 * O + gi * og, O, 1, dw + gi * og, O, r0 > 0);
+  const int64_t KO = K * O;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), M / 64));
+  const int64_t rows = std::max<int64_t>(1, std::min(M, kColElems / (K * parts)));
+  std::vector<T> partial(static_cast<size_t>((parts - 1) * KO));
+  parallel_for(parts, M * KO, [&](int64_t p0, int64_t p1) {
+    std::vector<T> col(pointwise(g) ? 0 : static_cast<size_t>(rows * K));
+    for (int64_t p = p0; p < p1; ++p) {
+      T* acc = p == 0 ? dw : partial.data() + (p - 1) * KO;
+      const int64_t m0 = M * p / parts, m1 = M * (p + 1) / parts;
+      if (m0 == m1) std::fill(acc, acc + KO, T(0));
+      for (int64_t r0 = m0; r0 < m1; r0 += rows) {
+        const int64_t r1 = std::min(m1, r0 + rows);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          const T* a = x + r0 * g.c;  // pointwise: x's rows are the columns
+          if (!pointwise(g)) {
+            im2col(col.data(), x, g, r0, r1, gi * cg);
+            a = col.data();
+          }
+          gemm_strided(K, og, r1 - r0, a, 1, K, dy + r0 * O + gi * og, O, 1, acc + gi * og, O, r0 > m0);
+        }
+      }
     }
-  }
+  });
+  for (int64_t p = 1; p < parts; ++p)
+    for (int64_t e = 0; e < KO; ++e) dw[e] += partial[(p - 1) * KO + e];
 }
 
 // ---- device-neutral entry points ----
@@ -352,10 +392,11 @@ bool empty_conv(const ConvGeom& g) { return g.n * g.oh * g.ow * g.o == 0 || g.h 
 
 }  // namespace
 
-void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const ConvGeom& g) {
+void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                const ConvGeom& g) {
   dispatch<kFloat>(x.dtype(), "conv2d", [&](auto tv) {
     using T = decltype(tv);
-    fwd(out.data<T>(), x.data<T>(), filter.data<T>(), g);
+    fwd(out.data<T>(), x.data<T>(), filter.data<T>(), bias ? bias->data<T>() : nullptr, act, g);
   });
 }
 
@@ -375,14 +416,35 @@ void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy
 
 Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
-             const std::string& data_format) {
-  const char* op = "conv2d";
+             const std::string& data_format, const Array* bias, const std::string& activation) {
+  const char* op = bias || activation != "linear" ? "fused_conv2d" : "conv2d";
   const bool cf = channels_first(op, data_format);
+  int act = 0;
+  if (activation == "relu") act = 1;
+  else if (activation != "linear")
+    throw InvalidArgument(std::string(op) + ": activation must be 'linear' or 'relu', got '" + activation + "'");
   check_operands(op, x, "input", filter, "filter");
   const ConvGeom g = geometry(op, x.shape(), filter.shape(), cf, strides, padding, pads, dilations, groups);
-  if (empty_conv(g)) return zeros(out_shape(g, cf), x.dtype());
+  Array b;
+  if (bias) {
+    check_operands(op, x, "input", *bias, "bias");
+    if (bias->shape() != Shape{g.o})
+      throw InvalidArgument(std::string(op) + ": bias must have shape (" + std::to_string(g.o) + ",), got " +
+                            shape_str(bias->shape()));
+    b = bias->contiguous();
+  }
+  if (empty_conv(g)) {
+    // Nothing to convolve: every output is act(bias) (or zero).
+    Array z = zeros({g.n, g.oh, g.ow, g.o}, x.dtype());
+    if (bias && z.size())
+      dispatch<kFloat>(x.dtype(), op, [&](auto tv) {
+        using T = decltype(tv);
+        for (int64_t p = 0; p < g.n * g.oh * g.ow; ++p) epilogue(z.data<T>() + p * g.o, g.o, b.data<T>(), act);
+      });
+    return from_nhwc(z, cf);
+  }
   Array out = Array::empty({g.n, g.oh, g.ow, g.o}, x.dtype());
-  conv2d_cpu(out, to_nhwc(x, cf), filter.contiguous(), g);
+  conv2d_cpu(out, to_nhwc(x, cf), filter.contiguous(), bias ? &b : nullptr, act, g);
   return from_nhwc(out, cf);
 }
 

@@ -38,9 +38,12 @@ void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>&
 // data_format "NHWC" or "NCHW": whether channels come first (checked).
 bool channels_first(const char* op, const std::string& data_format);
 
+// With a bias (out_channels,) and/or activation "relu" (else "linear"), they
+// are applied as the GEMM writes each tile of the output.
 Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
-             const std::string& data_format);
+             const std::string& data_format, const Array* bias = nullptr,
+             const std::string& activation = "linear");
 // The gradient of conv2d with respect to its input (of shape input_shape),
 // given the filter and the output's gradient dy; also conv2d_transpose.
 Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
@@ -54,7 +57,9 @@ Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_
                              int64_t groups, const std::string& data_format);
 
 // CPU implementations: NHWC, contiguous operands, outputs written completely.
-void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const ConvGeom& g);
+// bias (g.o values) may be null; act 0 linear, 1 relu.
+void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                const ConvGeom& g);
 void conv2d_backprop_input_cpu(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g);
 void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g);
 

@@ -279,6 +279,44 @@ _conv2d_backprop_filter = register(
     ref=_np_conv2d_backprop_filter, samples=_backprop_filter_samples)
 
 
+def _np_fused_conv2d(x, w, b, strides, padding, dilations, groups, fmt, act):
+    y = _to_nhwc(_np_conv2d(x.astype(np.float64), w.astype(np.float64), strides, padding, dilations, groups, fmt),
+                 fmt) + b
+    return _from_nhwc(np.maximum(y, 0) if act == "relu" else y, fmt).astype(x.dtype)
+
+
+def _fused_samples(rng, dtype):
+    out = []
+    for i, c in enumerate(CONV_CASES):
+        act = "relu" if i % 2 == 0 else "linear"
+        o = c[1][3]
+        while True:  # pre-activations away from relu's kink, for the finite differences
+            x, w, b = _vals(rng, c[0], dtype), _vals(rng, c[1], dtype), _vals(rng, (o,), dtype)
+            pre = _np_fused_conv2d(x, w, b, *_conv_attrs(c), "linear")
+            if act == "linear" or np.abs(pre).min() > 1e-2:
+                break
+        out.append(((x, w, b), _conv_attrs(c) + (act,)))
+    return out
+
+
+def _fused_pre(dy, inputs, attrs, out):
+    from tensorlet.ops.nn_ops import _relu_grad  # out > 0 exactly where the pre-activation is
+    return apply(_relu_grad, (out, dy)) if attrs[5] == "relu" else dy
+
+
+def _fused_bias_grad(dpre, inputs, attrs, out):
+    from tensorlet.ops.reductions import reduce_sum
+    return reduce_sum(dpre, [0, 2, 3] if attrs[4] == "NCHW" else [0, 1, 2])
+
+
+_fused_conv2d = register(
+    "fused_conv2d", _core.fused_conv2d,
+    grad=(lambda dp, i, a, out: _bi(i[1], dp, i[0].shape, a[:5]),
+          lambda dp, i, a, out: _bf(i[0], dp, i[1].shape, a[:5]), _fused_bias_grad),
+    grad_prep=_fused_pre, diff=(True, True, True), shape=lambda s, a: _conv_shape(s[:2], a), dtype=_same_dtype,
+    ref=_np_fused_conv2d, samples=_fused_samples)
+
+
 # ---- pooling ops -----------------------------------------------------------------------
 
 # (x shape, ksize, strides, padding, fmt)
@@ -569,6 +607,39 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     attrs = (_pair(strides, "strides", op, fmt), _padding(padding, op, fmt),
              _pair(dilations, "dilations", op, fmt), c // w.shape[2], fmt)
     return apply(_conv2d, (x, w), *attrs)
+
+
+def fused_conv2d(input, filters, bias, strides, padding, data_format="NHWC", dilations=None, activation=None,
+                 name=None):
+    """``activation(conv2d(input, filters) + bias)`` as one op: the bias add and
+    relu happen as the convolution's GEMM writes each tile (tensorlet's own;
+    Keras's Conv2D uses it for linear and relu).
+
+    Args:
+        input, filters, strides, padding, data_format, dilations: as for ``conv2d``.
+        bias: a vector ``(out_channels,)``.
+        activation: None or ``'linear'``, or ``'relu'``.
+        name: ignored.
+
+    Returns:
+        A tensor as ``conv2d``'s.
+
+    Raises:
+        InvalidArgumentError: for shapes that do not fit or another activation.
+    """
+    op = "fused_conv2d"
+    fmt = _fmt(data_format, op)
+    x, w = h.to_tensor(input), h.to_tensor(filters)
+    b = bias if hasattr(bias, "_a") else h.convert_like(bias, x)
+    _check_rank4(op, x.shape)
+    _check_rank4(op, w.shape, "filter")
+    c = _spatial(x.shape, fmt)[3]
+    if w.shape[2] < 1 or c % w.shape[2]:
+        raise InvalidArgumentError(f"{op}: the input's {c} channels are not a multiple of the filter's in_channels "
+                                   f"({w.shape[2]}, filter shape {tuple(w.shape)})")
+    attrs = (_pair(strides, "strides", op, fmt), _padding(padding, op, fmt),
+             _pair(dilations, "dilations", op, fmt), c // w.shape[2], fmt, activation or "linear")
+    return apply(_fused_conv2d, (x, w, b), *attrs)
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):

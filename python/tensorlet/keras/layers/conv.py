@@ -6,6 +6,9 @@ from tensorlet.keras.layers.layer import Layer
 from tensorlet.ops.conv_ops import _out_dim
 
 
+_FUSED = {activations.linear: "linear", activations.relu: "relu"}
+
+
 def normalize_tuple(value, n, name, layer):
     """An n-tuple of positive ints from an int or a sequence of n ints."""
     v = (value,) * n if isinstance(value, int) else tuple(value)
@@ -101,6 +104,11 @@ class _Conv(Layer):
         return self.activation(y)
 
     def call(self, inputs):
+        fused = _FUSED.get(self.activation)
+        if type(self)._convolve is _Conv._convolve and self.bias is not None and fused:
+            # One op: bias and relu applied as the convolution's GEMM writes.
+            return tf.nn.fused_conv2d(inputs, self.kernel, self.bias, self.strides, self.padding.upper(),
+                                      self._fmt(), self.dilation_rate, fused)
         return self._finish(self._convolve(inputs))
 
     def _spatial_out(self, dims):
