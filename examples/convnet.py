@@ -7,7 +7,7 @@ installed; else 28x28 seven-segment digits drawn at random sizes, places and
 stroke widths, with noise. Prints the model summary, the history and the test
 accuracy.
 
-    python examples/convnet.py [--epochs 10] [--batch-size 64] [--mnist]
+    python examples/convnet.py [--epochs 10] [--batch-size 64] [--samples 3000] [--mnist]
 """
 
 import argparse
@@ -79,10 +79,11 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--mnist", action="store_true", help="train on MNIST (28x28) from ~/.keras/datasets")
+    parser.add_argument("--samples", type=int, default=3000, help="how many seven-segment digits to draw")
     args = parser.parse_args()
 
     tf.random.set_seed(0)
-    (x_train, y_train), (x_test, y_test) = load(args.mnist)
+    (x_train, y_train), (x_test, y_test) = load(args.mnist, args.samples)
     x_train, x_test = x_train[..., None].astype(np.float32), x_test[..., None].astype(np.float32)
     model = build(x_train.shape[1:])
     model.summary()
