@@ -7,7 +7,7 @@ installed; else 28x28 seven-segment digits drawn at random sizes, places and
 stroke widths, with noise. Prints the model summary, the history and the test
 accuracy.
 
-    python examples/convnet.py [--epochs 10] [--batch-size 64] [--samples 3000] [--mnist]
+    python examples/convnet.py [--epochs 10] [--batch-size 64] [--samples 10000] [--mnist]
 """
 
 import argparse
@@ -46,7 +46,7 @@ def segment_digits(n, size=28, seed=0):
     return x, y.astype(np.int64)
 
 
-def load(mnist, n=3000):
+def load(mnist, n):
     if mnist:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         return (x_train / np.float32(255), y_train.astype(np.int64)), (x_test / np.float32(255),
@@ -79,7 +79,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--mnist", action="store_true", help="train on MNIST (28x28) from ~/.keras/datasets")
-    parser.add_argument("--samples", type=int, default=3000, help="how many seven-segment digits to draw")
+    parser.add_argument("--samples", type=int, default=10000, help="how many seven-segment digits to draw")
     args = parser.parse_args()
 
     tf.random.set_seed(0)

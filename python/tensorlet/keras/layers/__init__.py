@@ -10,3 +10,4 @@ from tensorlet.keras.layers.pooling import AveragePooling1D, AveragePooling2D, G
 from tensorlet.keras.layers.normalization import BatchNormalization  # noqa: E402
 from tensorlet.keras.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, Conv2D  # noqa: E501
+from tensorlet.keras.layers.preprocessing import CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing  # noqa: E402,E501
