@@ -284,12 +284,41 @@ void fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom&
   }
 }
 
+// With unit strides the input gradient is itself a convolution: of dy,
+// padded by span - 1 - pad, with the filter turned half a turn and its
+// channel axes swapped. It runs as the forward pass does (a GEMM with a long
+// k, no scatter); false when the padding does not allow it, or when the
+// input has few channels per group (they become the GEMM's columns, and the
+// columns of dy would outweigh the product).
+template <typename T>
+bool bwd_input_as_conv(T* dx, const T* w, const T* dy, const ConvGeom& g) {
+  if (g.sh != 1 || g.sw != 1 || g.cg() < 16) return false;
+  ConvGeom t = g;
+  t.h = g.oh, t.w = g.ow, t.c = g.o, t.o = g.c, t.oh = g.h, t.ow = g.w;
+  t.pt = (g.kh - 1) * g.dh - g.pt, t.pl = (g.kw - 1) * g.dw - g.pl;
+  t.pb = g.h - 1 + (g.kh - 1) * g.dh + 1 - g.oh - t.pt, t.pr = g.w - 1 + (g.kw - 1) * g.dw + 1 - g.ow - t.pl;
+  if (t.pt < 0 || t.pl < 0) return false;
+  const int64_t cg = g.cg(), og = g.og();
+  std::vector<T> wt(static_cast<size_t>(g.kh * g.kw * og * g.c));
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j)
+      for (int64_t ol = 0; ol < og; ++ol)
+        for (int64_t c = 0; c < g.c; ++c) {
+          const int64_t gi = c / cg, cl = c % cg;
+          wt[((i * g.kw + j) * og + ol) * g.c + c] =
+              w[(((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * cg + cl) * g.o + gi * og + ol];
+        }
+  fwd(dx, dy, wt.data(), static_cast<const T*>(nullptr), 0, t);
+  return true;
+}
+
 template <typename T>
 void bwd_input(T* dx, const T* w, const T* dy, const ConvGeom& g) {
   if (depthwise(g)) return depthwise_bwd_input(dx, w, dy, g);
   const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
   // dx (M, C) = dy (M, O) @ w^T.
   if (pointwise(g)) return gemm_strided(M, g.c, O, dy, O, 1, w, 1, O, dx, g.c, false);
+  if (bwd_input_as_conv(dx, w, dy, g)) return;
   std::fill(dx, dx + g.n * g.h * g.w * g.c, T(0));
   const int64_t rows = tile_rows(g);
   std::vector<T> col(static_cast<size_t>(rows * K));

@@ -215,6 +215,9 @@ CONV_CASES = [
     ((2, 11, 10, 8), (3, 3, 4, 8), (2, 2), "VALID", (1, 1), 2, "NHWC"),
     ((2, 8, 7, 6), (3, 3, 1, 12), (1, 1), "SAME", (1, 1), 6, "NHWC"),
     ((2, 9, 6, 9), (3, 3, 9, 5), (1, 1), "VALID", (2, 2), 1, "NCHW"),
+    # 16+ channels per group at unit stride: the input gradient runs as a convolution
+    ((2, 7, 7, 32), (3, 3, 16, 8), (1, 1), "SAME", (2, 1), 2, "NHWC"),
+    ((1, 6, 6, 16), (3, 3, 16, 4), (1, 1), (2, 0, 1, 2), (1, 1), 1, "NHWC"),
 ]
 
 
