@@ -5,19 +5,10 @@
 #include <limits>
 #include <new>
 
-#include "allocator.h"
+#include "cpu_kernels.h"
 #include "loop.h"
 
 namespace tl {
-
-Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
-  if (dev != Device::CPU) throw InvalidArgument("this build of tensorlet has no CUDA support");
-  // Never a null pointer, even for empty arrays, so views and the buffer
-  // protocol need no special case.
-  ptr = host_alloc(static_cast<size_t>(n), &capacity);
-}
-
-Storage::~Storage() { host_free(ptr, capacity); }
 
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
@@ -280,11 +271,8 @@ void convert_loop(const Array& dst, const Array& src) {
     }
   });
 }
-}  // namespace
 
-void copy_into(const Array& dst, const Array& src) {
-  Array s = src.broadcast_to(dst.shape());
-  if (dst.size() == 0) return;
+void cpu_copy(const Array& dst, const Array& s) {
   if (s.dtype() == dst.dtype() && dst.is_contiguous() && s.is_contiguous()) {
     std::memmove(dst.raw(), s.raw(), dst.size() * dst.itemsize());
     return;
@@ -298,9 +286,31 @@ void copy_into(const Array& dst, const Array& src) {
   });
 }
 
+}  // namespace
+
+void fill_cpu_array_kernels(DeviceKernels* k) { k->copy = &cpu_copy; }
+
+void copy_into(const Array& dst, const Array& src) {
+  check_same_device("copy", dst, src);
+  Array s = src.broadcast_to(dst.shape());
+  if (dst.size() == 0) return;
+  kernel(dst.device(), &DeviceKernels::copy, "copy")(dst, s);
+}
+
+Array scalar(double value, DType dtype, Device device) {
+  Array host = Array::empty({}, dtype);
+  dispatch<kAll>(dtype, "scalar", [&](auto v) { *host.data<decltype(v)>() = static_cast<decltype(v)>(value); });
+  return to_device(host, device);
+}
+
+Array full(const Shape& shape, double value, DType dtype, Device device) {
+  Array out = Array::empty(shape, dtype, device);
+  if (out.size()) copy_into(out, scalar(value, dtype, device));
+  return out;
+}
+
 Array index_grad(const Array& dy, const Shape& shape, const std::vector<IndexItem>& items) {
-  Array out = Array::empty(shape, dy.dtype(), dy.device());
-  std::memset(out.raw(), 0, out.size() * out.itemsize());  // all-zero bits are 0 in every dtype
+  Array out = full(shape, 0, dy.dtype(), dy.device());
   Array view = out.index(items);
   if (view.shape() != dy.shape())
     throw InvalidArgument("index_grad: gradient of shape " + shape_str(dy.shape()) +

@@ -86,5 +86,9 @@ Array index_grad(const Array& dy, const Shape& shape, const std::vector<IndexIte
 // Writes src (broadcast to dst's shape, converted to dst's dtype) into dst.
 void copy_into(const Array& dst, const Array& src);
 Array cast(const Array& a, DType dtype);
+// A 0-d array holding `value` converted to dtype, on `device`.
+Array scalar(double value, DType dtype, Device device);
+// `shape` filled with `value` converted to dtype, on `device`.
+Array full(const Shape& shape, double value, DType dtype, Device device);
 
 }  // namespace tl

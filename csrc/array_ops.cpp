@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu_kernels.h"
+#include "device.h"
 #include "loop.h"
 #include "parallel.h"
 
@@ -17,12 +19,6 @@ std::string op_str(const char* op) { return std::string(op) + ": "; }
 void check_shape(const Shape& shape, const char* op) {
   for (auto d : shape)
     if (d < 0) throw InvalidArgument(op_str(op) + "negative dimension in shape " + shape_str(shape));
-}
-
-Array zeros(const Shape& shape, DType dtype) {
-  Array out = Array::empty(shape, dtype);
-  std::memset(out.raw(), 0, out.size() * out.itemsize());  // zero bits are 0 in every dtype
-  return out;
 }
 
 // The indices as int64, read from an int32 or int64 array of any layout.
@@ -52,41 +48,30 @@ Array fill(const Shape& shape, const Array& value, DType dtype) {
   check_shape(shape, "fill");
   if (value.size() != 1)
     throw InvalidArgument("fill: value must be a scalar, got shape " + shape_str(value.shape()));
-  Array out = Array::empty(shape, dtype);
+  Array out = Array::empty(shape, dtype, value.device());
   copy_into(out, value.reshape({}));
   return out;
 }
 
-Array arange(double start, double limit, double delta, DType dtype) {
+Array arange(double start, double limit, double delta, DType dtype, Device device) {
   if (delta == 0) throw InvalidArgument("range: delta must not be zero");
   if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
     throw InvalidArgument("range: start, limit and delta must be finite");
   double span = std::ceil((limit - start) / delta);
   int64_t n = span > 0 ? static_cast<int64_t>(span) : 0;
-  Array out = Array::empty({n}, dtype);
-  dispatch<kNumeric>(dtype, "range", [&](auto v) {
-    using T = decltype(v);
-    T* p = out.data<T>();
-    if constexpr (std::is_integral_v<T>) {
-      int64_t s = static_cast<int64_t>(start), d = static_cast<int64_t>(delta);
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + i * d);
-    } else {
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * delta);
-    }
-  });
+  if (!in_family(dtype, kNumeric)) throw TypeError(std::string("range: unsupported dtype ") + dtype_name(dtype));
+  Array out = Array::empty({n}, dtype, device);
+  if (n > 0) kernel(device, &DeviceKernels::arange, "range")(out, start, delta);
   return out;
 }
 
-Array eye(int64_t n, int64_t m, DType dtype) {
+Array eye(int64_t n, int64_t m, DType dtype, Device device) {
   if (n < 0 || m < 0)
     throw InvalidArgument("eye: the number of rows and columns must be non-negative, got " +
                           std::to_string(n) + " and " + std::to_string(m));
-  Array out = zeros({n, m}, dtype);
-  dispatch<kAll>(dtype, "eye", [&](auto v) {
-    using T = decltype(v);
-    T* p = out.data<T>();
-    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
-  });
+  Array out = full({n, m}, 0, dtype, device);
+  // The diagonal is a strided view: element i at i * (m + 1).
+  if (n > 0 && m > 0) copy_into(out.view({std::min(n, m)}, {m + 1}, 0), scalar(1, dtype, device));
   return out;
 }
 
@@ -110,45 +95,18 @@ Array concat(const std::vector<Array>& arrays, int64_t axis) {
       if (d != ax && a.shape()[d] != first.shape()[d])
         throw InvalidArgument("concat: dimension " + std::to_string(d) + " differs: " + shape_str(first.shape()) +
                               " vs " + shape_str(a.shape()));
+    check_same_device("concat", first, a);
     shape[ax] += a.shape()[ax];
   }
-  Array out = Array::empty(shape, first.dtype());
+  Array out = Array::empty(shape, first.dtype(), first.device());
   if (out.size() == 0) return out;
-  const int64_t outer = prod(shape, 0, ax), inner = prod(shape, ax + 1, shape.size());
-  const int64_t isz = out.itemsize(), row = shape[ax] * inner;
-  // The output is `outer` rows, each the inputs' blocks side by side.
-  // Contiguous inputs are copied with memcpy over a flat split of the output
-  // (so one huge block still spreads over threads); others go through the
-  // strided copy into their slot.
-  std::vector<const char*> src;  // null: copied separately
-  std::vector<int64_t> block, start;
+  // Each input is copied into its slot of the output, a view (the copy
+  // kernel runs large copies on several threads).
   int64_t at = 0;
   for (const Array& a : arrays) {
-    int64_t n = a.shape()[ax] * inner;
-    if (n == 0) continue;
-    if (a.is_contiguous()) {
-      src.push_back(static_cast<const char*>(a.raw()));
-    } else {
-      src.push_back(nullptr);
-      copy_into(out.view(a.shape(), out.strides(), out.offset() + (at / inner) * out.strides()[ax]), a);
-    }
-    block.push_back(n);
-    start.push_back(at);
-    at += n;
+    if (a.size() > 0) copy_into(out.view(a.shape(), out.strides(), out.offset() + at * out.strides()[ax]), a);
+    at += a.shape()[ax];
   }
-  char* dst = static_cast<char*>(out.raw());
-  const int64_t total = outer * row, nseg = static_cast<int64_t>(block.size());
-  parallel_for(total, total, [&](int64_t b, int64_t e) {
-    int64_t o = b / row, r = b % row;
-    int64_t k = std::upper_bound(start.begin(), start.end(), r) - start.begin() - 1;
-    for (int64_t pos = b; pos < e;) {
-      int64_t in_seg = r - start[k], len = std::min(block[k] - in_seg, e - pos);
-      if (src[k]) std::memcpy(dst + pos * isz, src[k] + (o * block[k] + in_seg) * isz, len * isz);
-      pos += len;
-      r += len;
-      if (r - start[k] == block[k] && ++k == nseg) k = 0, r = 0, ++o;
-    }
-  });
   return out;
 }
 
@@ -240,15 +198,14 @@ Array gather(const Array& params, const Array& indices, int64_t axis) {
   int64_t ax = normalize_axis(axis, params.ndim(), "gather");
   if (!is_int(indices.dtype()))
     throw TypeError(std::string("gather: indices must be int32 or int64, got ") + dtype_name(indices.dtype()));
+  check_same_device("gather", params, indices);
   const Shape& ps = params.shape();
-  Array ic = indices.contiguous();
-  Array out = Array::empty(gather_shape(ps, indices.shape(), ax), params.dtype());
-  dispatch<kInt>(ic.dtype(), "gather", [&](auto iv) {
-    using I = decltype(iv);
-    const I* idx = ic.data<I>();
-    check_indices(idx, ic.size(), ps[ax], ps, ax, "gather");
-    if (out.size() > 0) gather_rows(params.contiguous(), idx, ic.size(), ax, out);
+  Array ih = to_host(indices);  // checked on the host (the indices only, not the params)
+  dispatch<kInt>(ih.dtype(), "gather", [&](auto iv) {
+    check_indices(ih.data<decltype(iv)>(), ih.size(), ps[ax], ps, ax, "gather");
   });
+  Array out = Array::empty(gather_shape(ps, indices.shape(), ax), params.dtype(), params.device());
+  if (out.size() > 0) kernel(params.device(), &DeviceKernels::gather, "gather")(out, params, indices, ax);
   return out;
 }
 
@@ -256,18 +213,110 @@ Array gather_grad(const Array& dy, const Array& indices, const Shape& params_sha
   check_shape(params_shape, "gather_grad");
   if (params_shape.empty()) throw InvalidArgument("gather_grad: params must have rank at least 1");
   int64_t ax = normalize_axis(axis, params_shape.size(), "gather_grad");
-  std::vector<int64_t> idx = read_indices(indices, "gather_grad");
+  std::vector<int64_t> idx = read_indices(to_host(indices), "gather_grad");
   Shape want = gather_shape(params_shape, indices.shape(), ax);
   if (dy.shape() != want)
     throw InvalidArgument("gather_grad: gradient of shape " + shape_str(dy.shape()) + " does not match " +
                           shape_str(want) + " (params " + shape_str(params_shape) + ", indices " +
                           shape_str(indices.shape()) + ", axis " + std::to_string(ax) + ")");
-  const int64_t n = params_shape[ax];
-  check_indices(idx.data(), static_cast<int64_t>(idx.size()), n, params_shape, ax, "gather_grad");
-  Array out = zeros(params_shape, dy.dtype());
-  if (dy.size() == 0) return out;
+  if (!in_family(dy.dtype(), kNumeric))
+    throw TypeError(std::string("gather_grad: unsupported dtype ") + dtype_name(dy.dtype()));
+  check_same_device("gather_grad", dy, indices);
+  check_indices(idx.data(), static_cast<int64_t>(idx.size()), params_shape[ax], params_shape, ax, "gather_grad");
+  if (dy.size() == 0) return full(params_shape, 0, dy.dtype(), dy.device());
+  Array out = Array::empty(params_shape, dy.dtype(), dy.device());
+  kernel(dy.device(), &DeviceKernels::gather_grad, "gather_grad")(out, dy, indices, ax);
+  return out;
+}
+
+Array one_hot(const Array& indices, int64_t depth, double on, double off, int64_t axis, DType dtype) {
+  if (depth < 0) throw InvalidArgument("one_hot: depth must be non-negative, got " + std::to_string(depth));
+  const int64_t nd = indices.ndim();
+  if (axis < -1 || axis > nd)
+    throw InvalidArgument("one_hot: axis " + std::to_string(axis) + " is out of range [-1, " + std::to_string(nd) +
+                          "] for indices of shape " + shape_str(indices.shape()));
+  if (!is_int(indices.dtype()))
+    throw TypeError(std::string("one_hot: indices must be int32 or int64, got ") + dtype_name(indices.dtype()));
+  int64_t ax = axis == -1 ? nd : axis;
+  Shape shape = indices.shape();
+  shape.insert(shape.begin() + ax, depth);
+  Array out = Array::empty(shape, dtype, indices.device());
+  if (out.size() > 0) kernel(indices.device(), &DeviceKernels::one_hot, "one_hot")(out, indices, on, off, ax);
+  return out;
+}
+
+namespace {
+
+// The output of the three operands' broadcast shape on their device, and the
+// operands as views of that shape; false when the output is empty.
+bool ternary(const char* op, const Array& a, const Array& b, const Array& c, DType out_dtype, Array* out,
+             Array views[3]) {
+  check_same_device(op, a, b);
+  check_same_device(op, a, c);
+  Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), op), c.shape(), op);
+  *out = Array::empty(shape, out_dtype, a.device());
+  if (out->size() == 0) return false;
+  views[0] = a.broadcast_to(shape), views[1] = b.broadcast_to(shape), views[2] = c.broadcast_to(shape);
+  return true;
+}
+
+}  // namespace
+
+Array where(const Array& cond, const Array& a, const Array& b) {
+  if (cond.dtype() != DType::Bool)
+    throw TypeError(std::string("where: condition must be bool, got ") + dtype_name(cond.dtype()));
+  if (a.dtype() != b.dtype())
+    throw InvalidArgument(std::string("where: x and y must have one dtype, got ") + dtype_name(a.dtype()) +
+                          " and " + dtype_name(b.dtype()));
+  Array out, v[3];
+  if (ternary("where", cond, a, b, a.dtype(), &out, v))
+    kernel(out.device(), &DeviceKernels::where, "where")(out, v[0], v[1], v[2]);
+  return out;
+}
+
+Array clip(const Array& x, const Array& lo, const Array& hi) {
+  if (x.dtype() != lo.dtype() || x.dtype() != hi.dtype())
+    throw InvalidArgument(std::string("clip_by_value: t, clip_value_min and clip_value_max must have one dtype, got ") +
+                          dtype_name(x.dtype()) + ", " + dtype_name(lo.dtype()) + " and " + dtype_name(hi.dtype()));
+  if (!in_family(x.dtype(), kNumeric))
+    throw TypeError(std::string("clip_by_value: unsupported dtype ") + dtype_name(x.dtype()));
+  Array out, v[3];
+  if (ternary("clip_by_value", x, lo, hi, x.dtype(), &out, v))
+    kernel(out.device(), &DeviceKernels::clip, "clip_by_value")(out, v[0], v[1], v[2]);
+  return out;
+}
+
+// ------------------------------------------------------ CPU implementation ----
+
+namespace {
+
+void cpu_arange(const Array& out, double start, double delta) {
+  const int64_t n = out.size();
+  dispatch<kNumeric>(out.dtype(), "range", [&](auto v) {
+    using T = decltype(v);
+    T* p = out.data<T>();
+    if constexpr (std::is_integral_v<T>) {
+      int64_t s = static_cast<int64_t>(start), d = static_cast<int64_t>(delta);
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + i * d);
+    } else {
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * delta);
+    }
+  });
+}
+
+void cpu_gather(const Array& out, const Array& params, const Array& indices, int64_t ax) {
+  Array ic = indices.contiguous();
+  dispatch<kInt>(ic.dtype(), "gather", [&](auto iv) {
+    gather_rows(params.contiguous(), ic.data<decltype(iv)>(), ic.size(), ax, out);
+  });
+}
+
+void cpu_gather_grad(const Array& out, const Array& dy, const Array& indices, int64_t ax) {
+  const Shape& ps = out.shape();
+  std::memset(out.raw(), 0, out.size() * out.itemsize());  // zero bits are 0 in every dtype
+  std::vector<int64_t> idx = read_indices(indices, "gather_grad");
   Array g = dy.contiguous();
-  const int64_t outer = prod(params_shape, 0, ax), inner = prod(params_shape, ax + 1, params_shape.size());
+  const int64_t outer = prod(ps, 0, ax), inner = prod(ps, ax + 1, ps.size()), n = ps[ax];
   const int64_t nidx = static_cast<int64_t>(idx.size());
   dispatch<kNumeric>(dy.dtype(), "gather_grad", [&](auto v) {
     using T = decltype(v);
@@ -290,22 +339,13 @@ Array gather_grad(const Array& dy, const Array& indices, const Shape& params_sha
       parallel_for(inner, dy.size(), [&](int64_t b, int64_t e) { add_rows(0, b, e); });
     }
   });
-  return out;
 }
 
-Array one_hot(const Array& indices, int64_t depth, double on, double off, int64_t axis, DType dtype) {
-  if (depth < 0) throw InvalidArgument("one_hot: depth must be non-negative, got " + std::to_string(depth));
-  const int64_t nd = indices.ndim();
-  if (axis < -1 || axis > nd)
-    throw InvalidArgument("one_hot: axis " + std::to_string(axis) + " is out of range [-1, " + std::to_string(nd) +
-                          "] for indices of shape " + shape_str(indices.shape()));
-  int64_t ax = axis == -1 ? nd : axis;
+void cpu_one_hot(const Array& out, const Array& indices, double on, double off, int64_t ax) {
   std::vector<int64_t> idx = read_indices(indices, "one_hot");
-  Shape shape = indices.shape();
-  shape.insert(shape.begin() + ax, depth);
-  Array out = Array::empty(shape, dtype);
-  const int64_t outer = prod(indices.shape(), 0, ax), inner = prod(indices.shape(), ax, nd);
-  dispatch<kAll>(dtype, "one_hot", [&](auto v) {
+  const int64_t depth = out.shape()[ax];
+  const int64_t outer = prod(indices.shape(), 0, ax), inner = prod(indices.shape(), ax, indices.ndim());
+  dispatch<kAll>(out.dtype(), "one_hot", [&](auto v) {
     using T = decltype(v);
     T* p = out.data<T>();
     const T on_v = static_cast<T>(on), off_v = static_cast<T>(off);
@@ -316,92 +356,71 @@ Array one_hot(const Array& indices, int64_t depth, double on, double off, int64_
         if (k >= 0 && k < depth) p[(o * depth + k) * inner + i] = on_v;
       }
   });
-  return out;
 }
 
-namespace {
+void cpu_where(const Array& out, const Array& cc, const Array& aa, const Array& bb) {
+  StridedLoop<4> loop(out.shape(), {&out.strides(), &cc.strides(), &aa.strides(), &bb.strides()});
+  dispatch<kAll>(out.dtype(), "where", [&](auto v) {
+    using T = decltype(v);
+    T* o = out.data<T>();
+    const bool* c = cc.data<bool>();
+    const T* x = aa.data<T>();
+    const T* y = bb.data<T>();
+    loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
+      if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] <= 1) {  // contiguous (y maybe scalar)
+        T* op = o + off[0];
+        const bool* cp = c + off[1];
+        const T *xp = x + off[2], *yp = y + off[3];
+        if (st[3] == 0) {
+          const T yv = *yp;
+          for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yv;
+        } else {
+          for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yp[i];
+        }
+        return;
+      }
+      for (int64_t i = 0; i < n; ++i)
+        o[off[0] + i * st[0]] = c[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
+    });
+  });
+}
 
-// A new output of the three operands' broadcast shape, filled by fn(loop, out, a, b, c)
-// with every operand broadcast to it.
-template <typename F>
-Array ternary(const char* op, const Array& a, const Array& b, const Array& c, DType out_dtype,
-              F&& fn) {
-  Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), op), c.shape(), op);
-  Array out = Array::empty(shape, out_dtype);
-  if (out.size() == 0) return out;
-  Array ab = a.broadcast_to(shape), bb = b.broadcast_to(shape), cb = c.broadcast_to(shape);
-  StridedLoop<4> loop(shape, {&out.strides(), &ab.strides(), &bb.strides(), &cb.strides()});
-  fn(loop, out, ab, bb, cb);
-  return out;
+void cpu_clip(const Array& out, const Array& xx, const Array& ll, const Array& hh) {
+  StridedLoop<4> loop(out.shape(), {&out.strides(), &xx.strides(), &ll.strides(), &hh.strides()});
+  dispatch<kNumeric>(out.dtype(), "clip_by_value", [&](auto v) {
+    using T = decltype(v);
+    T* o = out.data<T>();
+    const T* a = xx.data<T>();
+    const T* l = ll.data<T>();
+    const T* h = hh.data<T>();
+    loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
+      // max then min, so NaN in x stays NaN and lo > hi gives hi (as numpy).
+      auto one = [](T val, T lov, T hiv) {
+        val = lov > val ? lov : val;
+        return hiv < val ? hiv : val;
+      };
+      if (st[0] == 1 && st[1] == 1 && st[2] == 0 && st[3] == 0) {  // scalar bounds: vectorisable
+        T* op = o + off[0];
+        const T* ap = a + off[1];
+        const T lov = l[off[2]], hiv = h[off[3]];
+        for (int64_t i = 0; i < n; ++i) op[i] = one(ap[i], lov, hiv);
+        return;
+      }
+      for (int64_t i = 0; i < n; ++i)
+        o[off[0] + i * st[0]] = one(a[off[1] + i * st[1]], l[off[2] + i * st[2]], h[off[3] + i * st[3]]);
+    });
+  });
 }
 
 }  // namespace
 
-Array where(const Array& cond, const Array& a, const Array& b) {
-  if (cond.dtype() != DType::Bool)
-    throw TypeError(std::string("where: condition must be bool, got ") + dtype_name(cond.dtype()));
-  if (a.dtype() != b.dtype())
-    throw InvalidArgument(std::string("where: x and y must have one dtype, got ") + dtype_name(a.dtype()) +
-                          " and " + dtype_name(b.dtype()));
-  return ternary("where", cond, a, b, a.dtype(), [&](auto& loop, const Array& out, const Array& cc,
-                                                           const Array& aa, const Array& bb) {
-    dispatch<kAll>(a.dtype(), "where", [&](auto v) {
-      using T = decltype(v);
-      T* o = out.data<T>();
-      const bool* c = cc.data<bool>();
-      const T* x = aa.data<T>();
-      const T* y = bb.data<T>();
-      loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
-        if (st[0] == 1 && st[1] == 1 && st[2] == 1 && st[3] <= 1) {  // contiguous (y maybe scalar)
-          T* op = o + off[0];
-          const bool* cp = c + off[1];
-          const T *xp = x + off[2], *yp = y + off[3];
-          if (st[3] == 0) {
-            const T yv = *yp;
-            for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yv;
-          } else {
-            for (int64_t i = 0; i < n; ++i) op[i] = cp[i] ? xp[i] : yp[i];
-          }
-          return;
-        }
-        for (int64_t i = 0; i < n; ++i)
-          o[off[0] + i * st[0]] = c[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
-      });
-    });
-  });
-}
-
-Array clip(const Array& x, const Array& lo, const Array& hi) {
-  if (x.dtype() != lo.dtype() || x.dtype() != hi.dtype())
-    throw InvalidArgument(std::string("clip_by_value: t, clip_value_min and clip_value_max must have one dtype, got ") +
-                          dtype_name(x.dtype()) + ", " + dtype_name(lo.dtype()) + " and " + dtype_name(hi.dtype()));
-  return ternary("clip_by_value", x, lo, hi, x.dtype(), [&](auto& loop, const Array& out,
-                                                                       const Array& xx, const Array& ll,
-                                                                       const Array& hh) {
-    dispatch<kNumeric>(x.dtype(), "clip_by_value", [&](auto v) {
-      using T = decltype(v);
-      T* o = out.data<T>();
-      const T* a = xx.data<T>();
-      const T* l = ll.data<T>();
-      const T* h = hh.data<T>();
-      loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
-        // max then min, so NaN in x stays NaN and lo > hi gives hi (as numpy).
-        auto one = [](T val, T lov, T hiv) {
-          val = lov > val ? lov : val;
-          return hiv < val ? hiv : val;
-        };
-        if (st[0] == 1 && st[1] == 1 && st[2] == 0 && st[3] == 0) {  // scalar bounds: vectorisable
-          T* op = o + off[0];
-          const T* ap = a + off[1];
-          const T lov = l[off[2]], hiv = h[off[3]];
-          for (int64_t i = 0; i < n; ++i) op[i] = one(ap[i], lov, hiv);
-          return;
-        }
-        for (int64_t i = 0; i < n; ++i)
-          o[off[0] + i * st[0]] = one(a[off[1] + i * st[1]], l[off[2] + i * st[2]], h[off[3] + i * st[3]]);
-      });
-    });
-  });
+void fill_cpu_array_ops_kernels(DeviceKernels* k) {
+  k->arange = &cpu_arange;
+  k->gather = &cpu_gather;
+  k->gather_grad = &cpu_gather_grad;
+  k->one_hot = &cpu_one_hot;
+  k->where = &cpu_where;
+  k->clip = &cpu_clip;
 }
 
 }  // namespace tl

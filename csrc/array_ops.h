@@ -1,5 +1,7 @@
 // Array construction and movement: fill, arange, eye, concat, stack, gather
-// (and its scatter-add gradient), one_hot, where and clip.
+// (and its scatter-add gradient), one_hot, where and clip. Each checks its
+// arguments and allocates on its inputs' device (creation ops: on `device`),
+// then runs that device's slot; fill, eye and concat are copies into views.
 #pragma once
 #include <vector>
 
@@ -10,9 +12,9 @@ namespace tl {
 // `shape` filled with the 0-d (or size-1) `value`, converted to `dtype`.
 Array fill(const Shape& shape, const Array& value, DType dtype);
 // start, start + delta, ... up to but excluding limit (numpy's arange).
-Array arange(double start, double limit, double delta, DType dtype);
+Array arange(double start, double limit, double delta, DType dtype, Device device = Device::CPU);
 // n x m with ones on the main diagonal.
-Array eye(int64_t n, int64_t m, DType dtype);
+Array eye(int64_t n, int64_t m, DType dtype, Device device = Device::CPU);
 
 // Joins arrays of one dtype and rank along an existing axis.
 Array concat(const std::vector<Array>& arrays, int64_t axis);

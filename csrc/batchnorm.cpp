@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_kernels.h"
 #include "parallel.h"
 
 namespace tl {
@@ -57,11 +58,11 @@ void check_float(const char* op, const Array& a, const char* what, DType want) {
   if (a.dtype() != want)
     throw InvalidArgument(std::string(op) + ": " + what + " has dtype " + dtype_name(a.dtype()) + ", expected " +
                           dtype_name(want));
-  if (a.device() != Device::CPU) throw InvalidArgument(std::string(op) + ": only CPU arrays are supported");
 }
 
 void check_vec(const char* op, const Array& a, const char* what, const Array& x, int64_t c) {
   check_float(op, a, what, x.dtype());
+  check_same_device(op, x, a);
   if (a.ndim() != 1 || a.shape()[0] != c)
     throw InvalidArgument(std::string(op) + ": " + what + " must have shape (" + std::to_string(c) + ",), got " +
                           shape_str(a.shape()));
@@ -69,29 +70,17 @@ void check_vec(const char* op, const Array& a, const char* what, const Array& x,
 
 void check_same(const char* op, const Array& a, const char* what, const Array& x) {
   check_float(op, a, what, x.dtype());
+  check_same_device(op, x, a);
   if (a.shape() != x.shape())
     throw InvalidArgument(std::string(op) + ": " + what + " has shape " + shape_str(a.shape()) + ", expected " +
                           shape_str(x.shape()));
 }
 
-// Per-channel vector as doubles.
+// A contiguous per-channel vector as doubles (CPU slots only).
+template <typename T>
 std::vector<double> doubles(const Array& a) {
-  const Array c = a.contiguous();
-  std::vector<double> out(static_cast<size_t>(c.size()));
-  dispatch<kFloat>(c.dtype(), "batch_norm", [&](auto tv) {
-    using T = decltype(tv);
-    for (int64_t i = 0; i < c.size(); ++i) out[i] = c.data<T>()[i];
-  });
-  return out;
-}
-
-Array from_doubles(const std::vector<double>& v, const Shape& shape, DType dt) {
-  Array out = Array::empty(shape, dt);
-  dispatch<kFloat>(dt, "batch_norm", [&](auto tv) {
-    using T = decltype(tv);
-    for (size_t i = 0; i < v.size(); ++i) out.data<T>()[i] = static_cast<T>(v[i]);
-  });
-  return out;
+  const T* p = a.data<T>();
+  return std::vector<double>(p, p + a.size());
 }
 
 // Elementwise over the view: fn(index, channel).
@@ -127,13 +116,30 @@ void batch_norm_stats_cpu(const Array& out, const Array& x, int64_t outer, int64
   });
 }
 
-void batch_norm_affine_cpu(const Array& y, const Array& x, const Array& a, const Array& b, int64_t outer, int64_t c,
-                           int64_t inner) {
-  dispatch<kFloat>(x.dtype(), "batch_norm_apply", [&](auto tv) {
+void channel_affine_cpu(const Array& y, const Array& x, const Array& a, const Array& b, int64_t outer, int64_t c,
+                        int64_t inner) {
+  dispatch<kFloat>(x.dtype(), "channel_affine", [&](auto tv) {
     using T = decltype(tv);
     const T *p = x.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
     T* q = y.data<T>();
     for_each(View{outer, c, inner}, [&](int64_t i, int64_t ch) { q[i] = p[i] * pa[ch] + pb[ch]; });
+  });
+}
+
+void batch_norm_apply_cpu(const Array& y, const Array& x, const Array& mean, const Array& var, const Array& scale,
+                          const Array& offset, double epsilon, int64_t outer, int64_t c, int64_t inner) {
+  dispatch<kFloat>(x.dtype(), "batch_norm_apply", [&](auto tv) {
+    using T = decltype(tv);
+    const auto mu = doubles<T>(mean), va = doubles<T>(var), sc = doubles<T>(scale), of = doubles<T>(offset);
+    std::vector<T> a(c), b(c);
+    for (int64_t k = 0; k < c; ++k) {
+      const double ak = sc[k] / std::sqrt(va[k] + epsilon);
+      a[k] = static_cast<T>(ak);
+      b[k] = static_cast<T>(of[k] - mu[k] * ak);
+    }
+    const T* p = x.data<T>();
+    T* q = y.data<T>();
+    for_each(View{outer, c, inner}, [&](int64_t i, int64_t ch) { q[i] = p[i] * a[ch] + b[ch]; });
   });
 }
 
@@ -152,17 +158,6 @@ void batch_norm_grad_sums_cpu(const Array& out, const Array& dy, const Array& x,
   });
 }
 
-void batch_norm_train_grad_cpu(const Array& dx, const Array& dy, const Array& x, const Array& mean, const Array& a,
-                               const Array& b, const Array& k, int64_t outer, int64_t c, int64_t inner) {
-  dispatch<kFloat>(x.dtype(), "batch_norm_train_grad", [&](auto tv) {
-    using T = decltype(tv);
-    const T *p = x.data<T>(), *d = dy.data<T>(), *mu = mean.data<T>(), *pa = a.data<T>(), *pb = b.data<T>(),
-            *pk = k.data<T>();
-    T* q = dx.data<T>();
-    for_each(View{outer, c, inner}, [&](int64_t i, int64_t ch) { q[i] = pa[ch] * d[i] + pb[ch] * (p[i] - mu[ch]) + pk[ch]; });
-  });
-}
-
 Array batch_norm_stats(const Array& x, int64_t axis) {
   const char* op = "batch_norm_stats";
   check_float(op, x, "x", x.dtype());
@@ -170,8 +165,8 @@ Array batch_norm_stats(const Array& x, int64_t axis) {
   if (v.outer * v.inner == 0)
     throw InvalidArgument(std::string(op) + ": the batch of shape " + shape_str(x.shape()) +
                           " has no elements to take statistics over");
-  Array out = Array::empty({2, v.c}, x.dtype());
-  if (v.c) batch_norm_stats_cpu(out, x.contiguous(), v.outer, v.c, v.inner);
+  Array out = Array::empty({2, v.c}, x.dtype(), x.device());
+  if (v.c) kernel(x.device(), &DeviceKernels::batch_norm_stats, op)(out, x.contiguous(), v.outer, v.c, v.inner);
   return out;
 }
 
@@ -184,16 +179,11 @@ Array batch_norm_apply(const Array& x, const Array& mean, const Array& var, cons
   check_vec(op, var, "variance", x, v.c);
   check_vec(op, scale, "scale", x, v.c);
   check_vec(op, offset, "offset", x, v.c);
-  Array y = Array::empty(x.shape(), x.dtype());
-  if (x.size() == 0) return y;
-  const std::vector<double> mu = doubles(mean), va = doubles(var), sc = doubles(scale), of = doubles(offset);
-  std::vector<double> a(v.c), b(v.c);
-  for (int64_t c = 0; c < v.c; ++c) {
-    a[c] = sc[c] / std::sqrt(va[c] + epsilon);
-    b[c] = of[c] - mu[c] * a[c];
-  }
-  batch_norm_affine_cpu(y, x.contiguous(), from_doubles(a, {v.c}, x.dtype()), from_doubles(b, {v.c}, x.dtype()),
-                        v.outer, v.c, v.inner);
+  Array y = Array::empty(x.shape(), x.dtype(), x.device());
+  if (x.size())
+    kernel(x.device(), &DeviceKernels::batch_norm_apply, op)(y, x.contiguous(), mean.contiguous(), var.contiguous(),
+                                                             scale.contiguous(), offset.contiguous(), epsilon,
+                                                             v.outer, v.c, v.inner);
   return y;
 }
 
@@ -203,8 +193,10 @@ Array channel_affine(const Array& x, const Array& a, const Array& b, int64_t axi
   const View v = view_of(x, axis, op);
   check_vec(op, a, "scale", x, v.c);
   check_vec(op, b, "offset", x, v.c);
-  Array y = Array::empty(x.shape(), x.dtype());
-  if (x.size()) batch_norm_affine_cpu(y, x.contiguous(), a.contiguous(), b.contiguous(), v.outer, v.c, v.inner);
+  Array y = Array::empty(x.shape(), x.dtype(), x.device());
+  if (x.size())
+    kernel(x.device(), &DeviceKernels::channel_affine, op)(y, x.contiguous(), a.contiguous(), b.contiguous(),
+                                                           v.outer, v.c, v.inner);
   return y;
 }
 
@@ -214,45 +206,19 @@ Array batch_norm_grad_sums(const Array& dy, const Array& x, const Array& mean, i
   check_same(op, dy, "the gradient", x);
   const View v = view_of(x, axis, op);
   check_vec(op, mean, "mean", x, v.c);
-  Array out = Array::empty({2, v.c}, x.dtype());
-  if (v.c == 0) return out;
-  if (x.size() == 0) {
-    std::memset(out.raw(), 0, out.size() * out.itemsize());
-    return out;
-  }
-  batch_norm_grad_sums_cpu(out, dy.contiguous(), x.contiguous(), mean.contiguous(), v.outer, v.c, v.inner);
+  if (v.c && x.size() == 0) return full({2, v.c}, 0.0, x.dtype(), x.device());
+  Array out = Array::empty({2, v.c}, x.dtype(), x.device());
+  if (v.c)
+    kernel(x.device(), &DeviceKernels::batch_norm_grad_sums, op)(out, dy.contiguous(), x.contiguous(),
+                                                                 mean.contiguous(), v.outer, v.c, v.inner);
   return out;
 }
 
-Array batch_norm_train_grad(const Array& dy, const Array& x, const Array& mean, const Array& var,
-                            const Array& scale, const Array& sums, double epsilon, int64_t axis) {
-  const char* op = "batch_norm_train_grad";
-  check_float(op, x, "x", x.dtype());
-  check_same(op, dy, "the gradient", x);
-  const View v = view_of(x, axis, op);
-  check_vec(op, mean, "mean", x, v.c);
-  check_vec(op, var, "variance", x, v.c);
-  check_vec(op, scale, "scale", x, v.c);
-  check_float(op, sums, "sums", x.dtype());
-  if (sums.shape() != Shape{2, v.c})
-    throw InvalidArgument(std::string(op) + ": sums must have shape (2, " + std::to_string(v.c) + "), got " +
-                          shape_str(sums.shape()));
-  Array dx = Array::empty(x.shape(), x.dtype());
-  if (x.size() == 0) return dx;
-  const std::vector<double> va = doubles(var), sc = doubles(scale), s = doubles(sums);
-  const double m = static_cast<double>(v.outer * v.inner);
-  // dx = a dy + b (x - mean) + k.
-  std::vector<double> a(v.c), b(v.c), k(v.c);
-  for (int64_t c = 0; c < v.c; ++c) {
-    const double inv = 1.0 / std::sqrt(va[c] + epsilon);
-    a[c] = sc[c] * inv;
-    b[c] = -sc[c] * inv * inv * inv * s[v.c + c] / m;
-    k[c] = -sc[c] * inv * s[c] / m;
-  }
-  batch_norm_train_grad_cpu(dx, dy.contiguous(), x.contiguous(), mean.contiguous(),
-                            from_doubles(a, {v.c}, x.dtype()), from_doubles(b, {v.c}, x.dtype()),
-                            from_doubles(k, {v.c}, x.dtype()), v.outer, v.c, v.inner);
-  return dx;
+void fill_cpu_batchnorm_kernels(DeviceKernels* k) {
+  k->batch_norm_stats = &batch_norm_stats_cpu;
+  k->batch_norm_apply = &batch_norm_apply_cpu;
+  k->channel_affine = &channel_affine_cpu;
+  k->batch_norm_grad_sums = &batch_norm_grad_sums_cpu;
 }
 
 }  // namespace tl

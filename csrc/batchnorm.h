@@ -15,22 +15,14 @@ Array batch_norm_apply(const Array& x, const Array& mean, const Array& var, cons
 Array channel_affine(const Array& x, const Array& a, const Array& b, int64_t axis);
 // (2, C): sum(dy) and sum(dy * (x - mean)) per channel.
 Array batch_norm_grad_sums(const Array& dy, const Array& x, const Array& mean, int64_t axis);
-// The input gradient of training-mode batch normalization (mean and var the
-// batch's own statistics, sums from batch_norm_grad_sums):
-// scale * rsqrt(var + eps) * (dy - sum_dy / m - (x - mean) * sum_dyxc / (m * (var + eps))).
-Array batch_norm_train_grad(const Array& dy, const Array& x, const Array& mean, const Array& var,
-                            const Array& scale, const Array& sums, double epsilon, int64_t axis);
 
-// CPU implementations on contiguous operands viewed as (outer, C, inner).
+// CPU implementations (the DeviceKernels slots' contracts, device.h).
 void batch_norm_stats_cpu(const Array& out, const Array& x, int64_t outer, int64_t c, int64_t inner);
-// y = x * a[c] + b[c] (per-channel coefficients, x's dtype).
-void batch_norm_affine_cpu(const Array& y, const Array& x, const Array& a, const Array& b, int64_t outer, int64_t c,
-                           int64_t inner);
-// out (2, C) = sums of dy and of dy * (x - mean).
+void batch_norm_apply_cpu(const Array& y, const Array& x, const Array& mean, const Array& var, const Array& scale,
+                          const Array& offset, double epsilon, int64_t outer, int64_t c, int64_t inner);
+void channel_affine_cpu(const Array& y, const Array& x, const Array& a, const Array& b, int64_t outer, int64_t c,
+                        int64_t inner);
 void batch_norm_grad_sums_cpu(const Array& out, const Array& dy, const Array& x, const Array& mean, int64_t outer,
                               int64_t c, int64_t inner);
-// dx = a[c] * dy + b[c] * (x - mean[c]) + k[c].
-void batch_norm_train_grad_cpu(const Array& dx, const Array& dy, const Array& x, const Array& mean, const Array& a,
-                               const Array& b, const Array& k, int64_t outer, int64_t c, int64_t inner);
 
 }  // namespace tl

@@ -11,6 +11,7 @@
 #include "array_ops.h"
 #include "batchnorm.h"
 #include "conv.h"
+#include "device.h"
 #include "elementwise.h"
 #include "isa/table.h"
 #include "matmul.h"
@@ -52,14 +53,33 @@ DType dtype_from_numpy(const py::dtype& dt) {
                   "; tensorlet supports bool, int32, int64, float32 and float64");
 }
 
-// Copies a numpy array (any layout) into a new contiguous Array.
-Array from_numpy(py::array src) {
+// Copies a numpy array (any layout) into a new contiguous Array on `device`.
+// Keeps the GIL: it reads the numpy buffer, which another thread could resize.
+Array from_numpy(py::array src, Device device) {
   DType dt = dtype_from_numpy(src.dtype());
   if (!(src.flags() & py::array::c_style))
     src = py::module_::import("numpy").attr("ascontiguousarray")(src);
-  Array out = Array::empty(Shape(src.shape(), src.shape() + src.ndim()), dt);
-  if (out.size()) std::memcpy(out.raw(), src.data(), out.size() * out.itemsize());
-  return out;
+  return from_host(src.data(), Shape(src.shape(), src.shape() + src.ndim()), dt, device);
+}
+
+// The buffer protocol exports host memory only: a CPU array as it lies (a
+// view, no copy), any other through to_host, whose copy the exported view
+// keeps alive (the Py_buffer holds a reference to it).
+py::buffer_info host_buffer(const Array& a) {
+  if (a.device() != Device::CPU) {
+    py::object host = py::cast(to_host(a));
+    auto* view = new Py_buffer();
+    if (PyObject_GetBuffer(host.ptr(), view, PyBUF_STRIDES | PyBUF_FORMAT) != 0) {
+      delete view;
+      throw py::error_already_set();
+    }
+    return py::buffer_info(view, /*ownview=*/true);
+  }
+  std::vector<py::ssize_t> strides;
+  for (auto s : a.strides()) strides.push_back(s * a.itemsize());
+  return py::buffer_info(a.raw(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
+                         std::vector<py::ssize_t>(a.shape().begin(), a.shape().end()), strides,
+                         /*readonly=*/true);
 }
 
 std::vector<IndexItem> parse_index(const py::tuple& items) {
@@ -91,12 +111,20 @@ static py::tuple shape_tuple(const Shape& shape) {
   return t;
 }
 
-#define TL_BINARY(name, op) \
-  m.def(name, [](const Array& a, const Array& b) { return binary(BinaryOp::op, a, b); })
-#define TL_UNARY(name, op) m.def(name, [](const Array& a) { return unary(UnaryOp::op, a); })
+// A Python enum of one op table, its values named by the ops' public names.
+template <typename Op>
+void def_op_enum(py::module_& m, const char* name) {
+  py::enum_<Op> e(m, name);
+  for (int i = 0; i < static_cast<int>(Op::Count); ++i) e.value(op_name(static_cast<Op>(i)), static_cast<Op>(i));
+}
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "tensorlet's C++ kernels";
+  // The GIL: a kernel that may run long releases it (py::gil_scoped_release),
+  // so other Python threads run meanwhile; it touches no Python object while
+  // released. Calls that are short by nature (views, small elementwise ops,
+  // settings) keep it, since releasing and retaking it costs more than they
+  // do. Each group below says which it does.
 
   g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
   m.def("_set_error_types", [](py::object invalid) { g_invalid_argument = invalid; });
@@ -119,6 +147,12 @@ PYBIND11_MODULE(_core, m) {
       .value("float32", DType::Float32)
       .value("float64", DType::Float64);
 
+  // Python names the accelerator GPU, as TensorFlow's device strings do.
+  py::enum_<Device>(m, "Device").value("CPU", Device::CPU).value("GPU", Device::CUDA);
+  m.def("device_available", &device_available, py::arg("device"),
+        "Whether this build and this machine can run arrays on `device`");
+
+  // Array's own methods keep the GIL: views and metadata, O(rank) work.
   py::class_<Array>(m, "Array", py::buffer_protocol())
       .def_property_readonly("shape", [](const Array& a) { return shape_tuple(a.shape()); })
       .def("same_shape", [](const Array& a, const Array& b) { return a.shape() == b.shape(); })
@@ -129,7 +163,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("dtype_code", [](const Array& a) { return static_cast<int>(a.dtype()); })
       .def_property_readonly("ndim", &Array::ndim)
       .def_property_readonly("size", &Array::size)
-      .def_property_readonly("device", [](const Array& a) { return a.device() == Device::CPU ? "CPU" : "GPU"; })
+      .def_property_readonly("device", &Array::device)
       .def("is_contiguous", &Array::is_contiguous)
       .def("shares_storage", [](const Array& a, const Array& b) { return a.storage() == b.storage(); })
       .def("reshape", &Array::reshape)
@@ -140,72 +174,54 @@ PYBIND11_MODULE(_core, m) {
       .def("index", [](const Array& a, const py::tuple& items) { return a.index(parse_index(items)); })
       .def("contiguous", &Array::contiguous)
       .def("copy", &Array::copy)
-      .def_buffer([](const Array& a) -> py::buffer_info {
-        std::vector<py::ssize_t> strides;
-        for (auto s : a.strides()) strides.push_back(s * a.itemsize());
-        return py::buffer_info(a.raw(), a.itemsize(), buffer_format(a.dtype()), a.ndim(),
-                               std::vector<py::ssize_t>(a.shape().begin(), a.shape().end()), strides,
-                               /*readonly=*/true);
-      });
+      // Device copies can be large and touch no Python object: the GIL is released.
+      .def("to_device", &to_device, py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+           "A contiguous copy on `device` (this array when it is already there and contiguous)")
+      .def("to_host", &to_host, py::call_guard<py::gil_scoped_release>(),
+           "A contiguous copy in host memory (this array when it already is one)")
+      .def_buffer(&host_buffer);
 
-  m.def("from_numpy", &from_numpy, "Copies a numpy array into a new Array");
-  m.def("empty", [](const Shape& s, DType t) { return Array::empty(s, t); });
+  m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("device") = Device::CPU,
+        "Copies a numpy array into a new Array on `device`");
+  m.def("empty", [](const Shape& s, DType t, Device d) { return Array::empty(s, t, d); }, py::arg("shape"),
+        py::arg("dtype"), py::arg("device") = Device::CPU);
+  // Keep the GIL: casts are mostly of small tensors (Python scalars adopting a
+  // tensor's dtype), and copy_into writes a variable in place, which no other
+  // thread may see half-written.
   m.def("cast", &cast);
   m.def("index_grad", [](const Array& dy, const Shape& shape, const py::tuple& items) {
     return index_grad(dy, shape, parse_index(items));
   });
   m.def("copy_into", &copy_into, "Writes src, broadcast and converted, into dst (in place)");
 
-  // Elementwise binary (numpy broadcasting) and unary ops.
-  TL_BINARY("add", Add);
-  TL_BINARY("subtract", Sub);
-  TL_BINARY("multiply", Mul);
-  TL_BINARY("divide", Div);
-  TL_BINARY("floor_div", FloorDiv);
-  TL_BINARY("mod", Mod);
-  TL_BINARY("pow", Pow);
-  TL_BINARY("maximum", Max);
-  TL_BINARY("minimum", Min);
-  TL_BINARY("equal", Eq);
-  TL_BINARY("not_equal", Ne);
-  TL_BINARY("less", Lt);
-  TL_BINARY("less_equal", Le);
-  TL_BINARY("greater", Gt);
-  TL_BINARY("greater_equal", Ge);
-  TL_BINARY("logical_and", And);
-  TL_BINARY("logical_or", Or);
+  // Elementwise and reduction ops: one function per row of the op tables
+  // (ops.h), named by the op's public name.
+  def_op_enum<BinaryOp>(m, "BinaryOp");
+  def_op_enum<UnaryOp>(m, "UnaryOp");
+  def_op_enum<ReduceOp>(m, "ReduceOp");
+  // Elementwise ops keep the GIL: most calls are on small tensors, where
+  // releasing and retaking it would cost more than the arithmetic.
+  for (int i = 0; i < static_cast<int>(BinaryOp::Count); ++i) {
+    const BinaryOp op = static_cast<BinaryOp>(i);
+    m.def(op_name(op), [op](const Array& a, const Array& b) { return binary(op, a, b); });
+  }
+  m.def("binary_into", [](const Array& out, const Array& a, const Array& b, BinaryOp op) {
+    binary_into(op, out, a, b);
+  }, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("op"), "out = a op b in place");
   m.def("binary_into", [](const Array& out, const Array& a, const Array& b, int op) {
     binary_into(static_cast<BinaryOp>(op), out, a, b);
-  }, "out = a op b in place; op is a BinaryOp code");
-  TL_UNARY("negative", Neg);
-  TL_UNARY("abs", Abs);
-  TL_UNARY("sign", Sign);
-  TL_UNARY("square", Square);
-  TL_UNARY("sqrt", Sqrt);
-  TL_UNARY("rsqrt", Rsqrt);
-  TL_UNARY("exp", Exp);
-  TL_UNARY("log", Log);
-  TL_UNARY("log1p", Log1p);
-  TL_UNARY("sin", Sin);
-  TL_UNARY("cos", Cos);
-  TL_UNARY("tanh", Tanh);
-  TL_UNARY("sigmoid", Sigmoid);
-  TL_UNARY("relu", Relu);
-  TL_UNARY("softplus", Softplus);
-  TL_UNARY("reciprocal", Reciprocal);
-  TL_UNARY("floor", Floor);
-  TL_UNARY("ceil", Ceil);
-  TL_UNARY("round", Round);
-  TL_UNARY("logical_not", Not);
-
-  // --- reductions ---
-  m.def("reduce_sum", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Sum, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_mean", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Mean, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_max", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Max, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_min", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Min, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_prod", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Prod, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_any", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::Any, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
-  m.def("reduce_all", [](const Array& a, const std::vector<int64_t>& axes, bool keepdims) { return reduce(ReduceOp::All, a, axes, keepdims); }, py::call_guard<py::gil_scoped_release>());
+  }, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("op"), "out = a op b in place; op as its integer code");
+  for (int i = 0; i < static_cast<int>(UnaryOp::Count); ++i) {
+    const UnaryOp op = static_cast<UnaryOp>(i);
+    m.def(op_name(op), [op](const Array& a) { return unary(op, a); });
+  }
+  // Reductions, and the kernel groups below, release the GIL: they may run long.
+  for (int i = 0; i < static_cast<int>(ReduceOp::Count); ++i) {
+    const ReduceOp op = static_cast<ReduceOp>(i);
+    m.def(op_name(op), [op](const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
+      return reduce(op, a, axes, keepdims);
+    }, py::call_guard<py::gil_scoped_release>());
+  }
   m.def("argmax", [](const Array& a, int64_t axis) { return arg_reduce(true, a, axis); }, py::call_guard<py::gil_scoped_release>());
   m.def("argmin", [](const Array& a, int64_t axis) { return arg_reduce(false, a, axis); }, py::call_guard<py::gil_scoped_release>());
 
@@ -230,8 +246,11 @@ PYBIND11_MODULE(_core, m) {
 
   // --- array construction and movement ---
   m.def("fill", &fill, py::call_guard<py::gil_scoped_release>());
-  m.def("arange", &arange, py::call_guard<py::gil_scoped_release>());
-  m.def("eye", &eye);
+  // Creation ops make their result on `device` (the CPU unless told).
+  m.def("arange", &arange, py::arg("start"), py::arg("limit"), py::arg("delta"), py::arg("dtype"),
+        py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("eye", &eye, py::arg("n"), py::arg("m"), py::arg("dtype"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
   m.def("concat", &concat, py::call_guard<py::gil_scoped_release>());
   m.def("stack", &stack, py::call_guard<py::gil_scoped_release>());
   m.def("gather", &gather, py::call_guard<py::gil_scoped_release>());
@@ -241,14 +260,23 @@ PYBIND11_MODULE(_core, m) {
   m.def("clip", &clip, py::call_guard<py::gil_scoped_release>());
 
   // --- random ---
+  // random_bits is a host helper (small streams for shuffles): it keeps the GIL.
   m.def("random_bits", &random_bits);
-  m.def("random_uniform", &random_uniform, py::call_guard<py::gil_scoped_release>());
-  m.def("random_uniform_int", &random_uniform_int, py::call_guard<py::gil_scoped_release>());
-  m.def("random_normal", &random_normal, py::call_guard<py::gil_scoped_release>());
-  m.def("truncated_normal", &truncated_normal, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform", &random_uniform, py::arg("shape"), py::arg("minval"), py::arg("maxval"), py::arg("dtype"),
+        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("random_uniform_int", &random_uniform_int, py::arg("shape"), py::arg("minval"), py::arg("maxval"),
+        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
+  m.def("random_normal", &random_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"), py::arg("dtype"),
+        py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU, py::call_guard<py::gil_scoped_release>());
+  m.def("truncated_normal", &truncated_normal, py::arg("shape"), py::arg("mean"), py::arg("stddev"),
+        py::arg("dtype"), py::arg("seed"), py::arg("counter"), py::arg("device") = Device::CPU,
+        py::call_guard<py::gil_scoped_release>());
 
   // --- training (optimizer updates) ---
   // In place on the variable's and slots' storage; None for a slot that is off.
+  // The GIL is released like any long kernel: every check runs (and may throw)
+  // before the first write.
   m.def("apply_sgd", &apply_sgd, py::arg("var"), py::arg("mom").none(true), py::arg("grad"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_rmsprop", &apply_rmsprop, py::arg("var"), py::arg("ms"), py::arg("mom").none(true), py::arg("mg").none(true), py::arg("grad"), py::arg("lr"), py::arg("rho"), py::arg("momentum"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
@@ -258,7 +286,7 @@ PYBIND11_MODULE(_core, m) {
   // The tape's float test on every recorded tensor: cheaper than building a DType object.
   m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
 
-  // Runtime settings.
+  // Runtime settings and queries: short, they keep the GIL.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads);
@@ -272,7 +300,7 @@ PYBIND11_MODULE(_core, m) {
     return false;
 #endif
   });
-  m.def("cuda_device_count", [] { return 0; });
+  m.def("cuda_device_count", [] { return device_available(Device::CUDA) ? 1 : 0; });
   m.def("host_memory_info", [] {
     HostMemoryInfo i = host_memory_info();
     py::dict d;
@@ -326,5 +354,4 @@ PYBIND11_MODULE(_core, m) {
   m.def("batch_norm_apply", &batch_norm_apply, py::call_guard<py::gil_scoped_release>());
   m.def("channel_affine", &channel_affine, py::call_guard<py::gil_scoped_release>());
   m.def("batch_norm_grad_sums", &batch_norm_grad_sums, py::call_guard<py::gil_scoped_release>());
-  m.def("batch_norm_train_grad", &batch_norm_train_grad, py::call_guard<py::gil_scoped_release>());
 }

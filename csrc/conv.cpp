@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_kernels.h"
+#include "elementwise.h"
 #include "matmul.h"
 #include "parallel.h"
 
@@ -374,8 +376,7 @@ void check_operands(const char* op, const Array& a, const char* an, const Array&
     throw TypeError(std::string(op) + ": " + an + " and " + bn + " must be float32 or float64, got " + got);
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string(op) + ": " + an + " and " + bn + " must have the same dtype, got " + got);
-  if (a.device() != Device::CPU || b.device() != Device::CPU)
-    throw InvalidArgument(std::string(op) + ": only CPU arrays are supported");
+  check_same_device(op, a, b);
 }
 
 void check_rank4(const char* op, const char* what, const Shape& s) {
@@ -411,11 +412,7 @@ Shape out_shape(const ConvGeom& g, bool cf) {
 Array to_nhwc(const Array& a, bool cf) { return (cf ? a.transpose({0, 2, 3, 1}) : a).contiguous(); }
 Array from_nhwc(const Array& a, bool cf) { return cf ? a.transpose({0, 3, 1, 2}).contiguous() : a; }
 
-Array zeros(const Shape& s, DType dt) {
-  Array z = Array::empty(s, dt);
-  if (z.size()) std::memset(z.raw(), 0, z.size() * z.itemsize());
-  return z;
-}
+Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
 
 bool empty_conv(const ConvGeom& g) { return g.n * g.oh * g.ow * g.o == 0 || g.h * g.w * g.c == 0; }
 
@@ -464,16 +461,13 @@ Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& st
   }
   if (empty_conv(g)) {
     // Nothing to convolve: every output is act(bias) (or zero).
-    Array z = zeros({g.n, g.oh, g.ow, g.o}, x.dtype());
-    if (bias && z.size())
-      dispatch<kFloat>(x.dtype(), op, [&](auto tv) {
-        using T = decltype(tv);
-        for (int64_t p = 0; p < g.n * g.oh * g.ow; ++p) epilogue(z.data<T>() + p * g.o, g.o, b.data<T>(), act);
-      });
-    return from_nhwc(z, cf);
+    Array z = zeros(out_shape(g, cf), x.dtype(), x.device());
+    if (bias && z.size()) copy_into(cf ? z.transpose({0, 2, 3, 1}) : z, act ? unary(UnaryOp::Relu, b) : b);
+    return z;
   }
-  Array out = Array::empty({g.n, g.oh, g.ow, g.o}, x.dtype());
-  conv2d_cpu(out, to_nhwc(x, cf), filter.contiguous(), bias ? &b : nullptr, act, g);
+  Array out = Array::empty({g.n, g.oh, g.ow, g.o}, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::conv2d, op)(out, to_nhwc(x, cf), filter.contiguous(), bias ? &b : nullptr,
+                                                 act, g);
   return from_nhwc(out, cf);
 }
 
@@ -491,9 +485,9 @@ Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array
     throw InvalidArgument(std::string(op) + ": out_backprop has shape " + shape_str(dy.shape()) + ", expected " +
                           shape_str(out_shape(g, cf)) + " for an input of shape " + shape_str(input_shape) +
                           " and a filter of shape " + shape_str(filter.shape()));
-  if (empty_conv(g)) return zeros(input_shape, dy.dtype());
-  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype());
-  conv2d_backprop_input_cpu(dx, filter.contiguous(), to_nhwc(dy, cf), g);
+  if (empty_conv(g)) return zeros(input_shape, dy.dtype(), dy.device());
+  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype(), dy.device());
+  kernel(dy.device(), &DeviceKernels::conv2d_backprop_input, op)(dx, filter.contiguous(), to_nhwc(dy, cf), g);
   return from_nhwc(dx, cf);
 }
 
@@ -511,10 +505,16 @@ Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_
     throw InvalidArgument(std::string(op) + ": out_backprop has shape " + shape_str(dy.shape()) + ", expected " +
                           shape_str(out_shape(g, cf)) + " for an input of shape " + shape_str(x.shape()) +
                           " and a filter of shape " + shape_str(filter_shape));
-  if (empty_conv(g)) return zeros(filter_shape, x.dtype());
-  Array dw = Array::empty(filter_shape, x.dtype());
-  conv2d_backprop_filter_cpu(dw, to_nhwc(x, cf), to_nhwc(dy, cf), g);
+  if (empty_conv(g)) return zeros(filter_shape, x.dtype(), x.device());
+  Array dw = Array::empty(filter_shape, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::conv2d_backprop_filter, op)(dw, to_nhwc(x, cf), to_nhwc(dy, cf), g);
   return dw;
+}
+
+void fill_cpu_conv_kernels(DeviceKernels* k) {
+  k->conv2d = &conv2d_cpu;
+  k->conv2d_backprop_input = &conv2d_backprop_input_cpu;
+  k->conv2d_backprop_filter = &conv2d_backprop_filter_cpu;
 }
 
 }  // namespace tl

@@ -22,6 +22,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpu_kernels.h"
+#include "device.h"
+#include "elementwise.h"
 #include "isa/table.h"
 #include "parallel.h"
 
@@ -366,53 +369,109 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
                           dtype_name(a.dtype()) + " @ " + dtype_name(b.dtype()));
   if (!in_family(a.dtype(), kNumeric))
     throw TypeError(std::string("matmul: unsupported dtype ") + dtype_name(a.dtype()));
-  if (a.device() != Device::CPU || b.device() != Device::CPU)
-    throw InvalidArgument("matmul: only CPU arrays are supported");
+  check_same_device("matmul", a, b);
 
-  // The flags only swap which stride walks rows and which walks columns.
-  const Shape &as = a.shape(), &bs = b.shape();
-  const size_t na = as.size(), nb = bs.size();
-  const int64_t ta = transpose_a, tb = transpose_b;
-  const int64_t M = as[na - 2 + ta], K = as[na - 1 - ta], N = bs[nb - 1 - tb];
-  if (bs[nb - 2 + tb] != K) {
-    Shape ea = as, eb = bs;
-    if (ta) std::swap(ea[na - 2], ea[na - 1]);
-    if (tb) std::swap(eb[nb - 2], eb[nb - 1]);
-    std::string msg = "matmul: inner dimensions differ: " + pair_str(ea, eb);
-    if (ta || tb)
-      msg += std::string(" (shapes after") + (ta ? " transpose_a" : "") + (ta && tb ? " and" : "") +
-             (tb ? " transpose_b" : "") + ")";
+  // The flags only swap the last two axes: views, no copies.
+  const size_t na = a.ndim(), nb = b.ndim();
+  auto swap_last = [](const Array& x) {
+    std::vector<int64_t> perm(x.ndim());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
+    std::swap(perm[perm.size() - 2], perm[perm.size() - 1]);
+    return x.transpose(perm);
+  };
+  Array at, bt;  // the transposed views, when asked for
+  const Array& av = transpose_a ? (at = swap_last(a)) : a;
+  const Array& bv = transpose_b ? (bt = swap_last(b)) : b;
+  const Shape &as = av.shape(), &bs = bv.shape();
+  const int64_t M = as[na - 2], K = as[na - 1], N = bs[nb - 1];
+  if (bs[nb - 2] != K) {
+    std::string msg = "matmul: inner dimensions differ: " + pair_str(as, bs);
+    if (transpose_a || transpose_b)
+      msg += std::string(" (shapes after") + (transpose_a ? " transpose_a" : "") +
+             (transpose_a && transpose_b ? " and" : "") + (transpose_b ? " transpose_b" : "") + ")";
     throw InvalidArgument(msg);
   }
+  // Batch axes: numpy broadcasting of the leading dims.
+  const size_t nbatch = std::max(na, nb) - 2;
+  Shape out_shape(nbatch + 2);
+  for (size_t i = 0; i < nbatch; ++i) {
+    const int64_t ia = static_cast<int64_t>(i + na) - static_cast<int64_t>(nbatch + 2);
+    const int64_t ib = static_cast<int64_t>(i + nb) - static_cast<int64_t>(nbatch + 2);
+    const int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
+    if (da != db && da != 1 && db != 1)
+      throw InvalidArgument("matmul: batch dimensions do not broadcast: " + pair_str(as, bs));
+    out_shape[i] = da == 1 ? db : da;
+  }
+  out_shape[nbatch] = M, out_shape[nbatch + 1] = N;
+  if (K == 0) return full(out_shape, 0, a.dtype(), a.device());  // a sum of no products
+  Array out = Array::empty(out_shape, a.dtype(), a.device());
+  if (out.size() == 0) return out;
+  // The slot takes operands with out's batch axes: broadcast views where
+  // they differ (plain matrices, the usual case, go as they are).
+  Shape a_shape = out_shape, b_shape = out_shape;
+  a_shape[nbatch + 1] = K, b_shape[nbatch] = K;
+  Array ab, bb;
+  const Array& ax = as == a_shape ? av : (ab = av.broadcast_to(a_shape));
+  const Array& bx = bs == b_shape ? bv : (bb = bv.broadcast_to(b_shape));
+  kernel(a.device(), &DeviceKernels::matmul, "matmul")(out, ax, bx);
+  return out;
+}
 
+Array dense(const Array& x, const Array& w, const Array* bias, const std::string& activation) {
+  int act;
+  if (activation == "linear") act = 0;
+  else if (activation == "relu") act = 1;
+  else throw InvalidArgument("dense: activation must be 'linear' or 'relu', got '" + activation + "'");
+  if (x.ndim() != 2 || w.ndim() != 2)
+    throw InvalidArgument("dense: inputs and kernel must be matrices, got shapes " + pair_str(x.shape(), w.shape()));
+  if (x.dtype() != w.dtype() || (bias && bias->dtype() != x.dtype()))
+    throw InvalidArgument(std::string("dense: inputs, kernel and bias must have the same dtype, got ") +
+                          dtype_name(x.dtype()) + ", " + dtype_name(w.dtype()) +
+                          (bias ? std::string(", ") + dtype_name(bias->dtype()) : std::string()));
+  if (x.dtype() != DType::Float32 && x.dtype() != DType::Float64)
+    throw TypeError(std::string("dense: unsupported dtype ") + dtype_name(x.dtype()) + " (float32 or float64)");
+  check_same_device("dense", x, w);
+  if (bias) check_same_device("dense", x, *bias);
+  const int64_t M = x.shape()[0], K = x.shape()[1], N = w.shape()[1];
+  if (w.shape()[0] != K)
+    throw InvalidArgument("dense: inner dimensions differ: " + pair_str(x.shape(), w.shape()));
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != N))
+    throw InvalidArgument("dense: bias must have shape (" + std::to_string(N) + ",), got " +
+                          shape_str(bias->shape()));
+  Array out = Array::empty({M, N}, x.dtype(), x.device());
+  if (out.size() == 0) return out;
+  if (K == 0) {  // no products: act(bias), or zeros
+    copy_into(out, bias ? *bias : scalar(0, x.dtype(), x.device()));
+    if (act == 1) binary_into(BinaryOp::Max, out, out, scalar(0, x.dtype(), x.device()));
+    return out;
+  }
+  kernel(x.device(), &DeviceKernels::dense, "dense")(out, x, w, bias, act);
+  return out;
+}
+
+// ------------------------------------------------------ CPU implementation ----
+
+namespace {
+
+// a (..., M, K) and b (..., K, N) have out's batch axes (broadcast ones with
+// stride 0).
+void cpu_matmul(const Array& out, const Array& a, const Array& b) {
+  const Shape& out_shape = out.shape();
+  const size_t nd = out_shape.size(), nbatch = nd - 2;
   Problem pr;
-  pr.m = M, pr.n = N, pr.k = K;
-  pr.a = {a.strides()[na - 2 + ta], a.strides()[na - 1 - ta]};
-  pr.b = {b.strides()[nb - 2 + tb], b.strides()[nb - 1 - tb]};
+  pr.m = out_shape[nd - 2], pr.n = out_shape[nd - 1], pr.k = a.shape()[nd - 1];
+  pr.a = {a.strides()[nd - 2], a.strides()[nd - 1]};
+  pr.b = {b.strides()[nd - 2], b.strides()[nd - 1]};
   pr.batch = 1;
   pr.b_shared = true;
   pr.a_off = pr.b_off = &kZeroOffset;
   std::vector<int64_t> offsets;  // a's then b's, one per batch
-
-  // Batch axes: numpy broadcasting of the leading dims.
-  const size_t nbatch = std::max(na, nb) - 2;
-  Shape out_shape(nbatch + 2);
-  out_shape[nbatch] = M, out_shape[nbatch + 1] = N;
   if (nbatch > 0) {
     Shape a_bst(nbatch, 0), b_bst(nbatch, 0);
     for (size_t i = 0; i < nbatch; ++i) {
-      const int64_t ia = static_cast<int64_t>(i + na) - static_cast<int64_t>(nbatch + 2);
-      const int64_t ib = static_cast<int64_t>(i + nb) - static_cast<int64_t>(nbatch + 2);
-      const int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
-      if (da != db && da != 1 && db != 1) {
-        Shape ea = as, eb = bs;
-        if (ta) std::swap(ea[na - 2], ea[na - 1]);
-        if (tb) std::swap(eb[nb - 2], eb[nb - 1]);
-        throw InvalidArgument("matmul: batch dimensions do not broadcast: " + pair_str(ea, eb));
-      }
-      out_shape[i] = da == 1 ? db : da;
-      if (da != 1) a_bst[i] = a.strides()[ia];
-      if (db != 1) b_bst[i] = b.strides()[ib];
+      if (out_shape[i] == 1) continue;  // a size-1 axis never moves
+      a_bst[i] = a.strides()[i];
+      b_bst[i] = b.strides()[i];
     }
     pr.batch = numel(Shape(out_shape.begin(), out_shape.begin() + nbatch));
     pr.b_shared = std::all_of(b_bst.begin(), b_bst.end(), [](int64_t s) { return s == 0; });
@@ -424,7 +483,7 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
       Shape sh(out_shape.begin(), out_shape.begin() + nbatch + 1), st = a_bst;
       st.push_back(pr.a.rs);
       if (mergeable(sh, st, &pr.a.rs)) {
-        pr.m = M * pr.batch;
+        pr.m *= pr.batch;
         pr.batch = 1;
         folded = true;
       }
@@ -447,13 +506,6 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
       pr.b_off = offsets.data() + pr.batch;
     }
   }
-
-  Array out = Array::empty(out_shape, a.dtype());
-  if (out.size() == 0) return out;
-  if (K == 0) {
-    std::memset(out.raw(), 0, out.size() * out.itemsize());
-    return out;
-  }
   switch (a.dtype()) {
     case DType::Float32:
       gemm(isa().gemm_f32, pr, a.data<float>(), b.data<float>(), out.data<float>());
@@ -470,53 +522,29 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
     default:
       break;
   }
-  return out;
 }
 
-Array dense(const Array& x, const Array& w, const Array* bias, const std::string& activation) {
-  int act;
-  if (activation == "linear") act = 0;
-  else if (activation == "relu") act = 1;
-  else throw InvalidArgument("dense: activation must be 'linear' or 'relu', got '" + activation + "'");
-  if (x.ndim() != 2 || w.ndim() != 2)
-    throw InvalidArgument("dense: inputs and kernel must be matrices, got shapes " + pair_str(x.shape(), w.shape()));
-  if (x.dtype() != w.dtype() || (bias && bias->dtype() != x.dtype()))
-    throw InvalidArgument(std::string("dense: inputs, kernel and bias must have the same dtype, got ") +
-                          dtype_name(x.dtype()) + ", " + dtype_name(w.dtype()) +
-                          (bias ? std::string(", ") + dtype_name(bias->dtype()) : std::string()));
-  if (x.dtype() != DType::Float32 && x.dtype() != DType::Float64)
-    throw TypeError(std::string("dense: unsupported dtype ") + dtype_name(x.dtype()) + " (float32 or float64)");
-  if (x.device() != Device::CPU || w.device() != Device::CPU || (bias && bias->device() != Device::CPU))
-    throw InvalidArgument("dense: only CPU arrays are supported");
-  const int64_t M = x.shape()[0], K = x.shape()[1], N = w.shape()[1];
-  if (w.shape()[0] != K)
-    throw InvalidArgument("dense: inner dimensions differ: " + pair_str(x.shape(), w.shape()));
-  if (bias && (bias->ndim() != 1 || bias->shape()[0] != N))
-    throw InvalidArgument("dense: bias must have shape (" + std::to_string(N) + ",), got " +
-                          shape_str(bias->shape()));
+void cpu_dense(const Array& out, const Array& x, const Array& w, const Array* bias, int act) {
   Array b_contig = bias ? bias->contiguous() : Array();
   Problem pr;
-  pr.m = M, pr.n = N, pr.k = K, pr.batch = 1, pr.b_shared = true;
+  pr.m = x.shape()[0], pr.n = w.shape()[1], pr.k = x.shape()[1], pr.batch = 1, pr.b_shared = true;
   pr.a = {x.strides()[0], x.strides()[1]};
   pr.b = {w.strides()[0], w.strides()[1]};
   pr.a_off = pr.b_off = &kZeroOffset;
   pr.bias = bias ? b_contig.raw() : nullptr;
   pr.act = act;
-  Array out = Array::empty({M, N}, x.dtype());
-  if (out.size() == 0) return out;
   dispatch<kFloat>(x.dtype(), "dense", [&](auto tv) {
     using T = decltype(tv);
-    T* c = out.data<T>();
-    if (K == 0) {
-      std::fill(c, c + M * N, T(0));
-      apply_epilogue(c, M, N, N, static_cast<const T*>(pr.bias), act);
-    } else if constexpr (std::is_same_v<T, float>) {
-      gemm(isa().gemm_f32, pr, x.data<float>(), w.data<float>(), c);
-    } else {
-      gemm(isa().gemm_f64, pr, x.data<double>(), w.data<double>(), c);
-    }
+    if constexpr (std::is_same_v<T, float>) gemm(isa().gemm_f32, pr, x.data<T>(), w.data<T>(), out.data<T>());
+    else gemm(isa().gemm_f64, pr, x.data<T>(), w.data<T>(), out.data<T>());
   });
-  return out;
+}
+
+}  // namespace
+
+void fill_cpu_matmul_kernels(DeviceKernels* k) {
+  k->matmul = &cpu_matmul;
+  k->dense = &cpu_dense;
 }
 
 namespace {

@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpu_kernels.h"
+#include "device.h"
 #include "isa/table.h"
 #include "loop.h"
 #include "parallel.h"
@@ -42,28 +44,38 @@ std::vector<int64_t> axis_last_perm(int64_t nd, int64_t axis) {
   return perm;
 }
 
-std::vector<int64_t> inverse(const std::vector<int64_t>& perm) {
-  std::vector<int64_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = static_cast<int64_t>(i);
-  return inv;
-}
-
-// Runs fn(rows, n, inputs..., out) on contiguous row-major data with `axis`
-// last, then puts the axis back.
+// Runs fn(rows, n, inputs, out) on contiguous row-major data with `axis`
+// last: out itself when the axis is last already, else a temporary whose
+// axis is then put back as it is copied into out.
 template <typename F>
-Array along_axis(const std::vector<const Array*>& ins, int64_t axis, const char* op, F&& fn) {
+void along_axis(const std::vector<const Array*>& ins, const Array& out, int64_t ax, F&& fn) {
   const Array& first = *ins[0];
-  if (first.ndim() == 0) throw InvalidArgument(std::string(op) + ": expects a tensor of rank >= 1, got a scalar");
-  int64_t ax = normalize_axis(axis, first.ndim(), op);
   bool last = ax == first.ndim() - 1;
   std::vector<int64_t> perm = axis_last_perm(first.ndim(), ax);
   std::vector<Array> xs;
   for (const Array* a : ins) xs.push_back(last ? a->contiguous() : a->transpose(perm).contiguous());
-  Array out = Array::empty(xs[0].shape(), first.dtype(), first.device());
-  if (out.size() == 0) return last ? out : out.transpose(inverse(perm));
+  Array tmp = last && out.is_contiguous() ? out : Array::empty(xs[0].shape(), out.dtype(), out.device());
   int64_t n = xs[0].shape().back();
-  fn(out.size() / n, n, xs, out);
-  return last ? out : out.transpose(inverse(perm)).contiguous();
+  fn(tmp.size() / n, n, xs, tmp);
+  if (!last) copy_into(out.transpose(perm), tmp);
+  else if (tmp.storage() != out.storage()) copy_into(out, tmp);
+}
+
+// The device-neutral part of the softmax family: an output of x's shape on
+// x's device, and the axis normalised; false when the output is empty.
+bool along_axis_output(const Array& x, int64_t axis, const char* op, Array* out, int64_t* ax) {
+  if (x.ndim() == 0) throw InvalidArgument(std::string(op) + ": expects a tensor of rank >= 1, got a scalar");
+  *ax = normalize_axis(axis, x.ndim(), op);
+  *out = Array::empty(x.shape(), x.dtype(), x.device());
+  return out->size() > 0;
+}
+
+void check_pair(const char* op, const char* a_name, const Array& x, const Array& dy) {
+  if (x.dtype() != dy.dtype() || x.shape() != dy.shape())
+    throw InvalidArgument(std::string(op) + ": " + a_name + " and dy must have the same shape and dtype, got " +
+                          shape_str(x.shape()) + " " + dtype_name(x.dtype()) + " and " + shape_str(dy.shape()) +
+                          " " + dtype_name(dy.dtype()));
+  check_same_device(op, x, dy);
 }
 
 }  // namespace
@@ -71,11 +83,153 @@ Array along_axis(const std::vector<const Array*>& ins, int64_t axis, const char*
 Array softmax(const Array& x, int64_t axis, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
   check_float(x, op, "logits");
-  return along_axis({&x}, axis, op, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& out) {
+  Array out;
+  int64_t ax;
+  if (along_axis_output(x, axis, op, &out, &ax)) kernel(x.device(), &DeviceKernels::softmax, op)(out, x, ax, log);
+  return out;
+}
+
+Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
+  const char* op = log ? "log_softmax_grad" : "softmax_grad";
+  check_float(y, op, "y");
+  check_pair(op, "y", y, dy);
+  Array out;
+  int64_t ax;
+  if (along_axis_output(y, axis, op, &out, &ax))
+    kernel(y.device(), &DeviceKernels::softmax_grad, op)(out, y, dy, ax, log);
+  return out;
+}
+
+Array relu_grad(const Array& x, const Array& dy) {
+  check_pair("relu_grad", "x", x, dy);
+  if (!in_family(x.dtype(), kNumeric))
+    throw TypeError(std::string("relu_grad: unsupported dtype ") + dtype_name(x.dtype()));
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() > 0) kernel(x.device(), &DeviceKernels::relu_grad, "relu_grad")(out, x, dy);
+  return out;
+}
+
+Array gelu(const Array& x, bool approximate) {
+  check_float(x, "gelu", "features");
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() > 0) kernel(x.device(), &DeviceKernels::gelu, "gelu")(out, x, approximate);
+  return out;
+}
+
+Array gelu_grad(const Array& x, const Array& dy, bool approximate) {
+  check_float(x, "gelu_grad", "x");
+  check_pair("gelu_grad", "x", x, dy);
+  Array out = Array::empty(x.shape(), x.dtype(), x.device());
+  if (out.size() > 0) kernel(x.device(), &DeviceKernels::gelu_grad, "gelu_grad")(out, x, dy, approximate);
+  return out;
+}
+
+// ------------------------------------------------------------ crossentropy ----
+
+namespace {
+
+const char* kSparse = "sparse_softmax_cross_entropy_with_logits";
+const char* kDense = "softmax_cross_entropy_with_logits";
+
+void check_logits(const Array& logits, const char* op) {
+  check_float(logits, op, "logits");
+  if (logits.ndim() != 2)
+    throw InvalidArgument(std::string(op) + ": logits must have shape [batch, classes], got " +
+                          shape_str(logits.shape()));
+}
+
+// The labels [N] as int64 (any layout, any device: read on the host).
+std::vector<int64_t> read_labels(const Array& labels) {
+  Array l = to_host(labels);
+  std::vector<int64_t> out(l.size());
+  dispatch<kInt>(l.dtype(), kSparse, [&](auto tv) {
+    const auto* p = l.data<decltype(tv)>();
+    for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
+  });
+  return out;
+}
+
+// Checks labels [N] against logits [N, C]: every label in [0, C).
+void check_sparse(const Array& logits, const Array& labels) {
+  check_logits(logits, kSparse);
+  if (!is_int(labels.dtype()))
+    throw TypeError(std::string(kSparse) + ": labels must be int32 or int64, got " + dtype_name(labels.dtype()));
+  const int64_t N = logits.shape()[0], C = logits.shape()[1];
+  if (labels.ndim() != 1 || labels.shape()[0] != N)
+    throw InvalidArgument(std::string(kSparse) + ": labels of shape " + shape_str(labels.shape()) +
+                          " do not match logits of shape " + shape_str(logits.shape()) + "; expected labels of shape (" +
+                          std::to_string(N) + ",)");
+  check_same_device(kSparse, logits, labels);
+  std::vector<int64_t> lab = read_labels(labels);
+  for (int64_t i = 0; i < N; ++i)
+    if (lab[i] < 0 || lab[i] >= C)
+      throw InvalidArgument(std::string(kSparse) + ": label " + std::to_string(lab[i]) + " at index " +
+                            std::to_string(i) + " is outside the valid range [0, " + std::to_string(C) +
+                            ") for " + std::to_string(C) + " classes");
+}
+
+void check_dloss(const Array& dloss, const Array& logits, const char* op) {
+  if (dloss.dtype() != logits.dtype() || dloss.ndim() != 1 || dloss.shape()[0] != logits.shape()[0])
+    throw InvalidArgument(std::string(op) + ": upstream gradient of shape " + shape_str(dloss.shape()) + " " +
+                          dtype_name(dloss.dtype()) + " does not match logits of shape " +
+                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
+  check_same_device(op, logits, dloss);
+}
+
+void check_dense(const Array& logits, const Array& labels) {
+  check_logits(logits, kDense);
+  if (labels.dtype() != logits.dtype() || labels.shape() != logits.shape())
+    throw InvalidArgument(std::string(kDense) + ": labels of shape " + shape_str(labels.shape()) + " " +
+                          dtype_name(labels.dtype()) + " do not match logits of shape " +
+                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
+  check_same_device(kDense, logits, labels);
+}
+
+}  // namespace
+
+Array sparse_xent(const Array& logits, const Array& labels) {
+  check_sparse(logits, labels);
+  Array out = Array::empty({logits.shape()[0]}, logits.dtype(), logits.device());
+  if (out.size() > 0) kernel(logits.device(), &DeviceKernels::sparse_xent, kSparse)(out, logits, labels);
+  return out;
+}
+
+Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  check_sparse(logits, labels);
+  const char* op = "sparse_softmax_cross_entropy_with_logits_grad";
+  check_dloss(dloss, logits, op);
+  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
+  if (out.size() > 0) kernel(logits.device(), &DeviceKernels::sparse_xent_grad, op)(out, logits, labels, dloss);
+  return out;
+}
+
+Array softmax_xent(const Array& logits, const Array& labels) {
+  check_dense(logits, labels);
+  Array out = Array::empty({logits.shape()[0]}, logits.dtype(), logits.device());
+  if (out.size() > 0) kernel(logits.device(), &DeviceKernels::softmax_xent, kDense)(out, logits, labels);
+  return out;
+}
+
+Array softmax_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  check_dense(logits, labels);
+  const char* op = "softmax_cross_entropy_with_logits_grad";
+  check_dloss(dloss, logits, op);
+  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
+  if (out.size() > 0) kernel(logits.device(), &DeviceKernels::softmax_xent_grad, op)(out, logits, labels, dloss);
+  return out;
+}
+
+// ------------------------------------------------------ CPU implementation ----
+
+namespace {
+
+void cpu_softmax(const Array& out, const Array& x, int64_t ax, bool log) {
+  const char* op = log ? "log_softmax" : "softmax";
+  along_axis({&x}, out, ax, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& res) {
     dispatch<kFloat>(x.dtype(), op, [&](auto tv) {
       using T = decltype(tv);
       const T* in = xs[0].data<T>();
-      T* o = out.data<T>();
+      T* o = res.data<T>();
       parallel_for(rows, rows * n * kExpWork, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           const T* p = in + r * n;
@@ -95,19 +249,14 @@ Array softmax(const Array& x, int64_t axis, bool log) {
   });
 }
 
-Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
+void cpu_softmax_grad(const Array& dx, const Array& y, const Array& dy, int64_t ax, bool log) {
   const char* op = log ? "log_softmax_grad" : "softmax_grad";
-  check_float(y, op, "y");
-  if (y.dtype() != dy.dtype() || y.shape() != dy.shape())
-    throw InvalidArgument(std::string(op) + ": y and dy must have the same shape and dtype, got " +
-                          shape_str(y.shape()) + " " + dtype_name(y.dtype()) + " and " + shape_str(dy.shape()) +
-                          " " + dtype_name(dy.dtype()));
-  return along_axis({&y, &dy}, axis, op, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& out) {
+  along_axis({&y, &dy}, dx, ax, [&](int64_t rows, int64_t n, std::vector<Array>& xs, const Array& res) {
     dispatch<kFloat>(y.dtype(), op, [&](auto tv) {
       using T = decltype(tv);
       const T* ys = xs[0].data<T>();
       const T* ds = xs[1].data<T>();
-      T* o = out.data<T>();
+      T* o = res.data<T>();
       parallel_for(rows, rows * n * (log ? kExpWork : 2), [&](int64_t b, int64_t e) {
         std::vector<T> ex(log ? n : 0);  // exp(y) of one row, from the vector exp
         for (int64_t r = b; r < e; ++r) {
@@ -131,13 +280,7 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
   });
 }
 
-Array relu_grad(const Array& x, const Array& dy) {
-  if (x.dtype() != dy.dtype() || x.shape() != dy.shape())
-    throw InvalidArgument("relu_grad: x and dy must have the same shape and dtype, got " + shape_str(x.shape()) +
-                          " " + dtype_name(x.dtype()) + " and " + shape_str(dy.shape()) + " " +
-                          dtype_name(dy.dtype()));
-  Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  if (out.size() == 0) return out;
+void cpu_relu_grad(const Array& out, const Array& x, const Array& dy) {
   dispatch<kNumeric>(x.dtype(), "relu_grad", [&](auto tv) {
     using T = decltype(tv);
     StridedLoop<3> loop(out.shape(), {&out.strides(), &x.strides(), &dy.strides()});
@@ -159,12 +302,9 @@ Array relu_grad(const Array& x, const Array& dy) {
       }
     });
   });
-  return out;
 }
 
-// ------------------------------------------------------------------ gelu ----
-
-namespace {
+// gelu: x * Phi(x), or the tanh form.
 
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
@@ -203,91 +343,22 @@ void map2(const Array& out, const Array& x, const Array& dy, F&& fn) {
   });
 }
 
-}  // namespace
-
-Array gelu(const Array& x, bool approximate) {
-  check_float(x, "gelu", "features");
-  Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  if (out.size() == 0) return out;
+void cpu_gelu(const Array& out, const Array& x, bool approximate) {
   dispatch<kFloat>(x.dtype(), "gelu", [&](auto tv) {
     using T = decltype(tv);
     map2<T>(out, x, x, [&](T v, T) { return gelu_value(v, approximate); });
   });
-  return out;
 }
 
-Array gelu_grad(const Array& x, const Array& dy, bool approximate) {
-  check_float(x, "gelu_grad", "x");
-  if (x.dtype() != dy.dtype() || x.shape() != dy.shape())
-    throw InvalidArgument("gelu_grad: x and dy must have the same shape and dtype, got " + shape_str(x.shape()) +
-                          " " + dtype_name(x.dtype()) + " and " + shape_str(dy.shape()) + " " +
-                          dtype_name(dy.dtype()));
-  Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  if (out.size() == 0) return out;
+void cpu_gelu_grad(const Array& out, const Array& x, const Array& dy, bool approximate) {
   dispatch<kFloat>(x.dtype(), "gelu_grad", [&](auto tv) {
     using T = decltype(tv);
     map2<T>(out, x, dy, [&](T v, T d) { return d * gelu_slope(v, approximate); });
   });
-  return out;
 }
 
-// ------------------------------------------------------------ crossentropy ----
-
-namespace {
-
-const char* kSparse = "sparse_softmax_cross_entropy_with_logits";
-const char* kDense = "softmax_cross_entropy_with_logits";
-
-void check_logits(const Array& logits, const char* op) {
-  check_float(logits, op, "logits");
-  if (logits.ndim() != 2)
-    throw InvalidArgument(std::string(op) + ": logits must have shape [batch, classes], got " +
-                          shape_str(logits.shape()));
-}
-
-// Checks labels [N] against logits [N, C] and returns them as int64.
-std::vector<int64_t> sparse_labels(const Array& logits, const Array& labels) {
-  check_logits(logits, kSparse);
-  if (!is_int(labels.dtype()))
-    throw TypeError(std::string(kSparse) + ": labels must be int32 or int64, got " + dtype_name(labels.dtype()));
-  const int64_t N = logits.shape()[0], C = logits.shape()[1];
-  if (labels.ndim() != 1 || labels.shape()[0] != N)
-    throw InvalidArgument(std::string(kSparse) + ": labels of shape " + shape_str(labels.shape()) +
-                          " do not match logits of shape " + shape_str(logits.shape()) + "; expected labels of shape (" +
-                          std::to_string(N) + ",)");
-  std::vector<int64_t> out(N);
-  dispatch<kInt>(labels.dtype(), kSparse, [&](auto tv) {
-    using L = decltype(tv);
-    Array l = labels.contiguous();
-    const L* p = l.data<L>();
-    for (int64_t i = 0; i < N; ++i) {
-      if (p[i] < 0 || p[i] >= C)
-        throw InvalidArgument(std::string(kSparse) + ": label " + std::to_string(p[i]) + " at index " +
-                              std::to_string(i) + " is outside the valid range [0, " + std::to_string(C) +
-                              ") for " + std::to_string(C) + " classes");
-      out[i] = p[i];
-    }
-  });
-  return out;
-}
-
-void check_dloss(const Array& dloss, const Array& logits, const char* op) {
-  if (dloss.dtype() != logits.dtype() || dloss.ndim() != 1 || dloss.shape()[0] != logits.shape()[0])
-    throw InvalidArgument(std::string(op) + ": upstream gradient of shape " + shape_str(dloss.shape()) + " " +
-                          dtype_name(dloss.dtype()) + " does not match logits of shape " +
-                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
-}
-
-void check_dense(const Array& logits, const Array& labels) {
-  check_logits(logits, kDense);
-  if (labels.dtype() != logits.dtype() || labels.shape() != logits.shape())
-    throw InvalidArgument(std::string(kDense) + ": labels of shape " + shape_str(labels.shape()) + " " +
-                          dtype_name(labels.dtype()) + " do not match logits of shape " +
-                          shape_str(logits.shape()) + " " + dtype_name(logits.dtype()));
-}
-
-// Calls fn(row, logits_row, probs_row) where probs_row holds exp(x - max)
-// (scratch, per thread) and returns through fn; also passes max and sum.
+// Calls fn(row, logits_row, probs_row, max, sum) where probs_row holds
+// exp(x - max) (scratch, per thread).
 template <typename T, typename F>
 void xent_rows(const Array& logits, F&& fn) {
   Array x = logits.contiguous();
@@ -304,13 +375,8 @@ void xent_rows(const Array& logits, F&& fn) {
   });
 }
 
-}  // namespace
-
-Array sparse_xent(const Array& logits, const Array& labels) {
-  std::vector<int64_t> lab = sparse_labels(logits, labels);
-  const int64_t N = logits.shape()[0];
-  Array out = Array::empty({N}, logits.dtype(), logits.device());
-  if (N == 0) return out;
+void cpu_sparse_xent(const Array& out, const Array& logits, const Array& labels) {
+  std::vector<int64_t> lab = read_labels(labels);
   dispatch<kFloat>(logits.dtype(), kSparse, [&](auto tv) {
     using T = decltype(tv);
     T* o = out.data<T>();
@@ -318,14 +384,10 @@ Array sparse_xent(const Array& logits, const Array& labels) {
       o[r] = static_cast<T>(std::log(s) + (static_cast<double>(m) - p[lab[r]]));
     });
   });
-  return out;
 }
 
-Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
-  std::vector<int64_t> lab = sparse_labels(logits, labels);
-  check_dloss(dloss, logits, "sparse_softmax_cross_entropy_with_logits_grad");
-  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
-  if (out.size() == 0) return out;
+void cpu_sparse_xent_grad(const Array& out, const Array& logits, const Array& labels, const Array& dloss) {
+  std::vector<int64_t> lab = read_labels(labels);
   const int64_t C = logits.shape()[1];
   dispatch<kFloat>(logits.dtype(), kSparse, [&](auto tv) {
     using T = decltype(tv);
@@ -339,14 +401,10 @@ Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dl
       q[lab[r]] -= gs[r];
     });
   });
-  return out;
 }
 
-Array softmax_xent(const Array& logits, const Array& labels) {
-  check_dense(logits, labels);
-  const int64_t N = logits.shape()[0], C = logits.shape()[1];
-  Array out = Array::empty({N}, logits.dtype(), logits.device());
-  if (N == 0) return out;
+void cpu_softmax_xent(const Array& out, const Array& logits, const Array& labels) {
+  const int64_t C = logits.shape()[1];
   dispatch<kFloat>(logits.dtype(), kDense, [&](auto tv) {
     using T = decltype(tv);
     Array l = labels.contiguous();
@@ -359,14 +417,9 @@ Array softmax_xent(const Array& logits, const Array& labels) {
       o[r] = static_cast<T>(loss);
     });
   });
-  return out;
 }
 
-Array softmax_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
-  check_dense(logits, labels);
-  check_dloss(dloss, logits, "softmax_cross_entropy_with_logits_grad");
-  Array out = Array::empty(logits.shape(), logits.dtype(), logits.device());
-  if (out.size() == 0) return out;
+void cpu_softmax_xent_grad(const Array& out, const Array& logits, const Array& labels, const Array& dloss) {
   const int64_t C = logits.shape()[1];
   dispatch<kFloat>(logits.dtype(), kDense, [&](auto tv) {
     using T = decltype(tv);
@@ -384,7 +437,20 @@ Array softmax_xent_grad(const Array& logits, const Array& labels, const Array& d
       for (int64_t i = 0; i < C; ++i) q[i] = ex[i] * scale - lp[i] * gr;
     });
   });
-  return out;
+}
+
+}  // namespace
+
+void fill_cpu_nn_kernels(DeviceKernels* k) {
+  k->softmax = &cpu_softmax;
+  k->softmax_grad = &cpu_softmax_grad;
+  k->relu_grad = &cpu_relu_grad;
+  k->gelu = &cpu_gelu;
+  k->gelu_grad = &cpu_gelu_grad;
+  k->sparse_xent = &cpu_sparse_xent;
+  k->sparse_xent_grad = &cpu_sparse_xent_grad;
+  k->softmax_xent = &cpu_softmax_xent;
+  k->softmax_xent_grad = &cpu_softmax_xent_grad;
 }
 
 }  // namespace tl

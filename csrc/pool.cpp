@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu_kernels.h"
 #include "parallel.h"
 
 namespace tl {
@@ -153,7 +154,6 @@ Shape out_shape(const ConvGeom& g, bool cf) {
 void check_float(const char* op, const Array& a) {
   if (!is_float(a.dtype()))
     throw TypeError(std::string(op) + ": expects float32 or float64, got " + dtype_name(a.dtype()));
-  if (a.device() != Device::CPU) throw InvalidArgument(std::string(op) + ": only CPU arrays are supported");
 }
 
 void check_pair(const char* op, const Array& a, const char* an, const Array& b, const char* bn) {
@@ -162,6 +162,7 @@ void check_pair(const char* op, const Array& a, const char* an, const Array& b, 
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string(op) + ": " + an + " and " + bn + " must have the same dtype, got " +
                           dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()));
+  check_same_device(op, a, b);
 }
 
 void check_dy(const char* op, const Array& dy, const ConvGeom& g, bool cf) {
@@ -175,11 +176,7 @@ Array from_nhwc(const Array& a, bool cf) { return cf ? a.transpose({0, 3, 1, 2})
 
 bool empty(const ConvGeom& g) { return g.n * g.c * g.oh * g.ow == 0; }
 
-Array zeros(const Shape& s, DType dt) {
-  Array z = Array::empty(s, dt);
-  if (z.size()) std::memset(z.raw(), 0, z.size() * z.itemsize());
-  return z;
-}
+Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
 
 }  // namespace
 
@@ -217,9 +214,9 @@ Array pool2d(const Array& x, bool is_max, const std::vector<int64_t>& ksize, con
   const bool cf = channels_first(op, data_format);
   check_float(op, x);
   const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
-  if (empty(g)) return zeros(out_shape(g, cf), x.dtype());
-  Array out = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype());
-  pool2d_cpu(out, to_nhwc(x, cf), is_max, g);
+  if (empty(g)) return zeros(out_shape(g, cf), x.dtype(), x.device());
+  Array out = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::pool2d, op)(out, to_nhwc(x, cf), is_max, g);
   return from_nhwc(out, cf);
 }
 
@@ -231,9 +228,9 @@ Array max_pool2d_grad(const Array& x, const Array& dy, const std::vector<int64_t
   check_pair(op, x, "input", dy, "gradient");
   const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
   check_dy(op, dy, g, cf);
-  if (empty(g) || x.size() == 0) return zeros(x.shape(), x.dtype());
-  Array dx = Array::empty({g.n, g.h, g.w, g.c}, x.dtype());
-  max_pool2d_grad_cpu(dx, to_nhwc(x, cf), to_nhwc(dy, cf), g);
+  if (empty(g) || x.size() == 0) return zeros(x.shape(), x.dtype(), x.device());
+  Array dx = Array::empty({g.n, g.h, g.w, g.c}, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::max_pool2d_grad, op)(dx, to_nhwc(x, cf), to_nhwc(dy, cf), g);
   return from_nhwc(dx, cf);
 }
 
@@ -247,9 +244,9 @@ Array max_pool2d_grad_grad(const Array& x, const Array& ddx, const std::vector<i
     throw InvalidArgument(std::string(op) + ": the gradient has shape " + shape_str(ddx.shape()) + ", expected " +
                           shape_str(x.shape()));
   const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
-  if (empty(g)) return zeros(out_shape(g, cf), x.dtype());
-  Array ddy = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype());
-  max_pool2d_grad_grad_cpu(ddy, to_nhwc(x, cf), to_nhwc(ddx, cf), g);
+  if (empty(g)) return zeros(out_shape(g, cf), x.dtype(), x.device());
+  Array ddy = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::max_pool2d_grad_grad, op)(ddy, to_nhwc(x, cf), to_nhwc(ddx, cf), g);
   return from_nhwc(ddy, cf);
 }
 
@@ -263,10 +260,17 @@ Array avg_pool2d_grad(const std::vector<int64_t>& input_shape, const Array& dy, 
     if (d < 0) throw InvalidArgument(std::string(op) + ": input_shape must not be negative, got " + shape_str(input_shape));
   const ConvGeom g = geometry(op, input_shape, cf, ksize, strides, padding);
   check_dy(op, dy, g, cf);
-  if (empty(g) || numel(input_shape) == 0) return zeros(input_shape, dy.dtype());
-  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype());
-  avg_pool2d_grad_cpu(dx, to_nhwc(dy, cf), g);
+  if (empty(g) || numel(input_shape) == 0) return zeros(input_shape, dy.dtype(), dy.device());
+  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype(), dy.device());
+  kernel(dy.device(), &DeviceKernels::avg_pool2d_grad, op)(dx, to_nhwc(dy, cf), g);
   return from_nhwc(dx, cf);
+}
+
+void fill_cpu_pool_kernels(DeviceKernels* k) {
+  k->pool2d = &pool2d_cpu;
+  k->max_pool2d_grad = &max_pool2d_grad_cpu;
+  k->max_pool2d_grad_grad = &max_pool2d_grad_grad_cpu;
+  k->avg_pool2d_grad = &avg_pool2d_grad_cpu;
 }
 
 }  // namespace tl

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu_kernels.h"
+#include "device.h"
 #include "parallel.h"
 
 namespace tl {
@@ -80,10 +82,61 @@ Array random_bits(int64_t blocks, uint64_t seed, uint64_t counter) {
   return out;
 }
 
+namespace {
+
+// A new output of `shape` and a float (or, for uniform integers, int) dtype
+// on `device`; false when it is empty.
+bool random_output(const char* op, const Shape& shape, DType dtype, unsigned family, Device device, Array* out) {
+  check_shape(shape, op);
+  if (!in_family(dtype, family)) throw TypeError(std::string(op) + ": unsupported dtype " + dtype_name(dtype));
+  *out = Array::empty(shape, dtype, device);
+  return out->size() > 0;
+}
+
+}  // namespace
+
 Array random_uniform(const Shape& shape, double minval, double maxval, DType dtype, uint64_t seed,
-                     uint64_t counter) {
-  check_shape(shape, "random_uniform");
-  Array out = Array::empty(shape, dtype);
+                     uint64_t counter, Device device) {
+  Array out;
+  if (random_output("random_uniform", shape, dtype, kFloat, device, &out))
+    kernel(device, &DeviceKernels::random_uniform, "random_uniform")(out, minval, maxval, seed, counter);
+  return out;
+}
+
+Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, uint64_t seed,
+                         uint64_t counter, Device device) {
+  check_shape(shape, "random_uniform_int");
+  if (minval >= maxval)
+    throw InvalidArgument("random_uniform_int: need minval < maxval, got minval " + std::to_string(minval) +
+                          " and maxval " + std::to_string(maxval));
+  Array out;
+  if (random_output("random_uniform_int", shape, dtype, kInt, device, &out))
+    kernel(device, &DeviceKernels::random_uniform_int, "random_uniform_int")(out, minval, maxval, seed, counter);
+  return out;
+}
+
+Array random_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed, uint64_t counter,
+                    Device device) {
+  Array out;
+  if (random_output("random_normal", shape, dtype, kFloat, device, &out))
+    kernel(device, &DeviceKernels::random_normal, "random_normal")(out, mean, stddev, seed, counter);
+  return out;
+}
+
+Array truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed,
+                       uint64_t counter, Device device) {
+  Array out;
+  if (random_output("truncated_normal", shape, dtype, kFloat, device, &out))
+    kernel(device, &DeviceKernels::truncated_normal, "truncated_normal")(out, mean, stddev, seed, counter);
+  return out;
+}
+
+// ------------------------------------------------------ CPU implementation ----
+
+namespace {
+
+void cpu_uniform(const Array& out, double minval, double maxval, uint64_t seed, uint64_t counter) {
+  const DType dtype = out.dtype();
   dispatch<kFloat>(dtype, "random_uniform", [&](auto v) {
     using T = decltype(v);
     T* p = out.data<T>();
@@ -95,16 +148,10 @@ Array random_uniform(const Shape& shape, double minval, double maxval, DType dty
                  for (int j = 0; j < count; ++j) p[first + j] = lo + static_cast<T>(u[j]) * span;
                });
   });
-  return out;
 }
 
-Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, uint64_t seed,
-                         uint64_t counter) {
-  check_shape(shape, "random_uniform_int");
-  if (minval >= maxval)
-    throw InvalidArgument("random_uniform_int: need minval < maxval, got minval " + std::to_string(minval) +
-                          " and maxval " + std::to_string(maxval));
-  Array out = Array::empty(shape, dtype);
+void cpu_uniform_int(const Array& out, int64_t minval, int64_t maxval, uint64_t seed, uint64_t counter) {
+  const DType dtype = out.dtype();
   const uint64_t range = static_cast<uint64_t>(maxval) - static_cast<uint64_t>(minval);
   dispatch<kInt>(dtype, "random_uniform_int", [&](auto v) {
     using T = decltype(v);
@@ -117,12 +164,10 @@ Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DTy
                  }
                });
   });
-  return out;
 }
 
-Array random_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed, uint64_t counter) {
-  check_shape(shape, "random_normal");
-  Array out = Array::empty(shape, dtype);
+void cpu_normal(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter) {
+  const DType dtype = out.dtype();
   dispatch<kFloat>(dtype, "random_normal", [&](auto v) {
     using T = decltype(v);
     T* p = out.data<T>();
@@ -133,13 +178,10 @@ Array random_normal(const Shape& shape, double mean, double stddev, DType dtype,
                  for (int j = 0; j < count; ++j) p[first + j] = static_cast<T>(mean + stddev * z[j]);
                });
   });
-  return out;
 }
 
-Array truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed,
-                       uint64_t counter) {
-  check_shape(shape, "truncated_normal");
-  Array out = Array::empty(shape, dtype);
+void cpu_truncated_normal(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter) {
+  const DType dtype = out.dtype();
   dispatch<kFloat>(dtype, "truncated_normal", [&](auto v) {
     using T = decltype(v);
     T* p = out.data<T>();
@@ -165,7 +207,15 @@ Array truncated_normal(const Shape& shape, double mean, double stddev, DType dty
                  }
                });
   });
-  return out;
+}
+
+}  // namespace
+
+void fill_cpu_random_kernels(DeviceKernels* k) {
+  k->random_uniform = &cpu_uniform;
+  k->random_uniform_int = &cpu_uniform_int;
+  k->random_normal = &cpu_normal;
+  k->truncated_normal = &cpu_truncated_normal;
 }
 
 }  // namespace tl

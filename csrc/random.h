@@ -37,19 +37,23 @@ struct Philox {
   }
 };
 
-// The raw stream: shape (blocks, 4), the uint32 words as int64.
+// The raw stream: shape (blocks, 4), the uint32 words as int64, on the host
+// (a helper of host-side shuffles; no device slot).
 Array random_bits(int64_t blocks, uint64_t seed, uint64_t counter);
 // Uniform in [minval, maxval); float32 takes one word per element, float64 two.
+// Each draw is made on `device` by its slot; the same seed and counter give
+// the same values on every device.
 Array random_uniform(const Shape& shape, double minval, double maxval, DType dtype, uint64_t seed,
-                     uint64_t counter);
+                     uint64_t counter, Device device = Device::CPU);
 // Uniform integers in [minval, maxval) (int32: one word, int64: two words, reduced modulo the range).
 Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, uint64_t seed,
-                         uint64_t counter);
+                         uint64_t counter, Device device = Device::CPU);
 // Normal by Box-Muller over pairs of uniforms.
-Array random_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed, uint64_t counter);
+Array random_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed, uint64_t counter,
+                    Device device = Device::CPU);
 // Normal redrawn (from further blocks of the same element group) until within
 // two standard deviations of the mean.
 Array truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed,
-                       uint64_t counter);
+                       uint64_t counter, Device device = Device::CPU);
 
 }  // namespace tl

@@ -6,16 +6,13 @@
 #include <memory>
 #include <type_traits>
 
+#include "cpu_kernels.h"
+#include "device.h"
+#include "formulas.h"
 #include "isa/table.h"
 #include "parallel.h"
 
 namespace tl {
-
-const char* op_name(ReduceOp op) {
-  static const char* names[] = {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
-                                "reduce_prod", "reduce_any", "reduce_all"};
-  return names[static_cast<int>(op)];
-}
 
 bool reduce_block(const Shape& shape, const std::vector<bool>& reduced, int64_t* outer, int64_t* inner,
                   int64_t* after) {
@@ -39,83 +36,8 @@ bool reduce_block(const Shape& shape, const std::vector<bool>& reduced, int64_t*
 
 namespace {
 
-// Accumulation policies: init, step (fold in one element), merge (two partial
-// results) and finish (partial result and count -> output value). Float sums
-// accumulate in double; integer sums and products in uint64, which wraps like
-// TensorFlow's fixed-width arithmetic without signed overflow.
-template <typename T>
-using Wide = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-
 template <ReduceOp OP, typename T>
-struct Policy;
-
-template <typename T>
-struct Policy<ReduceOp::Sum, T> {
-  using Acc = Wide<T>;
-  static Acc init() { return 0; }
-  static Acc step(Acc a, T x) { return a + static_cast<Acc>(x); }
-  static Acc merge(Acc a, Acc b) { return a + b; }
-  static T finish(Acc a, int64_t) { return static_cast<T>(a); }
-};
-
-template <typename T>
-struct Policy<ReduceOp::Mean, T> : Policy<ReduceOp::Sum, T> {
-  using Acc = Wide<T>;
-  static T finish(Acc a, int64_t n) {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(a / static_cast<double>(n));
-    else return n ? static_cast<T>(static_cast<int64_t>(a) / n) : T(0);
-  }
-};
-
-template <typename T>
-struct Policy<ReduceOp::Prod, T> {
-  using Acc = Wide<T>;
-  static Acc init() { return 1; }
-  static Acc step(Acc a, T x) { return a * static_cast<Acc>(x); }
-  static Acc merge(Acc a, Acc b) { return a * b; }
-  static T finish(Acc a, int64_t) { return static_cast<T>(a); }
-};
-
-// NaN sticks: once an accumulator is NaN, x > NaN is false.
-// Max and min: NaN wins, as in numpy.
-template <typename T, bool kMax>
-struct ExtremePolicy {
-  using Acc = T;
-  static Acc init() {
-    if constexpr (std::is_floating_point_v<T>) return kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-    else return kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-  }
-  static Acc step(Acc a, T x) {
-    Acc m = (kMax ? x > a : x < a) ? x : a;
-    return x != x ? x : m;
-  }
-  static Acc merge(Acc a, Acc b) { return step(a, b); }
-  static T finish(Acc a, int64_t) { return a; }
-};
-
-template <typename T>
-struct Policy<ReduceOp::Max, T> : ExtremePolicy<T, true> {};
-
-template <typename T>
-struct Policy<ReduceOp::Min, T> : ExtremePolicy<T, false> {};
-
-template <typename T>
-struct Policy<ReduceOp::Any, T> {
-  using Acc = bool;
-  static Acc init() { return false; }
-  static Acc step(Acc a, T x) { return a | x; }
-  static Acc merge(Acc a, Acc b) { return a | b; }
-  static T finish(Acc a, int64_t) { return a; }
-};
-
-template <typename T>
-struct Policy<ReduceOp::All, T> {
-  using Acc = bool;
-  static Acc init() { return true; }
-  static Acc step(Acc a, T x) { return a & x; }
-  static Acc merge(Acc a, Acc b) { return a & b; }
-  static T finish(Acc a, int64_t) { return a; }
-};
+using Policy = ReducePolicy<OP, T>;
 
 // One contiguous row, with independent partial results so the loop vectorises.
 template <ReduceOp OP, typename T>
@@ -255,11 +177,43 @@ void reduce_typed(const Array& a, const std::vector<bool>& red, int64_t n, const
   run<OP, T>(x.data<T>(), o, A, N, B);
 }
 
+
+template <typename T, int I = 0>
+void reduce_switch(ReduceOp op, const Array& a, const std::vector<bool>& red, int64_t n, const Array& out) {
+  if constexpr (I < static_cast<int>(ReduceOp::Count)) {
+    constexpr ReduceOp OP = static_cast<ReduceOp>(I);
+    if (static_cast<int>(op) != I) return reduce_switch<T, I + 1>(op, a, red, n, out);
+    if constexpr (accepts<T>(op_domain(OP))) reduce_typed<OP, T>(a, red, n, out);
+  }
+}
+
+void cpu_reduce(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced) {
+  int64_t n = 1;
+  for (int64_t d = 0; d < a.ndim(); ++d)
+    if (reduced[d]) n *= a.shape()[d];
+  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { reduce_switch<decltype(tv)>(op, a, reduced, n, out); });
+}
+
+// What op gives over no elements (sum 0, max -inf, ...), as a host scalar.
+template <int I = 0>
+Array empty_reduction(ReduceOp op, DType dtype) {
+  Array v = Array::empty({}, dtype);
+  if constexpr (I < static_cast<int>(ReduceOp::Count)) {
+    constexpr ReduceOp OP = static_cast<ReduceOp>(I);
+    if (static_cast<int>(op) != I) return empty_reduction<I + 1>(op, dtype);
+    dispatch<kAll>(dtype, op_name(op), [&](auto tv) {
+      using T = decltype(tv);
+      if constexpr (accepts<T>(op_domain(OP))) *v.data<T>() = Policy<OP, T>::finish(Policy<OP, T>::init(), 0);
+    });
+  }
+  return v;
+}
+
 }  // namespace
 
 Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
   const std::string name = op_name(op);
-  const bool logical = op == ReduceOp::Any || op == ReduceOp::All;
+  const bool logical = op_domain(op) == Domain::Logical;
   if (logical && a.dtype() != DType::Bool)
     throw TypeError(name + ": expects a bool tensor, got " + dtype_name(a.dtype()));
   if (!logical && a.dtype() == DType::Bool)
@@ -274,35 +228,17 @@ Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool
     if (red[k]) throw InvalidArgument(name + ": axis " + std::to_string(ax) + " is repeated");
     red[k] = true;
   }
-  Shape out_shape;
-  int64_t n = 1;
+  Shape kept = a.shape(), out_shape;  // kept: reduced axes of size 1
   for (int64_t d = 0; d < nd; ++d) {
-    if (red[d]) {
-      n *= a.shape()[d];
-      if (keepdims) out_shape.push_back(1);
-    } else {
-      out_shape.push_back(a.shape()[d]);
-    }
+    if (red[d]) kept[d] = 1;
+    if (!red[d] || keepdims) out_shape.push_back(kept[d]);
   }
-  Array out = Array::empty(out_shape, a.dtype(), a.device());
-  if (out.size() == 0) return out;
-  dispatch<kAll>(a.dtype(), name.c_str(), [&](auto tv) {
-    using T = decltype(tv);
-    if constexpr (std::is_same_v<T, bool>) {
-      if (op == ReduceOp::Any) reduce_typed<ReduceOp::Any, T>(a, red, n, out);
-      else reduce_typed<ReduceOp::All, T>(a, red, n, out);
-    } else {
-      switch (op) {
-        case ReduceOp::Sum: reduce_typed<ReduceOp::Sum, T>(a, red, n, out); break;
-        case ReduceOp::Mean: reduce_typed<ReduceOp::Mean, T>(a, red, n, out); break;
-        case ReduceOp::Max: reduce_typed<ReduceOp::Max, T>(a, red, n, out); break;
-        case ReduceOp::Min: reduce_typed<ReduceOp::Min, T>(a, red, n, out); break;
-        case ReduceOp::Prod: reduce_typed<ReduceOp::Prod, T>(a, red, n, out); break;
-        default: break;
-      }
-    }
-  });
-  return out;
+  Array out = Array::empty(kept, a.dtype(), a.device());
+  if (out.size() > 0) {
+    if (a.size() == 0) copy_into(out, to_device(empty_reduction(op, a.dtype()), a.device()));
+    else kernel(a.device(), &DeviceKernels::reduce, op_name(op))(op, out, a, red);
+  }
+  return keepdims ? out : out.reshape(out_shape);
 }
 
 // ------------------------------------------------------------ argmax/argmin ----
@@ -359,22 +295,34 @@ Array arg_reduce(bool is_max, const Array& a, int64_t axis) {
   if (a.shape()[ax] == 0)
     throw InvalidArgument(name + ": cannot reduce over axis " + std::to_string(axis) + " of size 0 in shape " +
                           shape_str(a.shape()));
-  Shape out_shape;
-  int64_t A = 1, B = 1, N = a.shape()[ax];
-  for (int64_t d = 0; d < a.ndim(); ++d) {
-    if (d == ax) continue;
-    out_shape.push_back(a.shape()[d]);
-    (d < ax ? A : B) *= a.shape()[d];
-  }
+  if (!in_family(a.dtype(), kNumeric)) throw TypeError(name + ": unsupported dtype " + dtype_name(a.dtype()));
+  Shape out_shape = a.shape();
+  out_shape.erase(out_shape.begin() + ax);
   Array out = Array::empty(out_shape, DType::Int64, a.device());
   if (out.size() == 0) return out;
-  dispatch<kNumeric>(a.dtype(), name.c_str(), [&](auto tv) {
+  kernel(a.device(), &DeviceKernels::arg_reduce, name.c_str())(is_max, out, a, ax);
+  return out;
+}
+
+namespace {
+
+void cpu_arg_reduce(bool is_max, const Array& out, const Array& a, int64_t ax) {
+  int64_t A = 1, B = 1, N = a.shape()[ax];
+  for (int64_t d = 0; d < a.ndim(); ++d)
+    if (d != ax) (d < ax ? A : B) *= a.shape()[d];
+  dispatch<kNumeric>(a.dtype(), is_max ? "argmax" : "argmin", [&](auto tv) {
     using T = decltype(tv);
     Array x = a.contiguous();
     if (is_max) arg_run<true>(x.data<T>(), out.data<int64_t>(), A, N, B);
     else arg_run<false>(x.data<T>(), out.data<int64_t>(), A, N, B);
   });
-  return out;
+}
+
+}  // namespace
+
+void fill_cpu_reduce_kernels(DeviceKernels* k) {
+  k->reduce = &cpu_reduce;
+  k->arg_reduce = &cpu_arg_reduce;
 }
 
 }  // namespace tl

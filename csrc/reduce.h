@@ -3,12 +3,9 @@
 #include <vector>
 
 #include "array.h"
+#include "ops.h"
 
 namespace tl {
-
-enum class ReduceOp : int { Sum, Mean, Max, Min, Prod, Any, All };
-
-const char* op_name(ReduceOp op);
 
 // Reduces `a` over `axes` (each in [-rank, rank), no repeats; an empty list
 // reduces nothing). Sum/Mean/Max/Min/Prod take numeric dtypes and keep them

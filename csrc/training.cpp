@@ -5,6 +5,8 @@
 #include <string>
 #include <type_traits>
 
+#include "cpu_kernels.h"
+#include "device.h"
 #include "isa/table.h"
 #include "parallel.h"
 
@@ -39,8 +41,9 @@ Array check(const char* op, std::initializer_list<Operand> states, const Array& 
     if (!o.a->is_contiguous())
       throw InvalidArgument(std::string(op) + ": " + o.name + " (shape " + shape_str(o.a->shape()) +
                             ", strides " + shape_str(o.a->strides()) + ") is not contiguous");
-    if (o.a->device() != Device::CPU)
-      throw InvalidArgument(std::string(op) + ": " + o.name + " is not on the CPU");
+    if (o.a->device() != var.a->device())
+      throw InvalidArgument(std::string(op) + ": " + o.name + " is on " + device_name(o.a->device()) +
+                            " but var is on " + device_name(var.a->device()));
   };
   for (const Operand& o : states) check_one(o);
   check_one(g);
@@ -79,6 +82,41 @@ void over_chunks(const Array& var, F&& fn) {
 void apply_sgd(const Array& var, const Array* mom, const Array& grad, double lr, double momentum, bool nesterov,
                double weight_decay) {
   Array g = check("apply_sgd", {{"var", &var}, {"accum", mom}}, grad);
+  if (var.size())
+    kernel(var.device(), &DeviceKernels::apply_sgd, "apply_sgd")(var, mom, g, lr, momentum, nesterov, weight_decay);
+}
+
+void apply_rmsprop(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
+                   double lr, double rho, double momentum, double epsilon, double weight_decay) {
+  Array g = check("apply_rmsprop", {{"var", &var}, {"ms", &ms}, {"mom", mom}, {"mg", mg}}, grad);
+  if (var.size())
+    kernel(var.device(), &DeviceKernels::apply_rmsprop, "apply_rmsprop")(var, ms, mom, mg, g, lr, rho, momentum,
+                                                                         epsilon, weight_decay);
+}
+
+void apply_adam(const Array& var, const Array& m, const Array& v, const Array* vhat, const Array& grad, double lr,
+                double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
+  Array g = check("apply_adam", {{"var", &var}, {"m", &m}, {"v", &v}, {"v_hat", vhat}}, grad);
+  if (step < 1) throw InvalidArgument("apply_adam: step must be >= 1 (the 1-based update count), got " +
+                                      std::to_string(step));
+  if (var.size())
+    kernel(var.device(), &DeviceKernels::apply_adam, "apply_adam")(var, m, v, vhat, g, lr, beta_1, beta_2, epsilon,
+                                                                   step, weight_decay);
+}
+
+void apply_adagrad(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
+                   double weight_decay) {
+  Array g = check("apply_adagrad", {{"var", &var}, {"accum", &acc}}, grad);
+  if (var.size())
+    kernel(var.device(), &DeviceKernels::apply_adagrad, "apply_adagrad")(var, acc, g, lr, epsilon, weight_decay);
+}
+
+// ------------------------------------------------------ CPU implementation ----
+
+namespace {
+
+void cpu_sgd(const Array& var, const Array* mom, const Array& g, double lr, double momentum, bool nesterov,
+             double weight_decay) {
   dispatch<kFloat>(var.dtype(), "apply_sgd", [&](auto v) {
     using T = decltype(v);
     auto fn = kernels<T>().sgd;
@@ -90,9 +128,8 @@ void apply_sgd(const Array& var, const Array* mom, const Array& grad, double lr,
   });
 }
 
-void apply_rmsprop(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
-                   double lr, double rho, double momentum, double epsilon, double weight_decay) {
-  Array g = check("apply_rmsprop", {{"var", &var}, {"ms", &ms}, {"mom", mom}, {"mg", mg}}, grad);
+void cpu_rmsprop(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& g, double lr,
+                 double rho, double momentum, double epsilon, double weight_decay) {
   dispatch<kFloat>(var.dtype(), "apply_rmsprop", [&](auto v) {
     using T = decltype(v);
     auto fn = kernels<T>().rmsprop;
@@ -105,11 +142,8 @@ void apply_rmsprop(const Array& var, const Array& ms, const Array* mom, const Ar
   });
 }
 
-void apply_adam(const Array& var, const Array& m, const Array& v, const Array* vhat, const Array& grad, double lr,
-                double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
-  Array g = check("apply_adam", {{"var", &var}, {"m", &m}, {"v", &v}, {"v_hat", vhat}}, grad);
-  if (step < 1) throw InvalidArgument("apply_adam: step must be >= 1 (the 1-based update count), got " +
-                                      std::to_string(step));
+void cpu_adam(const Array& var, const Array& m, const Array& v, const Array* vhat, const Array& g, double lr,
+              double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
   // The bias corrections, in double as the Python reference computes them.
   double alpha = lr * std::sqrt(1.0 - std::pow(beta_2, double(step))) / (1.0 - std::pow(beta_1, double(step)));
   dispatch<kFloat>(var.dtype(), "apply_adam", [&](auto x) {
@@ -124,9 +158,8 @@ void apply_adam(const Array& var, const Array& m, const Array& v, const Array* v
   });
 }
 
-void apply_adagrad(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
-                   double weight_decay) {
-  Array g = check("apply_adagrad", {{"var", &var}, {"accum", &acc}}, grad);
+void cpu_adagrad(const Array& var, const Array& acc, const Array& g, double lr, double epsilon,
+                 double weight_decay) {
   dispatch<kFloat>(var.dtype(), "apply_adagrad", [&](auto v) {
     using T = decltype(v);
     auto fn = kernels<T>().adagrad;
@@ -136,6 +169,15 @@ void apply_adagrad(const Array& var, const Array& acc, const Array& grad, double
       fn(w + b, a + b, gp + b, n, T(lr), T(epsilon), T(lr * weight_decay));
     });
   });
+}
+
+}  // namespace
+
+void fill_cpu_training_kernels(DeviceKernels* k) {
+  k->apply_sgd = &cpu_sgd;
+  k->apply_rmsprop = &cpu_rmsprop;
+  k->apply_adam = &cpu_adam;
+  k->apply_adagrad = &cpu_adagrad;
 }
 
 }  // namespace tl

@@ -50,7 +50,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "/job:localhost/replica:0/task:0/device:" + self._a.device + ":0"
+        return "/job:localhost/replica:0/task:0/device:" + self._a.device.name + ":0"
 
     def get_shape(self):
         return self.shape

@@ -1,0 +1,248 @@
+// The scalar formula of every elementwise op and reduction, written once for
+// the CPU loops and the CUDA kernels alike: each function is named after its
+// op's public name (the rows of ops.h), and binary_formula / unary_formula /
+// ReducePolicy pick them by op code. Plain arithmetic only: no allocation, no
+// state; an integer division by zero throws on the host (on a device it gives
+// 0, so a device backend checks divisors before launching).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "errors.h"
+#include "ops.h"
+
+#if defined(__CUDACC__)
+#define TL_HD __host__ __device__
+#else
+#define TL_HD
+#endif
+
+#if defined(__CUDA_ARCH__)
+#define TL_DOMAIN_ERROR(msg) return T(0)
+#else
+#define TL_DOMAIN_ERROR(msg) throw InvalidArgument(msg)
+#endif
+
+namespace tl {
+namespace formula {
+
+// ---- binary: x and y of one dtype T ----
+
+template <typename T> TL_HD T add(T x, T y) { return x + y; }
+template <typename T> TL_HD T subtract(T x, T y) { return x - y; }
+template <typename T> TL_HD T multiply(T x, T y) { return x * y; }
+template <typename T> TL_HD auto divide(T x, T y) {
+  if constexpr (std::is_integral_v<T>) return static_cast<double>(x) / static_cast<double>(y);
+  else return x / y;
+}
+template <typename T> TL_HD T floor_div(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {
+    if (y == 0) TL_DOMAIN_ERROR("floor_div: integer division by zero");
+    T q = x / y;
+    return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
+  } else {
+    return std::floor(x / y);
+  }
+}
+template <typename T> TL_HD T mod(T x, T y) {  // the sign of the divisor, as Python's %
+  if constexpr (std::is_integral_v<T>) {
+    if (y == 0) TL_DOMAIN_ERROR("mod: integer division by zero");
+    T r = x % y;
+    return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
+  } else {
+    T r = std::fmod(x, y);
+    return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
+  }
+}
+template <typename T> TL_HD T pow(T x, T y) {
+  if constexpr (std::is_integral_v<T>) {  // by squaring; wraps like fixed-width arithmetic
+    if (y < 0) {
+      if (x == 1) return 1;
+      if (x == -1) return (y % 2) ? -1 : 1;
+      TL_DOMAIN_ERROR("pow: integers to negative integer powers are not allowed");
+    }
+    T r = 1;
+    while (y) {
+      if (y & 1) r *= x;
+      x *= x;
+      y >>= 1;
+    }
+    return r;
+  } else {
+    return std::pow(x, y);
+  }
+}
+// NaN wins, as in numpy.
+template <typename T> TL_HD T maximum(T x, T y) { return (x > y || x != x) ? x : y; }
+template <typename T> TL_HD T minimum(T x, T y) { return (x < y || x != x) ? x : y; }
+template <typename T> TL_HD bool equal(T x, T y) { return x == y; }
+template <typename T> TL_HD bool not_equal(T x, T y) { return x != y; }
+template <typename T> TL_HD bool less(T x, T y) { return x < y; }
+template <typename T> TL_HD bool less_equal(T x, T y) { return x <= y; }
+template <typename T> TL_HD bool greater(T x, T y) { return x > y; }
+template <typename T> TL_HD bool greater_equal(T x, T y) { return x >= y; }
+template <typename T> TL_HD bool logical_and(T x, T y) { return x && y; }
+template <typename T> TL_HD bool logical_or(T x, T y) { return x || y; }
+
+// ---- unary ----
+
+template <typename T> TL_HD T negative(T x) { return -x; }
+template <typename T> TL_HD T abs(T x) {
+  if constexpr (std::is_integral_v<T>) return x < 0 ? -x : x;
+  else return std::fabs(x);
+}
+template <typename T> TL_HD T sign(T x) {
+  if constexpr (std::is_integral_v<T>) return (x > 0) - (x < 0);
+  else return x != x ? x : static_cast<T>((x > 0) - (x < 0));
+}
+template <typename T> TL_HD T square(T x) { return x * x; }
+template <typename T> TL_HD T sqrt(T x) { return std::sqrt(x); }
+template <typename T> TL_HD T rsqrt(T x) { return T(1) / std::sqrt(x); }
+template <typename T> TL_HD T exp(T x) { return std::exp(x); }
+template <typename T> TL_HD T log(T x) { return std::log(x); }
+template <typename T> TL_HD T log1p(T x) { return std::log1p(x); }
+template <typename T> TL_HD T sin(T x) { return std::sin(x); }
+template <typename T> TL_HD T cos(T x) { return std::cos(x); }
+template <typename T> TL_HD T tanh(T x) { return std::tanh(x); }
+template <typename T> TL_HD T sigmoid(T x) {  // stable on both tails
+  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+  T e = std::exp(x);
+  return e / (T(1) + e);
+}
+template <typename T> TL_HD T relu(T x) {
+  if constexpr (std::is_integral_v<T>) return x > 0 ? x : 0;
+  else return x > 0 ? x : (x != x ? x : T(0));  // NaN stays NaN
+}
+template <typename T> TL_HD T softplus(T x) {  // log(1 + e^x) without overflow
+  return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+template <typename T> TL_HD T reciprocal(T x) { return T(1) / x; }
+// Integers are their own floor, ceiling and rounding.
+template <typename T> TL_HD T floor(T x) {
+  if constexpr (std::is_integral_v<T>) return x;
+  else return std::floor(x);
+}
+template <typename T> TL_HD T ceil(T x) {
+  if constexpr (std::is_integral_v<T>) return x;
+  else return std::ceil(x);
+}
+template <typename T> TL_HD T round(T x) {  // half to even
+  if constexpr (std::is_integral_v<T>) return x;
+  else return std::nearbyint(x);
+}
+template <typename T> TL_HD T logical_not(T x) { return !x; }
+
+}  // namespace formula
+
+// Whether an op of `domain` is defined for element type T.
+template <typename T>
+constexpr bool accepts(Domain domain) {
+  if (std::is_same_v<T, bool>) return domain == Domain::Logical || domain == Domain::Compare;
+  if (std::is_integral_v<T>) return domain != Domain::Logical && domain != Domain::Float;
+  return domain != Domain::Logical;
+}
+
+// The formula of binary op OP (its row in TL_BINARY_OPS).
+template <BinaryOp OP, typename T>
+TL_HD auto binary_formula(T x, T y) {
+#define TL_PICK(code, name, domain) if constexpr (OP == BinaryOp::code) return formula::name(x, y); else
+  TL_BINARY_OPS(TL_PICK)
+#undef TL_PICK
+  return x;
+}
+
+// The element type op OP produces from inputs of type T.
+template <BinaryOp OP, typename T>
+using binary_result_t = decltype(binary_formula<OP>(T{}, T{}));
+
+template <UnaryOp OP, typename T>
+TL_HD T unary_formula(T x) {
+#define TL_PICK(code, name, domain) if constexpr (OP == UnaryOp::code) return formula::name(x); else
+  TL_UNARY_OPS(TL_PICK)
+#undef TL_PICK
+  return x;
+}
+
+// ---- reductions: init, step (fold in one element), merge (two partial
+// results) and finish (partial result and count -> output value). Float sums
+// accumulate in double; integer sums and products in uint64, which wraps like
+// TensorFlow's fixed-width arithmetic without signed overflow. ----
+
+template <typename T>
+using Wide = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+
+template <ReduceOp OP, typename T>
+struct ReducePolicy;
+
+template <typename T>
+struct ReducePolicy<ReduceOp::Sum, T> {
+  using Acc = Wide<T>;
+  TL_HD static Acc init() { return 0; }
+  TL_HD static Acc step(Acc a, T x) { return a + static_cast<Acc>(x); }
+  TL_HD static Acc merge(Acc a, Acc b) { return a + b; }
+  TL_HD static T finish(Acc a, int64_t) { return static_cast<T>(a); }
+};
+
+// The mean of integers is an integer, truncated, as in TensorFlow.
+template <typename T>
+struct ReducePolicy<ReduceOp::Mean, T> : ReducePolicy<ReduceOp::Sum, T> {
+  using Acc = Wide<T>;
+  TL_HD static T finish(Acc a, int64_t n) {
+    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(a / static_cast<double>(n));
+    else return n ? static_cast<T>(static_cast<int64_t>(a) / n) : T(0);
+  }
+};
+
+template <typename T>
+struct ReducePolicy<ReduceOp::Prod, T> {
+  using Acc = Wide<T>;
+  TL_HD static Acc init() { return 1; }
+  TL_HD static Acc step(Acc a, T x) { return a * static_cast<Acc>(x); }
+  TL_HD static Acc merge(Acc a, Acc b) { return a * b; }
+  TL_HD static T finish(Acc a, int64_t) { return static_cast<T>(a); }
+};
+
+// Max and min: NaN wins and then sticks (x > NaN is false), as in numpy.
+template <typename T, bool kMax>
+struct ExtremePolicy {
+  using Acc = T;
+  TL_HD static Acc init() {
+    if constexpr (std::is_floating_point_v<T>)
+      return kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    else return kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  }
+  TL_HD static Acc step(Acc a, T x) {
+    Acc m = (kMax ? x > a : x < a) ? x : a;
+    return x != x ? x : m;
+  }
+  TL_HD static Acc merge(Acc a, Acc b) { return step(a, b); }
+  TL_HD static T finish(Acc a, int64_t) { return a; }
+};
+
+template <typename T>
+struct ReducePolicy<ReduceOp::Max, T> : ExtremePolicy<T, true> {};
+
+template <typename T>
+struct ReducePolicy<ReduceOp::Min, T> : ExtremePolicy<T, false> {};
+
+template <typename T>
+struct ReducePolicy<ReduceOp::Any, T> {
+  using Acc = bool;
+  TL_HD static Acc init() { return false; }
+  TL_HD static Acc step(Acc a, T x) { return a | x; }
+  TL_HD static Acc merge(Acc a, Acc b) { return a | b; }
+  TL_HD static T finish(Acc a, int64_t) { return a; }
+};
+
+template <typename T>
+struct ReducePolicy<ReduceOp::All, T> {
+  using Acc = bool;
+  TL_HD static Acc init() { return true; }
+  TL_HD static Acc step(Acc a, T x) { return a & x; }
+  TL_HD static Acc merge(Acc a, Acc b) { return a & b; }
+  TL_HD static T finish(Acc a, int64_t) { return a; }
+};
+
+}  // namespace tl
