@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+import tensorlet as tf
 from tensorlet import keras
 from tensorlet.keras import applications
 
@@ -43,3 +44,17 @@ def test_weights_must_be_local():
         applications.ResNet50(weights="/nonexistent/resnet.h5")
     with pytest.raises(ValueError, match="input_shape"):
         applications.MobileNetV2(input_shape=(64, 64, 1))
+
+
+def test_preprocess_input_and_local_weights(tmp_path, rng):
+    x = rng.uniform(0, 255, (2, 4, 4, 3)).astype(np.float32)
+    want = x[..., ::-1] - np.array([103.939, 116.779, 123.68], np.float32)
+    np.testing.assert_allclose(applications.vgg16.preprocess_input(x), want, rtol=1e-6)
+    np.testing.assert_allclose(applications.resnet50.preprocess_input(tf.constant(x)).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(applications.mobilenet_v2.preprocess_input(x), x / 127.5 - 1, rtol=1e-6)
+    model = applications.mobilenet_v2.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, classes=3)
+    path = str(tmp_path / "m.weights.npz")
+    model.save_weights(path)
+    again = applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, classes=3, weights=path)
+    images = rng.uniform(0, 1, (2, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_array_equal(again(images).numpy(), model(images).numpy())

@@ -52,3 +52,28 @@ def finish(inputs, outputs, name, weights):
     if weights is not None:
         model.load_weights(weights)
     return model
+
+
+def preprocess_caffe(x, data_format=None):
+    """ImageNet 'caffe' preprocessing (VGG, ResNet): RGB to BGR, then each
+    channel less its ImageNet mean (103.939, 116.779, 123.68); values 0-255 in."""
+    import numpy as np
+
+    import tensorlet as tf
+    first = data_format == "channels_first"
+    mean = np.array([103.939, 116.779, 123.68], np.float32).reshape((3, 1, 1) if first else (3,))
+    if isinstance(x, tf.Tensor):
+        x = tf.cast(x, "float32") if not x.dtype.is_floating else x
+        return tf.reverse(x, [-3 if first else -1]) - tf.constant(mean, dtype=x.dtype)
+    x = np.asarray(x, np.float32)
+    return (x[..., ::-1, :, :] if first else x[..., ::-1]) - mean
+
+
+def preprocess_tf(x, data_format=None):
+    """ImageNet 'tf' preprocessing (MobileNetV2): 0-255 to [-1, 1]."""
+    import numpy as np
+
+    import tensorlet as tf
+    if isinstance(x, tf.Tensor):
+        return (tf.cast(x, "float32") if not x.dtype.is_floating else x) / 127.5 - 1.0
+    return np.asarray(x, np.float32) / 127.5 - 1.0

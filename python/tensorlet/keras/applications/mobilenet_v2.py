@@ -82,3 +82,6 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights=None, inp
     x = c.top(x, include_top, pooling, classes, classifier_activation)
     rows = inputs.shape[1]
     return c.finish(inputs, x, name or f"mobilenetv2_{alpha:0.2f}_{rows}", weights)
+
+
+from tensorlet.keras.applications._common import preprocess_tf as preprocess_input  # noqa: E402,F401
