@@ -53,6 +53,7 @@ def test_grouped_depthwise_transpose_and_1d_shapes():
         (layers.Conv2DTranspose(16, 3, strides=2), (None, 7, 7, 8), (None, 15, 15, 16), 3 * 3 * 16 * 8 + 16),
         (layers.Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1), (None, 5, 5, 2),
          (None, 10, 10, 4), 3 * 3 * 4 * 2 + 4),
+        (layers.SeparableConv2D(8, 3, depth_multiplier=2), (None, 9, 9, 4), (None, 7, 7, 8), 3 * 3 * 4 * 2 + 8 * 8 + 8),
         (layers.Conv1D(5, 3, padding="causal", dilation_rate=2), (None, 10, 2), (None, 10, 5), 3 * 2 * 5 + 5),
         (layers.Conv1D(5, 3, strides=2), (None, 10, 2), (None, 4, 5), 3 * 2 * 5 + 5),
         (layers.MaxPooling1D(2), (None, 9, 3), (None, 4, 3), 0),
@@ -71,6 +72,15 @@ def test_grouped_depthwise_transpose_and_1d_shapes():
         # The symbolic shape is what the layer computes on data.
         y = layer(np.random.default_rng(0).standard_normal((2,) + in_shape[1:]).astype(np.float32))
         assert tuple(y.shape) == (2,) + out_shape[1:], layer
+
+
+def test_separable_is_depthwise_then_pointwise(rng):
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    layer = layers.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, bias_initializer="ones")
+    y = layer(x).numpy()
+    d = tf.nn.depthwise_conv2d(x, layer.depthwise_kernel, [1, 1, 1, 1], "SAME").numpy()
+    want = d @ layer.pointwise_kernel.numpy()[0, 0] + 1.0
+    np.testing.assert_allclose(y, want, rtol=1e-5, atol=1e-5)
 
 
 def test_conv1d_causal_sees_only_the_past(rng):

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D, Conv2D, DepthwiseConv2D, Conv2DTranspose."""
+"""Convolution layers: Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose."""
 
 import tensorlet as tf
 from tensorlet.keras import activations, initializers, regularizers
@@ -132,7 +132,7 @@ class _Conv(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer", "depthwise_initializer"):
+        for key in ("kernel_initializer", "bias_initializer", "depthwise_initializer", "pointwise_initializer"):
             if key in config:
                 config[key] = initializers.deserialize(config[key])
         return cls(**config)
@@ -241,6 +241,50 @@ class DepthwiseConv2D(_Conv):
             config.pop(key)
         config["depthwise_initializer"] = config.pop("kernel_initializer")
         return {**config, "depth_multiplier": self.depth_multiplier}
+
+
+class SeparableConv2D(_Conv):
+    """A depthwise convolution (each input channel with ``depth_multiplier``
+    filters of ``kernel_size``) followed by a 1x1 convolution to ``filters``
+    channels, then bias and activation.
+
+    Args:
+        filters, kernel_size, strides, padding, data_format, dilation_rate,
+            activation, use_bias: as for Conv2D.
+        depth_multiplier: depthwise filters per input channel.
+        depthwise_initializer, pointwise_initializer, bias_initializer: for the
+            kernels ``kernel_size + (in_channels, depth_multiplier)`` and
+            ``(1, 1, in_channels * depth_multiplier, filters)``, and the bias.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, 1, activation, use_bias,
+                         kernel_initializer=depthwise_initializer, bias_initializer=bias_initializer, **kwargs)
+        self.depth_multiplier = depth_multiplier
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+
+    def build(self, input_shape):
+        c = self._in_channels(input_shape)
+        self.depthwise_kernel = self.add_weight(self.kernel_size + (c, self.depth_multiplier),
+                                                self.kernel_initializer, name="depthwise_kernel")
+        self.pointwise_kernel = self.add_weight((1, 1, c * self.depth_multiplier, self.filters),
+                                                self.pointwise_initializer, name="pointwise_kernel")
+        self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias") if self.use_bias else None
+
+    def _convolve(self, x):
+        y = tf.nn.depthwise_conv2d(x, self.depthwise_kernel, self.strides, self.padding.upper(), self._fmt(),
+                                   self.dilation_rate)
+        return tf.nn.conv2d(y, self.pointwise_kernel, 1, "VALID", self._fmt())
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("groups")
+        config["depthwise_initializer"] = config.pop("kernel_initializer")
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer)}
 
 
 class Conv2DTranspose(_Conv):
