@@ -3,7 +3,9 @@ forward+backward time, and the samples/s of one epoch of fit of the small
 convnet (Conv2D 32 3x3 relu -> MaxPooling2D -> Conv2D 64 3x3 relu -> Flatten
 -> Dense(10, softmax), Adam, batch 64, 28x28 inputs). PyTorch (NCHW and
 channels_last) and Keras on TensorFlow run beside tensorlet in the same
-process when importable. Medians after a warm-up; read ratios from one run.
+process when importable; "tl GEMM" is the forward pass's GEMM alone at the
+same size, tensorlet's own yardstick. Medians after a warm-up; read ratios
+from one run.
 
     python bench/conv.py [--quick] [--samples 6400]
 """
@@ -38,6 +40,17 @@ def tensorlet_conv(n, hw, cin, cout, padding):
             y = tf.nn.conv2d(x, w, 1, padding.upper())
         tape.gradient(y, [x, w], output_gradients=y)
     return step
+
+
+def tensorlet_gemm(n, hw, cin, cout, padding):
+    """The forward pass's GEMM alone, three times (the yardstick: no im2col)."""
+    import tensorlet as tf
+
+    out = hw - 2 if padding == "valid" else hw
+    rng = np.random.default_rng(0)
+    a = tf.constant(rng.standard_normal((n * out * out, 9 * cin), dtype=np.float32))
+    b = tf.constant(rng.standard_normal((9 * cin, cout), dtype=np.float32))
+    return lambda: [tf.matmul(a, b) for _ in range(3)]
 
 
 def torch_conv(n, hw, cin, cout, padding, channels_last):
@@ -186,23 +199,20 @@ def main():
     print(f"tensorlet threads {tf._core.get_num_threads()}, isa {tf._core.isa()}, load average "
           f"{os.getloadavg()[0]:.2f}")
 
-    print(f"\n{'conv2d forward+backward, GFLOP/s':44s}{'tensorlet':>11s}{'torch NCHW':>12s}{'torch NHWC':>12s}"
-          f"{'TF':>8s}")
+    cols = (("tensorlet", 11), ("tl GEMM", 9), ("torch NCHW", 12), ("torch NHWC", 12), ("TF", 8))
+    print(f"\n{'conv2d forward+backward, GFLOP/s':44s}" + "".join(f"{k:>{w}s}" for k, w in cols))
     for title, *shape in CONVS:
-        secs = measure({"tensorlet": lambda: tensorlet_conv(*shape),
+        secs = measure({"tensorlet": lambda: tensorlet_conv(*shape), "tl GEMM": lambda: tensorlet_gemm(*shape),
                         "torch NCHW": lambda: torch_conv(*shape, False),
                         "torch NHWC": lambda: torch_conv(*shape, True),
                         "TF": lambda: tf_conv(*shape)}, **timing)
         gf = {k: conv_flops(*shape) / s / 1e9 for k, s in secs.items()}
-        print(f"{title:44s}" + "".join(f"{gf[k]:>{w}.0f}" if k in gf else f"{'-':>{w}s}"
-                                       for k, w in (("tensorlet", 11), ("torch NCHW", 12), ("torch NHWC", 12),
-                                                    ("TF", 8))))
+        print(f"{title:44s}" + "".join(f"{gf[k]:>{w}.0f}" if k in gf else f"{'-':>{w}s}" for k, w in cols))
 
     secs = measure({"tensorlet": tensorlet_pool, "torch NCHW": lambda: torch_pool(False),
                     "torch NHWC": lambda: torch_pool(True), "TF": tf_pool}, **timing)
     print(f"{'max_pool 2x2 fwd+bwd 32x24x24x64, us':44s}" + "".join(
-        f"{secs[k] * 1e6:>{w}.0f}" if k in secs else f"{'-':>{w}s}"
-        for k, w in (("tensorlet", 11), ("torch NCHW", 12), ("torch NHWC", 12), ("TF", 8))))
+        f"{secs[k] * 1e6:>{w}.0f}" if k in secs else f"{'-':>{w}s}" for k, w in cols))
 
     x, y = fit_data(args.samples)
     secs = measure({"tensorlet": lambda: tensorlet_fit(x, y), "torch loop": lambda: torch_fit(x, y),
