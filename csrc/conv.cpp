@@ -87,14 +87,36 @@ int64_t tile_rows(const ConvGeom& g) {
   return std::max<int64_t>(1, std::min(g.n * g.oh * g.ow, kColElems / k));
 }
 
+// Rows of a column tile that one thread fills and multiplies while it stays
+// in its cache (kCacheColBytes), at least 16 and, for threads to share the
+// work, at most an eighth of the rows per thread.
+constexpr int64_t kCacheColBytes = int64_t{512} << 10;
+
+int64_t cache_tile_rows(const ConvGeom& g, int64_t m, int64_t itemsize = 4) {
+  const int64_t k = g.kh * g.kw * g.cg();
+  const int64_t fit = kCacheColBytes / (k * itemsize);
+  const int64_t share = (m + 8 * num_threads() - 1) / (8 * num_threads());
+  return std::max<int64_t>(16, std::min(fit, share));
+}
+
+// Per-thread scratch, kept between calls, 64-byte aligned.
+template <typename T>
+T* scratch(std::vector<char>& buf, int64_t count) {
+  const size_t need = static_cast<size_t>(count) * sizeof(T) + 64;
+  if (buf.size() < need) buf.resize(need);
+  const auto p = reinterpret_cast<uintptr_t>(buf.data());
+  return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
+}
+
 // col (rows r0..r1 of the output pixels, K = kh*kw*cg columns) from channels
 // c0 .. c0 + cg of x; zeros where the window lies in the padding.
 template <typename T>
 void im2col(T* col, const T* x, const ConvGeom& g, int64_t r0, int64_t r1, int64_t c0) {
   const int64_t cg = g.cg(), K = g.kh * g.kw * cg, ohw = g.oh * g.ow;
   parallel_for(r1 - r0, (r1 - r0) * K, [&](int64_t a, int64_t b) {
+    // The pixel's indices advance with the row (no divisions per row).
+    int64_t n = (r0 + a) / ohw, oh = (r0 + a) % ohw / g.ow, ow = (r0 + a) % g.ow;
     for (int64_t r = r0 + a; r < r0 + b; ++r) {
-      const int64_t n = r / ohw, oh = r % ohw / g.ow, ow = r % g.ow;
       const int64_t iw0 = ow * g.sw - g.pl;
       const T* img = x + n * g.h * g.w * g.c + c0;
       T* dst = col + (r - r0) * K;
@@ -113,6 +135,10 @@ void im2col(T* col, const T* x, const ConvGeom& g, int64_t r0, int64_t r1, int64
           else
             for (int64_t c = 0; c < cg; ++c) dst[c] = row[iw * g.c + c];  // a call per few bytes costs more
         }
+      }
+      if (++ow == g.ow) {
+        ow = 0;
+        if (++oh == g.oh) oh = 0, ++n;
       }
     }
   });
@@ -274,16 +300,22 @@ void fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom&
   if (depthwise(g)) return depthwise_fwd(out, x, w, bias, act, g);
   const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
   if (pointwise(g)) return gemm_strided(M, O, g.c, x, g.c, 1, w, O, 1, out, O, false, bias, act);
-  const int64_t rows = tile_rows(g);
-  std::vector<T> col(static_cast<size_t>(rows * K));
-  for (int64_t r0 = 0; r0 < M; r0 += rows) {
-    const int64_t r1 = std::min(M, r0 + rows);
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      im2col(col.data(), x, g, r0, r1, gi * cg);
-      gemm_strided(r1 - r0, og, K, col.data(), K, 1, w + gi * og, O, 1, out + r0 * O + gi * og, O, false,
-                   bias ? bias + gi * og : nullptr, act);
+  // Each thread takes whole tiles: its own im2col (kept in its cache) and a
+  // GEMM on one thread, with no barrier between the two.
+  const int64_t rows = cache_tile_rows(g, M, sizeof(T));
+  const int64_t tiles = (M + rows - 1) / rows;
+  parallel_for(tiles, M * K * og * g.groups, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<char> buf;
+    T* col = scratch<T>(buf, rows * K);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * rows, r1 = std::min(M, r0 + rows);
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        im2col(col, x, g, r0, r1, gi * cg);
+        gemm_strided(r1 - r0, og, K, col, K, 1, w + gi * og, O, 1, out + r0 * O + gi * og, O, false,
+                     bias ? bias + gi * og : nullptr, act);
+      }
     }
-  }
+  });
 }
 
 // With unit strides the input gradient is itself a convolution: of dy,
@@ -343,10 +375,12 @@ void bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
   const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
   const int64_t KO = K * O;
   const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), M / 64));
-  const int64_t rows = std::max<int64_t>(1, std::min(M, kColElems / (K * parts)));
+  // Tiles twice the forward's: each adds its product to the partial (a longer k per GEMM).
+  const int64_t rows = std::max<int64_t>(64, 2 * kCacheColBytes / (K * static_cast<int64_t>(sizeof(T))));
   std::vector<T> partial(static_cast<size_t>((parts - 1) * KO));
   parallel_for(parts, M * KO, [&](int64_t p0, int64_t p1) {
-    std::vector<T> col(pointwise(g) ? 0 : static_cast<size_t>(rows * K));
+    thread_local std::vector<char> buf;
+    T* col = pointwise(g) ? nullptr : scratch<T>(buf, rows * K);
     for (int64_t p = p0; p < p1; ++p) {
       T* acc = p == 0 ? dw : partial.data() + (p - 1) * KO;
       const int64_t m0 = M * p / parts, m1 = M * (p + 1) / parts;
@@ -356,8 +390,8 @@ void bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
         for (int64_t gi = 0; gi < g.groups; ++gi) {
           const T* a = x + r0 * g.c;  // pointwise: x's rows are the columns
           if (!pointwise(g)) {
-            im2col(col.data(), x, g, r0, r1, gi * cg);
-            a = col.data();
+            im2col(col, x, g, r0, r1, gi * cg);
+            a = col;
           }
           gemm_strided(K, og, r1 - r0, a, 1, K, dy + r0 * O + gi * og, O, 1, acc + gi * og, O, r0 > m0);
         }
