@@ -409,10 +409,6 @@ def _bc(v, x, axis):
     return reshape(v, [-1 if d == axis else 1 for d in range(x.ndim)])
 
 
-def _channels(x, axis):
-    return x.shape[axis]
-
-
 def _count(x, axis):
     return max(int(np.prod(x.shape)) // max(x.shape[axis], 1), 1)
 
@@ -575,6 +571,20 @@ def _padding(padding, op, fmt):
     return spatial[0] + spatial[1]
 
 
+def _conv_args(op, input, filters, strides, padding, data_format, dilations):
+    """Tensors and attributes of a convolution; groups from the filter's in_channels."""
+    fmt = _fmt(data_format, op)
+    x, w = h.to_tensor(input), h.to_tensor(filters)
+    _check_rank4(op, x.shape)
+    _check_rank4(op, w.shape, "filter")
+    c = _spatial(x.shape, fmt)[3]
+    if w.shape[2] < 1 or c % w.shape[2]:
+        raise InvalidArgumentError(f"{op}: the input's {c} channels are not a multiple of the filter's in_channels "
+                                   f"({w.shape[2]}, filter shape {tuple(w.shape)})")
+    return x, w, (_pair(strides, "strides", op, fmt), _padding(padding, op, fmt),
+                  _pair(dilations, "dilations", op, fmt), c // w.shape[2], fmt)
+
+
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
     """2-D convolution (a cross-correlation, as in TensorFlow).
 
@@ -598,17 +608,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
         InvalidArgumentError: for shapes, strides or padding that do not fit.
         TypeError: for non-float inputs.
     """
-    op = "conv2d"
-    fmt = _fmt(data_format, op)
-    x, w = h.to_tensor(input), h.to_tensor(filters)
-    _check_rank4(op, x.shape)
-    _check_rank4(op, w.shape, "filter")
-    c = _spatial(x.shape, fmt)[3]
-    if w.shape[2] < 1 or c % w.shape[2]:
-        raise InvalidArgumentError(f"{op}: the input's {c} channels are not a multiple of the filter's in_channels "
-                                   f"({w.shape[2]}, filter shape {tuple(w.shape)})")
-    attrs = (_pair(strides, "strides", op, fmt), _padding(padding, op, fmt),
-             _pair(dilations, "dilations", op, fmt), c // w.shape[2], fmt)
+    x, w, attrs = _conv_args("conv2d", input, filters, strides, padding, data_format, dilations)
     return apply(_conv2d, (x, w), *attrs)
 
 
@@ -630,19 +630,9 @@ def fused_conv2d(input, filters, bias, strides, padding, data_format="NHWC", dil
     Raises:
         InvalidArgumentError: for shapes that do not fit or another activation.
     """
-    op = "fused_conv2d"
-    fmt = _fmt(data_format, op)
-    x, w = h.to_tensor(input), h.to_tensor(filters)
+    x, w, attrs = _conv_args("fused_conv2d", input, filters, strides, padding, data_format, dilations)
     b = bias if hasattr(bias, "_a") else h.convert_like(bias, x)
-    _check_rank4(op, x.shape)
-    _check_rank4(op, w.shape, "filter")
-    c = _spatial(x.shape, fmt)[3]
-    if w.shape[2] < 1 or c % w.shape[2]:
-        raise InvalidArgumentError(f"{op}: the input's {c} channels are not a multiple of the filter's in_channels "
-                                   f"({w.shape[2]}, filter shape {tuple(w.shape)})")
-    attrs = (_pair(strides, "strides", op, fmt), _padding(padding, op, fmt),
-             _pair(dilations, "dilations", op, fmt), c // w.shape[2], fmt, activation or "linear")
-    return apply(_fused_conv2d, (x, w, b), *attrs)
+    return apply(_fused_conv2d, (x, w, b), *attrs, activation or "linear")
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):
