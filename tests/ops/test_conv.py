@@ -193,6 +193,13 @@ def test_batch_normalization_matches_formula(rng):
     np.testing.assert_allclose(tf.nn.batch_normalization(x, m, v, o, s, 1e-3).numpy(), want, rtol=1e-12)
     np.testing.assert_allclose(tf.nn.batch_normalization(x, m, v, None, None, 1e-3).numpy(),
                                (x - m) / np.sqrt(v + 1e-3), rtol=1e-12)
+    # Per-channel along axis 1 (channels first): the fused op with that axis.
+    xc = rng.standard_normal((2, 5, 3, 3))
+    shaped = [v.reshape(1, 5, 1, 1) for v in (m, v, o, s)]
+    np.testing.assert_allclose(tf.nn.batch_normalization(xc, *shaped[:2], shaped[2], shaped[3], 1e-3).numpy(),
+                               (xc - shaped[0]) / np.sqrt(shaped[1] + 1e-3) * shaped[3] + shaped[2], rtol=1e-12)
+    stats = tf.nn.batch_norm_stats(xc, axis=1).numpy()
+    np.testing.assert_allclose(stats, [xc.mean(axis=(0, 2, 3)), xc.var(axis=(0, 2, 3))], rtol=1e-12)
     # Not per-channel: the elementwise form.
     m2 = rng.standard_normal((4, 1))
     np.testing.assert_allclose(tf.nn.batch_normalization(x, m2, v, o, s, 1e-3).numpy(),

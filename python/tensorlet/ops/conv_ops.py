@@ -14,7 +14,7 @@ from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.array_ops import expand_dims, reshape, squeeze
-from tensorlet.ops.registry import active_tapes, apply, register
+from tensorlet.ops.registry import apply, register
 
 # ---- geometry (the rules the kernels follow) ----------------------------------------
 
@@ -785,13 +785,32 @@ def batch_norm_stats(x, axis=-1):
     return apply(_bn_stats, (x,), h.normalize_axes(axis, x.ndim, "batch_norm_stats")[0])
 
 
+def _channel_axis(x, params):
+    """The axis along which every param is a per-channel vector ((c,) for the
+    last axis, or c on one axis and 1 elsewhere), or None."""
+    axes = set()
+    for p in params:
+        shape = tuple(p.shape)
+        if len(shape) == 1 and x.ndim and shape[0] == x.shape[-1]:
+            axes.add(x.ndim - 1)
+        elif len(shape) == x.ndim and sum(d != 1 for d in shape) <= 1:
+            big = [i for i, d in enumerate(shape) if d != 1]
+            a = big[0] if big else None
+            if a is None or shape[a] != x.shape[a]:
+                return None
+            axes.add(a)
+        else:
+            return None
+    return axes.pop() if len(axes) == 1 and x.dtype.is_floating else None
+
+
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """``(x - mean) / sqrt(variance + variance_epsilon) * scale + offset``.
 
     Args:
         x: a float tensor.
-        mean, variance: tensors broadcastable to ``x`` (per-channel vectors for
-            channels last take one fused pass).
+        mean, variance: tensors broadcastable to ``x`` (per-channel vectors,
+            ``(c,)`` or shaped to broadcast along one axis, take one fused pass).
         offset, scale: tensors broadcastable to ``x``, or None (0 and 1).
         variance_epsilon: a small float added to the variance.
         name: ignored.
@@ -802,11 +821,12 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
     x = h.to_tensor(x)
     parts = [h.convert_like(v, x) if v is not None and not hasattr(v, "_a") else v
              for v in (mean, variance, offset, scale)]
-    c = x.shape[-1] if x.ndim else None
-    if x.ndim and all(v is None or tuple(v.shape) in ((c,), (1,) * (x.ndim - 1) + (c,)) for v in parts):
+    axis = _channel_axis(x, [p for p in parts if p is not None])
+    if axis is not None:  # per-channel vectors along one axis: one fused pass
+        c = x.shape[axis]
         vec = lambda v, d: reshape(v, [c]) if v is not None else h.convert_like(np.full(c, d), x)  # noqa: E731
         m, v, o, s = vec(parts[0], 0.0), vec(parts[1], 1.0), vec(parts[2], 0.0), vec(parts[3], 1.0)
-        return apply(_bn_apply, (x, m, v, s, o), float(variance_epsilon), x.ndim - 1)
+        return apply(_bn_apply, (x, m, v, s, o), float(variance_epsilon), axis)
     from tensorlet.ops.elementwise import rsqrt
     inv = rsqrt(parts[1] + variance_epsilon)
     if parts[3] is not None:

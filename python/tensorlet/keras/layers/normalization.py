@@ -3,8 +3,6 @@
 import tensorlet as tf
 from tensorlet.keras import initializers, regularizers
 from tensorlet.keras.layers.layer import Layer
-from tensorlet.ops import conv_ops
-from tensorlet.ops.registry import apply
 
 
 class BatchNormalization(Layer):
@@ -66,20 +64,21 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None):
         c = self.moving_mean.shape[0]
-        gamma = self.gamma if self.gamma is not None else tf.ones((c,), inputs.dtype)
-        beta = self.beta if self.beta is not None else tf.zeros((c,), inputs.dtype)
+        shape = [c if d == self._axis else 1 for d in range(inputs.ndim)]
+        bc = (lambda v: v) if self._axis == inputs.ndim - 1 else (lambda v: tf.reshape(v, shape))  # noqa: E731
+        gamma = None if self.gamma is None else bc(self.gamma)
+        beta = None if self.beta is None else bc(self.beta)
         if training and self.trainable:
-            stats = apply(conv_ops._bn_stats, (inputs,), self._axis)
+            stats = tf.nn.batch_norm_stats(inputs, self._axis)
             mean, var = stats[0], stats[1]
-            y = apply(conv_ops._bn_apply, (inputs, mean, var, gamma, beta), self.epsilon, self._axis)
+            y = tf.nn.batch_normalization(inputs, bc(mean), bc(var), beta, gamma, self.epsilon)
+            # Updated after the output exists: a failed call changes nothing.
             m = self.momentum
-            new_mean = self.moving_mean * m + tf.stop_gradient(mean) * (1.0 - m)
-            new_var = self.moving_variance * m + tf.stop_gradient(var) * (1.0 - m)
-            self.moving_mean.assign(new_mean)
-            self.moving_variance.assign(new_var)
+            self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1.0 - m))
+            self.moving_variance.assign(self.moving_variance * m + tf.stop_gradient(var) * (1.0 - m))
             return y
-        return apply(conv_ops._bn_apply, (inputs, self.moving_mean, self.moving_variance, gamma, beta),
-                     self.epsilon, self._axis)
+        return tf.nn.batch_normalization(inputs, bc(self.moving_mean), bc(self.moving_variance), beta, gamma,
+                                         self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
