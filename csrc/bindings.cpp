@@ -7,6 +7,8 @@
 #include "allocator.h"
 #include "array.h"
 #include "array_ops.h"
+#include "batchnorm.h"
+#include "conv.h"
 #include "device.h"
 #include "elementwise.h"
 #include "isa/table.h"
@@ -14,6 +16,7 @@
 #include "nn.h"
 #include "reduce.h"
 #include "parallel.h"
+#include "pool.h"
 #include "random.h"
 #include "training.h"
 #if defined(TL_HAVE_CUDA)
@@ -358,4 +361,46 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_tensor_float_32", [](bool e) { tf32 = e; }, py::arg("enabled"));
   m.def("tensor_float_32", [] { return tf32; });
 #endif
+
+  // --- convolutions, pooling, batch normalization ---
+  // padding: "SAME", "VALID", or explicit (top, bottom, left, right) pads.
+  using Ints = std::vector<int64_t>;
+  auto conv_pad = [](const py::object& padding, Ints* pads) {
+    if (py::isinstance<py::str>(padding)) return padding.cast<std::string>();
+    *pads = padding.cast<Ints>();
+    return std::string("EXPLICIT");
+  };
+  m.def("conv2d", [conv_pad](const Array& x, const Array& w, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv2d(x, w, strides, p, pads, dilations, groups, fmt);
+  });
+  m.def("fused_conv2d", [conv_pad](const Array& x, const Array& w, const Array& b, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt, const std::string& act) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv2d(x, w, strides, p, pads, dilations, groups, fmt, &b, act);
+  });
+  m.def("conv2d_backprop_input", [conv_pad](const Array& w, const Array& dy, const Ints& input_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv2d_backprop_input(input_shape, w, dy, strides, p, pads, dilations, groups, fmt);
+  });
+  m.def("conv2d_backprop_filter", [conv_pad](const Array& x, const Array& dy, const Ints& filter_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv2d_backprop_filter(x, filter_shape, dy, strides, p, pads, dilations, groups, fmt);
+  });
+  m.def("max_pool2d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool2d(x, true, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("avg_pool2d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool2d(x, false, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("max_pool2d_grad", &max_pool2d_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("max_pool2d_grad_grad", &max_pool2d_grad_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("avg_pool2d_grad", [](const Array& dy, const Ints& input_shape, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return avg_pool2d_grad(input_shape, dy, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("batch_norm_stats", &batch_norm_stats, py::call_guard<py::gil_scoped_release>());
+  m.def("batch_norm_apply", &batch_norm_apply, py::call_guard<py::gil_scoped_release>());
+  m.def("channel_affine", &channel_affine, py::call_guard<py::gil_scoped_release>());
+  m.def("batch_norm_grad_sums", &batch_norm_grad_sums, py::call_guard<py::gil_scoped_release>());
 }

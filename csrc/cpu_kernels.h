@@ -13,6 +13,9 @@ void fill_cpu_nn_kernels(DeviceKernels* k);           // nn.cpp
 void fill_cpu_array_ops_kernels(DeviceKernels* k);    // array_ops.cpp
 void fill_cpu_random_kernels(DeviceKernels* k);       // random.cpp
 void fill_cpu_training_kernels(DeviceKernels* k);     // training.cpp
+void fill_cpu_conv_kernels(DeviceKernels* k);         // conv.cpp
+void fill_cpu_pool_kernels(DeviceKernels* k);         // pool.cpp
+void fill_cpu_batchnorm_kernels(DeviceKernels* k);    // batchnorm.cpp
 
 inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_array_kernels(k);
@@ -23,6 +26,9 @@ inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_array_ops_kernels(k);
   fill_cpu_random_kernels(k);
   fill_cpu_training_kernels(k);
+  fill_cpu_conv_kernels(k);
+  fill_cpu_pool_kernels(k);
+  fill_cpu_batchnorm_kernels(k);
 }
 
 }  // namespace tl

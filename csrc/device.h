@@ -26,6 +26,8 @@
 
 namespace tl {
 
+struct ConvGeom;  // conv.h
+
 const char* device_name(Device d);  // "CPU", "GPU"
 
 // Memory of one device. Copies are synchronous from the host's point of view:
@@ -117,6 +119,32 @@ struct DeviceKernels {
                      double lr, double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay);
   void (*apply_adagrad)(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
                         double weight_decay);
+
+  // ---- conv (conv.cpp) ----
+  // NHWC, operands contiguous; g (conv.h) holds the checked geometry. bias
+  // (g.o values) may be null; act 0 linear, 1 relu.
+  void (*conv2d)(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                 const ConvGeom& g);
+  void (*conv2d_backprop_input)(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g);
+  void (*conv2d_backprop_filter)(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g);
+
+  // ---- pooling (pool.cpp): NHWC, operands contiguous, g.o == g.c ----
+  void (*pool2d)(const Array& out, const Array& x, bool is_max, const ConvGeom& g);
+  void (*max_pool2d_grad)(const Array& dx, const Array& x, const Array& dy, const ConvGeom& g);
+  void (*max_pool2d_grad_grad)(const Array& ddy, const Array& x, const Array& ddx, const ConvGeom& g);
+  void (*avg_pool2d_grad)(const Array& dx, const Array& dy, const ConvGeom& g);
+
+  // ---- batch normalization (batchnorm.cpp) ----
+  // Operands contiguous, x viewed as (outer, c, inner) around the channel
+  // axis (outer * inner > 0 for the statistics); vectors have c values,
+  // stats/sums are (2, c).
+  void (*batch_norm_stats)(const Array& stats, const Array& x, int64_t outer, int64_t c, int64_t inner);
+  void (*batch_norm_apply)(const Array& y, const Array& x, const Array& mean, const Array& var, const Array& scale,
+                           const Array& offset, double epsilon, int64_t outer, int64_t c, int64_t inner);
+  void (*channel_affine)(const Array& y, const Array& x, const Array& a, const Array& b, int64_t outer, int64_t c,
+                         int64_t inner);
+  void (*batch_norm_grad_sums)(const Array& sums, const Array& dy, const Array& x, const Array& mean, int64_t outer,
+                               int64_t c, int64_t inner);
 };
 
 // One device's backend. `available` is false for a device this build or this

@@ -568,4 +568,53 @@ void fill_cpu_matmul_kernels(DeviceKernels* k) {
   k->dense = &cpu_dense;
 }
 
+namespace {
+
+// C (at row stride ldc) = A @ B, or += with accumulate. The GEMM writes a
+// contiguous m x n result; other cases go through a scratch block.
+template <typename T, typename Kern>
+void gemm_block(const Kern& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
+                const T* b, int64_t rsb, int64_t csb, T* c, int64_t ldc, bool accumulate, const T* bias,
+                int act) {
+  if (m <= 0 || n <= 0) return;
+  Problem pr;
+  pr.m = m, pr.n = n, pr.k = k, pr.batch = 1, pr.b_shared = true;
+  pr.a = {rsa, csa};
+  pr.b = {rsb, csb};
+  pr.a_off = pr.b_off = &kZeroOffset;
+  if (!accumulate) pr.bias = bias, pr.act = act;
+  if (!accumulate && ldc == n) {
+    if (k > 0) {
+      gemm(kern, pr, a, b, c);
+    } else {
+      std::fill(c, c + m * n, T(0));
+      apply_epilogue(c, m, n, n, bias, act);
+    }
+    return;
+  }
+  std::vector<T> tmp(static_cast<size_t>(m * n), T(0));
+  if (k > 0) gemm(kern, pr, a, b, tmp.data());
+  else if (!accumulate) apply_epilogue(tmp.data(), m, n, n, bias, act);
+  for (int64_t i = 0; i < m; ++i) {
+    T* ci = c + i * ldc;
+    const T* ti = tmp.data() + i * n;
+    if (accumulate)
+      for (int64_t j = 0; j < n; ++j) ci[j] += ti[j];
+    else
+      std::copy(ti, ti + n, ci);
+  }
+}
+
+}  // namespace
+
+void gemm_strided(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
+                  int64_t rsb, int64_t csb, float* c, int64_t ldc, bool accumulate, const float* bias, int act) {
+  gemm_block(isa().gemm_f32, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, act);
+}
+
+void gemm_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t rsa, int64_t csa, const double* b,
+                  int64_t rsb, int64_t csb, double* c, int64_t ldc, bool accumulate, const double* bias, int act) {
+  gemm_block(isa().gemm_f64, m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, accumulate, bias, act);
+}
+
 }  // namespace tl

@@ -17,3 +17,4 @@ from tensorlet.keras import (
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer
 from tensorlet.keras.models import Model, Sequential
+from tensorlet.keras import applications  # noqa: E402,F401

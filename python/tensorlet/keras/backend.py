@@ -26,7 +26,7 @@ def floatx():
 def snake_case(name):
     """``'DenseBlock'`` -> ``'dense_block'``, as Keras names layers from classes."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix):

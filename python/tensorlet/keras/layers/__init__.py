@@ -5,3 +5,9 @@ from tensorlet.keras.layers.core import (
     Activation, Add, Concatenate, Dense, Dropout, Flatten, Input, InputLayer, Lambda, LeakyReLU, Multiply, ReLU,
     Reshape, Softmax,
 )
+from tensorlet.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D  # noqa: E402
+from tensorlet.keras.layers.pooling import AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D  # noqa: E402,E501
+from tensorlet.keras.layers.normalization import BatchNormalization  # noqa: E402
+from tensorlet.keras.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
+MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, Conv2D  # noqa: E501
+from tensorlet.keras.layers.preprocessing import CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing  # noqa: E402,E501

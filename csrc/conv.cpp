@@ -1,0 +1,554 @@
+// 2-D convolutions on the project's GEMM. The output pixels of a tile of
+// rows are unrolled into a column matrix (im2col: one row per output pixel,
+// kh * kw * channels-per-group columns), which the GEMM multiplies by the
+// filter. Tiles are bounded (kColElems), so memory stays small for large
+// images. The input gradient multiplies the output gradient by the
+// transposed filter into such a tile and adds it back (col2im); the filter
+// gradient sums col^T @ dy over the tiles. 1x1 stride-1 convolutions need no
+// tile at all, and depthwise ones (one input channel per group) run direct
+// loops, vectorised over channels.
+#include "conv.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "cpu_kernels.h"
+#include "elementwise.h"
+#include "matmul.h"
+#include "parallel.h"
+
+namespace tl {
+
+void conv_out_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_t dilation,
+                   const std::string& padding, const int64_t* explicit_pads, int64_t* out, int64_t* pad_before,
+                   int64_t* pad_after) {
+  const int64_t span = (k - 1) * dilation + 1;  // the dilated window
+  if (padding == "SAME") {
+    *out = (in + stride - 1) / stride;
+    const int64_t total = std::max<int64_t>((*out - 1) * stride + span - in, 0);
+    *pad_before = total / 2;
+    *pad_after = total - total / 2;
+    return;
+  }
+  int64_t p0 = 0, p1 = 0;
+  if (padding == "EXPLICIT") p0 = explicit_pads[0], p1 = explicit_pads[1];
+  else if (padding != "VALID")
+    throw InvalidArgument(std::string(op) + ": padding must be 'SAME', 'VALID' or explicit pads, got '" + padding +
+                          "'");
+  if (p0 < 0 || p1 < 0) throw InvalidArgument(std::string(op) + ": explicit pads must be >= 0");
+  if (in + p0 + p1 < span)
+    throw InvalidArgument(std::string(op) + ": the window (" + std::to_string(span) +
+                          " with dilation) is larger than the padded input (" + std::to_string(in + p0 + p1) +
+                          "); use padding='SAME' or a larger input");
+  *out = (in + p0 + p1 - span) / stride + 1;
+  *pad_before = p0;
+  *pad_after = p1;
+}
+
+void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>& strides,
+                        const std::vector<int64_t>& dilations, const std::string& padding,
+                        const std::vector<int64_t>& pads) {
+  if (strides.size() != 2 || dilations.size() != 2)
+    throw InvalidArgument(std::string(op) + ": strides and dilations must have 2 values (height, width)");
+  if (strides[0] < 1 || strides[1] < 1 || dilations[0] < 1 || dilations[1] < 1)
+    throw InvalidArgument(std::string(op) + ": strides and dilations must be >= 1, got strides (" +
+                          std::to_string(strides[0]) + ", " + std::to_string(strides[1]) + "), dilations (" +
+                          std::to_string(dilations[0]) + ", " + std::to_string(dilations[1]) + ")");
+  if (padding == "EXPLICIT" && pads.size() != 4)
+    throw InvalidArgument(std::string(op) + ": explicit padding needs 4 values (top, bottom, left, right)");
+  if (g->kh < 1 || g->kw < 1) throw InvalidArgument(std::string(op) + ": the window must be at least 1x1");
+  g->sh = strides[0], g->sw = strides[1], g->dh = dilations[0], g->dw = dilations[1];
+  conv_out_size(op, g->h, g->kh, g->sh, g->dh, padding, pads.data(), &g->oh, &g->pt, &g->pb);
+  conv_out_size(op, g->w, g->kw, g->sw, g->dw, padding, pads.data() + (padding == "EXPLICIT" ? 2 : 0), &g->ow,
+                &g->pl, &g->pr);
+}
+
+bool channels_first(const char* op, const std::string& data_format) {
+  if (data_format == "NHWC") return false;
+  if (data_format == "NCHW") return true;
+  throw InvalidArgument(std::string(op) + ": data_format must be 'NHWC' or 'NCHW', got '" + data_format + "'");
+}
+
+namespace {
+
+// Column tiles hold at most this many elements (16 MiB of float32).
+constexpr int64_t kColElems = int64_t{1} << 22;
+
+bool pointwise(const ConvGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0 &&
+         g.groups == 1;
+}
+
+bool depthwise(const ConvGeom& g) { return g.cg() == 1 && g.groups > 1; }
+
+int64_t tile_rows(const ConvGeom& g) {
+  const int64_t k = g.kh * g.kw * g.cg();
+  return std::max<int64_t>(1, std::min(g.n * g.oh * g.ow, kColElems / k));
+}
+
+// Rows of a column tile that one thread fills and multiplies while it stays
+// in its cache (kCacheColBytes), at least 16 and, for threads to share the
+// work, at most an eighth of the rows per thread.
+constexpr int64_t kCacheColBytes = int64_t{512} << 10;
+
+int64_t cache_tile_rows(const ConvGeom& g, int64_t m, int64_t itemsize = 4) {
+  const int64_t k = g.kh * g.kw * g.cg();
+  const int64_t fit = kCacheColBytes / (k * itemsize);
+  const int64_t share = (m + 8 * num_threads() - 1) / (8 * num_threads());
+  return std::max<int64_t>(16, std::min(fit, share));
+}
+
+// Per-thread scratch, kept between calls, 64-byte aligned.
+template <typename T>
+T* scratch(std::vector<char>& buf, int64_t count) {
+  const size_t need = static_cast<size_t>(count) * sizeof(T) + 64;
+  if (buf.size() < need) buf.resize(need);
+  const auto p = reinterpret_cast<uintptr_t>(buf.data());
+  return reinterpret_cast<T*>((p + 63) & ~uintptr_t(63));
+}
+
+// col (rows r0..r1 of the output pixels, K = kh*kw*cg columns) from channels
+// c0 .. c0 + cg of x; zeros where the window lies in the padding.
+template <typename T>
+void im2col(T* col, const T* x, const ConvGeom& g, int64_t r0, int64_t r1, int64_t c0) {
+  const int64_t cg = g.cg(), K = g.kh * g.kw * cg, ohw = g.oh * g.ow;
+  parallel_for(r1 - r0, (r1 - r0) * K, [&](int64_t a, int64_t b) {
+    // The pixel's indices advance with the row (no divisions per row).
+    int64_t n = (r0 + a) / ohw, oh = (r0 + a) % ohw / g.ow, ow = (r0 + a) % g.ow;
+    for (int64_t r = r0 + a; r < r0 + b; ++r) {
+      const int64_t iw0 = ow * g.sw - g.pl;
+      const T* img = x + n * g.h * g.w * g.c + c0;
+      T* dst = col + (r - r0) * K;
+      for (int64_t i = 0; i < g.kh; ++i) {
+        const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+        if (ih < 0 || ih >= g.h) {
+          std::fill(dst, dst + g.kw * cg, T(0));
+          dst += g.kw * cg;
+          continue;
+        }
+        const T* row = img + ih * g.w * g.c;
+        for (int64_t j = 0, iw = iw0; j < g.kw; ++j, iw += g.dw, dst += cg) {
+          if (iw < 0 || iw >= g.w) std::fill(dst, dst + cg, T(0));
+          else if (cg == 1) *dst = row[iw * g.c];
+          else if (cg >= 16) std::memcpy(dst, row + iw * g.c, cg * sizeof(T));
+          else
+            for (int64_t c = 0; c < cg; ++c) dst[c] = row[iw * g.c + c];  // a call per few bytes costs more
+        }
+      }
+      if (++ow == g.ow) {
+        ow = 0;
+        if (++oh == g.oh) oh = 0, ++n;
+      }
+    }
+  });
+}
+
+// dx[.., c0 + cc] += col for rows r0..r1, channels cc in [a, b) of the group.
+template <typename T>
+void col2im_rows(T* dx, const T* col, const ConvGeom& g, int64_t r0, int64_t r1, int64_t rb, int64_t c0, int64_t a,
+                 int64_t b) {
+  const int64_t cg = g.cg(), K = g.kh * g.kw * cg, ohw = g.oh * g.ow;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / ohw, oh = r % ohw / g.ow, ow = r % g.ow;
+    const T* src = col + (r - rb) * K;
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+      for (int64_t j = 0; j < g.kw; ++j, src += cg) {
+        const int64_t iw = ow * g.sw - g.pl + j * g.dw;
+        if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
+        T* d = dx + ((n * g.h + ih) * g.w + iw) * g.c + c0;
+        for (int64_t cc = a; cc < b; ++cc) d[cc] += src[cc];
+      }
+    }
+  }
+}
+
+// Adds a column tile (rows r0..r1) back into dx. Rows of different images
+// never touch the same input pixel, so threads take whole images; a tile
+// within one image splits its channels instead.
+template <typename T>
+void col2im(T* dx, const T* col, const ConvGeom& g, int64_t r0, int64_t r1, int64_t c0) {
+  const int64_t ohw = g.oh * g.ow, n0 = r0 / ohw, n1 = (r1 - 1) / ohw + 1;
+  const int64_t cg = g.cg(), work = (r1 - r0) * g.kh * g.kw * cg;
+  if (n1 - n0 >= 2) {
+    parallel_for(n1 - n0, work, [&](int64_t a, int64_t b) {
+      col2im_rows(dx, col, g, std::max(r0, (n0 + a) * ohw), std::min(r1, (n0 + b) * ohw), r0, c0, 0, cg);
+    });
+  } else {
+    const int64_t blocks = (cg + 15) / 16;
+    parallel_for(blocks, work, [&](int64_t a, int64_t b) {
+      col2im_rows(dx, col, g, r0, r1, r0, c0, a * 16, std::min(cg, b * 16));
+    });
+  }
+}
+
+// ---- depthwise: one input channel per group, mult = og outputs each ----
+
+// out = act(out + bias) over one pixel's channels (bias may be null; act 1: relu).
+template <typename T>
+void epilogue(T* o, int64_t n, const T* bias, int act) {
+  if (bias)
+    for (int64_t c = 0; c < n; ++c) o[c] += bias[c];
+  if (act)
+    for (int64_t c = 0; c < n; ++c) o[c] = o[c] > T(0) ? o[c] : (o[c] != o[c] ? o[c] : T(0));
+}
+
+template <typename T>
+void depthwise_fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom& g) {
+  const int64_t M = g.og(), O = g.o;
+  parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * O, [&](int64_t a, int64_t b) {
+    for (int64_t u = a; u < b; ++u) {
+      const int64_t n = u / g.oh, oh = u % g.oh;
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        T* o = out + ((n * g.oh + oh) * g.ow + ow) * O;
+        std::fill(o, o + O, T(0));
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = ow * g.sw - g.pl + j * g.dw;
+            if (iw < 0 || iw >= g.w) continue;
+            const T* xp = x + ((n * g.h + ih) * g.w + iw) * g.c;
+            const T* wp = w + (i * g.kw + j) * O;
+            if (M == 1)
+              for (int64_t c = 0; c < O; ++c) o[c] += xp[c] * wp[c];
+            else
+              for (int64_t c = 0; c < g.c; ++c)
+                for (int64_t m = 0; m < M; ++m) o[c * M + m] += xp[c] * wp[c * M + m];
+          }
+        }
+        epilogue(o, O, bias, act);
+      }
+    }
+  });
+}
+
+// Gathers into each input pixel from the outputs whose windows cover it.
+template <typename T>
+void depthwise_bwd_input(T* dx, const T* w, const T* dy, const ConvGeom& g) {
+  const int64_t M = g.og(), O = g.o;
+  parallel_for(g.n * g.h, g.n * g.h * g.w * g.kh * g.kw * O, [&](int64_t a, int64_t b) {
+    for (int64_t u = a; u < b; ++u) {
+      const int64_t n = u / g.h, ih = u % g.h;
+      for (int64_t iw = 0; iw < g.w; ++iw) {
+        T* d = dx + ((n * g.h + ih) * g.w + iw) * g.c;
+        std::fill(d, d + g.c, T(0));
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t th = ih + g.pt - i * g.dh;
+          if (th < 0 || th % g.sh || th / g.sh >= g.oh) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t tw = iw + g.pl - j * g.dw;
+            if (tw < 0 || tw % g.sw || tw / g.sw >= g.ow) continue;
+            const T* dp = dy + ((n * g.oh + th / g.sh) * g.ow + tw / g.sw) * O;
+            const T* wp = w + (i * g.kw + j) * O;
+            if (M == 1)
+              for (int64_t c = 0; c < O; ++c) d[c] += dp[c] * wp[c];
+            else
+              for (int64_t c = 0; c < g.c; ++c)
+                for (int64_t m = 0; m < M; ++m) d[c] += dp[c * M + m] * wp[c * M + m];
+          }
+        }
+      }
+    }
+  });
+}
+
+// Per-part partial sums over output rows, added in a fixed order.
+template <typename T>
+void depthwise_bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
+  const int64_t M = g.og(), O = g.o, KO = g.kh * g.kw * O, rows = g.n * g.oh;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows));
+  std::vector<T> partial(static_cast<size_t>(parts * KO), T(0));
+  parallel_for(parts, rows * g.ow * KO, [&](int64_t a, int64_t b) {
+    for (int64_t p = a; p < b; ++p) {
+      T* acc = partial.data() + p * KO;
+      for (int64_t u = rows * p / parts; u < rows * (p + 1) / parts; ++u) {
+        const int64_t n = u / g.oh, oh = u % g.oh;
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          const T* dp = dy + ((n * g.oh + oh) * g.ow + ow) * O;
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const int64_t ih = oh * g.sh - g.pt + i * g.dh;
+            if (ih < 0 || ih >= g.h) continue;
+            for (int64_t j = 0; j < g.kw; ++j) {
+              const int64_t iw = ow * g.sw - g.pl + j * g.dw;
+              if (iw < 0 || iw >= g.w) continue;
+              const T* xp = x + ((n * g.h + ih) * g.w + iw) * g.c;
+              T* ap = acc + (i * g.kw + j) * O;
+              if (M == 1)
+                for (int64_t c = 0; c < O; ++c) ap[c] += xp[c] * dp[c];
+              else
+                for (int64_t c = 0; c < g.c; ++c)
+                  for (int64_t m = 0; m < M; ++m) ap[c * M + m] += xp[c] * dp[c * M + m];
+            }
+          }
+        }
+      }
+    }
+  });
+  std::fill(dw, dw + KO, T(0));
+  for (int64_t p = 0; p < parts; ++p)
+    for (int64_t e = 0; e < KO; ++e) dw[e] += partial[p * KO + e];
+}
+
+// ---- through the GEMM ----
+
+// Filter (kh, kw, cg, o): row p = (i*kw + j)*cg + cc, column o at w[p*o + o].
+// bias (o values, or null) and act (1: relu) are applied as the GEMM writes.
+template <typename T>
+void fwd(T* out, const T* x, const T* w, const T* bias, int act, const ConvGeom& g) {
+  if (depthwise(g)) return depthwise_fwd(out, x, w, bias, act, g);
+  const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
+  if (pointwise(g)) return gemm_strided(M, O, g.c, x, g.c, 1, w, O, 1, out, O, false, bias, act);
+  // Each thread takes whole tiles: its own im2col (kept in its cache) and a
+  // GEMM on one thread, with no barrier between the two.
+  const int64_t rows = cache_tile_rows(g, M, sizeof(T));
+  const int64_t tiles = (M + rows - 1) / rows;
+  parallel_for(tiles, M * K * og * g.groups, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<char> buf;
+    T* col = scratch<T>(buf, rows * K);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * rows, r1 = std::min(M, r0 + rows);
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        im2col(col, x, g, r0, r1, gi * cg);
+        gemm_strided(r1 - r0, og, K, col, K, 1, w + gi * og, O, 1, out + r0 * O + gi * og, O, false,
+                     bias ? bias + gi * og : nullptr, act);
+      }
+    }
+  });
+}
+
+// With unit strides the input gradient is itself a convolution: of dy,
+// padded by span - 1 - pad, with the filter turned half a turn and its
+// channel axes swapped. It runs as the forward pass does (a GEMM with a long
+// k, no scatter); false when the padding does not allow it, or when the
+// input has few channels per group (they become the GEMM's columns, and the
+// columns of dy would outweigh the product).
+template <typename T>
+bool bwd_input_as_conv(T* dx, const T* w, const T* dy, const ConvGeom& g) {
+  if (g.sh != 1 || g.sw != 1 || g.cg() < 16) return false;
+  ConvGeom t = g;
+  t.h = g.oh, t.w = g.ow, t.c = g.o, t.o = g.c, t.oh = g.h, t.ow = g.w;
+  t.pt = (g.kh - 1) * g.dh - g.pt, t.pl = (g.kw - 1) * g.dw - g.pl;
+  t.pb = g.h - 1 + (g.kh - 1) * g.dh + 1 - g.oh - t.pt, t.pr = g.w - 1 + (g.kw - 1) * g.dw + 1 - g.ow - t.pl;
+  if (t.pt < 0 || t.pl < 0) return false;
+  const int64_t cg = g.cg(), og = g.og();
+  std::vector<T> wt(static_cast<size_t>(g.kh * g.kw * og * g.c));
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j)
+      for (int64_t ol = 0; ol < og; ++ol)
+        for (int64_t c = 0; c < g.c; ++c) {
+          const int64_t gi = c / cg, cl = c % cg;
+          wt[((i * g.kw + j) * og + ol) * g.c + c] =
+              w[(((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * cg + cl) * g.o + gi * og + ol];
+        }
+  fwd(dx, dy, wt.data(), static_cast<const T*>(nullptr), 0, t);
+  return true;
+}
+
+template <typename T>
+void bwd_input(T* dx, const T* w, const T* dy, const ConvGeom& g) {
+  if (depthwise(g)) return depthwise_bwd_input(dx, w, dy, g);
+  const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
+  // dx (M, C) = dy (M, O) @ w^T.
+  if (pointwise(g)) return gemm_strided(M, g.c, O, dy, O, 1, w, 1, O, dx, g.c, false);
+  if (bwd_input_as_conv(dx, w, dy, g)) return;
+  std::fill(dx, dx + g.n * g.h * g.w * g.c, T(0));
+  const int64_t rows = tile_rows(g);
+  std::vector<T> col(static_cast<size_t>(rows * K));
+  for (int64_t r0 = 0; r0 < M; r0 += rows) {
+    const int64_t r1 = std::min(M, r0 + rows);
+    for (int64_t gi = 0; gi < g.groups; ++gi) {
+      gemm_strided(r1 - r0, K, og, dy + r0 * O + gi * og, O, 1, w + gi * og, 1, O, col.data(), K, false);
+      col2im(dx, col.data(), g, r0, r1, gi * cg);
+    }
+  }
+}
+
+// dw = sum over the output pixels of col^T @ dy: the pixels are split among
+// the threads (each with its own column tile and partial dw, the GEMM inside
+// on one thread), and the partials added in a fixed order. dw is small next to
+// the columns, so this beats one GEMM with a long k shared by all threads.
+template <typename T>
+void bwd_filter(T* dw, const T* x, const T* dy, const ConvGeom& g) {
+  if (depthwise(g)) return depthwise_bwd_filter(dw, x, dy, g);
+  const int64_t M = g.n * g.oh * g.ow, O = g.o, cg = g.cg(), og = g.og(), K = g.kh * g.kw * cg;
+  const int64_t KO = K * O;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), M / 64));
+  // Tiles twice the forward's: each adds its product to the partial (a longer k per GEMM).
+  const int64_t rows = std::max<int64_t>(64, 2 * kCacheColBytes / (K * static_cast<int64_t>(sizeof(T))));
+  std::vector<T> partial(static_cast<size_t>((parts - 1) * KO));
+  parallel_for(parts, M * KO, [&](int64_t p0, int64_t p1) {
+    thread_local std::vector<char> buf;
+    T* col = pointwise(g) ? nullptr : scratch<T>(buf, rows * K);
+    for (int64_t p = p0; p < p1; ++p) {
+      T* acc = p == 0 ? dw : partial.data() + (p - 1) * KO;
+      const int64_t m0 = M * p / parts, m1 = M * (p + 1) / parts;
+      if (m0 == m1) std::fill(acc, acc + KO, T(0));
+      for (int64_t r0 = m0; r0 < m1; r0 += rows) {
+        const int64_t r1 = std::min(m1, r0 + rows);
+        for (int64_t gi = 0; gi < g.groups; ++gi) {
+          const T* a = x + r0 * g.c;  // pointwise: x's rows are the columns
+          if (!pointwise(g)) {
+            im2col(col, x, g, r0, r1, gi * cg);
+            a = col;
+          }
+          gemm_strided(K, og, r1 - r0, a, 1, K, dy + r0 * O + gi * og, O, 1, acc + gi * og, O, r0 > m0);
+        }
+      }
+    }
+  });
+  for (int64_t p = 1; p < parts; ++p)
+    for (int64_t e = 0; e < KO; ++e) dw[e] += partial[(p - 1) * KO + e];
+}
+
+// ---- device-neutral entry points ----
+
+void check_operands(const char* op, const Array& a, const char* an, const Array& b, const char* bn) {
+  const std::string got = std::string(dtype_name(a.dtype())) + " and " + dtype_name(b.dtype());
+  if (!is_float(a.dtype()) || !is_float(b.dtype()))
+    throw TypeError(std::string(op) + ": " + an + " and " + bn + " must be float32 or float64, got " + got);
+  if (a.dtype() != b.dtype())
+    throw InvalidArgument(std::string(op) + ": " + an + " and " + bn + " must have the same dtype, got " + got);
+  check_same_device(op, a, b);
+}
+
+void check_rank4(const char* op, const char* what, const Shape& s) {
+  if (s.size() != 4)
+    throw InvalidArgument(std::string(op) + ": " + what + " must have rank 4, got shape " + shape_str(s));
+}
+
+// Geometry from an input shape (in data_format) and a filter shape.
+ConvGeom geometry(const char* op, const Shape& in, const Shape& fs, bool cf, const std::vector<int64_t>& strides,
+                  const std::string& padding, const std::vector<int64_t>& pads,
+                  const std::vector<int64_t>& dilations, int64_t groups) {
+  check_rank4(op, "the input", in);
+  check_rank4(op, "the filter", fs);
+  ConvGeom g{};
+  g.n = in[0], g.h = in[cf ? 2 : 1], g.w = in[cf ? 3 : 2], g.c = in[cf ? 1 : 3];
+  g.kh = fs[0], g.kw = fs[1], g.o = fs[3], g.groups = groups;
+  if (groups < 1 || g.c % groups || g.o % groups)
+    throw InvalidArgument(std::string(op) + ": groups (" + std::to_string(groups) +
+                          ") must divide the input channels (" + std::to_string(g.c) + ") and the filters (" +
+                          std::to_string(g.o) + ")");
+  if (fs[2] != g.c / groups)
+    throw InvalidArgument(std::string(op) + ": the filter " + shape_str(fs) + " must have in_channels / groups = " +
+                          std::to_string(g.c / groups) + " on its third axis, for an input of shape " +
+                          shape_str(in) + " and groups=" + std::to_string(groups));
+  conv_fill_geometry(op, &g, strides, dilations, padding, pads);
+  return g;
+}
+
+Shape out_shape(const ConvGeom& g, bool cf) {
+  return cf ? Shape{g.n, g.o, g.oh, g.ow} : Shape{g.n, g.oh, g.ow, g.o};
+}
+
+Array to_nhwc(const Array& a, bool cf) { return (cf ? a.transpose({0, 2, 3, 1}) : a).contiguous(); }
+Array from_nhwc(const Array& a, bool cf) { return cf ? a.transpose({0, 3, 1, 2}).contiguous() : a; }
+
+Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
+
+bool empty_conv(const ConvGeom& g) { return g.n * g.oh * g.ow * g.o == 0 || g.h * g.w * g.c == 0; }
+
+}  // namespace
+
+void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                const ConvGeom& g) {
+  dispatch<kFloat>(x.dtype(), "conv2d", [&](auto tv) {
+    using T = decltype(tv);
+    fwd(out.data<T>(), x.data<T>(), filter.data<T>(), bias ? bias->data<T>() : nullptr, act, g);
+  });
+}
+
+void conv2d_backprop_input_cpu(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g) {
+  dispatch<kFloat>(dy.dtype(), "conv2d_backprop_input", [&](auto tv) {
+    using T = decltype(tv);
+    bwd_input(dx.data<T>(), filter.data<T>(), dy.data<T>(), g);
+  });
+}
+
+void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g) {
+  dispatch<kFloat>(x.dtype(), "conv2d_backprop_filter", [&](auto tv) {
+    using T = decltype(tv);
+    bwd_filter(dw.data<T>(), x.data<T>(), dy.data<T>(), g);
+  });
+}
+
+Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
+             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+             const std::string& data_format, const Array* bias, const std::string& activation) {
+  const char* op = bias || activation != "linear" ? "fused_conv2d" : "conv2d";
+  const bool cf = channels_first(op, data_format);
+  int act = 0;
+  if (activation == "relu") act = 1;
+  else if (activation != "linear")
+    throw InvalidArgument(std::string(op) + ": activation must be 'linear' or 'relu', got '" + activation + "'");
+  check_operands(op, x, "input", filter, "filter");
+  const ConvGeom g = geometry(op, x.shape(), filter.shape(), cf, strides, padding, pads, dilations, groups);
+  Array b;
+  if (bias) {
+    check_operands(op, x, "input", *bias, "bias");
+    if (bias->shape() != Shape{g.o})
+      throw InvalidArgument(std::string(op) + ": bias must have shape (" + std::to_string(g.o) + ",), got " +
+                            shape_str(bias->shape()));
+    b = bias->contiguous();
+  }
+  if (empty_conv(g)) {
+    // Nothing to convolve: every output is act(bias) (or zero).
+    Array z = zeros(out_shape(g, cf), x.dtype(), x.device());
+    if (bias && z.size()) copy_into(cf ? z.transpose({0, 2, 3, 1}) : z, act ? unary(UnaryOp::Relu, b) : b);
+    return z;
+  }
+  Array out = Array::empty({g.n, g.oh, g.ow, g.o}, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::conv2d, op)(out, to_nhwc(x, cf), filter.contiguous(), bias ? &b : nullptr,
+                                                 act, g);
+  return from_nhwc(out, cf);
+}
+
+Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
+                            const std::vector<int64_t>& strides, const std::string& padding,
+                            const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+                            const std::string& data_format) {
+  const char* op = "conv2d_backprop_input";
+  const bool cf = channels_first(op, data_format);
+  check_operands(op, dy, "out_backprop", filter, "filter");
+  for (int64_t d : input_shape)
+    if (d < 0) throw InvalidArgument(std::string(op) + ": input_shape must not be negative, got " + shape_str(input_shape));
+  const ConvGeom g = geometry(op, input_shape, filter.shape(), cf, strides, padding, pads, dilations, groups);
+  if (dy.shape() != out_shape(g, cf))
+    throw InvalidArgument(std::string(op) + ": out_backprop has shape " + shape_str(dy.shape()) + ", expected " +
+                          shape_str(out_shape(g, cf)) + " for an input of shape " + shape_str(input_shape) +
+                          " and a filter of shape " + shape_str(filter.shape()));
+  if (empty_conv(g)) return zeros(input_shape, dy.dtype(), dy.device());
+  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype(), dy.device());
+  kernel(dy.device(), &DeviceKernels::conv2d_backprop_input, op)(dx, filter.contiguous(), to_nhwc(dy, cf), g);
+  return from_nhwc(dx, cf);
+}
+
+Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
+                             const std::vector<int64_t>& strides, const std::string& padding,
+                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
+                             int64_t groups, const std::string& data_format) {
+  const char* op = "conv2d_backprop_filter";
+  const bool cf = channels_first(op, data_format);
+  check_operands(op, x, "input", dy, "out_backprop");
+  for (int64_t d : filter_shape)
+    if (d < 0) throw InvalidArgument(std::string(op) + ": filter_shape must not be negative, got " + shape_str(filter_shape));
+  const ConvGeom g = geometry(op, x.shape(), filter_shape, cf, strides, padding, pads, dilations, groups);
+  if (dy.shape() != out_shape(g, cf))
+    throw InvalidArgument(std::string(op) + ": out_backprop has shape " + shape_str(dy.shape()) + ", expected " +
+                          shape_str(out_shape(g, cf)) + " for an input of shape " + shape_str(x.shape()) +
+                          " and a filter of shape " + shape_str(filter_shape));
+  if (empty_conv(g)) return zeros(filter_shape, x.dtype(), x.device());
+  Array dw = Array::empty(filter_shape, x.dtype(), x.device());
+  kernel(x.device(), &DeviceKernels::conv2d_backprop_filter, op)(dw, to_nhwc(x, cf), to_nhwc(dy, cf), g);
+  return dw;
+}
+
+void fill_cpu_conv_kernels(DeviceKernels* k) {
+  k->conv2d = &conv2d_cpu;
+  k->conv2d_backprop_input = &conv2d_backprop_input_cpu;
+  k->conv2d_backprop_filter = &conv2d_backprop_filter_cpu;
+}
+
+}  // namespace tl

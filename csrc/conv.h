@@ -1,0 +1,66 @@
+// 2-D convolutions: forward, and the gradients with respect to the input and
+// the filter. Filters are (kh, kw, in_channels / groups, out_channels) in both
+// data formats, as in TensorFlow; out channel o belongs to group
+// o / (out_channels / groups). Padding is "SAME", "VALID" or "EXPLICIT" with
+// pads (top, bottom, left, right).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "array.h"
+
+namespace tl {
+
+// The geometry of one convolution (or pooling window), in NHWC terms.
+struct ConvGeom {
+  int64_t n, h, w, c;     // input
+  int64_t kh, kw, o;      // window and output channels
+  int64_t oh, ow;         // output
+  int64_t sh, sw, dh, dw;  // strides, dilations
+  int64_t pt, pb, pl, pr;  // padding
+  int64_t groups;
+  int64_t cg() const { return c / groups; }
+  int64_t og() const { return o / groups; }
+};
+
+// Output size along one axis and the padding before it; throws naming `op`
+// when the (dilated) window does not fit.
+void conv_out_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_t dilation,
+                   const std::string& padding, const int64_t* explicit_pads, int64_t* out, int64_t* pad_before,
+                   int64_t* pad_after);
+
+// Fills g's spatial part from the input size, window, strides, dilations and
+// padding (pads: 4 values for "EXPLICIT", else ignored); checks them.
+void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>& strides,
+                        const std::vector<int64_t>& dilations, const std::string& padding,
+                        const std::vector<int64_t>& pads);
+
+// data_format "NHWC" or "NCHW": whether channels come first (checked).
+bool channels_first(const char* op, const std::string& data_format);
+
+// With a bias (out_channels,) and/or activation "relu" (else "linear"), they
+// are applied as the GEMM writes each tile of the output.
+Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
+             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+             const std::string& data_format, const Array* bias = nullptr,
+             const std::string& activation = "linear");
+// The gradient of conv2d with respect to its input (of shape input_shape),
+// given the filter and the output's gradient dy; also conv2d_transpose.
+Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
+                            const std::vector<int64_t>& strides, const std::string& padding,
+                            const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+                            const std::string& data_format);
+// The gradient of conv2d with respect to its filter (of shape filter_shape).
+Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
+                             const std::vector<int64_t>& strides, const std::string& padding,
+                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
+                             int64_t groups, const std::string& data_format);
+
+// CPU implementations: NHWC, contiguous operands, outputs written completely.
+// bias (g.o values) may be null; act 0 linear, 1 relu.
+void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                const ConvGeom& g);
+void conv2d_backprop_input_cpu(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g);
+void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g);
+
+}  // namespace tl

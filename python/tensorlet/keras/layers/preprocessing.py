@@ -1,0 +1,416 @@
+"""Image preprocessing and augmentation layers: Rescaling, Resizing,
+CenterCrop, Normalization (with adapt), and the random ones (RandomFlip,
+RandomRotation, RandomZoom, RandomTranslation, RandomContrast), which change
+images only when training and draw from a seed (tensorlet.random's stream,
+so ``tensorlet.random.set_seed`` makes them repeatable).
+
+The geometric transforms compute, per image, where each output pixel comes
+from (Keras's transform matrices and fill modes), then gather and blend the
+input: the result stays differentiable with respect to the images."""
+
+import math
+
+import numpy as np
+
+import tensorlet as tf
+from tensorlet.keras.layers.layer import Layer
+
+
+def _images(x, layer):
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' expects images (height, width, channels) or a "
+                         f"batch of them, got shape {tuple(x.shape)}")
+    return (tf.expand_dims(x, 0), True) if x.ndim == 3 else (x, False)
+
+
+def _float(x, dtype):
+    return x if x.dtype.is_floating else tf.cast(x, dtype)
+
+
+def _range(factor, name, layer, around=0.0):
+    """(lower, upper) from a float f (-f, f) or a pair."""
+    lo, hi = (-abs(factor), abs(factor)) if isinstance(factor, (int, float)) else tuple(factor)
+    if lo > hi:
+        raise ValueError(f"{layer}: {name} must have lower <= upper, got {factor!r}")
+    return lo + around, hi + around
+
+
+class Rescaling(Layer):
+    """``inputs * scale + offset`` (``Rescaling(1. / 255)`` maps bytes to [0, 1])."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+
+    def call(self, inputs):
+        return _float(inputs, self.dtype) * self.scale + self.offset
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+def _resize_axis(x, axis, out, interpolation):
+    """Resizes one axis with half-pixel centres (as Keras and tf.image.resize)."""
+    n = x.shape[axis]
+    if n == out:
+        return x
+    scale = n / out
+    src = (np.arange(out) + 0.5) * scale - 0.5
+    if interpolation == "nearest":
+        return tf.gather(x, np.clip(np.floor((np.arange(out) + 0.5) * scale), 0, n - 1).astype(np.int64), axis=axis)
+    src = np.clip(src, 0, n - 1)
+    lo = np.floor(src).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    shape = [1] * x.ndim
+    shape[axis] = out
+    t = tf.constant((src - lo).reshape(shape), dtype=x.dtype)
+    return tf.gather(x, lo, axis=axis) * (1.0 - t) + tf.gather(x, hi, axis=axis) * t
+
+
+class Resizing(Layer):
+    """Resizes images to ``(height, width)``.
+
+    Args:
+        height, width: the output size.
+        interpolation: 'bilinear' (default) or 'nearest'.
+        crop_to_aspect_ratio: first crop the largest centred window of the
+            output's aspect ratio, so images are not distorted.
+    """
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, **kwargs):
+        super().__init__(**kwargs)
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"Resizing: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        self.height, self.width = int(height), int(width)
+        self.interpolation, self.crop_to_aspect_ratio = interpolation, crop_to_aspect_ratio
+
+    def call(self, inputs):
+        x, single = _images(_float(inputs, self.dtype), self)
+        if self.crop_to_aspect_ratio:
+            h, w = x.shape[1:3]
+            ch = min(h, round(w * self.height / self.width))
+            cw = min(w, round(h * self.width / self.height))
+            x = x[:, (h - ch) // 2:(h - ch) // 2 + ch, (w - cw) // 2:(w - cw) // 2 + cw]
+        x = _resize_axis(_resize_axis(x, 1, self.height, self.interpolation), 2, self.width, self.interpolation)
+        return x[0] if single else x
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        return s[:-3] + (self.height, self.width, s[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio}
+
+
+class CenterCrop(Layer):
+    """The centred ``(height, width)`` window of each image (resized up when smaller)."""
+
+    def __init__(self, height, width, **kwargs):
+        super().__init__(**kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs):
+        x, single = _images(inputs, self)
+        h, w = x.shape[1:3]
+        if h < self.height or w < self.width:
+            return Resizing(self.height, self.width, crop_to_aspect_ratio=True)(inputs)
+        t, l = (h - self.height) // 2, (w - self.width) // 2
+        x = x[:, t:t + self.height, l:l + self.width]
+        return x[0] if single else x
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        return s[:-3] + (self.height, self.width, s[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+class Normalization(Layer):
+    """``(inputs - mean) / sqrt(variance)`` per feature along ``axis``, with the
+    statistics given or learned by ``adapt(data)``.
+
+    Args:
+        axis: the axis (or axes) that keep their own statistics (-1: features
+            last); None for one mean and variance over everything.
+        mean, variance: the statistics, if known (then no adapt).
+        invert: apply the inverse, ``inputs * sqrt(variance) + mean``.
+    """
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = () if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+        if (mean is None) != (variance is None):
+            raise ValueError("Normalization: give both mean and variance, or neither (then call adapt)")
+        self.init_mean, self.init_variance, self.invert = mean, variance, invert
+        self.adapted = mean is not None
+
+    def _stat_shape(self, shape):
+        nd = len(shape)
+        axes = [a % nd for a in self.axis]
+        if any(shape[a] is None for a in axes):
+            raise ValueError(f"Normalization '{self.name}': axis {self.axis} of shape {tuple(shape)} must be known")
+        return tuple(shape[a] if a in axes else 1 for a in range(nd)), axes
+
+    def build(self, input_shape):
+        shape, axes = self._stat_shape(tuple(input_shape))
+        self._shape = shape
+        if self.init_mean is not None:
+            self.mean = tf.constant(np.broadcast_to(np.asarray(self.init_mean, self.dtype), shape))
+            self.variance = tf.constant(np.broadcast_to(np.asarray(self.init_variance, self.dtype), shape))
+        else:
+            vec = tuple(shape[a] for a in axes)
+            self.adapt_mean = self.add_weight(vec, "zeros", name="mean", trainable=False)
+            self.adapt_variance = self.add_weight(vec, "ones", name="variance", trainable=False)
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """Sets the mean and variance from ``data`` (an array, a tensor, or an
+        iterable of batches), over every axis but ``axis``."""
+        if self.init_mean is not None:
+            raise ValueError(f"Normalization '{self.name}': mean and variance were given; adapt would replace them")
+        batches = [np.asarray(data)] if hasattr(data, "shape") else [np.asarray(b) for b in data]
+        if not batches or batches[0].ndim == 0:
+            raise ValueError(f"Normalization '{self.name}': adapt needs data with a batch axis")
+        if not self.built:
+            self._build_for(tf.constant(batches[0].astype(self.dtype)))
+        shape, axes = self._stat_shape(batches[0].shape)
+        red = tuple(a for a in range(len(shape)) if a not in axes)
+        # Welford-style merge of per-batch moments (float64).
+        n, mean, m2 = 0, 0.0, 0.0
+        for b in batches:
+            b = b.astype(np.float64)
+            k = int(np.prod([b.shape[a] for a in red]))
+            bm, bv = b.mean(axis=red), b.var(axis=red)
+            delta = bm - mean
+            total = n + k
+            mean = mean + delta * k / total
+            m2 = m2 + bv * k + delta ** 2 * n * k / total
+            n = total
+        self.adapt_mean.assign(np.asarray(mean, self.dtype).reshape(self.adapt_mean.shape))
+        self.adapt_variance.assign(np.asarray(m2 / n, self.dtype).reshape(self.adapt_variance.shape))
+        self.adapted = True
+
+    def call(self, inputs):
+        x = _float(inputs, self.dtype)
+        if hasattr(self, "adapt_mean"):
+            mean, var = tf.reshape(self.adapt_mean, self._shape), tf.reshape(self.adapt_variance, self._shape)
+        else:
+            mean, var = self.mean, self.variance
+        std = tf.maximum(tf.sqrt(var), 1e-7)
+        return x * std + mean if self.invert else (x - mean) / std
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
+
+
+# ---- random augmentation ---------------------------------------------------------------------
+
+
+class _Random(Layer):
+    """Active only when training; draws from tensorlet.random with ``seed``."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+
+    def _uniform(self, n, lo, hi):
+        return tf.random.uniform((n,), lo, hi, dtype="float64", seed=self.seed).numpy()
+
+    def call(self, inputs, training=None):
+        x = _float(inputs, self.dtype)
+        if not training:
+            return x
+        x4, single = _images(x, self)
+        y = self._augment(x4)
+        return y[0] if single else y
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+class RandomFlip(_Random):
+    """Flips each image left-right and/or up-down with probability 1/2.
+
+    Args:
+        mode: 'horizontal', 'vertical' or 'horizontal_and_vertical' (default).
+        seed: for repeatable draws.
+    """
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
+            raise ValueError(f"RandomFlip: mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', "
+                             f"got {mode!r}")
+        self.mode = mode
+
+    def _augment(self, x):
+        n = x.shape[0]
+        for axis, on in ((2, "horizontal" in self.mode), (1, "vertical" in self.mode)):
+            if on:
+                flip = tf.constant((self._uniform(n, 0, 1) < 0.5).reshape(n, 1, 1, 1))
+                x = tf.where(flip, tf.reverse(x, [axis]), x)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
+
+
+def _fill_index(i, n, mode):
+    """Integer coordinates mapped into [0, n) by the fill mode; -1 where outside (constant)."""
+    if mode == "nearest":
+        return np.clip(i, 0, n - 1)
+    if mode == "wrap":
+        return np.mod(i, n)
+    if mode == "reflect":  # d c b a | a b c d | d c b a
+        if n == 1:
+            return np.zeros_like(i)
+        p = np.mod(i, 2 * n)
+        return np.where(p >= n, 2 * n - 1 - p, p)
+    return np.where((i >= 0) & (i < n), i, -1)
+
+
+def _transform(x, mats, interpolation, fill_mode, fill_value):
+    """Each output pixel (px, py) of image b is read at (a0 px + a1 py + a2,
+    b0 px + b1 py + b2) of the input, for mats[b] = (a0, a1, a2, b0, b1, b2)."""
+    n, h, w, c = x.shape
+    py, px = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+    m = np.asarray(mats)[:, :, None, None]
+    sx = m[:, 0] * px + m[:, 1] * py + m[:, 2]
+    sy = m[:, 3] * px + m[:, 4] * py + m[:, 5]
+    flat = tf.reshape(x, (n * h * w, c))
+    base = (np.arange(n) * h * w)[:, None, None]
+    if interpolation == "nearest":
+        taps = [(np.round(sy), np.round(sx), np.ones_like(sx))]
+    else:
+        y0, x0 = np.floor(sy), np.floor(sx)
+        fy, fx = sy - y0, sx - x0
+        taps = [(y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx), (y0 + 1, x0, fy * (1 - fx)),
+                (y0 + 1, x0 + 1, fy * fx)]
+    out, outside = None, np.zeros_like(sx)
+    for ty, tx, wt in taps:
+        iy, ix = _fill_index(ty.astype(np.int64), h, fill_mode), _fill_index(tx.astype(np.int64), w, fill_mode)
+        valid = (iy >= 0) & (ix >= 0)
+        outside += np.where(valid, 0.0, wt)
+        idx = np.where(valid, base + iy * w + ix, 0).reshape(-1)
+        wgt = tf.constant(np.where(valid, wt, 0.0).reshape(n, h, w, 1), dtype=x.dtype)
+        term = tf.reshape(tf.gather(flat, idx), (n, h, w, c)) * wgt
+        out = term if out is None else out + term
+    if fill_mode == "constant" and fill_value:
+        out = out + tf.constant(outside.reshape(n, h, w, 1) * fill_value, dtype=x.dtype)
+    return out
+
+
+class _Geometric(_Random):
+    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
+        super().__init__(seed, **kwargs)
+        name = type(self).__name__
+        if fill_mode not in ("reflect", "wrap", "constant", "nearest"):
+            raise ValueError(f"{name}: fill_mode must be 'reflect', 'wrap', 'constant' or 'nearest', got "
+                             f"{fill_mode!r}")
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"{name}: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        self.fill_mode, self.interpolation, self.fill_value = fill_mode, interpolation, fill_value
+
+    def _augment(self, x):
+        n, h, w, _ = x.shape
+        return _transform(x, self._matrices(n, h, w), self.interpolation, self.fill_mode, self.fill_value)
+
+    def get_config(self):
+        return {**super().get_config(), "fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "fill_value": self.fill_value}
+
+
+class RandomRotation(_Geometric):
+    """Rotates each image by a random angle, ``factor`` a fraction of a full
+    turn: a float f for [-f, f] or a pair (lower, upper); positive angles turn
+    counter-clockwise. Pixels from outside are filled per ``fill_mode``
+    ('reflect', 'wrap', 'constant' with ``fill_value``, 'nearest')."""
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
+        self.factor = factor
+        self._lo, self._hi = _range(factor, "factor", "RandomRotation")
+
+    def _matrices(self, n, h, w):
+        theta = self._uniform(n, self._lo * 2 * math.pi, self._hi * 2 * math.pi)
+        cos, sin = np.cos(theta), np.sin(theta)
+        xo = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2
+        yo = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2
+        return np.stack([cos, -sin, xo, sin, cos, yo], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomZoom(_Geometric):
+    """Zooms each image by a random amount: ``height_factor`` a float f for
+    [-f, f] or a pair; positive values zoom out (show more), negative zoom in.
+    ``width_factor`` None keeps the aspect ratio. Fill as RandomRotation."""
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self._h = _range(height_factor, "height_factor", "RandomZoom", 1.0)
+        self._w = None if width_factor is None else _range(width_factor, "width_factor", "RandomZoom", 1.0)
+
+    def _matrices(self, n, h, w):
+        zy = self._uniform(n, *self._h)
+        zx = zy if self._w is None else self._uniform(n, *self._w)
+        zero = np.zeros(n)
+        return np.stack([zx, zero, (w - 1) / 2 * (1 - zx), zero, zy, (h - 1) / 2 * (1 - zy)], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+
+
+class RandomTranslation(_Geometric):
+    """Shifts each image by a random fraction of its height and width (each
+    factor a float f for [-f, f] or a pair). Fill as RandomRotation."""
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self._h = _range(height_factor, "height_factor", "RandomTranslation")
+        self._w = _range(width_factor, "width_factor", "RandomTranslation")
+
+    def _matrices(self, n, h, w):
+        dy, dx = self._uniform(n, *self._h) * h, self._uniform(n, *self._w) * w
+        one, zero = np.ones(n), np.zeros(n)
+        return np.stack([one, zero, -dx, zero, one, -dy], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+
+
+class RandomContrast(_Random):
+    """Scales each image's deviation from its per-channel mean by a random
+    factor in [1 - lower, 1 + upper] (``factor`` a float for both or a pair),
+    then clips to ``value_range``."""
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        lo, hi = (factor, factor) if isinstance(factor, (int, float)) else tuple(factor)
+        if lo < 0 or hi < 0 or lo > 1:
+            raise ValueError(f"RandomContrast: factor must be in [0, 1] below and >= 0 above, got {factor!r}")
+        self.factor, self.value_range = factor, tuple(value_range)
+        self._lo, self._hi = 1.0 - lo, 1.0 + hi
+
+    def _augment(self, x):
+        f = tf.constant(self._uniform(x.shape[0], self._lo, self._hi).reshape(-1, 1, 1, 1), dtype=x.dtype)
+        mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
+        return tf.clip_by_value((x - mean) * f + mean, *self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
