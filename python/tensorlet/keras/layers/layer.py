@@ -15,6 +15,7 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.keras import backend, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
+from tensorlet.keras.saving.serialization import Serializable
 
 _context = threading.local()  # .training: the training flag of the outermost call in progress
 
@@ -23,7 +24,7 @@ def _training_flag():
     return getattr(_context, "training", None)
 
 
-class Layer:
+class Layer(Serializable):
     """Base class of all layers; subclass it and override ``build`` and ``call``.
 
     Args:
@@ -85,14 +86,7 @@ class Layer:
 
     def get_config(self):
         """The constructor arguments that recreate this layer (without weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self._input_shape_arg is not None:
-            config["input_shape"] = self._input_shape_arg
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        return {**self._constructor_config(), "name": self.name, "trainable": self.trainable, "dtype": self.dtype}
 
     # ---- calling -------------------------------------------------------------
     def __call__(self, *args, **kwargs):
