@@ -34,6 +34,7 @@ from tensorlet.ops.reductions import (
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
 from tensorlet import math, nn
+from tensorlet import data, saved_model, train
 
 __version__ = "0.1.0"
 

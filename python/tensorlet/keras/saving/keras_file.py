@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 
 from tensorlet.keras.saving import weights as weights_io
-from tensorlet.keras.saving.atomic import atomic_path
+from tensorlet.file_io import atomic_path
 from tensorlet.keras.saving.serialization import (
     CustomObjectScope, deserialize_keras_object, serialize_keras_object,
 )

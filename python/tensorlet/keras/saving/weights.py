@@ -10,15 +10,10 @@ atomically; a failed load changes no weight.
 
 import os
 import re
-import zipfile
 
 import numpy as np
 
-from tensorlet.keras.saving.atomic import atomic_path
-
-
-class FileFormatError(ValueError):
-    """A file that is not (or no longer) what tensorlet wrote."""
+from tensorlet.file_io import FileFormatError, atomic_path, read_npz  # noqa: F401
 
 
 # ---- state as arrays ---------------------------------------------------------------
@@ -77,17 +72,6 @@ def write_npz(fileobj, arrays):
     np.savez(fileobj, **arrays)
 
 
-def read_npz(source, what):
-    """The arrays of an ``.npz`` (a path or file object), never unpickling.
-
-    Raises:
-        FileFormatError: if it is not an ``.npz`` of plain arrays.
-    """
-    try:
-        with np.load(source, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise FileFormatError(f"{what} is not a weights file written by tensorlet (or it is damaged): {e}") from None
 
 
 # ---- save_weights / load_weights ---------------------------------------------------

@@ -1,10 +1,18 @@
-"""Atomic file writes: the data go to a temporary file beside the target,
-which is renamed over it only once complete, so an interrupted save (a crash,
-a full disk, Ctrl-C) leaves the previous file as it was."""
+"""Files tensorlet writes and reads: atomically written (the data go to a
+temporary file beside the target, renamed over it only once complete, so an
+interrupted save - a crash, a full disk, Ctrl-C - leaves the previous file as
+it was), and numpy archives read without ever unpickling."""
 
 import contextlib
 import os
 import tempfile
+import zipfile
+
+import numpy as np
+
+
+class FileFormatError(ValueError):
+    """A file that is not (or no longer) what tensorlet wrote."""
 
 
 @contextlib.contextmanager
@@ -30,3 +38,16 @@ def atomic_path(filepath, overwrite=True):
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+
+
+def read_npz(source, what):
+    """The arrays of an ``.npz`` (a path or file object), never unpickling.
+
+    Raises:
+        FileFormatError: if it is not an ``.npz`` of plain arrays.
+    """
+    try:
+        with np.load(source, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise FileFormatError(f"{what} is not a weights file written by tensorlet (or it is damaged): {e}") from None

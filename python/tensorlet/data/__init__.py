@@ -1,0 +1,1 @@
+"""tensorlet.data: input pipelines."""
