@@ -132,7 +132,7 @@ def stack(values):
     if is_string(values[0]):
         out = np.empty((len(values),) + np.shape(values[0]), dtype=object)
         for i, v in enumerate(values):
-            out[i] = v
+            out[i] = v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
         return out
     try:
         return np.stack([to_numpy(v) for v in values])
