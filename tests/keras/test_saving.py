@@ -13,7 +13,18 @@ import pytest
 import tensorlet as tf
 from tensorlet import keras
 from tensorlet.keras import callbacks, layers
+from tensorlet.keras.saving import keras_file
 from tensorlet.keras.saving import weights as weights_io
+
+
+@pytest.fixture(params=["npz", "h5"])
+def weights_format(request, monkeypatch):
+    """Runs a test with weights in .npz (h5py absent) and in Keras 3's .h5 (h5py present)."""
+    if request.param == "h5":
+        pytest.importorskip("h5py")
+    else:
+        monkeypatch.setattr(keras_file, "_has_h5py", lambda: False)
+    return request.param
 
 
 def _data(rng, n=64):
@@ -32,9 +43,10 @@ def _files(folder):
     return sorted(os.listdir(folder))
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd_momentum", "rmsprop"])
-def test_round_trip_predicts_the_same_and_training_continues(tmp_path, rng, optimizer):
-    opt = keras.optimizers.SGD(0.05, momentum=0.9) if optimizer == "sgd_momentum" else optimizer
+@pytest.mark.parametrize("optimizer", ["adam", "sgd_momentum", "sgd", "rmsprop"])
+def test_round_trip_predicts_the_same_and_training_continues(tmp_path, rng, optimizer, weights_format):
+    opt = {"sgd_momentum": keras.optimizers.SGD(0.05, momentum=0.9), "sgd": keras.optimizers.SGD(0.05)}.get(
+        optimizer, optimizer)
     x, y = _data(rng)
     model = _sequential(opt)
     model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
@@ -55,20 +67,23 @@ def test_round_trip_predicts_the_same_and_training_continues(tmp_path, rng, opti
     assert _files(tmp_path) == ["m.keras"]
 
 
-def test_file_layout_is_a_zip_of_json_and_npz(tmp_path, rng):
+def test_file_layout_is_a_zip_of_json_and_weights(tmp_path, rng, weights_format):
     model = _sequential()
     model.fit(*_data(rng), epochs=1, verbose=0)
     model.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as z:
-        assert sorted(z.namelist()) == ["config.json", "metadata.json", "model.weights.npz"]
+        assert sorted(z.namelist()) == ["config.json", "metadata.json", f"model.weights.{weights_format}"]
         config = json.loads(z.read("config.json"))
     assert config["class_name"] == "Sequential"
+    if weights_format == "h5":  # Keras 3's module names, so that Keras finds its classes
+        assert config["module"] == "keras" and config["config"]["layers"][1]["module"] == "keras.layers"
+        assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
     assert [l["class_name"] for l in config["config"]["layers"]] == ["InputLayer", "Dense", "Dropout", "Dense"]
     assert config["compile_config"]["loss"] == "sparse_categorical_crossentropy"
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
 
 
-def test_functional_and_compile_objects(tmp_path, rng):
+def test_functional_and_compile_objects(tmp_path, rng, weights_format):
     a = keras.Input(shape=(6,), name="features")
     h = layers.Dense(5, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.01))(a)
     out = layers.Dense(1)(layers.Concatenate()([h, a]))
@@ -102,7 +117,7 @@ def my_loss(y_true, y_pred):
     return tf.reduce_mean(tf.square(y_true - y_pred), axis=-1)
 
 
-def test_custom_objects(tmp_path, rng):
+def test_custom_objects(tmp_path, rng, weights_format):
     model = keras.Sequential([keras.Input(shape=(6,)), Scale(3.0), layers.Dense(1)])
     model.compile("sgd", loss=my_loss)
     x, _ = _data(rng)
@@ -146,6 +161,7 @@ def test_lambda_layers_are_refused_at_save_time(tmp_path):
 
 
 def test_crash_mid_save_keeps_the_previous_file(tmp_path, rng, monkeypatch):
+    monkeypatch.setattr(keras_file, "_has_h5py", lambda: False)
     model = _sequential()
     x, y = _data(rng)
     path = tmp_path / "m.keras"
@@ -190,19 +206,20 @@ def test_overwrite_false(tmp_path):
         model.save(tmp_path / "m.keras", overwrite=False)
 
 
-def test_tampered_and_foreign_files_are_refused(tmp_path, rng):
+def test_tampered_and_foreign_files_are_refused(tmp_path, rng, weights_format):
     model = _sequential()
     model.fit(*_data(rng), epochs=1, verbose=0)
     path = tmp_path / "m.keras"
     model.save(path)
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n) for n in z.namelist()}
-    weights = bytearray(members["model.weights.npz"])
-    weights[-200] ^= 0xFF
+    member = f"model.weights.{weights_format}"
+    weights = bytearray(members[member])
+    weights[len(weights) // 2] ^= 0xFF
     tampered = tmp_path / "t.keras"
     with zipfile.ZipFile(tampered, "w") as z:
         for name, data in members.items():
-            z.writestr(name, bytes(weights) if name == "model.weights.npz" else data)
+            z.writestr(name, bytes(weights) if name == member else data)
     with pytest.raises(ValueError, match="modified or damaged"):
         keras.models.load_model(tampered)
     raw = bytearray(path.read_bytes())
@@ -334,3 +351,71 @@ def test_reads_a_keras_written_h5_layout(tmp_path):
     model = keras.Model(inp, layers.Dense(3)(inp))
     model.load_weights(tmp_path / "k.weights.h5")
     np.testing.assert_array_equal(model.predict(np.eye(4, dtype="float32"), verbose=0), kernel + 1)
+
+
+def test_loads_a_file_in_keras_3_layout(tmp_path):
+    """A .keras file as Keras 3.15 writes it (config.json with dtype policies and Keras-only
+    options, metadata.json, model.weights.h5), built here without Keras."""
+    h5py = pytest.importorskip("h5py")
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+    dense = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+             "config": {"name": "dense", "trainable": True, "dtype": policy, "units": 2, "activation": "relu",
+                        "use_bias": True, "kernel_initializer": {
+                            "module": "keras.initializers", "class_name": "GlorotUniform", "registered_name": None,
+                            "config": {"seed": None, "input_axes": None, "output_axes": None}},
+                        "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                                             "registered_name": None},
+                        "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
+                        "bias_constraint": None, "quantization_config": None},
+             "build_config": {"input_shape": [None, 3]}}
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "sequential", "trainable": True, "dtype": policy, "layers": [
+                  {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                   "config": {"batch_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                              "name": "input_layer", "optional": False}}, dense]},
+              "build_config": {"input_shape": [None, 3]},
+              "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "SGD", "registered_name": None,
+                                               "config": {"name": "SGD", "learning_rate": 0.5, "momentum": 0.0,
+                                                          "nesterov": False, "use_ema": False, "ema_momentum": 0.99,
+                                                          "loss_scale_factor": None}},
+                                 "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,
+                                 "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}}
+    kernel = np.array([[1.0, -1.0], [2.0, 0.5], [0.0, 1.0]], np.float32)
+    weights = tmp_path / "w.h5"
+    with h5py.File(weights, "w") as f:
+        f.create_group("vars")
+        f["layers/dense/vars/0"] = kernel
+        f["layers/dense/vars/1"] = np.array([0.5, -0.5], np.float32)
+        f["optimizer/vars/0"] = np.int64(7)
+        f["optimizer/vars/1"] = np.float32(0.5)
+        f.create_group("metrics/mean/vars")
+    path = tmp_path / "from_keras.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "2026-01-01@00:00:00"}))
+        z.writestr("model.weights.h5", weights.read_bytes())
+    model = keras.models.load_model(path)
+    x = np.array([[1.0, 1.0, 1.0], [-1.0, 0.0, 2.0]], np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ kernel + [0.5, -0.5], 0))
+    assert model.optimizer.learning_rate == 0.5 and model.optimizer.iterations == 7
+    model.fit(x, np.zeros((2, 2), np.float32), epochs=1, verbose=0)  # fine-tunes
+    config["config"]["layers"][1]["config"]["quantization_config"] = {"mode": "int8"}
+    with zipfile.ZipFile(tmp_path / "q.keras", "w") as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", weights.read_bytes())
+    with pytest.raises(ValueError, match="quantization_config"):
+        keras.models.load_model(tmp_path / "q.keras")
+
+
+def test_optimizer_slots_in_keras_order():
+    from tensorlet.keras.saving.h5_format import keras_slots
+
+    a, b = tf.Variable([1.0]), tf.Variable([2.0, 3.0])
+    rms = keras.optimizers.RMSprop(momentum=0.5, centered=True)
+    rms.build([a, b])
+    names = [v.name.split("/")[-1].split(":")[0] + str(v.shape[0]) for v in keras_slots(rms)]
+    assert names == ["velocity1", "velocity2", "momentum1", "momentum2", "average_gradient1", "average_gradient2"]
+    adam = keras.optimizers.Adam(amsgrad=True)
+    adam.build([a, b])
+    names = [v.name.split("/")[-1].split(":")[0] + str(v.shape[0]) for v in keras_slots(adam)]
+    assert names == ["m1", "v1", "m2", "v2", "v_hat1", "v_hat2"]

@@ -18,11 +18,6 @@ class Initializer(Serializable):
         raise NotImplementedError
 
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-
 class Zeros(Initializer):
     """All zeros."""
 

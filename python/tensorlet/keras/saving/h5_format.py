@@ -26,7 +26,8 @@ def _walk(layer, path, out):
     from tensorlet.keras.layers import InputLayer, Layer
     from tensorlet.keras.models import Model
 
-    out[f"{path}/vars" if path else "vars"] = layer._trainable_weights + layer._non_trainable_weights
+    inner = {id(w) for sub in layer._layers for w in sub.weights}  # a list of sublayer weights kept as an attribute
+    out[f"{path}/vars" if path else "vars"] = [w for w in layer._own_weights() if id(w) not in inner]
     if isinstance(layer, Model):
         children = [("layers", [l for l in layer.layers if not isinstance(l, InputLayer) or hasattr(layer, "_nodes")])]
     else:
@@ -45,6 +46,15 @@ def _walk(layer, path, out):
             _walk(item, f"{base}/{name}" + (f"_{used[name]}" if used[name] else ""), out)
 
 
+def keras_slots(opt):
+    """The optimizer's slot variables in the order Keras 3 creates them: slot by
+    slot over all variables, except Adam's two moments, interleaved per variable."""
+    columns = [list(c) for c in zip(*opt._slots.values())]
+    if type(opt).__name__ == "Adam" and len(columns) >= 2:
+        columns = [[s for pair in zip(columns[0], columns[1]) for s in pair]] + columns[2:]
+    return [s for column in columns for s in column if s is not None]
+
+
 def keras_layout(model):
     """``{'layers/dense/vars': [arrays...], ...}`` as Keras 3 stores ``model``."""
     groups = {}
@@ -53,7 +63,7 @@ def keras_layout(model):
     opt = getattr(model, "optimizer", None)
     if opt is not None and opt._slots:
         lr = [] if callable(opt._learning_rate) else [np.asarray(opt.learning_rate, np.float32)]
-        arrays["optimizer/vars"] = [np.asarray(opt.iterations, np.int64)] + lr + [v.numpy() for v in opt.variables]
+        arrays["optimizer/vars"] = [np.asarray(opt.iterations, np.int64)] + lr + [v.numpy() for v in keras_slots(opt)]
     return arrays
 
 
@@ -109,10 +119,11 @@ def load_keras_layout(model, filepath):
         if not opt._slots:
             opt.build(model.trainable_weights)
         skip = 1 if callable(opt._learning_rate) else 2
-        slots = list(zip(opt.variables, opt_arrays[skip:]))
-        if len(opt_arrays) - skip != len(opt.variables) or any(tuple(v.shape) != a.shape for v, a in slots):
+        mine = keras_slots(opt)
+        slots = list(zip(mine, opt_arrays[skip:]))
+        if len(opt_arrays) - skip != len(mine) or any(tuple(v.shape) != a.shape for v, a in slots):
             raise ValueError(f"{filepath!r}: the optimizer state does not fit {type(opt).__name__}")
     for v, a in pairs + slots:
         v.assign(a.astype(v.dtype.name, copy=False))
-    if slots:
+    if opt is not None and opt_arrays:
         opt.iterations = int(opt_arrays[0])

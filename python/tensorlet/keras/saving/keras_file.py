@@ -1,8 +1,10 @@
 """Whole models in ``.keras`` files: a zip of ``config.json`` (the architecture,
 optimizer and compile settings, as Keras 3 writes them), ``metadata.json``
-(versions and a SHA-256 of every member) and ``model.weights.npz`` (weights
-and optimizer state). Loading runs no code from the file: classes are looked
-up by name among known ones, arrays are read without pickle."""
+(versions and a SHA-256 of every member) and the weights and optimizer state:
+``model.weights.h5`` in Keras 3's layout when h5py is installed (so Keras 3
+loads the file too), else ``model.weights.npz``. Files Keras 3 wrote load the
+same way. Loading runs no code from the file: classes are looked up by name
+among known ones, arrays are read without pickle."""
 
 import datetime
 import hashlib
@@ -55,12 +57,17 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if getattr(model, "_build_shapes", None) and len(model._build_shapes) == 1:
         config["build_config"] = {"input_shape": [None] + list(model._build_shapes[0][1:])}
     config["compile_config"] = _compile_config(model)
-    buf = io.BytesIO()
-    weights_io.write_npz(buf, weights_io.model_arrays(model, include_optimizer))
-    members = {"config.json": json.dumps(config, indent=1).encode(), _WEIGHTS: buf.getvalue()}
+    if _has_h5py():
+        weights = {"model.weights.h5": _h5_bytes(model, include_optimizer)}
+        config = _keras_modules(config)
+    else:
+        buf = io.BytesIO()
+        weights_io.write_npz(buf, weights_io.model_arrays(model, include_optimizer))
+        weights = {_WEIGHTS: buf.getvalue()}
+    members = {"config.json": json.dumps(config, indent=1).encode(), **weights}
     import tensorlet
 
-    metadata = {"format": _FORMAT, "tensorlet_version": tensorlet.__version__,
+    metadata = {"format": _FORMAT, "keras_version": "3.0.0", "tensorlet_version": tensorlet.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()}}
     with atomic_path(filepath, overwrite) as tmp:
@@ -68,6 +75,55 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             z.writestr("metadata.json", json.dumps(metadata, indent=1))
             for name, data in members.items():
                 z.writestr(name, data)
+
+
+def _has_h5py():
+    try:
+        import h5py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _h5_bytes(model, include_optimizer):
+    from tensorlet.keras.saving import h5_format
+
+    arrays = h5_format.keras_layout(model)
+    if not include_optimizer:
+        arrays.pop("optimizer/vars", None)
+    with tempfile.TemporaryDirectory() as folder:  # h5py writes to a path
+        path = os.path.join(folder, "model.weights.h5")
+        h5_format.write(path, arrays)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+_KERAS_MODULES = (("tensorlet.keras.layers", "keras.layers"), ("tensorlet.keras.optimizers.schedules",
+                  "keras.optimizers.schedules"), ("tensorlet.keras.optimizers", "keras.optimizers"),
+                  ("tensorlet.keras.losses", "keras.losses"), ("tensorlet.keras.metrics", "keras.metrics"),
+                  ("tensorlet.keras.initializers", "keras.initializers"),
+                  ("tensorlet.keras.regularizers", "keras.regularizers"))
+
+
+def _keras_modules(obj):
+    """The config with tensorlet's module names replaced by Keras 3's, so Keras finds its own classes."""
+    if isinstance(obj, list):
+        return [_keras_modules(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out = {k: _keras_modules(v) for k, v in obj.items()}
+    module = out.get("module")
+    if isinstance(module, str) and module.startswith("tensorlet.keras.models"):
+        functional = isinstance(out.get("config"), dict) and "input_layers" in out["config"]
+        if out.get("class_name") in ("Model", "Sequential"):
+            out["module"], out["class_name"] = (("keras.src.models.functional", "Functional") if functional
+                                                else ("keras", "Sequential"))
+    elif isinstance(module, str):
+        for ours, theirs in _KERAS_MODULES:
+            if module.startswith(ours):
+                out["module"] = theirs
+                break
+    return out
 
 
 def _read_members(filepath):

@@ -176,8 +176,12 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not deserialize {printable_module_name} from {config!r}")
     class_name, inner = config["class_name"], config.get("config")
+    if class_name in ("DTypePolicy", "FloatDTypePolicy"):  # Keras 3 writes layer dtypes as policies
+        return inner["name"]
     if class_name == "__tensor__":
         return np.asarray(inner["value"], dtype=inner.get("dtype"))
+    if isinstance(inner, dict) and str(config.get("module", "")).split(".")[0] == "keras":
+        inner = _without_keras_only_options(inner, class_name)
     if class_name == "function":
         names = [config.get("registered_name"), inner]
     else:
@@ -198,10 +202,26 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
             "@keras.saving.register_keras_serializable().")
     if class_name == "function":
         return found
-    if class_name == "DTypePolicy":
-        return inner["name"]
     with CustomObjectScope(custom_objects):
         return found.from_config(inner if inner is not None else {})
+
+
+# Options Keras 3 writes into configs that tensorlet's classes do not take, with
+# the values that mean "not used"; any other value cannot be honoured.
+_KERAS_ONLY = {"lora_rank": None, "lora_alpha": None, "quantization_config": None, "sparse": False, "ragged": False,
+               "optional": False, "use_ema": False, "ema_momentum": None, "ema_overwrite_frequency": None,
+               "loss_scale_factor": None, "gradient_accumulation_steps": None, "synchronized": False,
+               "input_axes": None, "output_axes": None}
+
+
+def _without_keras_only_options(config, class_name):
+    out = {}
+    for key, value in config.items():
+        if key not in _KERAS_ONLY:
+            out[key] = value
+        elif value not in (_KERAS_ONLY[key], None) and key != "ema_momentum":
+            raise ValueError(f"{class_name}: the Keras option {key}={value!r} is not supported by tensorlet")
+    return out
 
 
 def deserialize_nested(value):

@@ -54,7 +54,8 @@ def set_model_arrays(model, arrays, source="file"):
     slots = _numbered(arrays, "optimizer/")
     opt = getattr(model, "optimizer", None)
     targets = []
-    if slots and opt is not None:
+    restore_optimizer = opt is not None and "optimizer/iterations" in arrays
+    if restore_optimizer:
         if not opt._slots:
             opt.build(model.trainable_weights)
         targets = opt.variables
@@ -64,7 +65,7 @@ def set_model_arrays(model, arrays, source="file"):
     model.set_weights(weights)
     for t, a in zip(targets, slots):
         t.assign(a.astype(t.dtype.name, copy=False))
-    if targets:
+    if restore_optimizer:
         opt.iterations = int(arrays["optimizer/iterations"])
 
 
