@@ -35,6 +35,7 @@ from tensorlet.ops.reductions import (
 )
 from tensorlet import math, nn
 from tensorlet import data, saved_model, train
+from tensorlet.data.structure import TensorSpec
 
 __version__ = "0.1.0"
 

@@ -419,3 +419,12 @@ def test_optimizer_slots_in_keras_order():
     adam.build([a, b])
     names = [v.name.split("/")[-1].split(":")[0] + str(v.shape[0]) for v in keras_slots(adam)]
     assert names == ["m1", "v1", "m2", "v2", "v_hat1", "v_hat2"]
+
+
+def test_folders_and_legacy_h5_are_named(tmp_path):
+    with pytest.raises(ValueError, match="SavedModel"):
+        keras.models.load_model(tmp_path)
+    legacy = tmp_path / "old.h5"
+    legacy.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    with pytest.raises(ValueError, match="legacy HDF5"):
+        keras.models.load_model(legacy)

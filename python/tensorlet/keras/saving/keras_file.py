@@ -174,6 +174,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"load_model: no such file: {filepath!r}")
+    if os.path.isdir(filepath):
+        raise ValueError(f"load_model: {filepath!r} is a folder (a TensorFlow SavedModel?); tensorlet loads .keras "
+                         "files: in TensorFlow, save the model with model.save('name.keras'). Folders written by "
+                         "tf.saved_model.save in tensorlet load with tf.saved_model.load")
+    with open(filepath, "rb") as f:
+        if f.read(8) == b"\x89HDF\r\n\x1a\n":
+            raise ValueError(f"load_model: {filepath!r} is a legacy HDF5 model file (Keras 2's .h5); tensorlet reads "
+                             "the .keras format: load it in Keras and save it with model.save('name.keras'), or "
+                             "rebuild the model in code and use load_weights for a .weights.h5 file")
     config, members = _read_members(filepath)
     with CustomObjectScope(custom_objects):
         model = deserialize_keras_object(config, custom_objects=custom_objects, printable_module_name="model")
