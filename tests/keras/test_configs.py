@@ -25,6 +25,11 @@ REQUIRED = {
     "ExponentialDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
     "InverseTimeDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy}, "LossFunctionWrapper": {"fn": losses.huber},
+    # layers that may be added later: their required arguments
+    "Conv1D": {"filters": 4, "kernel_size": 3}, "Conv2D": {"filters": 4, "kernel_size": 3},
+    "Conv2DTranspose": {"filters": 4, "kernel_size": 3}, "SeparableConv2D": {"filters": 4, "kernel_size": 3},
+    "DepthwiseConv2D": {"kernel_size": 3}, "Embedding": {"input_dim": 10, "output_dim": 4},
+    "TextVectorization": {}, "Rescaling": {"scale": 0.5}, "Normalization": {},
 }
 # Non-default values for optional arguments, by argument name.
 BY_NAME = {
@@ -36,7 +41,8 @@ BY_NAME = {
     "input_shape": (3,), "kernel_initializer": initializers.RandomNormal(0.5, 0.2, seed=3),
     "bias_initializer": "ones", "output_shape": [4], "num_labels": 3, "label_weights": [1.0, 2.0, 3.0],
     "momentum": 0.9, "beta_1": 0.5, "rho": 0.8, "value": 2.5, "axis": 1, "threshold": 0.25,
-    "shape": (4,), "batch_size": 8, "batch_shape": None, "learning_rate": 0.0321,
+    "shape": (4,), "batch_size": 8, "batch_shape": None, "learning_rate": 0.0321, "padding": "same",
+    "interpolation": "nearest", "strides": 2,
 }
 SKIP_ARGS = {"kernel_constraint", "bias_constraint", "name", "trainable", "batch_input_shape", "input_dim"}
 
@@ -51,6 +57,8 @@ def _alternative(name, default):
     if isinstance(default, float):
         value = 0.5 * default + 0.25
         return value if value != default else value + 0.1
+    if isinstance(default, tuple) and all(isinstance(d, int) for d in default):
+        return tuple(d + 1 for d in default)
     raise AssertionError(f"no non-default value for argument {name!r} (default {default!r}): add it to BY_NAME")
 
 

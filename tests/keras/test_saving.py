@@ -305,8 +305,8 @@ def test_loads_in_a_new_process(tmp_path, rng):
     model.fit(x, y, epochs=2, verbose=0)
     model.save(tmp_path / "m.keras")
     np.save(tmp_path / "x.npy", x)
-    script = ("import sys, numpy as np; from tensorlet import keras; "
-              "m = keras.models.load_model(sys.argv[1]); np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))")
+    script = ("import sys, numpy as np; from tensorlet import keras; m = keras.models.load_model(sys.argv[1]); "
+              "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))")
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"),
                     str(tmp_path / "p.npy")], check=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), model.predict(x, verbose=0))
@@ -374,8 +374,8 @@ def test_loads_a_file_in_keras_3_layout(tmp_path):
                    "config": {"batch_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
                               "name": "input_layer", "optional": False}}, dense]},
               "build_config": {"input_shape": [None, 3]},
-              "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "SGD", "registered_name": None,
-                                               "config": {"name": "SGD", "learning_rate": 0.5, "momentum": 0.0,
+              "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "SGD",
+                                               "registered_name": None, "config": {"name": "SGD", "learning_rate": 0.5, "momentum": 0.0,
                                                           "nesterov": False, "use_ema": False, "ema_momentum": 0.99,
                                                           "loss_scale_factor": None}},
                                  "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,

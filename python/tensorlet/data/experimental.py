@@ -1,9 +1,9 @@
 """tf.data.experimental: CSV readers, cardinality and the constants TF keeps here."""
 
 from tensorlet.data.dataset import AUTOTUNE, Dataset, steps_and_iterator  # noqa: F401
-from tensorlet.data.readers import CsvDataset, make_csv_dataset
-from tensorlet.data.structure import INFINITE as INFINITE_CARDINALITY
-from tensorlet.data.structure import UNKNOWN as UNKNOWN_CARDINALITY
+from tensorlet.data.readers import CsvDataset, make_csv_dataset  # noqa: F401
+from tensorlet.data.structure import INFINITE as INFINITE_CARDINALITY  # noqa: F401
+from tensorlet.data.structure import UNKNOWN as UNKNOWN_CARDINALITY  # noqa: F401
 
 
 def cardinality(dataset):
