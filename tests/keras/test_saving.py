@@ -374,10 +374,10 @@ def test_loads_a_file_in_keras_3_layout(tmp_path):
                    "config": {"batch_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
                               "name": "input_layer", "optional": False}}, dense]},
               "build_config": {"input_shape": [None, 3]},
-              "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "SGD",
-                                               "registered_name": None, "config": {"name": "SGD", "learning_rate": 0.5, "momentum": 0.0,
-                                                          "nesterov": False, "use_ema": False, "ema_momentum": 0.99,
-                                                          "loss_scale_factor": None}},
+              "compile_config": {"optimizer": {
+                  "module": "keras.optimizers", "class_name": "SGD", "registered_name": None,
+                  "config": {"name": "SGD", "learning_rate": 0.5, "momentum": 0.0, "nesterov": False, "use_ema": False,
+                             "ema_momentum": 0.99, "loss_scale_factor": None}},
                                  "loss": "mse", "loss_weights": None, "metrics": ["mae"], "weighted_metrics": None,
                                  "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}}
     kernel = np.array([[1.0, -1.0], [2.0, 0.5], [0.0, 1.0]], np.float32)
