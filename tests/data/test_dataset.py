@@ -240,6 +240,10 @@ def test_fit_with_steps_and_validation_datasets():
     assert model.optimizer.iterations == 12 and len(hist.history["val_loss"]) == 3
     with pytest.raises(ValueError, match="steps_per_epoch"):
         model.fit(train, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="do not also pass y"):
+        model.fit(D.from_tensor_slices(x).batch(8), y, verbose=0)
+    with pytest.raises(ValueError, match="do not also pass y"):
+        model.evaluate(D.from_tensor_slices(x).batch(8), y, verbose=0)
     dict_model_in = keras.Input(shape=(4,), name="feat")
     m2 = keras.Model(dict_model_in, keras.layers.Dense(1)(dict_model_in))
     m2.compile("sgd", "mse")

@@ -209,6 +209,7 @@ class Trainer:
         batch_size = batch_size or 32
         val = None
         if _is_batch_iterable(x):
+            _no_separate_targets(y, "fit")
             data = _IterableData(x, steps_per_epoch)
         else:
             x, y, sample_weight = _arrays(x), _arrays(y), _arrays(sample_weight)
@@ -291,6 +292,8 @@ class Trainer:
         if type(self).test_step is Trainer.test_step:
             self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
+        if _is_batch_iterable(x):
+            _no_separate_targets(y, "evaluate")
         data = x if _is_batch_iterable(x) else (_arrays(x), _arrays(y), _arrays(sample_weight))
         logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
         if return_dict:
@@ -424,6 +427,12 @@ def _check_labels(loss, y, out_shape):
                 f"{name} expects one-hot labels of shape (n, {n_classes}), but the targets have shape {y.shape}: "
                 "use loss='sparse_categorical_crossentropy' for integer class labels, or one-hot encode them "
                 "with keras.utils.to_categorical")
+
+
+def _no_separate_targets(y, what):
+    if y is not None:
+        raise ValueError(f"{what}: x yields batches (a dataset or generator), so the targets come from it: do not "
+                         "also pass y; yield (x, y) pairs instead")
 
 
 def _is_batch_iterable(x):
