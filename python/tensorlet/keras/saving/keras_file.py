@@ -67,7 +67,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     members = {"config.json": json.dumps(config, indent=1).encode(), **weights}
     import tensorlet
 
-    metadata = {"format": _FORMAT, "keras_version": "3.0.0", "tensorlet_version": tensorlet.__version__,
+    metadata = {"format": _FORMAT, "tensorlet_version": tensorlet.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()}}
     with atomic_path(filepath, overwrite) as tmp:
