@@ -226,3 +226,20 @@ def test_a_corrupted_cached_file_is_downloaded_again(home, monkeypatch):
         datasets.boston_housing.load_data()
     monkeypatch.setattr(file_utils.urllib.request, "urlopen", lambda url, timeout=None: _Response(good))
     assert datasets.boston_housing.load_data(test_split=0.5)[0][0].shape == (1, 13)
+
+
+def test_get_file_extracts_archives_safely(home, monkeypatch):
+    from tensorlet.keras.utils import get_file
+
+    tgz = _tar({"flowers/roses/a.txt": b"rose", "flowers/tulips/b.txt": b"tulip"})
+    monkeypatch.setattr(file_utils.urllib.request, "urlopen", lambda url, timeout=None: _Response(tgz))
+    folder = get_file("flowers", origin="https://example.invalid/flowers.tgz", untar=True, verbose=0)
+    assert sorted(os.listdir(folder)) == ["roses", "tulips"]
+    assert open(os.path.join(folder, "roses", "a.txt")).read() == "rose"
+    archive = get_file("f2.tar.gz", origin="https://example.invalid/f2.tgz", extract=True, verbose=0)
+    assert archive.endswith("f2.tar.gz") and os.path.exists(home / "datasets" / "flowers" / "tulips" / "b.txt")
+    evil = _tar({"../escaped.txt": b"x"})
+    monkeypatch.setattr(file_utils.urllib.request, "urlopen", lambda url, timeout=None: _Response(evil))
+    with pytest.raises(ValueError, match="outside"):
+        get_file("evil.tar.gz", origin="https://example.invalid/evil.tgz", extract=True, verbose=0)
+    assert not (home / "escaped.txt").exists()

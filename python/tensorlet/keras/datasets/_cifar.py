@@ -7,12 +7,12 @@ import tarfile
 import numpy as np
 
 from tensorlet.keras.datasets._files import ArrayUnpickler
-from tensorlet.keras.utils.file_utils import cache_dir, get_file
+from tensorlet.keras.utils.file_utils import cache_folder, get_file
 
 
 def batches(folder, archive_name, origin, file_hash, names, label_key):
     """``[(images (n, 32, 32, 3) uint8, labels (n,) uint8)]`` for each batch file in ``names``."""
-    root = os.path.join(cache_dir(), "datasets")
+    root = os.path.join(cache_folder(), "datasets")
     extracted = os.path.join(root, folder)
     if all(os.path.exists(os.path.join(extracted, n)) for n in names):
         out = []

@@ -8,13 +8,15 @@ when complete and correct.
 
 import hashlib
 import os
+import tarfile
 import urllib.error
 import urllib.request
+import zipfile
 
 from tensorlet.file_io import atomic_path
 
 
-def cache_dir(cache_dir=None):
+def cache_folder(cache_dir=None):
     """The Keras cache folder: ``cache_dir``, ``$KERAS_HOME`` or ``~/.keras``."""
     return os.path.expanduser(cache_dir or os.environ.get("KERAS_HOME") or os.path.join("~", ".keras"))
 
@@ -50,10 +52,12 @@ def get_file(fname=None, origin=None, file_hash=None, cache_subdir="datasets", h
         file_hash: the expected SHA-256 (64 hex digits) or MD5 (32); a cached
             file that does not match is downloaded again.
         cache_subdir: the folder under the cache (``'datasets'``).
+        extract: unpack the archive (``.tar``, ``.tar.gz``, ``.zip``) into the cache folder.
+        untar: ``fname`` names the unpacked folder of a ``.tar.gz``, whose path is returned.
         verbose: 1 to show a progress bar while downloading.
 
     Returns:
-        The path of the file.
+        The path of the file (of the unpacked folder with ``untar``).
 
     Raises:
         OSError: if the file is absent and cannot be downloaded; the message
@@ -63,8 +67,20 @@ def get_file(fname=None, origin=None, file_hash=None, cache_subdir="datasets", h
     if fname is None:
         fname = os.path.basename(urllib.request.urlparse(origin).path)
     file_hash = file_hash or md5_hash
-    folder = os.path.join(globals()["cache_dir"](cache_dir), cache_subdir)
+    folder = os.path.join(cache_folder(cache_dir), cache_subdir)
     path = fname if os.path.isabs(fname) else os.path.join(folder, fname)
+    if untar:
+        if not os.path.isdir(path):
+            _extract(_fetch(path + ".tar.gz", origin, file_hash, hash_algorithm, force_download, cache_subdir,
+                            verbose), os.path.dirname(path))
+        return path
+    path = _fetch(path, origin, file_hash, hash_algorithm, force_download, cache_subdir, verbose)
+    if extract:
+        _extract(path, os.path.dirname(path))
+    return path
+
+
+def _fetch(path, origin, file_hash, hash_algorithm, force_download, cache_subdir, verbose):
     fresh = os.path.exists(path) and not force_download
     if fresh and (file_hash is None or validate_file(path, file_hash, hash_algorithm)):
         return path
@@ -85,6 +101,36 @@ def get_file(fname=None, origin=None, file_hash=None, cache_subdir="datasets", h
                       + f". If you have the file, put it at {path} (the folder is $KERAS_HOME/{cache_subdir}, "
                       f"~/.keras/{cache_subdir} by default).") from None
     return path
+
+
+def _extract(archive, folder):
+    """Unpacks a tar or zip archive into ``folder``, refusing members that would land outside it.
+
+    Raises:
+        ValueError: for an unknown archive type or a member escaping ``folder``.
+    """
+    root = os.path.realpath(folder)
+
+    def inside(name):
+        target = os.path.realpath(os.path.join(root, name))
+        if os.path.commonpath([root, target]) != root:
+            raise ValueError(f"get_file: refusing to extract {name!r} from {archive}: it would be written outside "
+                             f"{folder}")
+        return target
+
+    if tarfile.is_tarfile(archive):
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]  # no links or devices
+            for m in members:
+                inside(m.name)
+            tar.extractall(root, members=members)
+    elif zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as z:
+            for name in z.namelist():
+                inside(name)
+            z.extractall(root)
+    else:
+        raise ValueError(f"get_file: {archive} is not a tar or zip archive, so it cannot be extracted")
 
 
 def _download(origin, target, verbose):
