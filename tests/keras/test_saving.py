@@ -297,6 +297,11 @@ def test_model_checkpoint_whole_model_and_best_only(tmp_path, rng):
     assert {"w-1.weights.npz", "w-2.weights.npz"} <= set(_files(tmp_path))
     with pytest.raises(ValueError, match="save_weights_only"):
         callbacks.ModelCheckpoint(tmp_path / "x.keras", save_weights_only=True)
+    every = callbacks.ModelCheckpoint(str(tmp_path / "b-{epoch}-{batch}.keras"), save_freq=3)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[every])  # 4 batches an epoch
+    assert sorted(f for f in _files(tmp_path) if f.startswith("b-")) == ["b-1-3.keras", "b-2-2.keras"]
+    with pytest.raises(ValueError, match="save_freq"):
+        callbacks.ModelCheckpoint(tmp_path / "x.keras", save_freq=0)
 
 
 def test_loads_in_a_new_process(tmp_path, rng):
