@@ -153,6 +153,25 @@ def test_registered_subclassed_model(tmp_path, rng):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_subclassed_model_without_constructor_arguments(tmp_path, rng):
+    @keras.saving.register_keras_serializable(package="SavingTests")
+    class Plain(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.out = layers.Dense(1)
+
+        def call(self, x):
+            return self.out(x)
+
+    model = Plain()
+    x, _ = _data(rng)
+    model(x)
+    model.save(tmp_path / "p.keras")
+    loaded = keras.models.load_model(tmp_path / "p.keras")
+    assert loaded.name == model.name
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_lambda_layers_are_refused_at_save_time(tmp_path):
     model = keras.Sequential([keras.Input(shape=(2,)), layers.Lambda(lambda t: t * 2)])
     with pytest.raises(ValueError, match="lambda"):

@@ -47,7 +47,21 @@ class Serializable:
 
     @classmethod
     def from_config(cls, config):
-        return cls(**{k: deserialize_nested(v) for k, v in config.items()})
+        """Calls the constructor with the config; ``name`` and ``trainable`` that a
+        subclass's constructor does not take are set on the new object instead."""
+        params = inspect.signature(cls.__init__).parameters
+        open_ended = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        args = {k: deserialize_nested(v) for k, v in config.items() if open_ended or k in params}
+        rest = {k: v for k, v in config.items() if k not in args}
+        unknown = sorted(set(rest) - {"name", "trainable", "dtype"})
+        if unknown:
+            raise TypeError(f"{cls.__name__}.from_config: the constructor takes no {unknown}; give the class a "
+                            "get_config returning its constructor's arguments, or a from_config that reads them")
+        obj = cls(**args)
+        for key in ("name", "trainable"):
+            if key in rest:
+                setattr(obj, key, rest[key])
+        return obj
 
 
 def register_keras_serializable(package="Custom", name=None):
