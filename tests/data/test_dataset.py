@@ -93,6 +93,11 @@ def test_padded_batch():
                                   [[1, -1, -1, -1], [2, 3, -1, -1], [4, 5, 6, -1]])
     with pytest.raises(tf.errors.InvalidArgumentError, match="larger"):
         values(ds.padded_batch(3, padded_shapes=[2]))
+    np.testing.assert_array_equal(values(ds.take(1).padded_batch(1, padded_shapes=(2,)))[0], [[1, 0]])
+    pairs = ds.map(lambda v: (v, tf.size(v)))
+    out = values(pairs.padded_batch(3, padded_shapes=([None], []), padding_values=(-1, 0)))
+    np.testing.assert_array_equal(out[0][0], [[1, -1, -1], [2, 3, -1], [4, 5, 6]])
+    assert out[0][1].tolist() == [1, 2, 3]
 
 
 def test_shuffle_is_a_permutation_seeded_and_reshuffled():
@@ -185,6 +190,19 @@ def test_strings_text_and_csv(tmp_path):
         tf.data.experimental.make_csv_dataset(str(csv_file), 2, label_name="nope")
     assert int(tf.data.experimental.make_csv_dataset(str(csv_file), 2).cardinality()) == \
         tf.data.INFINITE_CARDINALITY
+
+
+def test_list_files(tmp_path):
+    for name in ("b.txt", "a.txt", "c.csv"):
+        (tmp_path / name).write_text(name)
+    ordered = values(D.list_files(str(tmp_path / "*.txt"), shuffle=False))
+    assert ordered == [str(tmp_path / "a.txt").encode(), str(tmp_path / "b.txt").encode()]
+    assert sorted(values(D.list_files(str(tmp_path / "*"), seed=1))) == sorted(
+        str(tmp_path / n).encode() for n in ("a.txt", "b.txt", "c.csv"))
+    lines = tf.data.TextLineDataset(D.list_files(str(tmp_path / "*.txt"), shuffle=False))
+    assert values(lines) == [b"a.txt", b"b.txt"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="no files"):
+        D.list_files(str(tmp_path / "*.png"))
 
 
 def test_shard_interleave_flat_map():

@@ -147,6 +147,24 @@ class Dataset:
         return _Generator(generator, tuple(args or ()), output_signature)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The paths (``bytes``) of the files matching ``file_pattern`` (a glob, or a list of them),
+        in a new random order on each pass unless ``shuffle=False``.
+
+        Raises:
+            InvalidArgumentError: if nothing matches.
+        """
+        import glob
+        import os
+
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes, os.PathLike)) else list(file_pattern)
+        paths = sorted({p for pat in patterns for p in glob.glob(os.fsdecode(pat))})
+        if not paths:
+            raise tf.errors.InvalidArgumentError(f"Dataset.list_files: no files match {file_pattern!r}")
+        ds = _Slices(np.array([os.fsencode(p) for p in paths], dtype=object))
+        return ds if shuffle is False else ds.shuffle(len(paths), seed=seed)
+
+    @staticmethod
     def zip(*datasets, name=None):
         """Elements of several datasets side by side (a tuple, or the structure given)."""
         structure = datasets[0] if len(datasets) == 1 and isinstance(datasets[0], (tuple, dict)) else datasets
@@ -681,14 +699,16 @@ class _Batch(Dataset):
             if not chunk or (self._drop and len(chunk) < self._size):
                 return
             leaves = [st.flatten(e) for e in chunk]
-            stacked = [self._stack([l[i] for l in leaves], i) for i in range(len(leaves[0]))]
+            single = not st.is_structure(chunk[0])
+            stacked = [self._stack([l[i] for l in leaves], i, single) for i in range(len(leaves[0]))]
             yield _rebuild(chunk[0], stacked)
 
-    def _stack(self, values, index):
+    def _stack(self, values, index, single):
         if self._padding is None:
             return st.stack(values)
         shapes, pad_values = self._padding
-        shape = st.flatten(shapes)[index] if shapes is not None else None
+        # One component: padded_shapes is its shape, whether written as a list or a tuple.
+        shape = shapes if single or shapes is None else st.flatten(shapes)[index]
         pad = st.flatten(pad_values)[index] if isinstance(pad_values, (tuple, dict)) else pad_values
         return _pad_stack([st.to_numpy(v) for v in values], shape, pad)
 
