@@ -125,3 +125,70 @@ def test_saved_model_module(tmp_path):
 
     with pytest.raises(ValueError, match="register_keras_serializable"):
         tf.saved_model.save(Unregistered(), str(tmp_path / "u"))
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.l1 = layers.Dense(5)
+
+    def call(self, x):
+        return self.l1(x)
+
+
+def _toy_dataset():
+    inputs = np.arange(10, dtype="float32").reshape(-1, 1) * np.ones((1, 5), "float32")
+    return tf.data.Dataset.from_tensor_slices(dict(x=inputs, y=inputs * 2.0 + 1.0)).repeat().batch(2)
+
+
+def _train(net, opt, iterator, ckpt, manager, steps):
+    for _ in range(steps):
+        example = next(iterator)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.abs(net(example["x"]) - example["y"]))
+        grads = tape.gradient(loss, net.trainable_variables)
+        opt.apply_gradients(zip(grads, net.trainable_variables))
+        ckpt.step.assign_add(1)
+        if int(ckpt.step) % 5 == 0:
+            manager.save()
+    return float(loss)
+
+
+def test_the_tensorflow_checkpoint_guide(tmp_path):
+    """TensorFlow's "Training checkpoints" guide: restore comes before the model's first call and the
+    optimizer's first step, and the dataset iterator is checkpointed too."""
+    def run(steps):
+        net, opt = Net(), keras.optimizers.Adam(0.1)
+        iterator = iter(_toy_dataset())
+        ckpt = tf.train.Checkpoint(step=tf.Variable(1), optimizer=opt, net=net, iterator=iterator)
+        manager = tf.train.CheckpointManager(ckpt, str(tmp_path / "tf_ckpts"), max_to_keep=3)
+        status = ckpt.restore(manager.latest_checkpoint)
+        loss = _train(net, opt, iterator, ckpt, manager, steps)
+        status.assert_consumed()
+        return net, opt, int(ckpt.step), loss
+
+    tf.random.set_seed(1234)
+    run(9)  # saves at steps 5 and 10
+    net, opt, step, _ = run(5)  # restored from step 10, trains 5 more
+    assert step == 15 and opt.iterations == 14
+    tf.random.set_seed(1234)
+    reference = Net()
+    ref_opt = keras.optimizers.Adam(0.1)
+    it = iter(_toy_dataset())
+    ckpt = tf.train.Checkpoint(step=tf.Variable(1), optimizer=ref_opt, net=reference, iterator=it)
+    ref_manager = tf.train.CheckpointManager(ckpt, str(tmp_path / "ref"), max_to_keep=1)
+    _train(reference, ref_opt, it, ckpt, ref_manager, 9)  # the same 9 steps, uninterrupted: 14 in all
+    _train(reference, ref_opt, it, ckpt, ref_manager, 5)
+    np.testing.assert_allclose(net.l1.kernel.numpy(), reference.l1.kernel.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_deferred_restore_waits_for_the_first_call(tmp_path):
+    net = Net()
+    net(tf.ones((1, 5)))
+    path = tf.train.Checkpoint(net=net).save(str(tmp_path / "n"))
+    fresh = Net()
+    status = tf.train.Checkpoint(net=fresh).restore(path)
+    with pytest.raises(AssertionError, match="waiting"):
+        status.assert_consumed()
+    np.testing.assert_array_equal(fresh(tf.ones((2, 5))).numpy(), net(tf.ones((2, 5))).numpy())
+    status.assert_consumed()

@@ -67,8 +67,7 @@ class Dataset:
 
     # ---- iteration ---------------------------------------------------------------------
     def __iter__(self):
-        for element in self._elements():
-            yield st.map_structure(st.to_output, element)
+        return DatasetIterator(self)
 
     def as_numpy_iterator(self):
         """Iterates over the elements as numpy arrays (``bytes`` for strings)."""
@@ -279,6 +278,37 @@ class Dataset:
 
     def options(self):
         return Options()
+
+
+class DatasetIterator:
+    """``iter(dataset)``: yields the elements as tensors; a ``tf.train.Checkpoint``
+    saves its position (restored by replaying the pipeline up to it, so a seeded
+    shuffle resumes in the same order)."""
+
+    def __init__(self, dataset):
+        self._dataset, self._elements, self._position = dataset, dataset._elements(), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        element = next(self._elements)
+        self._position += 1
+        return st.map_structure(st.to_output, element)
+
+    def get_next(self):
+        return next(self)
+
+    @property
+    def element_spec(self):
+        return self._dataset.element_spec
+
+    def _restore_position(self, position):
+        if position < self._position:
+            self._elements, self._position = self._dataset._elements(), 0
+        for _ in itertools.islice(self._elements, position - self._position):
+            pass
+        self._position = position
 
 
 class Options:

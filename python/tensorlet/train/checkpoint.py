@@ -6,6 +6,10 @@ optimizer's step count and slots, variables, objects with ``.variables`` such
 as a ``tf.Module``, nested checkpoints) under their attribute paths, in one
 numpy ``.npz`` file (``<prefix>-<n>.npz``), written atomically. Beside it a
 ``checkpoint`` file names the latest one, as TensorFlow's does.
+
+As in TensorFlow, ``restore`` may come before a model's first call or an
+optimizer's first step: their values are then assigned as soon as the
+weights (or slots) are created. A dataset iterator's position is saved too.
 """
 
 import os
@@ -53,10 +57,14 @@ class Checkpoint:
         self._objects[name] = value
 
     # ---- values by path ------------------------------------------------------------
-    def _entries(self):
-        """(path, variable or array) for every value this checkpoint tracks."""
+    def _entries(self, unbuilt=None):
+        """(path, variable or array) for every value this checkpoint tracks; layers
+        not built yet go to ``unbuilt`` (name, layer) when it is given."""
         out = []
         for name, obj in self._objects.items():
+            if unbuilt is not None and _is_layer(obj) and not obj.built:
+                unbuilt.append((name, obj))
+                continue
             out.extend(_entries(obj, name))
         return out
 
@@ -104,8 +112,9 @@ class Checkpoint:
         if not os.path.exists(file):
             raise FileNotFoundError(f"Checkpoint.restore: no checkpoint at {path!r} (looked for {file!r})")
         arrays = read_npz(file, repr(file))
-        self._build_optimizers(arrays)
-        entries = self._entries()
+        pending = self._build_optimizers(arrays)
+        unbuilt = []
+        entries = self._entries(unbuilt)
         pairs = []
         for key, target in entries:
             if key in arrays:
@@ -117,40 +126,70 @@ class Checkpoint:
         for key, target, value in pairs:
             if isinstance(target, tf.Variable):
                 target.assign(value.astype(target.dtype.name, copy=False))
+            elif key.endswith("/position"):
+                self._lookup(key)._restore_position(int(value))
             else:  # an optimizer's step count
-                self._set_iterations(key, value)
+                self._lookup(key).iterations = int(value)
+        for name, layer in unbuilt:
+            _defer(layer, _numbered(arrays, f"{name}/weights/"), f"{name}/weights", lambda layer=layer: layer.weights)
+        pending += [layer for _, layer in unbuilt]
         if "save_counter" in arrays:
             self.save_counter.assign(int(arrays["save_counter"]))
-        return _Status({k for k, _ in entries} - set(arrays), set(arrays) - {k for k, _ in entries} - {"save_counter"})
+        known = {k for k, _ in entries} | {k for k in arrays if any(k.startswith(f"{n}/") for n, _ in unbuilt)}
+        known |= {k for k in arrays for o in pending if _is_optimizer(o) and "/slots/" in k}
+        return _Status({k for k, _ in entries} - set(arrays), set(arrays) - known - {"save_counter"}, pending)
 
     read = restore
 
-    def _set_iterations(self, key, value):
+    def _lookup(self, key):
         obj = self
         for part in key.split("/")[:-1]:
             obj = obj._objects[part] if isinstance(obj, Checkpoint) else getattr(obj, part)
-        obj.iterations = int(value)
+        return obj
 
     def _build_optimizers(self, arrays):
-        """Creates the slots of optimizers that have not run yet, for the models beside them."""
-        models = [o for o in self._objects.values() if hasattr(o, "trainable_weights")]
+        """Creates the slots of optimizers that have not run yet for the (built) models beside
+        them; with no built model, the slots are restored when the optimizer creates them."""
+        models = [o for o in self._objects.values() if _is_layer(o) and o.built]
+        pending = []
         for name, obj in self._objects.items():
             if _is_optimizer(obj) and not obj._slots and any(k.startswith(f"{name}/slots/") for k in arrays):
-                if not models:
-                    raise ValueError(f"Checkpoint.restore: the checkpoint holds the state of optimizer {name!r}, "
-                                     "which has not run yet; track the model beside it (Checkpoint(model=..., "
-                                     f"{name}=...)) so that its slots can be created")
-                obj.build([w for m in models for w in m.trainable_weights])
+                if models:
+                    obj.build([w for m in models for w in m.trainable_weights])
+                else:
+                    _defer(obj, _numbered(arrays, f"{name}/slots/"), f"{name}/slots", lambda obj=obj: obj.variables)
+                    pending.append(obj)
+        return pending
+
+
+def _numbered(arrays, prefix):
+    found = sorted((int(k[len(prefix):]), k) for k in arrays if k.startswith(prefix) and k[len(prefix):].isdigit())
+    return [arrays[k] for _, k in found]
+
+
+def _defer(obj, values, what, targets):
+    """Assigns ``values`` to ``targets()`` once ``obj`` has created them (its first call or step)."""
+    def restore():
+        variables = targets()
+        if len(variables) != len(values) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
+            raise ValueError(f"Checkpoint.restore: {what} holds {[a.shape for a in values]}, but "
+                             f"{type(obj).__name__} created {[tuple(v.shape) for v in variables]}")
+        for v, a in zip(variables, values):
+            v.assign(a.astype(v.dtype.name, copy=False))
+
+    obj.__dict__["_deferred_restore"] = restore
 
 
 class _Status:
-    def __init__(self, unmatched_objects, unused_values):
-        self.unmatched, self.unused = unmatched_objects, unused_values
+    def __init__(self, unmatched_objects, unused_values, pending=()):
+        self.unmatched, self.unused, self.pending = unmatched_objects, unused_values, list(pending)
 
     def assert_consumed(self):
-        if self.unmatched or self.unused:
+        waiting = [type(o).__name__ for o in self.pending if "_deferred_restore" in o.__dict__]
+        if self.unmatched or self.unused or waiting:
             raise AssertionError(f"Checkpoint not fully matched: not in the file: {sorted(self.unmatched)}; "
-                                 f"in the file but not tracked: {sorted(self.unused)}")
+                                 f"in the file but not tracked: {sorted(self.unused)}; waiting for the first "
+                                 f"call or step of: {waiting}")
         return self
 
     def assert_existing_objects_matched(self):
@@ -165,11 +204,16 @@ class _Status:
         return self
 
 
+def _is_layer(obj):
+    # Looked up on the class: an unbuilt model's weights property raises.
+    return all(hasattr(type(obj), a) for a in ("weights", "trainable_weights")) and hasattr(obj, "built")
+
+
 def _check_trackable(name, obj):
-    if not (isinstance(obj, (tf.Variable, Checkpoint)) or _is_optimizer(obj) or hasattr(obj, "weights")
-            or hasattr(obj, "variables")):
+    if not (isinstance(obj, (tf.Variable, Checkpoint)) or _is_optimizer(obj) or _is_layer(obj)
+            or hasattr(type(obj), "variables") or hasattr(obj, "_restore_position")):
         raise TypeError(f"Checkpoint: {name}={type(obj).__name__} holds no variables; track models, layers, "
-                        "optimizers, tf.Variables, tf.Modules or other checkpoints")
+                        "optimizers, tf.Variables, tf.Modules, dataset iterators or other checkpoints")
 
 
 def _entries(obj, path):
@@ -177,10 +221,12 @@ def _entries(obj, path):
         return [(path, obj)]
     if isinstance(obj, Checkpoint):
         return [(f"{path}/{k}", v) for k, v in obj._entries()]
+    if hasattr(obj, "_restore_position"):
+        return [(f"{path}/position", np.asarray(obj._position, np.int64))]
     if _is_optimizer(obj):
         return [(f"{path}/iterations", np.asarray(int(obj.iterations), np.int64))] + [
             (f"{path}/slots/{i}", v) for i, v in enumerate(obj.variables)]
-    if hasattr(obj, "weights") and hasattr(obj, "built"):
+    if _is_layer(obj):
         if not obj.built:
             raise ValueError(f"Checkpoint: model/layer '{obj.name}' (at {path!r}) is not built yet, so its weights "
                              "do not exist; call it on a batch of data (or build it) before saving or restoring")

@@ -100,7 +100,8 @@ class Layer(Serializable):
             return self._symbolic_call(inputs, args, kwargs)
         else:
             inputs = map_structure(self._convert, inputs)
-        if not self.built:
+        first_call = not self.built
+        if first_call:
             self._build_for(inputs)
         elif self._build_shapes is not None and (self._trainable_weights or self._non_trainable_weights):
             self._check_shapes(inputs)
@@ -113,6 +114,10 @@ class Layer(Serializable):
         _context.training = training
         try:
             outputs = self.call(inputs, *args, **kwargs)
+            if first_call and "_deferred_restore" in self.__dict__:
+                # A checkpoint restored before the weights existed: fill them, then compute with them.
+                self.__dict__.pop("_deferred_restore")()
+                outputs = self.call(inputs, *args, **kwargs)
         finally:
             _context.training = outer
         if self._output_shape is None:

@@ -118,6 +118,8 @@ class Optimizer(Serializable):
         missing = [v for v in variables if v not in self._slots]
         if missing:
             self.build(missing)
+            if "_deferred_restore" in self.__dict__:  # a checkpoint restored before the slots existed
+                self.__dict__.pop("_deferred_restore")()
         lr = self.learning_rate
         decay_first = self.weight_decay and not getattr(type(self).update_step, "folds_weight_decay", False)
         for g, v in zip(grads, variables):
