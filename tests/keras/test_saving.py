@@ -302,6 +302,21 @@ def test_weights_keep_optimizer_state(tmp_path, rng):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+@pytest.mark.parametrize("suffix", ["npz", "h5"])
+def test_weights_into_a_model_with_another_optimizer(tmp_path, rng, suffix):
+    if suffix == "h5":
+        pytest.importorskip("h5py")
+    x, y = _data(rng)
+    model = _sequential("adam")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save_weights(tmp_path / f"w.weights.{suffix}")
+    other = _sequential(keras.optimizers.SGD(0.1, momentum=0.9))
+    other.fit(x, y, epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match="optimizer starts afresh"):
+        other.load_weights(tmp_path / f"w.weights.{suffix}")
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_model_checkpoint_whole_model_and_best_only(tmp_path, rng):
     x, y = _data(rng)
     model = _sequential()

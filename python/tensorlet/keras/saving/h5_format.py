@@ -122,7 +122,11 @@ def load_keras_layout(model, filepath):
         mine = keras_slots(opt)
         slots = list(zip(mine, opt_arrays[skip:]))
         if len(opt_arrays) - skip != len(mine) or any(tuple(v.shape) != a.shape for v, a in slots):
-            raise ValueError(f"{filepath!r}: the optimizer state does not fit {type(opt).__name__}")
+            import warnings
+
+            warnings.warn(f"{filepath!r}: the saved optimizer state does not fit {type(opt).__name__}; the weights "
+                          "are loaded and the optimizer starts afresh", stacklevel=3)
+            slots, opt_arrays = [], None
     for v, a in pairs + slots:
         v.assign(a.astype(v.dtype.name, copy=False))
     if opt is not None and opt_arrays:

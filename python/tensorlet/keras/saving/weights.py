@@ -10,6 +10,7 @@ atomically; a failed load changes no weight.
 
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -37,8 +38,11 @@ def set_model_arrays(model, arrays, source="file"):
     """Sets the weights (and optimizer state) of ``model`` from ``model_arrays``'s
     result; checks everything first so that a mismatch changes nothing.
 
+    An optimizer state that does not fit the model's optimizer (another kind
+    of optimizer) is skipped with a warning.
+
     Raises:
-        ValueError: if the count or a shape of the arrays does not match the model.
+        ValueError: if the count or a shape of the weights does not match the model.
     """
     weights = _numbered(arrays, "weights/")
     if not weights and arrays:  # the first tensorlet layout: "0000:layer/kernel:0"
@@ -60,8 +64,10 @@ def set_model_arrays(model, arrays, source="file"):
             opt.build(model.trainable_weights)
         targets = opt.variables
         if len(targets) != len(slots) or any(tuple(t.shape) != tuple(a.shape) for t, a in zip(targets, slots)):
-            raise ValueError(f"{source}: the optimizer state ({len(slots)} arrays) does not fit the optimizer "
-                             f"{type(opt).__name__} of model '{model.name}' ({len(targets)} variables)")
+            warnings.warn(f"{source}: the saved optimizer state ({len(slots)} arrays) does not fit the optimizer "
+                          f"{type(opt).__name__} of model '{model.name}' ({len(targets)} variables); the weights "
+                          "are loaded and the optimizer starts afresh", stacklevel=3)
+            targets, restore_optimizer = [], False
     model.set_weights(weights)
     for t, a in zip(targets, slots):
         t.assign(a.astype(t.dtype.name, copy=False))
