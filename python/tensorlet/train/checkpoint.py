@@ -102,8 +102,7 @@ class Checkpoint:
 
         Raises:
             FileNotFoundError: if there is no such checkpoint.
-            ValueError: if a shape differs, or a model is not built yet; nothing
-                is restored then.
+            ValueError: if a shape differs; nothing is restored then.
         """
         if save_path is None:
             return _Status(set(), set())
@@ -112,7 +111,7 @@ class Checkpoint:
         if not os.path.exists(file):
             raise FileNotFoundError(f"Checkpoint.restore: no checkpoint at {path!r} (looked for {file!r})")
         arrays = read_npz(file, repr(file))
-        pending = self._build_optimizers(arrays)
+        waiting = self._build_optimizers(arrays)
         unbuilt = []
         entries = self._entries(unbuilt)
         pairs = []
@@ -132,7 +131,9 @@ class Checkpoint:
                 self._lookup(key).iterations = int(value)
         for name, layer in unbuilt:
             _defer(layer, _numbered(arrays, f"{name}/weights/"), f"{name}/weights", lambda layer=layer: layer.weights)
-        pending += [layer for _, layer in unbuilt]
+        for name, opt in waiting:
+            _defer(opt, _numbered(arrays, f"{name}/slots/"), f"{name}/slots", lambda opt=opt: opt.variables)
+        pending = [layer for _, layer in unbuilt] + [opt for _, opt in waiting]
         if "save_counter" in arrays:
             self.save_counter.assign(int(arrays["save_counter"]))
         known = {k for k, _ in entries} | {k for k in arrays if any(k.startswith(f"{n}/") for n, _ in unbuilt)}
@@ -149,17 +150,16 @@ class Checkpoint:
 
     def _build_optimizers(self, arrays):
         """Creates the slots of optimizers that have not run yet for the (built) models beside
-        them; with no built model, the slots are restored when the optimizer creates them."""
+        them; returns (name, optimizer) of those whose slots must wait for their first step."""
         models = [o for o in self._objects.values() if _is_layer(o) and o.built]
-        pending = []
+        waiting = []
         for name, obj in self._objects.items():
             if _is_optimizer(obj) and not obj._slots and any(k.startswith(f"{name}/slots/") for k in arrays):
                 if models:
                     obj.build([w for m in models for w in m.trainable_weights])
                 else:
-                    _defer(obj, _numbered(arrays, f"{name}/slots/"), f"{name}/slots", lambda obj=obj: obj.variables)
-                    pending.append(obj)
-        return pending
+                    waiting.append((name, obj))
+        return waiting
 
 
 def _numbered(arrays, prefix):

@@ -24,13 +24,14 @@ class Serializable:
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
+        signature = inspect.signature(cls.__init__)
         try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            bound = signature.bind(None, *args, **kwargs)
         except TypeError:
             return obj  # __init__ raises the user-facing error itself
         bound.apply_defaults()
         config = {}
-        for name, param in list(inspect.signature(cls.__init__).parameters.items())[1:]:
+        for name, param in list(signature.parameters.items())[1:]:
             if param.kind == param.VAR_KEYWORD:
                 config.update(bound.arguments.get(name, {}))
             elif param.kind != param.VAR_POSITIONAL:
