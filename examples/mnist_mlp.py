@@ -4,7 +4,11 @@ Uses scikit-learn's bundled 8x8 digits when scikit-learn is installed, else a
 small synthetic 10-class set of the same shape. Prints the history and the
 test accuracy; saves a learning-curve plot when matplotlib is installed.
 
-    python examples/mnist_mlp.py [--epochs 20] [--plot curve.png]
+    python examples/mnist_mlp.py [--epochs 20] [--plot curve.png] [--save mlp.keras]
+
+With --save, the trained model is written to a .keras file, which
+keras.models.load_model reads back (in any later program) with its weights
+and optimizer state.
 """
 
 import argparse
@@ -38,11 +42,12 @@ def load_digits():
     return (x[:split], y[:split]), (x[split:], y[split:])
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--plot", default="mnist_mlp_curve.png", help="where to save the learning curve")
-    args = parser.parse_args()
+    parser.add_argument("--save", default=None, help="where to save the trained model (a .keras file)")
+    args = parser.parse_args(argv)
 
     tf.random.set_seed(0)
     (x_train, y_train), (x_test, y_test) = load_digits()
@@ -60,7 +65,16 @@ def main():
         print(f"  {key}: {' '.join(f'{v:.4f}' for v in values)}")
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss: {test_loss:.4f}  test accuracy: {test_acc:.4f}")
+    if args.save:
+        model.save(args.save)
+        print(f"model saved to {args.save}; load it with keras.models.load_model({args.save!r})")
+    if args.plot:
+        plot_history(history, args.plot)
+    return model, x_test
 
+
+def plot_history(history, path):
+    """Saves the loss and accuracy curves to ``path`` (needs matplotlib)."""
     try:
         import matplotlib
 
@@ -79,8 +93,8 @@ def main():
     ax2.set(title="accuracy", xlabel="epoch")
     ax1.legend()
     fig.tight_layout()
-    fig.savefig(args.plot)
-    print(f"learning curve saved to {args.plot}")
+    fig.savefig(path)
+    print(f"learning curve saved to {path}")
 
 
 if __name__ == "__main__":

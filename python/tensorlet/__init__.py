@@ -35,6 +35,8 @@ from tensorlet.ops.reductions import (
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
 from tensorlet import math, nn, raw_ops
+from tensorlet import data, saved_model, train
+from tensorlet.data.structure import TensorSpec
 
 __version__ = "0.1.0"
 

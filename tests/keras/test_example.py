@@ -23,3 +23,24 @@ def test_readme_keras_block_runs(capsys):
     exec(compile("import numpy as np\n" + code, "README keras", "exec"), {})
     out = capsys.readouterr().out
     assert "Epoch 2/2" in out and "Total params: 4,810" in out
+
+
+def test_example_model_saved_and_loaded_in_a_new_process(tmp_path, capsys):
+    import importlib.util
+    import subprocess
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("mnist_mlp", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "mlp.keras"
+    model, x_test = module.main(["--epochs", "2", "--plot", "", "--save", str(path)])
+    assert "model saved to" in capsys.readouterr().out
+    np.save(tmp_path / "x.npy", x_test)
+    script = ("import sys, numpy as np; from tensorlet import keras; m = keras.models.load_model(sys.argv[1]); "
+              "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0)); print(m.optimizer.iterations)")
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "x.npy"), str(tmp_path / "p.npy")],
+                          check=True, capture_output=True, text=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), model.predict(x_test, verbose=0))
+    assert int(done.stdout.split()[-1]) == model.optimizer.iterations

@@ -212,11 +212,11 @@ class _OpByOpAdam(optimizers.Adam):
     def update_step(self, g, var, lr):
         t = self.iterations + 1
         alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
-        m, v = self._slots[id(var)][:2]
+        m, v = self._slots[var][:2]
         m.assign_add((g - m) * (1.0 - self.beta_1))
         v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))
         if self.amsgrad:
-            v_hat = self._slots[id(var)][2]
+            v_hat = self._slots[var][2]
             v_hat.assign(tf.maximum(v_hat, v))
             v = v_hat
         var.assign_sub(m * alpha / (tf.sqrt(v) + self.epsilon))
@@ -224,7 +224,7 @@ class _OpByOpAdam(optimizers.Adam):
 
 class _OpByOpRMSprop(optimizers.RMSprop):
     def update_step(self, g, v, lr):
-        s, mom, avg = self._slots[id(v)]
+        s, mom, avg = self._slots[v]
         s.assign(s * self.rho + tf.square(g) * (1.0 - self.rho))
         if self.centered:
             avg.assign(avg * self.rho + g * (1.0 - self.rho))

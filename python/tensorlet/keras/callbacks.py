@@ -221,14 +221,22 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Saves the model's weights (``.weights.npz``) after each epoch, or only the best.
+    """Saves the model (``.keras``) or its weights (``.weights.npz``/``.weights.h5``)
+    after each epoch, or only when it improves.
 
     Args:
         filepath: the file to write; may hold ``{epoch:02d}`` and log keys (``{val_loss:.2f}``).
         monitor: the logged quantity that decides which epoch is best.
         save_best_only: save only when ``monitor`` improves.
-        save_weights_only: accepted for Keras compatibility; weights are what is saved.
+        save_weights_only: save the weights only (the name must then end in
+            ``.weights.npz`` or ``.weights.h5``); else the whole model (``.keras``).
         mode: ``'min'``, ``'max'`` or ``'auto'``.
+        save_freq: ``'epoch'``, or a number of batches between saves
+            (``{epoch}`` and ``{batch}`` in ``filepath`` then name the point).
+
+    Raises:
+        ValueError: if the file name's ending does not fit ``save_weights_only``,
+            or ``save_freq`` is neither ``'epoch'`` nor a positive int.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -237,13 +245,35 @@ class ModelCheckpoint(Callback):
         self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
         self.save_best_only, self.mode = save_best_only, _monitor_mode(monitor, mode)
         self.best = initial_value_threshold
-        if not self.filepath.endswith(".weights.npz"):
-            raise ValueError(f"ModelCheckpoint saves weights; the file name must end in .weights.npz, "
-                             f"got {self.filepath!r}")
+        self.save_weights_only = save_weights_only
+        if save_freq != "epoch" and (not isinstance(save_freq, int) or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches, got "
+                             f"{save_freq!r}")
+        self.save_freq, self._batches, self._epoch = save_freq, 0, 0
+        weights_file = self.filepath.endswith((".weights.npz", ".weights.h5"))
+        if save_weights_only and not weights_file:
+            raise ValueError(f"ModelCheckpoint(save_weights_only=True): the file name must end in .weights.npz or "
+                             f".weights.h5, got {self.filepath!r}")
+        if not save_weights_only and not weights_file and not self.filepath.endswith(".keras"):
+            raise ValueError(f"ModelCheckpoint: the file name must end in .keras (the whole model) or, with "
+                             f"save_weights_only=True, .weights.npz, got {self.filepath!r}")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq != "epoch":
+            self._batches += 1
+            if self._batches % self.save_freq == 0:
+                self._save(self._epoch, logs, batch=batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, logs)
+
+    def _save(self, epoch, logs, batch=None):
         logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        path = self.filepath.format(epoch=epoch + 1, batch=batch, **logs)
         if self.save_best_only:
             value = logs.get(self.monitor)
             if value is None:
@@ -253,8 +283,10 @@ class ModelCheckpoint(Callback):
             if self.verbose:
                 print(f"Epoch {epoch + 1}: {self.monitor} improved to {value:.5f}, saving model to {path}")
             self.best = value
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        self.model.save_weights(path)
+        if path.endswith(".keras"):
+            self.model.save(path)
+        else:
+            self.model.save_weights(path)
 
 
 class LearningRateScheduler(Callback):

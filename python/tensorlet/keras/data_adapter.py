@@ -144,7 +144,9 @@ class IterableData:
         self.source, self.steps, self.inputs_only = source, steps, inputs_only
         self.y = None
         self._iterator = source if hasattr(source, "__next__") else None
-        if steps is None and hasattr(source, "__len__"):
+        if isinstance(source, tf.data.Dataset):  # an endless one is drawn from across epochs
+            self.steps, self._iterator = tf.data.experimental.steps_and_iterator(source, steps)
+        elif steps is None and hasattr(source, "__len__"):
             self.steps = len(source)
 
     def batches(self):

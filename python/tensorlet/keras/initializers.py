@@ -8,20 +8,14 @@ import math
 
 import tensorlet as tf
 from tensorlet.keras import backend
+from tensorlet.keras.saving.serialization import Serializable, deserialize_keras_object, serialize_keras_object
 
 
-class Initializer:
+class Initializer(Serializable):
     """Base class: ``initializer(shape, dtype) -> Tensor``."""
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 class Zeros(Initializer):
@@ -47,8 +41,6 @@ class Constant(Initializer):
     def __call__(self, shape, dtype=None):
         return tf.fill(shape, tf.cast(self.value, dtype or backend.floatx()))
 
-    def get_config(self):
-        return {"value": self.value}
 
 
 class _Random(Initializer):
@@ -59,8 +51,6 @@ class _Random(Initializer):
         # A fixed seed gives the same draws on each call, as in Keras.
         return self.seed
 
-    def get_config(self):
-        return {"seed": self.seed}
 
 
 class RandomUniform(_Random):
@@ -73,8 +63,6 @@ class RandomUniform(_Random):
     def __call__(self, shape, dtype=None):
         return tf.random.uniform(shape, self.minval, self.maxval, dtype=dtype or backend.floatx(), seed=self._seed())
 
-    def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 class RandomNormal(_Random):
@@ -87,8 +75,6 @@ class RandomNormal(_Random):
     def __call__(self, shape, dtype=None):
         return tf.random.normal(shape, self.mean, self.stddev, dtype=dtype or backend.floatx(), seed=self._seed())
 
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class TruncatedNormal(RandomNormal):
@@ -130,8 +116,6 @@ class VarianceScaling(_Random):
             return tf.random.truncated_normal(shape, 0.0, std, dtype=dtype, seed=self._seed())
         return tf.random.normal(shape, 0.0, math.sqrt(var), dtype=dtype, seed=self._seed())
 
-    def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
 class GlorotUniform(VarianceScaling):
@@ -140,8 +124,6 @@ class GlorotUniform(VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "uniform", seed)
 
-    def get_config(self):
-        return {"seed": self.seed}
 
 
 class GlorotNormal(VarianceScaling):
@@ -150,8 +132,6 @@ class GlorotNormal(VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
 
-    def get_config(self):
-        return {"seed": self.seed}
 
 
 class HeNormal(VarianceScaling):
@@ -160,8 +140,6 @@ class HeNormal(VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
-    def get_config(self):
-        return {"seed": self.seed}
 
 
 class HeUniform(VarianceScaling):
@@ -170,8 +148,6 @@ class HeUniform(VarianceScaling):
     def __init__(self, seed=None):
         super().__init__(2.0, "fan_in", "uniform", seed)
 
-    def get_config(self):
-        return {"seed": self.seed}
 
 
 _ALL = {
@@ -188,6 +164,8 @@ def get(identifier):
     """An initializer from a name, a class, an instance or a callable(shape, dtype)."""
     if identifier is None:
         return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         cls = _ALL.get(identifier.lower())
         if cls is None:
@@ -202,14 +180,14 @@ def get(identifier):
 
 
 def serialize(init):
-    if isinstance(init, Initializer):
-        return {"class_name": type(init).__name__, "config": init.get_config()}
-    return getattr(init, "__name__", init)
+    """The config of an initializer (``{'class_name': ..., 'config': ...}``)."""
+    return serialize_keras_object(init)
 
 
-def deserialize(config):
+def deserialize(config, custom_objects=None):
+    """An initializer from ``serialize``'s data or a name."""
     if isinstance(config, dict):
-        return globals()[config["class_name"]](**config["config"])
+        return deserialize_keras_object(config, custom_objects=custom_objects, printable_module_name="initializer")
     return get(config)
 
 

@@ -9,6 +9,7 @@ does, except after a softmax, where the fused logits ops give the exact value.
 import tensorlet as tf
 from tensorlet.keras import backend
 from tensorlet.keras.activations import logits_of
+from tensorlet.keras.saving.serialization import Serializable
 
 
 def _prep(y_true, y_pred, cast_true=True):
@@ -138,7 +139,7 @@ mae = MAE = mean_absolute_error
 kld = KLD = kullback_leibler_divergence = kl_divergence
 
 
-class Loss:
+class Loss(Serializable):
     """Base class: ``loss(y_true, y_pred, sample_weight=None)`` -> a scalar tensor.
 
     Subclasses implement ``call(y_true, y_pred)`` returning per-sample values.
@@ -162,11 +163,7 @@ class Loss:
         return reduce_values(values, sample_weight, self.reduction)
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        return {**self._constructor_config(), "name": self.name, "reduction": self.reduction}
 
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
@@ -202,6 +199,8 @@ class LossFunctionWrapper(Loss):
 
 
 def _wrapper(fn, default_name, doc, **defaults):
+    import inspect
+
     params = list(defaults)
 
     def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, **kwargs):
@@ -212,9 +211,14 @@ def _wrapper(fn, default_name, doc, **defaults):
         for k, v in values.items():
             setattr(self, k, v)
 
+    P = inspect.Parameter
+    __init__.__signature__ = inspect.Signature(
+        [P("self", P.POSITIONAL_ONLY)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()]
+        + [P("reduction", P.KEYWORD_ONLY, default="sum_over_batch_size"),
+           P("name", P.KEYWORD_ONLY, default=default_name)])
     cls_name = "".join(part.capitalize() for part in default_name.split("_"))
     return type(cls_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc,
-                                                     "from_config": classmethod(lambda c, cfg: c(**cfg))})
+                                                     "__module__": __name__})
 
 
 MeanSquaredError = _wrapper(mean_squared_error, "mean_squared_error", "Mean of squared errors.")

@@ -1,14 +1,14 @@
 """Weight regularizers: penalties added to the loss (``'l1'``, ``'l2'``, objects)."""
 
 import tensorlet as tf
+from tensorlet.keras.saving.serialization import Serializable, deserialize_keras_object
 
 
-class Regularizer:
+class Regularizer(Serializable):
+    """Base class: ``regularizer(weight)`` -> a scalar penalty."""
+
     def __call__(self, x):
         return 0.0
-
-    def get_config(self):
-        return {}
 
 
 class L1L2(Regularizer):
@@ -25,9 +25,6 @@ class L1L2(Regularizer):
             out = out + self.l2 * tf.reduce_sum(tf.square(x))
         return out
 
-    def get_config(self):
-        return {"l1": self.l1, "l2": self.l2}
-
 
 class L1(L1L2):
     def __init__(self, l1=0.01):
@@ -43,6 +40,9 @@ l1, l2, l1_l2 = L1, L2, L1L2
 
 
 def get(identifier):
+    """A regularizer from a name (``'l2'``), a config dict, a class, an instance or a callable."""
+    if isinstance(identifier, dict):
+        return deserialize_keras_object(identifier, printable_module_name="regularizer")
     if identifier is None or callable(identifier) and not isinstance(identifier, type):
         return identifier
     if isinstance(identifier, str):

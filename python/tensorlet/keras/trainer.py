@@ -212,6 +212,7 @@ class Trainer:
         batch_size = batch_size or 32
         val = None
         if is_batch_iterable(x):
+            _no_separate_targets(y, "fit")
             data = IterableData(x, steps_per_epoch)
         else:
             x, y, sample_weight = as_arrays(x), as_arrays(y), as_arrays(sample_weight)
@@ -294,6 +295,8 @@ class Trainer:
         if type(self).test_step is Trainer.test_step:
             self._require_loss()
         verbose = 1 if verbose == "auto" else verbose
+        if is_batch_iterable(x):
+            _no_separate_targets(y, "evaluate")
         data = x if is_batch_iterable(x) else (as_arrays(x), as_arrays(y), as_arrays(sample_weight))
         logs = self._evaluate(data, batch_size or 32, steps, callbacks, verbose)
         if return_dict:
@@ -392,3 +395,9 @@ def _loss_object(loss):
     if isinstance(fn, losses_module.Loss):
         return fn
     return losses_module.LossFunctionWrapper(fn, name=getattr(fn, "__name__", "loss"))
+
+
+def _no_separate_targets(y, what):
+    if y is not None:
+        raise ValueError(f"{what}: x yields batches (a dataset or generator), so the targets come from it: do not "
+                         "also pass y; yield (x, y) pairs instead")

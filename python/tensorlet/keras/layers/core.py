@@ -12,7 +12,10 @@ from tensorlet.keras.layers.layer import Layer
 class InputLayer(Layer):
     """The entry point of a model: produces a KerasTensor of ``(batch_size,) + shape``."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
+        kwargs.pop("sparse", None)
+        if batch_shape is not None:
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
         if shape is None:
             shape = kwargs.pop("input_shape", None)
             if shape is None and "batch_input_shape" in kwargs:
@@ -31,7 +34,7 @@ class InputLayer(Layer):
         self._output_shape = self.shape
 
     def get_config(self):
-        return {"shape": self.shape[1:], "batch_size": self.batch_size, "dtype": self.dtype, "name": self.name}
+        return {"batch_shape": list(self.shape), "dtype": self.dtype, "name": self.name}
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, **kwargs):
@@ -107,18 +110,6 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)
 
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer"):
-            if key in config:
-                config[key] = initializers.deserialize(config[key])
-        return cls(**config)
 
 
 class Flatten(Layer):
@@ -150,8 +141,6 @@ class Activation(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
 class Dropout(Layer):
@@ -176,8 +165,6 @@ class Dropout(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}
 
 
 class Reshape(Layer):
@@ -201,8 +188,6 @@ class Reshape(Layer):
                              f"({math.prod(rest)} values) to {self.target_shape}")
         return (input_shape[0],) + tuple(target)
 
-    def get_config(self):
-        return {**super().get_config(), "target_shape": self.target_shape}
 
 
 class Softmax(Layer):
@@ -218,8 +203,6 @@ class Softmax(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
 
 
 class ReLU(Layer):
@@ -235,9 +218,6 @@ class ReLU(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
-                "threshold": self.threshold}
 
 
 class LeakyReLU(ReLU):
@@ -281,8 +261,6 @@ class Concatenate(_Merge):
         out[axis] = None if None in dims else sum(dims)
         return tuple(out)
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
 
 
 class Add(_Merge):

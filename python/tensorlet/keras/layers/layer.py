@@ -17,6 +17,7 @@ import tensorlet as tf
 from tensorlet.framework import symbolic
 from tensorlet.keras import backend, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
+from tensorlet.keras.saving.serialization import Serializable
 
 _context = threading.local()  # .training: the training flag of the outermost call in progress
 
@@ -25,7 +26,7 @@ def _training_flag():
     return getattr(_context, "training", None)
 
 
-class Layer:
+class Layer(Serializable):
     """Base class of all layers; subclass it and override ``build`` and ``call``.
 
     Args:
@@ -105,14 +106,7 @@ class Layer:
 
     def get_config(self):
         """The constructor arguments that recreate this layer (without weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self._input_shape_arg is not None:
-            config["input_shape"] = self._input_shape_arg
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        return {**self._constructor_config(), "name": self.name, "trainable": self.trainable, "dtype": self.dtype}
 
     # ---- calling -------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -126,7 +120,8 @@ class Layer:
             return self._symbolic_call(inputs, args, kwargs)
         else:
             inputs = map_structure(self._convert, inputs)
-        if not self.built:
+        first_call = not self.built
+        if first_call:
             self._build_for(inputs)
         elif self._build_shapes is not None and (self._trainable_weights or self._non_trainable_weights):
             self._check_shapes(inputs)
@@ -139,6 +134,10 @@ class Layer:
         _context.training = training
         try:
             outputs = self.call(inputs, *args, **kwargs)
+            if first_call and "_deferred_restore" in self.__dict__:
+                # A checkpoint restored before the weights existed: fill them, then compute with them.
+                self.__dict__.pop("_deferred_restore")()
+                outputs = self.call(inputs, *args, **kwargs)
         finally:
             _context.training = outer
         if self._output_shape is None:

@@ -5,11 +5,14 @@ the epoch so far. The per-batch values are computed with tensorlet ops; the
 running totals are kept on the host, where reading them costs nothing.
 """
 
+import inspect
+
 import numpy as np
 
 import tensorlet as tf
 from tensorlet.keras import backend
 from tensorlet.keras import losses as _losses
+from tensorlet.keras.saving.serialization import Serializable
 
 
 # ---- functions -----------------------------------------------------------------
@@ -52,7 +55,7 @@ kl_divergence = _losses.kl_divergence
 
 
 # ---- classes -------------------------------------------------------------------
-class Metric:
+class Metric(Serializable):
     """Base class of stateful metrics.
 
     Subclasses implement ``update_state(...)``, ``result()`` and ``reset_state()``.
@@ -82,11 +85,7 @@ class Metric:
         return self.result()
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        return {**self._constructor_config(), "name": self.name, "dtype": self.dtype}
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
@@ -134,6 +133,8 @@ class MeanMetricWrapper(Mean):
     """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen."""
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
+        if isinstance(fn, str):  # from a config
+            fn = globals()[fn] if inspect.isfunction(globals().get(fn)) else _losses.get(fn)
         super().__init__(name=name or fn.__name__, dtype=dtype)
         self._fn, self._fn_kwargs = fn, kwargs
 

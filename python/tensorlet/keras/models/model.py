@@ -148,30 +148,48 @@ class Model(Trainer, Layer):
         summary_utils.print_summary(self, line_length=line_length, print_fn=print_fn)
 
     def save_weights(self, filepath, overwrite=True):
-        """Saves the weights to ``filepath`` (a ``.weights.npz`` file)."""
+        """Saves the weights (and optimizer state) to a ``.weights.npz`` or ``.weights.h5`` file."""
         from tensorlet.keras.saving import save_weights
 
         save_weights(self, filepath, overwrite)
 
-    def save(self, filepath, overwrite=True):
-        """Saves the weights (whole-model files are not supported: use a ``.weights.npz`` path)."""
-        if not str(filepath).endswith(".weights.npz"):
-            raise NotImplementedError(
-                "tensorlet saves weights only: use model.save_weights('name.weights.npz') and rebuild the model in "
-                "code before model.load_weights(...)")
-        self.save_weights(filepath, overwrite)
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves the whole model (architecture, weights, optimizer state) to a ``.keras`` file,
+        which ``keras.models.load_model`` reads back."""
+        from tensorlet.keras.saving import save_model
 
-    def load_weights(self, filepath):
+        save_model(self, filepath, overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False):
         """Loads weights saved by ``save_weights``."""
         from tensorlet.keras.saving import load_weights
 
         load_weights(self, filepath)
 
     def get_config(self):
+        """A functional model's graph (layers and the calls between them); a subclassed
+        model's constructor arguments."""
         if hasattr(self, "_nodes"):
-            return {"name": self.name, "layers": [{"class_name": type(l).__name__, "config": l.get_config()}
-                                                  for l in self.layers]}
-        return {"name": self.name, "trainable": self.trainable}
+            from tensorlet.keras.saving.model_config import functional_get_config
+
+            return functional_get_config(self)
+        return Layer.get_config(self)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
+        import json
+
+        from tensorlet.keras.saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "input_layers" in config:
+            from tensorlet.keras.saving.model_config import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
 
 
 def _functional_name(cls):

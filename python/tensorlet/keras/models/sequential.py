@@ -80,14 +80,12 @@ class Sequential(Model):
         return [self._input_layer.output] if self._input_layer is not None else None
 
     def get_config(self):
-        return {"name": self.name, "layers": [{"class_name": type(l).__name__, "config": l.get_config()}
-                                              for l in self._layers]}
+        from tensorlet.keras.saving.model_config import sequential_get_config
+
+        return sequential_get_config(self)
 
     @classmethod
-    def from_config(cls, config):
-        from tensorlet.keras import layers as layers_module
+    def from_config(cls, config, custom_objects=None):
+        from tensorlet.keras.saving.model_config import sequential_from_config
 
-        model = cls(name=config.get("name"))
-        for spec in config["layers"]:
-            model.add(getattr(layers_module, spec["class_name"]).from_config(spec["config"]))
-        return model
+        return sequential_from_config(cls, config, custom_objects)

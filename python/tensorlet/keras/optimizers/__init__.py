@@ -13,6 +13,7 @@ import math
 import tensorlet as tf
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
+from tensorlet.keras.saving.serialization import Serializable, serialize_keras_object
 
 
 def _folds_weight_decay(update_step):
@@ -22,7 +23,7 @@ def _folds_weight_decay(update_step):
     return update_step
 
 
-class Optimizer:
+class Optimizer(Serializable):
     """Base class. Subclasses define ``build(variables)`` and ``update_step(grad, var, lr)``.
 
     Args:
@@ -42,7 +43,9 @@ class Optimizer:
         self.weight_decay = weight_decay
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
-        self._slots = {}  # id(variable) -> tuple of slot variables
+        # variable -> tuple of slot variables, in the order the variables were
+        # built (tensors hash by identity, and the key keeps the variable alive).
+        self._slots = {}
         self.built = False
 
     # The learning rate reads as a float (a schedule's value at the current
@@ -111,9 +114,11 @@ class Optimizer:
         if not variables:
             return self.iterations
         grads = self._clip(grads)
-        missing = [v for v in variables if id(v) not in self._slots]
+        missing = [v for v in variables if v not in self._slots]
         if missing:
             self.build(missing)
+            if "_deferred_restore" in self.__dict__:  # a checkpoint restored before the slots existed
+                self.__dict__.pop("_deferred_restore")()
         lr = self.learning_rate
         decay_first = self.weight_decay and not getattr(type(self).update_step, "folds_weight_decay", False)
         for g, v in zip(grads, variables):
@@ -153,13 +158,9 @@ class Optimizer:
         return [s for slots in self._slots.values() for s in slots]
 
     def get_config(self):
-        lr = self._learning_rate
-        return {"name": self.name, "learning_rate": lr if isinstance(lr, float) else lr.get_config(),
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
+        """The constructor arguments, with the current learning rate (or its schedule)."""
+        return {**self._constructor_config(), "name": self.name,
+                "learning_rate": serialize_keras_object(self._learning_rate)}
 
 
 def _clip_norm(g, clipnorm):
@@ -182,12 +183,12 @@ class SGD(Optimizer):
 
     def build(self, variables):
         for v in variables:
-            self._slots[id(v)] = (self.add_variable_from_reference(v, "momentum"),) if self.momentum else ()
+            self._slots[v] = (self.add_variable_from_reference(v, "momentum"),) if self.momentum else ()
         self.built = True
 
     @_folds_weight_decay
     def update_step(self, g, v, lr):
-        slots = self._slots[id(v)]
+        slots = self._slots[v]
         tf.raw_ops.apply_sgd(v, g, lr, self.momentum, self.nesterov, slots[0] if slots else None,
                                self._folded_decay())
 
@@ -209,12 +210,12 @@ class RMSprop(Optimizer):
             slots = [self.add_variable_from_reference(v, "velocity")]
             slots.append(self.add_variable_from_reference(v, "momentum") if self.momentum else None)
             slots.append(self.add_variable_from_reference(v, "average_gradient") if self.centered else None)
-            self._slots[id(v)] = tuple(slots)
+            self._slots[v] = tuple(slots)
         self.built = True
 
     @_folds_weight_decay
     def update_step(self, g, v, lr):
-        s, mom, avg = self._slots[id(v)]
+        s, mom, avg = self._slots[v]
         tf.raw_ops.apply_rmsprop(v, s, g, lr, self.rho, self.epsilon, self.momentum, mom, avg,
                                    self._folded_decay())
 
@@ -240,12 +241,12 @@ class Adam(Optimizer):
             slots = (self.add_variable_from_reference(v, "m"), self.add_variable_from_reference(v, "v"))
             if self.amsgrad:
                 slots += (self.add_variable_from_reference(v, "v_hat"),)
-            self._slots[id(v)] = slots
+            self._slots[v] = slots
         self.built = True
 
     @_folds_weight_decay
     def update_step(self, g, var, lr):
-        slots = self._slots[id(var)]
+        slots = self._slots[var]
         tf.raw_ops.apply_adam(var, slots[0], slots[1], g, lr, self.beta_1, self.beta_2, self.epsilon,
                                 self.iterations + 1, slots[2] if self.amsgrad else None, self._folded_decay())
 
@@ -263,13 +264,13 @@ class Adagrad(Optimizer):
 
     def build(self, variables):
         for v in variables:
-            self._slots[id(v)] = (self.add_variable_from_reference(v, "accumulator",
+            self._slots[v] = (self.add_variable_from_reference(v, "accumulator",
                                                                    self.initial_accumulator_value),)
         self.built = True
 
     @_folds_weight_decay
     def update_step(self, g, v, lr):
-        (acc,) = self._slots[id(v)]
+        (acc,) = self._slots[v]
         tf.raw_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
 
 

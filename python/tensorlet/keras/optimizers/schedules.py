@@ -2,15 +2,14 @@
 
 import math
 
+from tensorlet.keras.saving.serialization import Serializable
 
-class LearningRateSchedule:
+
+class LearningRateSchedule(Serializable):
     """Base class: ``schedule(step) -> learning rate``."""
 
     def __call__(self, step):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
 
 
 class _StepDecay(LearningRateSchedule):
@@ -26,9 +25,6 @@ class _StepDecay(LearningRateSchedule):
         p = float(step) / self.decay_steps
         return math.floor(p) if self.staircase else p
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase}
 
 
 class ExponentialDecay(_StepDecay):

@@ -1,25 +1,35 @@
-"""Saving and loading model weights as ``.weights.npz`` files."""
+"""Saving and loading: whole models (``.keras``), weights (``.weights.npz``,
+``.weights.h5``) and the configs of Keras objects."""
 
-import os
+from tensorlet.keras.saving.serialization import (
+    CustomObjectScope, custom_object_scope, deserialize_keras_object, get_registered_name, get_registered_object,
+    register_keras_serializable, serialize_keras_object,
+)
 
-import numpy as np
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """Saves ``model`` to a ``.keras`` file (see ``Model.save``)."""
+    from tensorlet.keras.saving.keras_file import save_model as save
+
+    save(model, filepath, overwrite, **kwargs)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by ``model.save('name.keras')``."""
+    from tensorlet.keras.saving.keras_file import load_model as load
+
+    return load(filepath, custom_objects, compile, safe_mode)
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Writes every weight of ``model``, in order, to a numpy ``.npz`` file."""
-    filepath = os.fspath(filepath)
-    if not filepath.endswith(".weights.npz"):
-        raise ValueError(f"Weights files must end in .weights.npz, got {filepath!r}")
-    if os.path.exists(filepath) and not overwrite:
-        raise FileExistsError(filepath)
-    arrays = {f"{i:04d}:{w.name}": w.numpy() for i, w in enumerate(model.weights)}
-    tmp = filepath + ".tmp.npz"
-    np.savez(tmp, **arrays)
-    os.replace(tmp, filepath)
+    """Writes the weights of ``model`` to a ``.weights.npz`` (or ``.weights.h5``) file."""
+    from tensorlet.keras.saving.weights import save_weights as save
+
+    save(model, filepath, overwrite)
 
 
 def load_weights(model, filepath):
-    """Sets the weights of ``model`` from a file written by :func:`save_weights`."""
-    with np.load(os.fspath(filepath)) as data:
-        arrays = [data[k] for k in sorted(data.files)]
-    model.set_weights(arrays)
+    """Sets the weights of ``model`` from a file written by ``save_weights``."""
+    from tensorlet.keras.saving.weights import load_weights as load
+
+    load(model, filepath)

@@ -1,7 +1,11 @@
-"""Keras utilities: the progress bar, one-hot encoding, seeding."""
+"""Keras utilities: one-hot encoding, normalization, seeding, files, datasets
+from folders, plotting, the progress bar."""
 
 import numpy as np
 
+from tensorlet.keras.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
+from tensorlet.keras.utils.file_utils import get_file
+from tensorlet.keras.utils.plot import model_to_dot, plot_model
 from tensorlet.keras.utils.progbar import Progbar
 
 
@@ -14,6 +18,23 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None], 1, axis=-1)
     return out
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (zero vectors stay zero).
+
+    Args:
+        x: an array or tensor.
+        axis: the axis along which to normalize.
+        order: the norm's order (2 for L2).
+
+    Returns:
+        A numpy array of ``x``'s shape.
+    """
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
 
 
 def set_random_seed(seed):
