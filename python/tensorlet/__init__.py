@@ -34,8 +34,28 @@ from tensorlet.ops.reductions import (
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
 from tensorlet import math, nn
+from tensorlet.ops.scatter_ops import (
+    boolean_mask, gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
+)
+from tensorlet.ops.sort_ops import argsort, sort, unique, unique_with_counts
+from tensorlet.ops.sequence_ops import add_n, cumsum, linspace, meshgrid
+from tensorlet.ops.einsum_op import einsum
+from tensorlet.ops.tensor_array import TensorArray
+from tensorlet.framework.tensor_spec import TensorSpec
+from tensorlet.module import Module, get_current_name_scope, name_scope
+from tensorlet.printing import print
+from tensorlet import nest, version
 
-__version__ = "0.1.0"
+newaxis = None
+
+__version__ = version.VERSION
+from tensorlet import _missing  # noqa: E402
+
+_missing.install(config, linalg, math, nn, random)
+
+
+def __getattr__(name):  # tensorlet.keras loads on first use; names TensorFlow has and tensorlet lacks say so
+    return _missing.attribute(__name__, name)
 
 # A forked child of a process that used OpenMP can hang in its first parallel
 # region: drop it to one thread.

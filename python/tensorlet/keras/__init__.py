@@ -17,3 +17,8 @@ from tensorlet.keras import (
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer
 from tensorlet.keras.models import Model, Sequential
+
+from tensorlet import _missing  # noqa: E402  (Keras names tensorlet lacks say so)
+
+_missing.install(__import__(__name__, fromlist=["_"]), activations, backend, callbacks, datasets, initializers,
+                 layers, losses, metrics, models, optimizers, regularizers, saving, utils)
