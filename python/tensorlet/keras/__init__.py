@@ -14,6 +14,7 @@ from tensorlet.keras import (
     activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
     regularizers, saving, utils,
 )
+from tensorlet.keras import constraints, ops, preprocessing  # noqa: E402
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer
 from tensorlet.keras.models import Model, Sequential
@@ -21,4 +22,5 @@ from tensorlet.keras.models import Model, Sequential
 from tensorlet import _missing  # noqa: E402  (Keras names tensorlet lacks say so)
 
 _missing.install(__import__(__name__, fromlist=["_"]), activations, backend, callbacks, datasets, initializers,
-                 layers, losses, metrics, models, optimizers, regularizers, saving, utils)
+                 layers, losses, metrics, models, optimizers, regularizers, saving, utils, constraints, ops,
+                 preprocessing)

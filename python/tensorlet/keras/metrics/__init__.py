@@ -325,3 +325,4 @@ def check_name(identifier):
     if isinstance(identifier, str) and identifier.lower() not in _BY_NAME and identifier.lower() not in (
             "accuracy", "acc"):
         get(identifier)
+from tensorlet.keras.metrics.extra import *  # noqa: E402,F401,F403  (confusion counts, top-k, RMSE, F1 ...)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from tensorlet.keras.utils.progbar import Progbar
+from tensorlet.keras.utils.sequence_utils import pad_sequences
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
