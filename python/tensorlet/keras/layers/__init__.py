@@ -5,3 +5,13 @@ from tensorlet.keras.layers.core import (
     Activation, Add, Concatenate, Dense, Dropout, Flatten, Input, InputLayer, Lambda, LeakyReLU, Multiply, ReLU,
     Reshape, Softmax,
 )
+from tensorlet.keras.layers.embedding import Embedding
+from tensorlet.keras.layers.layer_norm import LayerNormalization
+from tensorlet.keras.layers.masking import Masking
+from tensorlet.keras.layers.merging import (
+    Average, Dot, Maximum, Minimum, Subtract, add, average, concatenate, dot, maximum, minimum, multiply, subtract,
+)
+from tensorlet.keras.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from tensorlet.keras.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from tensorlet.keras.layers.shape_layers import Identity, Permute, RepeatVector
+from tensorlet.keras.layers.wrappers import Bidirectional, TimeDistributed
