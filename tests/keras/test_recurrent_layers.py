@@ -89,17 +89,23 @@ def test_recurrence_matches_numpy(cls, kw, ref, rng):
     np.testing.assert_allclose(got, ref(x, *weights, *init)[0], rtol=1e-10)
 
 
+@pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("cls,kw,ref", CASES)
-def test_gradients_through_time(cls, kw, ref, rng):
+def test_gradients_through_time(cls, kw, ref, sequences, rng):
     x = rng.standard_normal((2, 3, 3))
-    layer = cls(2, return_sequences=True, dtype="float64", **kw)
+    layer = cls(2, return_sequences=sequences, dtype="float64", **kw)
     layer(x)
     weights = _randomize(layer, rng)
     dy = rng.standard_normal((2, 3, 2))
+    if not sequences:  # the loss sees the last step only
+        dy[:, :-1] = 0
+        layer_dy = dy[:, -1]
+    else:
+        layer_dy = dy
     xt = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(xt)
-        loss = tf.reduce_sum(layer(xt) * dy)
+        loss = tf.reduce_sum(layer(xt) * layer_dy)
     grads = tape.gradient(loss, [xt] + layer.trainable_weights)
     np.testing.assert_allclose(grads[0].numpy(), numeric_gradient(lambda a: np.sum(ref(a, *weights)[0] * dy), x.copy()),
                                rtol=1e-6, atol=1e-8)
@@ -196,3 +202,47 @@ def test_recurrent_dropout_only_in_training(rng):
     np.testing.assert_array_equal(a, b)
     tf.random.set_seed(0)
     assert not np.allclose(layer(x, training=True).numpy(), a)
+
+
+@pytest.mark.parametrize("cls,kw,ref", CASES)
+def test_step_path_gradients_match_the_fused_path(cls, kw, ref, rng):
+    """An all-true mask sends the layer down the step-by-step path; its
+    gradients must equal the fused path's (checked above by finite differences)."""
+    x = rng.standard_normal((2, 4, 3))
+    layer = cls(3, return_sequences=True, dtype="float64", **kw)
+    layer(x)
+    _randomize(layer, rng)
+    dy = rng.standard_normal((2, 4, 3))
+
+    def grads(mask):
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            loss = tf.reduce_sum(layer(xt, mask=mask) * dy)
+        return [g.numpy() for g in tape.gradient(loss, [xt] + layer.trainable_weights)]
+
+    for fused, step in zip(grads(None), grads(tf.constant(np.ones((2, 4), bool)))):
+        np.testing.assert_allclose(step, fused, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls,kw,ref", CASES[1:3])
+def test_gradients_of_states_and_initial_states(cls, kw, ref, rng):
+    x = rng.standard_normal((2, 3, 2))
+    layer = cls(2, return_state=True, dtype="float64", **kw)
+    layer(x)
+    weights = _randomize(layer, rng)
+    init = [rng.standard_normal((2, 2)) for _ in layer.cell.get_initial_state(2)]
+    ws = [rng.standard_normal((2, 2)) for _ in init]
+
+    def ref_loss(*s):
+        return sum(np.sum(f * w) for f, w in zip(ref(x, *weights, *s)[1], ws))
+
+    ts = [tf.constant(s) for s in init]
+    with tf.GradientTape() as tape:
+        tape.watch(ts)
+        _, *final = layer(x, initial_state=ts)
+        loss = tf.add_n([tf.reduce_sum(f * w) for f, w in zip(final, ws)])
+    for k, g in enumerate(tape.gradient(loss, ts)):
+        want = numeric_gradient(lambda a, k=k: ref_loss(*[a if j == k else s for j, s in enumerate(init)]),
+                                init[k].copy())
+        np.testing.assert_allclose(g.numpy(), want, rtol=1e-6, atol=1e-8)

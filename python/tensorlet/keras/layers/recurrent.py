@@ -10,6 +10,7 @@ import tensorlet as tf
 from tensorlet.keras import activations, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers.layer import Layer
+from tensorlet.keras.layers import recurrent_fused
 from tensorlet.keras.layers.masking import get_mask, set_mask
 
 
@@ -279,6 +280,14 @@ class RNN(Layer):
         if self.go_backwards:
             inputs = tf.reverse(inputs, [1])
             mask = None if mask is None else tf.reverse(mask, [1])
+        if steps and recurrent_fused.supports(cell, mask, training):
+            if training and getattr(cell, "dropout", 0):
+                cell.begin(inputs[:, 0], states[0], training)
+                inputs = inputs * tf.expand_dims(cell._masks[0], 1)
+            out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences)
+            if self.return_sequences and self.time_major:
+                out = tf.transpose(out, [1, 0, 2])
+            return [out] + list(states) if self.return_state else out
         fast = hasattr(cell, "step")
         if fast:
             cell.begin(inputs[:, 0] if steps else tf.zeros((batch, inputs.shape[-1]), inputs.dtype), states[0],
