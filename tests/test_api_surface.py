@@ -134,7 +134,7 @@ def test_shapes_as_tf_accepts_them():
 
 
 @pytest.mark.parametrize("module,name,spelled", [
-    ("tensorlet", "image", "tf.image"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
+    ("tensorlet", "strings", "tf.strings"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
     ("tensorlet.nn", "conv2d", "tf.nn.conv2d"), ("tensorlet.keras.layers", "StringLookup", "keras.layers.StringLookup"),
     ("tensorlet.keras", "applications", "keras.applications")])
 def test_missing_tf_names_say_so(module, name, spelled):

@@ -45,6 +45,9 @@ from tensorlet.framework.tensor_spec import TensorSpec
 from tensorlet.module import Module, get_current_name_scope, name_scope
 from tensorlet.printing import print
 from tensorlet import nest, version
+from tensorlet.device_scope import device
+from tensorlet import image, sparse
+from tensorlet.sparse import SparseTensor
 
 newaxis = None
 

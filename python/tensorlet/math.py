@@ -10,10 +10,11 @@ from tensorlet.ops.reductions import (
     argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
+from tensorlet.ops.array_ops import unsorted_segment_sum
 from tensorlet.ops.sequence_ops import add_n, cumsum
 from tensorlet.ops.sort_ops import top_k
 
-__all__ = ["add_n", "cumsum", "top_k",
+__all__ = ["add_n", "cumsum", "top_k", "unsorted_segment_sum",
 
     "abs", "add", "argmax", "argmin", "ceil", "cos", "count_nonzero", "divide", "equal", "exp", "floor",
     "floordiv", "floormod", "greater", "greater_equal", "less", "less_equal", "log", "log1p", "log_softmax",

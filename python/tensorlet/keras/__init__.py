@@ -14,7 +14,7 @@ from tensorlet.keras import (
     activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
     regularizers, saving, utils,
 )
-from tensorlet.keras import constraints, ops, preprocessing  # noqa: E402
+from tensorlet.keras import constraints, ops, preprocessing, random  # noqa: E402
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer
 from tensorlet.keras.models import Model, Sequential
@@ -23,4 +23,4 @@ from tensorlet import _missing  # noqa: E402  (Keras names tensorlet lacks say s
 
 _missing.install(__import__(__name__, fromlist=["_"]), activations, backend, callbacks, datasets, initializers,
                  layers, losses, metrics, models, optimizers, regularizers, saving, utils, constraints, ops,
-                 preprocessing)
+                 preprocessing, random)
