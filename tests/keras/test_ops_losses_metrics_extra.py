@@ -178,3 +178,27 @@ def test_metric_names_compile(rng):
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     assert logs["sparse_top_k_categorical_accuracy"] == pytest.approx(1.0)  # k=5 > 3 classes
     assert logs["sparse_categorical_crossentropy"] == pytest.approx(logs["loss"], rel=1e-4)
+
+
+def test_every_callback_hook_gets_a_logs_dict(rng):
+    seen = []
+
+    def note(name):
+        def hook(self, *args):
+            logs = args[-1]
+            assert isinstance(logs, dict), f"{name} got {logs!r}"
+            seen.append((name, sorted(logs.keys())))
+        return hook
+
+    hooks = ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_test_begin", "on_test_batch_begin",
+             "on_predict_begin", "on_predict_batch_begin", "on_predict_end", "on_train_end", "on_test_end")
+    Recorder = type("Recorder", (keras.callbacks.Callback,), {h: note(h) for h in hooks})
+
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    x, y = rng.standard_normal((8, 2)).astype(np.float32), rng.standard_normal((8, 1)).astype(np.float32)
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[Recorder()])
+    model.predict(x, verbose=0, callbacks=[Recorder()])
+    names = {n for n, _ in seen}
+    assert {"on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_test_begin",
+            "on_predict_begin", "on_predict_batch_begin"} <= names
