@@ -46,7 +46,8 @@ from tensorlet.module import Module, get_current_name_scope, name_scope
 from tensorlet.printing import print
 from tensorlet import nest, version
 from tensorlet.device_scope import device
-from tensorlet import image, sparse
+from tensorlet import image, ragged, sparse
+from tensorlet.ragged import RaggedTensor
 from tensorlet.sparse import SparseTensor
 
 newaxis = None
