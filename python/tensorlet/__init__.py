@@ -40,6 +40,10 @@ from tensorlet.ops.scatter_ops import (
 from tensorlet.ops.sort_ops import argsort, sort, unique, unique_with_counts
 from tensorlet.ops.sequence_ops import add_n, cumsum, linspace, meshgrid
 from tensorlet.ops.einsum_op import einsum
+from tensorlet.ops.composite_ops import (
+    clip_by_global_norm, cosh, executing_eagerly, map_fn, norm, repeat, roll, sequence_mask, sinh, slice, tan,
+    tensordot, truediv,
+)
 from tensorlet.ops.tensor_array import TensorArray
 from tensorlet.framework.tensor_spec import TensorSpec
 from tensorlet.module import Module, get_current_name_scope, name_scope
