@@ -202,3 +202,16 @@ def test_every_callback_hook_gets_a_logs_dict(rng):
     names = {n for n, _ in seen}
     assert {"on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_test_begin",
             "on_predict_begin", "on_predict_batch_begin"} <= names
+
+
+def test_keras_ops_composites(rng):
+    x = rng.uniform(0.5, 2.0, (3, 4)).astype(np.float32)
+    np.testing.assert_allclose(ops.log2(x).numpy(), np.log2(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.log10(x).numpy(), np.log10(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.norm(x).numpy(), np.linalg.norm(x), rtol=1e-6)
+    np.testing.assert_array_equal(ops.roll(x, 2).numpy(), np.roll(x, 2))
+    np.testing.assert_array_equal(ops.repeat(x, 2, axis=1).numpy(), np.repeat(x, 2, axis=1))
+    np.testing.assert_allclose(ops.segment_sum(x, [0, 2, 0]).numpy(), np.stack([x[0] + x[2], 0 * x[0], x[1]]))
+    mean, var = ops.moments(x, axes=(0,))
+    np.testing.assert_allclose(mean.numpy(), x.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(var.numpy(), x.var(0), rtol=1e-5)

@@ -252,3 +252,56 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return _losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+
+
+# Compositions shared with tf.math / tf.linalg.
+tan, sinh, cosh, log_sigmoid, softsign = tf.math.tan, tf.math.sinh, tf.math.cosh, tf.math.log_sigmoid, \
+    tf.math.softsign
+isnan, isinf, isfinite, logical_xor, divide_no_nan = tf.math.is_nan, tf.math.is_inf, tf.math.is_finite, \
+    tf.math.logical_xor, tf.math.divide_no_nan
+tensordot = tf.tensordot
+
+
+def repeat(x, repeats, axis=None):
+    return tf.repeat(x, repeats, axis)
+
+
+def roll(x, shift, axis=None):
+    x = tf.convert_to_tensor(x)
+    if axis is None:
+        return tf.reshape(tf.roll(tf.reshape(x, [-1]), shift, 0), x.shape)
+    return tf.roll(x, shift, axis)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """The vector norm (2 by default; 1 or inf) over ``axis`` (all elements when None)."""
+    return tf.norm(x, "euclidean" if ord is None else ord, axis, keepdims)
+
+
+def log2(x):
+    return tf.math.log(x) * (1.0 / np.log(2.0))
+
+
+def log10(x):
+    return tf.math.log(x) * (1.0 / np.log(10.0))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    return tf.nn.moments(x, list(axes) if isinstance(axes, tuple) else axes, keepdims=keepdims)
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    ids = np.asarray(segment_ids)
+    n = int(ids.max()) + 1 if num_segments is None else num_segments
+    return tf.math.unsorted_segment_sum(data, ids, n)
+
+
+def in_top_k(targets, predictions, k):
+    return tf.math.in_top_k(targets, predictions, k)
+
+
+def l2_normalize(x, axis=-1, epsilon=1e-12):
+    return tf.nn.l2_normalize(x, axis, epsilon)
+
+
+normalize = l2_normalize
