@@ -204,25 +204,35 @@ def test_recurrent_dropout_only_in_training(rng):
     assert not np.allclose(layer(x, training=True).numpy(), a)
 
 
+@pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("cls,kw,ref", CASES)
-def test_step_path_gradients_match_the_fused_path(cls, kw, ref, rng):
-    """An all-true mask sends the layer down the step-by-step path; its
-    gradients must equal the fused path's (checked above by finite differences)."""
-    x = rng.standard_normal((2, 4, 3))
-    layer = cls(3, return_sequences=True, dtype="float64", **kw)
+def test_step_path_matches_the_fused_path_with_masks(cls, kw, ref, sequences, rng, monkeypatch):
+    """Values and gradients of the written-out backward pass against the
+    step-by-step path (which the tape differentiates), with a ragged mask."""
+    from tensorlet.keras.layers import recurrent_fused
+
+    x = rng.standard_normal((3, 5, 3))
+    mask = tf.constant(np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 1, 0, 1]], bool))
+    layer = cls(3, return_sequences=sequences, return_state=True, dtype="float64", **kw)
     layer(x)
     _randomize(layer, rng)
-    dy = rng.standard_normal((2, 4, 3))
+    dys = None
 
-    def grads(mask):
+    def run():
+        nonlocal dys
         xt = tf.constant(x)
         with tf.GradientTape() as tape:
             tape.watch(xt)
-            loss = tf.reduce_sum(layer(xt, mask=mask) * dy)
-        return [g.numpy() for g in tape.gradient(loss, [xt] + layer.trainable_weights)]
+            outs = layer(xt, mask=mask)
+            if dys is None:
+                dys = [rng.standard_normal(o.shape) for o in outs]
+            loss = tf.add_n([tf.reduce_sum(o * d) for o, d in zip(outs, dys)])
+        return [o.numpy() for o in outs] + [g.numpy() for g in tape.gradient(loss, [xt] + layer.trainable_weights)]
 
-    for fused, step in zip(grads(None), grads(tf.constant(np.ones((2, 4), bool)))):
-        np.testing.assert_allclose(step, fused, rtol=1e-10, atol=1e-12)
+    fused = run()
+    monkeypatch.setattr(recurrent_fused, "ENABLED", False)
+    for f, s in zip(fused, run()):
+        np.testing.assert_allclose(f, s, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("cls,kw,ref", CASES[1:3])

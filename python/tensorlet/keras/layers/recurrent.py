@@ -280,13 +280,16 @@ class RNN(Layer):
         if self.go_backwards:
             inputs = tf.reverse(inputs, [1])
             mask = None if mask is None else tf.reverse(mask, [1])
-        if steps and recurrent_fused.supports(cell, mask, training):
+        masked_ok = mask is None or (initial_state is None and not self.zero_output_for_mask)
+        if steps and masked_ok and recurrent_fused.supports(cell, training):
             if training and getattr(cell, "dropout", 0):
                 cell.begin(inputs[:, 0], states[0], training)
                 inputs = inputs * tf.expand_dims(cell._masks[0], 1)
-            out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences)
+            out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences, mask)
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
+            if self.return_sequences and mask is not None:
+                set_mask(out, tf.reverse(mask, [1]) if self.go_backwards else mask)
             return [out] + list(states) if self.return_state else out
         fast = hasattr(cell, "step")
         if fast:

@@ -9,18 +9,22 @@ steps in reverse computing the gates' gradients, and the weights' and
 inputs' gradients are then one matmul each over all steps.
 
 Used for SimpleRNN (tanh), LSTM and GRU with their default activations and
-no mask or recurrent dropout; RNN falls back to the step-by-step path
-otherwise. (A fused C++ step kernel is the next move.)
+no recurrent dropout (masks are handled: a masked step carries the states
+over); RNN falls back to the step-by-step path otherwise, or when ENABLED is
+false. (A fused C++ step kernel is the next move.)
 """
 
 import tensorlet as tf
 from tensorlet.keras import activations
 
 
-def supports(cell, mask, training):
+ENABLED = True
+
+
+def supports(cell, training):
     from tensorlet.keras.layers.recurrent import GRUCell, LSTMCell, SimpleRNNCell
 
-    if mask is not None or (training and cell.recurrent_dropout) or type(cell) not in (
+    if not ENABLED or (training and cell.recurrent_dropout) or type(cell) not in (
             SimpleRNNCell, LSTMCell, GRUCell):
         return False
     if cell.activation is not activations.tanh:
@@ -38,15 +42,17 @@ def _steps(a):
     return [a[:, t] for t in range(a.shape[1])]
 
 
-def run(cell, x, states, return_sequences):
+def run(cell, x, states, return_sequences, mask=None):
     """The cell over ``x`` (B, T, F): ``(output, final_states)``; differentiable in
-    ``x``, the initial states and the cell's weights."""
+    ``x``, the initial states and the cell's weights. Where ``mask`` (B, T) is
+    false the states (and so the outputs) carry over from the previous step."""
     from tensorlet.keras.layers.recurrent import GRUCell, LSTMCell
 
     kind = "lstm" if type(cell) is LSTMCell else "gru" if type(cell) is GRUCell else "simple"
     reset_after = kind == "gru" and cell.reset_after
     n_states = len(states)
     u = cell.units
+    keep = None if mask is None else _steps(tf.cast(tf.expand_dims(tf.cast(mask, "bool"), -1), x.dtype))
 
     @tf.custom_gradient
     def sequence(x, kernel, recurrent, bias, *init):
@@ -59,8 +65,9 @@ def run(cell, x, states, return_sequences):
         xw = tf.reshape(xw, [x.shape[0], x.shape[1], xw.shape[-1]])
         h, c = init[0], (init[1] if kind == "lstm" else None)
         hs_prev, caches, outs = [], [], []
-        for xw_t in _steps(xw):
+        for t, xw_t in enumerate(_steps(xw)):
             hs_prev.append(h)
+            h_prev, c_prev = h, c
             if kind == "lstm":
                 i, f, g, o = tf.split(xw_t + tf.matmul(h, recurrent), 4, axis=-1)
                 i, f, o, g = tf.sigmoid(i), tf.sigmoid(f), tf.sigmoid(o), tf.tanh(g)
@@ -87,6 +94,10 @@ def run(cell, x, states, return_sequences):
             else:
                 h = tf.tanh(xw_t + tf.matmul(h, recurrent))
                 caches.append(h)
+            if keep is not None:
+                k = keep[t]
+                h = k * h + (1.0 - k) * h_prev
+                c = None if c is None else k * c + (1.0 - k) * c_prev
             if return_sequences:
                 outs.append(h)
         final = [h, c] if kind == "lstm" else [h]
@@ -102,6 +113,11 @@ def run(cell, x, states, return_sequences):
             for t in range(len(caches) - 1, -1, -1):
                 if seq_dy is not None:
                     dh = dh + seq_dy[t]
+                if keep is not None:  # a masked step passes its state's gradient straight back
+                    k = keep[t]
+                    carry_h, dh = (1.0 - k) * dh, k * dh
+                    if dc is not None:
+                        carry_c, dc = (1.0 - k) * dc, k * dc
                 if kind == "lstm":
                     c_prev, i, f, g, o, tc = caches[t]
                     d_o = dh * tc
@@ -131,6 +147,10 @@ def run(cell, x, states, return_sequences):
                     da = dh * (1.0 - h_t * h_t)
                     d_xw[t] = d_rec[t] = da
                     dh = tf.matmul(da, recurrent, transpose_b=True)
+                if keep is not None:
+                    dh = dh + carry_h
+                    if dc is not None:
+                        dc = dc + carry_c
             d_xw_all = tf.stack(d_xw, 1)
             h_prev_all = tf.stack(hs_prev, 1)
             if kind == "gru" and not reset_after:
