@@ -215,3 +215,21 @@ def test_keras_ops_composites(rng):
     mean, var = ops.moments(x, axes=(0,))
     np.testing.assert_allclose(mean.numpy(), x.mean(0), rtol=1e-6)
     np.testing.assert_allclose(var.numpy(), x.var(0), rtol=1e-5)
+
+
+def test_more_activations(rng):
+    x = rng.uniform(-4, 4, (5, 6))
+    sp = np.log1p(np.exp(x))
+    want = {"relu6": np.clip(x, 0, 6), "softsign": x / (1 + np.abs(x)), "log_sigmoid": -np.log1p(np.exp(-x)),
+            "exponential": np.exp(x), "hard_sigmoid": np.clip(x + 3, 0, 6) / 6,
+            "hard_silu": x * np.clip(x + 3, 0, 6) / 6, "hard_tanh": np.clip(x, -1, 1), "mish": x * np.tanh(sp),
+            "celu": np.maximum(x, 0) + np.minimum(np.exp(x) - 1, 0), "tanh_shrink": x - np.tanh(x),
+            "hard_shrink": np.where(np.abs(x) > 0.5, x, 0), "squareplus": (x + np.sqrt(x * x + 4)) / 2,
+            "soft_shrink": np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0))}
+    for name, w in want.items():
+        np.testing.assert_allclose(keras.activations.get(name)(tf.constant(x)).numpy(), w, rtol=1e-10, atol=1e-12,
+                                   err_msg=name)
+    a, b = x[:, :3], x[:, 3:]
+    np.testing.assert_allclose(keras.activations.glu(tf.constant(x)).numpy(), a / (1 + np.exp(-b)), rtol=1e-10)
+    layer = keras.layers.Dense(3, activation="mish")
+    assert layer(np.ones((1, 2), np.float32)).shape == (1, 3)
