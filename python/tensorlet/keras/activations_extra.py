@@ -1,6 +1,5 @@
 """More activations, re-exported by ``keras.activations`` and known by name."""
 
-
 import tensorlet as tf
 from tensorlet.keras import activations as _act
 
