@@ -121,3 +121,11 @@ def test_merging_layers(rng):
     for g, w, o in zip(got, wants, outs):
         np.testing.assert_allclose(g.numpy(), w, rtol=1e-6)
         assert tuple(o.shape) == (None,) + w.shape[1:]
+
+
+def test_input_batch_shape():
+    x = keras.Input(batch_shape=(8, 3))
+    assert tuple(x.shape) == (8, 3)
+    assert tuple(keras.Input(batch_shape=(None, 5, 2)).shape) == (None, 5, 2)
+    with pytest.raises(ValueError, match="either batch_shape or shape"):
+        keras.Input(shape=(3,), batch_shape=(None, 3))

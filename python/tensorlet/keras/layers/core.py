@@ -13,6 +13,11 @@ class InputLayer(Layer):
     """The entry point of a model: produces a KerasTensor of ``(batch_size,) + shape``."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        batch_shape = kwargs.pop("batch_shape", None)
+        if batch_shape is not None:  # Keras 3's spelling of batch_size + shape
+            if shape is not None or batch_size is not None:
+                raise ValueError("InputLayer: give either batch_shape or shape/batch_size, not both")
+            batch_size, shape = tuple(batch_shape)[0], tuple(batch_shape)[1:]
         if shape is None:
             shape = kwargs.pop("input_shape", None)
             if shape is None and "batch_input_shape" in kwargs:
