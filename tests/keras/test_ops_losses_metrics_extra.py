@@ -233,3 +233,32 @@ def test_more_activations(rng):
     np.testing.assert_allclose(keras.activations.glu(tf.constant(x)).numpy(), a / (1 + np.exp(-b)), rtol=1e-10)
     layer = keras.layers.Dense(3, activation="mish")
     assert layer(np.ones((1, 2), np.float32)).shape == (1, 3)
+
+
+def test_custom_stateful_metric_with_add_variable(rng):
+    class PositiveCount(keras.metrics.Metric):
+        def __init__(self, name="positive_count", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+            self.seen = self.add_weight(name="seen", initializer="ones")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.count.assign_add(tf.reduce_sum(tf.cast(y_pred > 0, "float32")))
+            self.seen.assign_add(float(np.size(y_pred)))
+
+        def result(self):
+            return self.count / self.seen
+
+    m = PositiveCount()
+    m.update_state(None, np.array([1.0, -1.0, 2.0]))
+    assert float(m.result()) == pytest.approx(2 / 4)
+    m.reset_state()
+    assert float(m.count) == 0.0 and float(m.seen) == 1.0 and len(m.variables) == 2
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", metrics=[PositiveCount()])
+    x = rng.standard_normal((16, 2)).astype(np.float32)
+    logs = model.evaluate(x, x[:, :1], verbose=0, return_dict=True)
+    want = (model.predict(x, verbose=0) > 0).sum() / 17
+    assert logs["positive_count"] == pytest.approx(want, rel=1e-5)
+    with pytest.raises(NotImplementedError, match="reset_state"):
+        keras.metrics.Metric().reset_state()
