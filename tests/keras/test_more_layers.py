@@ -129,3 +129,9 @@ def test_input_batch_shape():
     assert tuple(keras.Input(batch_shape=(None, 5, 2)).shape) == (None, 5, 2)
     with pytest.raises(ValueError, match="either batch_shape or shape"):
         keras.Input(shape=(3,), batch_shape=(None, 3))
+
+
+@pytest.mark.parametrize("arg", ["activity_regularizer", "kernel_constraint", "bias_constraint"])
+def test_dense_refuses_arguments_it_cannot_honour(arg):
+    with pytest.raises(NotImplementedError, match=f"Dense: {arg} is not supported yet"):
+        layers.Dense(2, **{arg: "l2" if arg == "activity_regularizer" else "non_neg"})
