@@ -36,9 +36,35 @@ from tensorlet.ops.reductions import (
 )
 from tensorlet import math, nn, raw_ops
 from tensorlet import data, saved_model, train
-from tensorlet.data.structure import TensorSpec
+from tensorlet.framework.tensor_spec import TensorSpec
+from tensorlet.ops.scatter_ops import (
+    boolean_mask, gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
+)
+from tensorlet.ops.sort_ops import argsort, sort, unique, unique_with_counts
+from tensorlet.ops.sequence_ops import add_n, cumsum, linspace, meshgrid
+from tensorlet.ops.einsum_op import einsum
+from tensorlet.ops.composite_ops import (
+    clip_by_global_norm, cosh, executing_eagerly, map_fn, norm, repeat, roll, sequence_mask, sinh, slice, tan,
+    tensordot, truediv,
+)
+from tensorlet.ops.tensor_array import TensorArray
+from tensorlet.module import Module, get_current_name_scope, name_scope
+from tensorlet.printing import print
+from tensorlet import nest, version
+from tensorlet import image, ragged, sparse
+from tensorlet.ragged import RaggedTensor
+from tensorlet.sparse import SparseTensor
 
-__version__ = "0.1.0"
+newaxis = None
+
+__version__ = version.VERSION
+from tensorlet import _missing  # noqa: E402
+
+_missing.install(config, linalg, math, nn, random)
+
+
+def __getattr__(name):  # tensorlet.keras loads on first use; names TensorFlow has and tensorlet lacks say so
+    return _missing.attribute(__name__, name)
 
 # A forked child of a process that used OpenMP can hang in its first parallel
 # region: drop it to one thread.

@@ -10,8 +10,20 @@ from tensorlet.ops.reductions import (
     argmax, argmin, count_nonzero, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
+from tensorlet.ops.array_ops import unsorted_segment_sum
+from tensorlet.ops.composite_ops import (
+    bincount, confusion_matrix, cosh, divide_no_nan, in_top_k, is_finite, is_inf, is_nan, log_sigmoid, logical_xor,
+    reduce_euclidean_norm, segment_mean, segment_sum, sinh, softsign, squared_difference, tan, truediv,
+    unsorted_segment_mean, xlogy,
+)
+from tensorlet.ops.sequence_ops import add_n, cumsum
+from tensorlet.ops.sort_ops import top_k
 
-__all__ = [
+__all__ = ["add_n", "cumsum", "top_k", "unsorted_segment_sum", "bincount", "confusion_matrix", "cosh", "divide_no_nan",
+           "in_top_k", "is_finite", "is_inf", "is_nan", "log_sigmoid", "logical_xor", "reduce_euclidean_norm",
+           "segment_mean", "segment_sum", "sinh", "softsign", "squared_difference", "tan", "truediv",
+           "unsorted_segment_mean", "xlogy",
+
     "abs", "add", "argmax", "argmin", "ceil", "cos", "count_nonzero", "divide", "equal", "exp", "floor",
     "floordiv", "floormod", "greater", "greater_equal", "less", "less_equal", "log", "log1p", "log_softmax",
     "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",

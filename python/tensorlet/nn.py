@@ -6,8 +6,12 @@ from tensorlet.ops.nn_ops import (
     sigmoid_cross_entropy_with_logits, silu, softmax, softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits, swish,
 )
+from tensorlet.ops.composite_ops import in_top_k, softsign
+from tensorlet.ops.nn_extra_ops import dropout, embedding_lookup
+from tensorlet.ops.sort_ops import top_k
 
-__all__ = [
+__all__ = ["dropout", "embedding_lookup", "in_top_k", "softsign", "top_k",
+
     "bias_add", "dense", "elu", "gelu", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6", "selu",
     "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax", "softmax_cross_entropy_with_logits",
     "softplus", "sparse_softmax_cross_entropy_with_logits", "swish", "tanh",

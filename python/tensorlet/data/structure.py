@@ -9,38 +9,10 @@ in tensorlet, so string values stay numpy (``bytes``, or arrays of ``bytes``).
 import numpy as np
 
 import tensorlet as tf
+from tensorlet.framework.tensor_spec import TensorSpec  # noqa: F401  (re-exported for the data package)
 
 INFINITE = -1
 UNKNOWN = -2
-
-
-class TensorSpec:
-    """The shape (``None`` for an unknown dim) and dtype of one value of an element.
-
-    Args:
-        shape: a tuple of ints and ``None``s.
-        dtype: a tensorlet dtype, or ``'string'``.
-        name: an optional name.
-    """
-
-    def __init__(self, shape, dtype="float32", name=None):
-        self.shape = tf.TensorShape(shape)
-        self.dtype = dtype if dtype == "string" else tf.as_dtype(dtype)
-        self.name = name
-
-    def is_compatible_with(self, value):
-        shape = tuple(np.shape(value))
-        want = tuple(self.shape)
-        return len(shape) == len(want) and all(w is None or w == s for w, s in zip(want, shape))
-
-    def __eq__(self, other):
-        return (isinstance(other, TensorSpec) and tuple(self.shape) == tuple(other.shape)
-                and _dtype_name(self.dtype) == _dtype_name(other.dtype))
-
-    __hash__ = object.__hash__
-
-    def __repr__(self):
-        return f"TensorSpec(shape={self.shape}, dtype={_dtype_name(self.dtype)}, name={self.name!r})"
 
 
 def _dtype_name(dtype):

@@ -3,10 +3,10 @@ when there is one, else the CPU, and ``tensorlet.device`` scopes choose
 another. Ops run where their inputs are; the kernels raise when inputs of one
 op are on different devices."""
 
-import contextlib
 import re
 
 from tensorlet import _core
+from tensorlet.framework.errors import InvalidArgumentError
 
 _NAME = re.compile(r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?(?:(?:physical_)?device:)?([A-Za-z]+)(?::(\d+))?$")
 
@@ -15,15 +15,23 @@ def _parse(name):
     m = _NAME.match(str(name).strip())
     kind = m and m.group(1).upper()
     if kind not in ("CPU", "GPU"):
-        raise ValueError(f"device: unknown device {name!r}; expected '/CPU:0' or '/GPU:0'")
+        raise InvalidArgumentError(f"device: {name!r} is not a device specification such as '/CPU:0', '/GPU:0' "
+                                   "or '/job:localhost/replica:0/task:0/device:CPU:0'")
     if m.group(2) not in (None, "0"):
-        raise ValueError(f"device: {name!r} names device {m.group(2)}; tensorlet uses one device of each kind (:0)")
-    return _core.Device.GPU if kind == "GPU" else _core.Device.CPU
+        raise InvalidArgumentError(f"device: {name!r} names device {m.group(2)}; tensorlet uses one device of "
+                                   "each kind (:0)")
+    # Soft placement, as TensorFlow's default: a GPU scope on a machine
+    # without one places on the CPU.
+    if kind == "GPU" and _core.device_available(_core.Device.GPU):
+        return _core.Device.GPU
+    return _core.Device.CPU
 
 
-@contextlib.contextmanager
-def device(device_name):
+class device:
     """Places the tensors and variables created in the block on a device.
+
+    Ops run where their inputs are; a GPU scope on a machine without a GPU
+    places on the CPU (TensorFlow's soft placement).
 
     Args:
         device_name: ``'/CPU:0'``, ``'/GPU:0'``, ``'GPU'``, or a full name such
@@ -34,16 +42,20 @@ def device(device_name):
         A context manager; scopes nest and are per thread.
 
     Raises:
-        ValueError: for a name that is not a CPU or GPU device.
-        InvalidArgumentError: for a device this machine does not have.
+        InvalidArgumentError: (a ValueError) for a name that is not a CPU or
+            GPU device, or names a device index other than 0.
     """
-    if device_name is None or device_name == "":
-        yield
-        return
-    target = _parse(device_name)
-    previous = _core.default_device()
-    _core.set_default_device(target)
-    try:
-        yield
-    finally:
-        _core.set_default_device(previous)
+
+    def __init__(self, device_name):
+        self._target = None if device_name is None or device_name == "" else _parse(device_name)
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(_core.default_device())
+        if self._target is not None:
+            _core.set_default_device(self._target)
+        return self
+
+    def __exit__(self, *exc):
+        _core.set_default_device(self._previous.pop())
+        return False

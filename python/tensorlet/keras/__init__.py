@@ -14,7 +14,14 @@ from tensorlet.keras import (
     activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers,
     regularizers, saving, utils,
 )
+from tensorlet.keras import constraints, ops, preprocessing, random  # noqa: E402
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers import Input, InputLayer, Layer
 from tensorlet.keras.models import Model, Sequential
 from tensorlet.keras import applications  # noqa: E402,F401
+
+from tensorlet import _missing  # noqa: E402  (Keras names tensorlet lacks say so)
+
+_missing.install(__import__(__name__, fromlist=["_"]), activations, backend, callbacks, datasets, initializers,
+                 layers, losses, metrics, models, optimizers, regularizers, saving, utils, constraints, ops,
+                 preprocessing, random)

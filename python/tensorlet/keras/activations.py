@@ -116,3 +116,4 @@ def get(identifier):
 def serialize(fn):
     """The name of an activation function (for get_config)."""
     return getattr(fn, "__name__", fn)
+from tensorlet.keras.activations_extra import *  # noqa: E402,F401,F403  (relu6, softsign, mish, hard_sigmoid ...)

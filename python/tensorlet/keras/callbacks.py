@@ -81,10 +81,12 @@ def _dispatch(fns, indexed):
         return _nothing
     if indexed:
         def run(index, logs=None):
+            logs = {} if logs is None else logs  # a hook may call logs.keys() (begin hooks have no values yet)
             for fn in fns:
                 fn(index, logs)
     else:
         def run(logs=None):
+            logs = {} if logs is None else logs
             for fn in fns:
                 fn(logs)
     return run

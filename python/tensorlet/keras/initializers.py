@@ -195,3 +195,7 @@ def deserialize(config, custom_objects=None):
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+from tensorlet.keras.initializers_extra import (  # noqa: E402,F401  (orthogonal, identity, lecun_*)
+    Identity, IdentityInitializer, LecunNormal, LecunUniform, Orthogonal, OrthogonalInitializer, identity,
+    lecun_normal, lecun_uniform, orthogonal,
+)

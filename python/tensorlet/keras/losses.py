@@ -267,3 +267,4 @@ def kind(loss):
     fn = getattr(loss, "fn", loss)
     return {sparse_categorical_crossentropy: "sparse", categorical_crossentropy: "categorical",
             binary_crossentropy: "binary"}.get(fn)
+from tensorlet.keras.losses_extra import *  # noqa: E402,F401,F403  (hinge, log_cosh, poisson, msle, mape ...)

@@ -14,8 +14,10 @@ class InputLayer(Layer):
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, **kwargs):
         kwargs.pop("sparse", None)
-        if batch_shape is not None:
-            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
+        if batch_shape is not None:  # Keras 3's spelling of batch_size + shape
+            if shape is not None or batch_size is not None:
+                raise ValueError("InputLayer: give either batch_shape or shape/batch_size, not both")
+            batch_size, shape = tuple(batch_shape)[0], tuple(batch_shape)[1:]
         if shape is None:
             shape = kwargs.pop("input_shape", None)
             if shape is None and "batch_input_shape" in kwargs:
@@ -71,6 +73,10 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        for arg, value in (("activity_regularizer", activity_regularizer), ("kernel_constraint", kernel_constraint),
+                           ("bias_constraint", bias_constraint)):
+            if value is not None:  # refused rather than ignored until layers add losses and optimizers project
+                raise NotImplementedError(f"Dense: {arg} is not supported yet")
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int, got {units!r}")
         self.units = units

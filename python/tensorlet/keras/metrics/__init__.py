@@ -64,6 +64,27 @@ class Metric(Serializable):
     def __init__(self, name=None, dtype=None):
         self.name = name or backend.snake_case(type(self).__name__)
         self.dtype = dtype or backend.floatx()
+        self._variables = []  # (variable, initial value), from add_variable
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """Creates a state variable of this metric (a custom metric's running totals).
+
+        ``reset_state`` sets it back to its initial value.
+        """
+        from tensorlet.keras import initializers
+
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
+        var = tf.Variable(value, trainable=False, name=f"{self.name}/{name or 'variable'}")
+        self._variables.append((var, value))
+        return var
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum", **kwargs):
+        """The Keras 2 spelling of :meth:`add_variable`."""
+        return self.add_variable(shape, initializer, dtype, aggregation, name)
+
+    @property
+    def variables(self):
+        return [v for v, _ in self._variables]
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
@@ -73,10 +94,17 @@ class Metric(Serializable):
         return tf.constant(self._value(), dtype=self.dtype)
 
     def _value(self):
-        raise NotImplementedError
+        if type(self).result is Metric.result:
+            raise NotImplementedError(f"{type(self).__name__}: implement result()")
+        r = np.asarray(self.result())  # a custom metric's own result()
+        return float(r) if r.ndim == 0 else r
 
     def reset_state(self):
-        raise NotImplementedError
+        if not self._variables:
+            raise NotImplementedError(f"{type(self).__name__}: implement reset_state, or create the state with "
+                                      "add_variable so that it resets itself")
+        for var, value in self._variables:
+            var.assign(value)
 
     reset_states = lambda self: self.reset_state()  # noqa: E731  (the Keras 2 name)
 
@@ -326,3 +354,4 @@ def check_name(identifier):
     if isinstance(identifier, str) and identifier.lower() not in _BY_NAME and identifier.lower() not in (
             "accuracy", "acc"):
         get(identifier)
+from tensorlet.keras.metrics.extra import *  # noqa: E402,F401,F403  (confusion counts, top-k, RMSE, F1 ...)

@@ -1,0 +1,120 @@
+"""Layer wrappers: Bidirectional (a recurrent layer run both ways) and
+TimeDistributed (a layer applied to every timestep)."""
+
+import tensorlet as tf
+from tensorlet.keras.layers.layer import Layer
+from tensorlet.keras.layers.masking import get_mask, set_mask
+
+_MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+class Bidirectional(Layer):
+    """Runs a recurrent layer forwards and a copy of it backwards, and merges the outputs.
+
+    Args:
+        layer: an RNN layer (``LSTM(32)``, ...); its copy runs with
+            ``go_backwards`` flipped and its own weights.
+        merge_mode: ``'concat'`` (default), ``'sum'``, ``'mul'``, ``'ave'`` or
+            None (a list of the two outputs).
+        backward_layer: the backward layer, instead of a copy.
+
+    Raises:
+        ValueError: for an unknown ``merge_mode`` or a backward layer whose
+            ``return_sequences``/``return_state`` differ.
+    """
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(f"Bidirectional: merge_mode must be one of {_MERGE_MODES}, got {merge_mode!r}")
+        if weights is not None:
+            raise NotImplementedError("Bidirectional: weights= is not supported; call set_weights after building")
+        if backward_layer is None:
+            config = layer.get_config()
+            config.update(name="backward_" + layer.name, go_backwards=not layer.go_backwards)
+            backward_layer = type(layer).from_config(config)
+        for attr in ("return_sequences", "return_state"):
+            if getattr(layer, attr) != getattr(backward_layer, attr):
+                raise ValueError(f"Bidirectional: forward and backward layers must agree on {attr}")
+        self.forward_layer, self.backward_layer = layer, backward_layer
+        self.merge_mode = merge_mode
+        self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        if mask is None:
+            mask = get_mask(inputs)
+        fw_state = bw_state = None
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            fw_state, bw_state = initial_state[:half], initial_state[half:]
+        fw = self.forward_layer(inputs, mask=mask, training=training, initial_state=fw_state)
+        bw = self.backward_layer(inputs, mask=mask, training=training, initial_state=bw_state)
+        states = []
+        if self.return_state:
+            states = list(fw[1:]) + list(bw[1:])
+            fw, bw = fw[0], bw[0]
+        if self.return_sequences:
+            bw = tf.reverse(bw, [1])
+        if self.merge_mode == "concat":
+            out = tf.concat([fw, bw], -1)
+        elif self.merge_mode == "sum":
+            out = fw + bw
+        elif self.merge_mode == "mul":
+            out = fw * bw
+        elif self.merge_mode == "ave":
+            out = (fw + bw) * 0.5
+        else:
+            out = [fw, bw]
+        if self.return_sequences and mask is not None and self.merge_mode is not None:
+            set_mask(out, mask)
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def compute_output_shape(self, input_shape):
+        fw = self.forward_layer.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            states = list(fw[1:]) * 2
+            fw = fw[0]
+        if self.merge_mode == "concat":
+            out = tuple(fw[:-1]) + (None if fw[-1] is None else 2 * fw[-1],)
+        elif self.merge_mode is None:
+            out = [tuple(fw), tuple(fw)]
+        else:
+            out = tuple(fw)
+        if self.return_state:
+            return (out if isinstance(out, list) else [out]) + states
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "merge_mode": self.merge_mode}
+
+
+class TimeDistributed(Layer):
+    """Applies ``layer`` to every timestep of ``(batch, time, ...)`` inputs (one call over batch * time samples).
+
+    Args:
+        layer: the layer to apply; its weights are shared across timesteps.
+    """
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"TimeDistributed wraps a Layer, got {type(layer).__name__}")
+        self.layer = layer
+
+    def call(self, inputs, training=None, mask=None):
+        if inputs.ndim < 3:
+            raise ValueError(f"TimeDistributed '{self.name}' expects inputs of shape (batch, time, ...), got "
+                             f"{tuple(inputs.shape)}")
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        flat = tf.reshape(inputs, [batch * steps] + list(inputs.shape[2:]))
+        out = self.layer(flat, training=training)
+        out = tf.reshape(out, [batch, steps] + list(out.shape[1:]))
+        mask = get_mask(inputs) if mask is None else mask
+        return set_mask(out, mask) if mask is not None else out
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))
+        return tuple(input_shape[:2]) + tuple(inner[1:])
