@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from tensorlet import _core
 from tensorlet.framework.tensor import Tensor
 
 
@@ -46,6 +47,10 @@ class SymbolicArray:
     @property
     def size(self):
         return None if None in self.shape else math.prod(self.shape)
+
+    @property
+    def device(self):
+        return _core.default_device()  # where a constant mixed in (x * 2.0) is made
 
     def shares_storage(self, other):
         return False
