@@ -21,14 +21,16 @@ from tensorlet.ops.registry import apply, register
 
 def _out_dim(n, k, s, d, padding, pads):
     """Output size and (before, after) padding along one axis; None when unknown."""
-    span = (k - 1) * d + 1
-    if n is None:
+    if n is None or k is None and padding != "SAME":
         return None, (0, 0)
     if padding == "SAME":
         out = -(-n // s)
-        total = max((out - 1) * s + span - n, 0)
+        if k is None:
+            return out, None
+        total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
         return out, (total // 2, total - total // 2)
     p0, p1 = (0, 0) if padding == "VALID" else pads
+    span = (k - 1) * d + 1
     return (n + p0 + p1 - span) // s + 1 if n + p0 + p1 >= span else 0, (p0, p1)
 
 

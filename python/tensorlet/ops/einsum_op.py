@@ -95,8 +95,21 @@ def _einsum_grad(dy, inputs, attrs, out):
 
 
 def _einsum_shape(shapes, attrs):
-    dummy = [np.empty([1 if d is None else d for d in s], np.int8) for s in shapes]
-    return np.einsum(attrs[0], *dummy).shape
+    """Each index has the size its operands give it: size-1 dims broadcast (as
+    in numpy), an unknown (None) size stays unknown unless another operand knows it."""
+    ins, out = _explicit(attrs[0], shapes)
+    sizes = {}
+    for sub, shape in zip(ins, shapes):
+        if len(sub) != len(shape):
+            raise ValueError(f"subscripts {sub!r} do not fit an operand of rank {len(shape)}")
+        for c, d in zip(sub, shape):
+            sizes.setdefault(c, set()).add(d)
+    for c, ds in sizes.items():
+        if len(ds - {1, None}) > 1:
+            raise ValueError(f"index {c!r} has sizes {sorted(ds - {1, None})}")
+    if any(c not in sizes for c in out):
+        raise ValueError(f"the output {out!r} has an index that no operand has")
+    return tuple(max(sizes[c] - {None}) if sizes[c] - {1, None} or None not in sizes[c] else None for c in out)
 
 
 def _samples(rng, dt):

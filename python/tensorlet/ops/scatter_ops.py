@@ -70,6 +70,8 @@ def _update_samples(rng, dt):
 
 def _nd_shape(shapes, attrs):
     p, i = shapes
+    if i[-1] is None:  # it sets the output's rank
+        raise InvalidArgumentError(f"gather_nd: the index depth (last dim of indices {tuple(i)}) is unknown")
     return tuple(i[:-1]) + tuple(p[i[-1]:])
 
 
