@@ -135,8 +135,8 @@ def test_shapes_as_tf_accepts_them():
 
 @pytest.mark.parametrize("module,name,spelled", [
     ("tensorlet", "strings", "tf.strings"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
-    ("tensorlet.nn", "conv2d", "tf.nn.conv2d"), ("tensorlet.keras.layers", "StringLookup", "keras.layers.StringLookup"),
-    ("tensorlet.keras", "applications", "keras.applications")])
+    ("tensorlet.nn", "conv3d", "tf.nn.conv3d"), ("tensorlet.keras.layers", "StringLookup", "keras.layers.StringLookup"),
+    ("tensorlet.keras", "mixed_precision", "keras.mixed_precision")])
 def test_missing_tf_names_say_so(module, name, spelled):
     import importlib
 
