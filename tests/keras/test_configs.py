@@ -28,8 +28,22 @@ REQUIRED = {
     # layers that may be added later: their required arguments
     "Conv1D": {"filters": 4, "kernel_size": 3}, "Conv2D": {"filters": 4, "kernel_size": 3},
     "Conv2DTranspose": {"filters": 4, "kernel_size": 3}, "SeparableConv2D": {"filters": 4, "kernel_size": 3},
-    "DepthwiseConv2D": {"kernel_size": 3}, "Embedding": {"input_dim": 10, "output_dim": 4},
+    "DepthwiseConv2D": {"kernel_size": 3},
+    "Embedding": {"input_dim": 10, "output_dim": 4, "sparse": False},  # sparse: not implemented
     "TextVectorization": {}, "Rescaling": {"scale": 0.5}, "Normalization": {},
+    "Dot": {"axes": 1}, "GaussianDropout": {"rate": 0.3}, "GaussianNoise": {"stddev": 0.2},
+    "SpatialDropout1D": {"rate": 0.3}, "SpatialDropout2D": {"rate": 0.3}, "SpatialDropout3D": {"rate": 0.3},
+    "CenterCrop": {"height": 4, "width": 5}, "Resizing": {"height": 4, "width": 5},
+    "RandomContrast": {"factor": 0.2}, "RandomRotation": {"factor": 0.1}, "RandomZoom": {"height_factor": 0.1},
+    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "SimpleRNN": {"units": 4}, "SimpleRNNCell": {"units": 4}, "LSTM": {"units": 4}, "LSTMCell": {"units": 4},
+    "GRU": {"units": 4}, "GRUCell": {"units": 4},
+    "RNN": {"cell": layers.LSTMCell(3, name="cell"), "stateful": False},  # stateful: not implemented
+    "Permute": {"dims": (2, 1)}, "RepeatVector": {"n": 3},
+    "Bidirectional": {"layer": layers.LSTM(3, name="inner"), "backward_layer": layers.GRU(3, go_backwards=True)},
+    "TimeDistributed": {"layer": layers.Dense(3, name="inner")},
+    # where the value by argument name below does not fit this class's argument
+    "RandomFlip": {"mode": "vertical"}, "ZeroPadding2D": {"padding": ((1, 2), (3, 4))},
 }
 # Non-default values for optional arguments, by argument name.
 BY_NAME = {
@@ -42,9 +56,16 @@ BY_NAME = {
     "bias_initializer": "ones", "output_shape": [4], "num_labels": 3, "label_weights": [1.0, 2.0, 3.0],
     "momentum": 0.9, "beta_1": 0.5, "rho": 0.8, "value": 2.5, "axis": 1, "threshold": 0.25,
     "shape": (4,), "batch_size": 8, "batch_shape": None, "learning_rate": 0.0321, "padding": "same",
-    "interpolation": "nearest", "strides": 2,
+    "interpolation": "nearest", "strides": 2, "output_padding": 1, "depthwise_initializer": "ones",
+    "pointwise_initializer": "ones", "embeddings_initializer": "ones", "beta_initializer": "ones",
+    "gamma_initializer": "zeros", "moving_mean_initializer": "ones", "moving_variance_initializer": "zeros",
+    "mean": 0.5, "variance": 2.0, "cropping": ((1, 0), (2, 1)), "average": "macro", "input_length": 6,
+    "depthwise_regularizer": "l2", "embeddings_regularizer": "l2", "beta_regularizer": "l1", "gamma_regularizer": "l2",
+    "fill_mode": "nearest", "width_factor": 0.2, "recurrent_activation": "hard_sigmoid",
+    "recurrent_initializer": "glorot_uniform", "recurrent_regularizer": "l1", "merge_mode": "sum",
 }
-SKIP_ARGS = {"kernel_constraint", "bias_constraint", "name", "trainable", "batch_input_shape", "input_dim"}
+SKIP_ARGS = {"kernel_constraint", "bias_constraint", "embeddings_constraint", "beta_constraint", "gamma_constraint",
+             "recurrent_constraint", "weights", "name", "trainable", "batch_input_shape", "input_dim"}
 
 
 def _alternative(name, default):

@@ -122,20 +122,8 @@ class _Conv(Layer):
         return (s[0],) + self._spatial_out(s[1:-1]) + (self.filters,)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate, "groups": self.groups,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("kernel_initializer", "bias_initializer", "depthwise_initializer", "pointwise_initializer"):
-            if key in config:
-                config[key] = initializers.deserialize(config[key])
-        return cls(**config)
+        # The constructor's arguments, with sizes widened per axis as Keras saves them.
+        return {**super().get_config(), **{k: getattr(self, k) for k in ("kernel_size", "strides", "dilation_rate")}}
 
 
 class Conv2D(_Conv):
@@ -235,13 +223,6 @@ class DepthwiseConv2D(_Conv):
         self.filters = None if c is None else c * self.depth_multiplier
         return super().compute_output_shape(input_shape)
 
-    def get_config(self):
-        config = super().get_config()
-        for key in ("filters", "groups"):
-            config.pop(key)
-        config["depthwise_initializer"] = config.pop("kernel_initializer")
-        return {**config, "depth_multiplier": self.depth_multiplier}
-
 
 class SeparableConv2D(_Conv):
     """A depthwise convolution (each input channel with ``depth_multiplier``
@@ -278,13 +259,6 @@ class SeparableConv2D(_Conv):
         y = tf.nn.depthwise_conv2d(x, self.depthwise_kernel, self.strides, self.padding.upper(), self._fmt(),
                                    self.dilation_rate)
         return tf.nn.conv2d(y, self.pointwise_kernel, 1, "VALID", self._fmt())
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("groups")
-        config["depthwise_initializer"] = config.pop("kernel_initializer")
-        return {**config, "depth_multiplier": self.depth_multiplier,
-                "pointwise_initializer": initializers.serialize(self.pointwise_initializer)}
 
 
 class Conv2DTranspose(_Conv):
@@ -345,8 +319,3 @@ class Conv2DTranspose(_Conv):
             spatial = [list(geo[0][1]), list(geo[1][1])]
             padding = [[0, 0], [0, 0]] + spatial if first else [[0, 0]] + spatial + [[0, 0]]
         return tf.nn.conv2d_transpose(x, self.kernel, shape, self.strides, padding, self._fmt(), self.dilation_rate)
-
-    def get_config(self):
-        config = super().get_config()
-        config.pop("groups")
-        return {**config, "output_padding": self.output_padding}

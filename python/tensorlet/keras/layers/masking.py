@@ -51,6 +51,3 @@ class Masking(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "mask_value": self.mask_value}

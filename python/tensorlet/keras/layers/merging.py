@@ -100,9 +100,6 @@ class Dot(_Merge):
             tuple(d for i, d in enumerate(sb) if i not in (0, ax[1]))
         return out if len(out) > 1 else out + (1,)
 
-    def get_config(self):
-        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
-
 
 def _functional(cls, doc):
     def merge(inputs, **kwargs):

@@ -21,9 +21,6 @@ class _Noise(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), self._rate_name: getattr(self, self._rate_name), "seed": self.seed}
-
 
 class GaussianNoise(_Noise):
     """Adds zero-mean normal noise of ``stddev`` during training."""

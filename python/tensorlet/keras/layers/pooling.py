@@ -36,10 +36,6 @@ class _Pooling(Layer):
                     for n, k, st in zip(dims, self.pool_size, self.strides))
         return s[:2] + out if first else (s[0],) + out + (s[-1],)
 
-    def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
-                "padding": self.padding, "data_format": self.data_format}
-
 
 class MaxPooling2D(_Pooling):
     """The maximum over ``pool_size`` windows moved by ``strides`` (default:
@@ -96,9 +92,6 @@ class _GlobalPooling(Layer):
         if self.keepdims:
             return tuple(1 if i in axes else d for i, d in enumerate(s))
         return tuple(d for i, d in enumerate(s) if i not in axes)
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

@@ -48,9 +48,6 @@ class Rescaling(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
-
 
 def _resize_axis(x, axis, out, interpolation):
     """Resizes one axis with half-pixel centres (as Keras and tf.image.resize)."""
@@ -101,10 +98,6 @@ class Resizing(Layer):
         s = tuple(input_shape)
         return s[:-3] + (self.height, self.width, s[-1])
 
-    def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width,
-                "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio}
-
 
 class CenterCrop(Layer):
     """The centred ``(height, width)`` window of each image (resized up when smaller)."""
@@ -125,9 +118,6 @@ class CenterCrop(Layer):
     def compute_output_shape(self, input_shape):
         s = tuple(input_shape)
         return s[:-3] + (self.height, self.width, s[-1])
-
-    def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}
 
 
 class Normalization(Layer):
@@ -206,9 +196,6 @@ class Normalization(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
-
 
 # ---- random augmentation ---------------------------------------------------------------------
 
@@ -234,9 +221,6 @@ class _Random(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
-
 
 class RandomFlip(_Random):
     """Flips each image left-right and/or up-down with probability 1/2.
@@ -260,9 +244,6 @@ class RandomFlip(_Random):
                 flip = tf.constant((self._uniform(n, 0, 1) < 0.5).reshape(n, 1, 1, 1))
                 x = tf.where(flip, tf.reverse(x, [axis]), x)
         return x
-
-    def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
 
 
 def _fill_index(i, n, mode):
@@ -325,10 +306,6 @@ class _Geometric(_Random):
         n, h, w, _ = x.shape
         return _transform(x, self._matrices(n, h, w), self.interpolation, self.fill_mode, self.fill_value)
 
-    def get_config(self):
-        return {**super().get_config(), "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                "fill_value": self.fill_value}
-
 
 class RandomRotation(_Geometric):
     """Rotates each image by a random angle, ``factor`` a fraction of a full
@@ -347,9 +324,6 @@ class RandomRotation(_Geometric):
         xo = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2
         yo = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2
         return np.stack([cos, -sin, xo, sin, cos, yo], 1)
-
-    def get_config(self):
-        return {**super().get_config(), "factor": self.factor}
 
 
 class RandomZoom(_Geometric):
@@ -370,9 +344,6 @@ class RandomZoom(_Geometric):
         zero = np.zeros(n)
         return np.stack([zx, zero, (w - 1) / 2 * (1 - zx), zero, zy, (h - 1) / 2 * (1 - zy)], 1)
 
-    def get_config(self):
-        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
-
 
 class RandomTranslation(_Geometric):
     """Shifts each image by a random fraction of its height and width (each
@@ -389,9 +360,6 @@ class RandomTranslation(_Geometric):
         dy, dx = self._uniform(n, *self._h) * h, self._uniform(n, *self._w) * w
         one, zero = np.ones(n), np.zeros(n)
         return np.stack([one, zero, -dx, zero, one, -dy], 1)
-
-    def get_config(self):
-        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
 
 
 class RandomContrast(_Random):
@@ -411,6 +379,3 @@ class RandomContrast(_Random):
         f = tf.constant(self._uniform(x.shape[0], self._lo, self._hi).reshape(-1, 1, 1, 1), dtype=x.dtype)
         mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
         return tf.clip_by_value((x - mean) * f + mean, *self.value_range)
-
-    def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}

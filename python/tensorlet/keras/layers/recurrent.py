@@ -21,10 +21,6 @@ def _no_constraints(owner, **given):
                                       "optimizers, which do not yet do so)")
 
 
-def _from_config(cls, config):
-    return cls(**{k: initializers.deserialize(v) if k.endswith("_initializer") else v for k, v in config.items()})
-
-
 def _dropout_mask(like, rate, seed):
     keep = tf.cast(tf.random.uniform(tf.shape(like), dtype=like.dtype, seed=seed) >= rate, like.dtype)
     return keep * (1.0 / (1.0 - rate))
@@ -117,15 +113,6 @@ class _Cell(Layer):
         self.begin(inputs, states[0], training)
         return self.step(self.project(inputs), states)
 
-    from_config = classmethod(_from_config)
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer), "dropout": self.dropout,
-                "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
-
 
 class SimpleRNNCell(_Cell):
     """``h = activation(x @ kernel + h @ recurrent_kernel + bias)``."""
@@ -171,10 +158,6 @@ class LSTMCell(_Cell):
         h = gate(o) * act(c)
         return h, [h, c]
 
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "unit_forget_bias": self.unit_forget_bias}
-
 
 class GRUCell(_Cell):
     """The GRU step: gates z (update), r (reset), h (candidate), in that order.
@@ -219,10 +202,6 @@ class GRUCell(_Cell):
             cand = self.activation(x_h + tf.matmul(r * hr, self.recurrent_kernel[:, 2 * u:]))
         h = z * h + (1.0 - z) * cand
         return h, [h]
-
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "reset_after": self.reset_after}
 
 
 class RNN(Layer):
@@ -344,11 +323,6 @@ class RNN(Layer):
         sizes = self.cell.state_size if isinstance(self.cell.state_size, (list, tuple)) else [self.cell.state_size]
         return [out] + [(batch, _size(s)) for s in sizes]
 
-    def get_config(self):
-        return {**super().get_config(), "return_sequences": self.return_sequences,
-                "return_state": self.return_state, "go_backwards": self.go_backwards, "unroll": self.unroll,
-                "time_major": self.time_major, "zero_output_for_mask": self.zero_output_for_mask}
-
 
 def _size(s):
     return s[0] if isinstance(s, (list, tuple)) else s
@@ -373,12 +347,6 @@ class _Recurrent(RNN):
         if cell is None or name.startswith("_"):
             raise AttributeError(name)
         return getattr(cell, name)
-
-    from_config = classmethod(_from_config)
-
-    def get_config(self):
-        cell = {k: v for k, v in self.cell.get_config().items() if k not in ("name", "trainable", "dtype")}
-        return {**super().get_config(), **cell}
 
 
 class SimpleRNN(_Recurrent):

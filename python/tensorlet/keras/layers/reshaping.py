@@ -35,9 +35,6 @@ class _Spatial2D(Layer):
             s[a] = None if s[a] is None else self._size(s[a], i)
         return tuple(s)
 
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
-
 
 class ZeroPadding2D(_Spatial2D):
     """Adds rows and columns of zeros around images.
@@ -60,9 +57,6 @@ class ZeroPadding2D(_Spatial2D):
         for i, a in enumerate(self._dims(inputs.shape)):
             pads[a] = list(self.padding[i])
         return tf.pad(inputs, pads)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
 
 
 class Cropping2D(_Spatial2D):
@@ -89,9 +83,6 @@ class Cropping2D(_Spatial2D):
                                  f"of shape {tuple(inputs.shape)}")
             index[a] = slice(lo, n - hi)
         return inputs[tuple(index)]
-
-    def get_config(self):
-        return {**super().get_config(), "cropping": self.cropping}
 
 
 class UpSampling2D(_Spatial2D):
@@ -125,9 +116,6 @@ class UpSampling2D(_Spatial2D):
         out = list(s)
         out[ah], out[aw] = s[ah] * self.size[0], s[aw] * self.size[1]
         return tf.reshape(tf.broadcast_to(x, shape), out)
-
-    def get_config(self):
-        return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
 
 
 def _bilinear(x, ah, aw, size):

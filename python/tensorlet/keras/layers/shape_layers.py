@@ -29,9 +29,6 @@ class Permute(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
-    def get_config(self):
-        return {**super().get_config(), "dims": self.dims}
-
 
 class RepeatVector(Layer):
     """Repeats each ``(batch, features)`` sample ``n`` times: ``(batch, n, features)``."""
@@ -50,9 +47,6 @@ class RepeatVector(Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n, input_shape[1])
-
-    def get_config(self):
-        return {**super().get_config(), "n": self.n}
 
 
 class Identity(Layer):

@@ -87,9 +87,6 @@ class Bidirectional(Layer):
             return (out if isinstance(out, list) else [out]) + states
         return out
 
-    def get_config(self):
-        return {**super().get_config(), "merge_mode": self.merge_mode}
-
 
 class TimeDistributed(Layer):
     """Applies ``layer`` to every timestep of ``(batch, time, ...)`` inputs (one call over batch * time samples).
