@@ -93,7 +93,7 @@ def bench_matmul(sizes, tf32):
             with tf.device("/GPU:0"):
                 ta, tb = tf.constant(a), tf.constant(b)
             flops = 2.0 * n ** 3
-            ours = flops / median_time(lambda: tf.matmul(ta, tb), tl_sync, repeat=3) / 1e12
+            ours = flops / median_time(lambda x=ta, y=tb: tf.matmul(x, y), tl_sync, repeat=3) / 1e12
             theirs = None
             if HAVE_TORCH:
                 xa, xb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
@@ -158,7 +158,8 @@ def bench_fit(batches, samples, repeats):
                                            warmup=1)
         row(f"MLP fit epoch, batch {batch}", ours, theirs, "samples/s")
         cpu = rate(fit_mlp.tensorlet_epoch, "/CPU:0", lambda: None)
-        ROWS.append((f"MLP fit epoch, batch {batch}, tensorlet on the CPU", f"{cpu:,.0f} samples/s", "", f"GPU {ours / cpu:.2f}x CPU"))
+        ROWS.append((f"MLP fit epoch, batch {batch}, tensorlet on the CPU", f"{cpu:,.0f} samples/s", "",
+                     f"GPU {ours / cpu:.2f}x CPU"))
         print(f"  tensorlet CPU: {cpu:,.0f} samples/s", flush=True)
 
 

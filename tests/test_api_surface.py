@@ -4,7 +4,6 @@ nest, Module, name_scope, TensorSpec, and the error for names tensorlet lacks.""
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 import tensorlet as tf

@@ -104,7 +104,8 @@ def test_keras_random():
     assert not np.array_equal(a.numpy(), b.numpy())
     g2 = keras.random.SeedGenerator(7)
     np.testing.assert_array_equal(keras.random.normal((3,), seed=g2).numpy(), a.numpy())
-    np.testing.assert_array_equal(keras.random.uniform((4,), seed=3).numpy(), keras.random.uniform((4,), seed=3).numpy())
+    np.testing.assert_array_equal(keras.random.uniform((4,), seed=3).numpy(),
+                                  keras.random.uniform((4,), seed=3).numpy())
     r = keras.random.randint((1000,), 2, 5, seed=1).numpy()
     assert r.dtype == np.int32 and set(np.unique(r)) == {2, 3, 4}
     x = keras.random.shuffle(np.arange(10), seed=2).numpy()

@@ -1,8 +1,8 @@
 """What happens when a program asks for a name tensorlet does not have.
 
 Every public namespace gets a module ``__getattr__`` (PEP 562, installed by
-:func:`install` from its package's ``__init__``) that calls :func:`attribute`: a submodule not imported yet (``tensorlet.keras``) is
-loaded on first use, a name TensorFlow or Keras has (listed in
+:func:`install` from its package's ``__init__``) that calls :func:`attribute`:
+a submodule not imported yet (``tensorlet.keras``) is loaded on first use, a name TensorFlow or Keras has (listed in
 :mod:`tensorlet._names`) raises an AttributeError saying tensorlet does not
 implement it yet, and anything else raises Python's usual AttributeError.
 """

@@ -21,7 +21,8 @@ graph_util greater greater_equal group guarantee_const hessians histogram_fixed_
 histogram_fixed_width_bins identity identity_n image import_graph_def init_scope inside_function io
 is_symbolic_tensor is_tensor keras less less_equal linalg linspace lite load_library load_op_library
 logical_and logical_not logical_or lookup make_ndarray make_tensor_proto map_fn math matmul matrix_square_root
-maximum meshgrid minimum mlir multiply name_scope negative nest newaxis nn no_gradient no_op nondifferentiable_batch_function
+maximum meshgrid minimum mlir multiply name_scope negative nest newaxis nn no_gradient no_op
+nondifferentiable_batch_function
 norm not_equal numpy_function one_hot ones ones_initializer ones_like pad parallel_stack pow print profiler
 py_function quantization queue ragged random random_index_shuffle random_normal_initializer
 random_uniform_initializer range rank raw_ops realdiv recompute_grad reduce_all reduce_any reduce_logsumexp
@@ -219,7 +220,8 @@ backend clear_session epsilon floatx get_uid image_data_format is_float_dtype is
 result_type set_epsilon set_floatx set_image_data_format standardize_dtype
 """
 
-_KERAS_PREPROCESSING = "image image_dataset_from_directory sequence text text_dataset_from_directory timeseries_dataset_from_array"
+_KERAS_PREPROCESSING = ("image image_dataset_from_directory sequence text text_dataset_from_directory "
+                        "timeseries_dataset_from_array")
 
 _KERAS_RANDOM = "SeedGenerator beta binomial categorical dropout gamma normal randint shuffle truncated_normal uniform"
 

@@ -1,7 +1,6 @@
 """``tensorlet.Module`` (as ``tf.Module``): a named container whose variables
 and submodules are found by walking its attributes, and ``name_scope``."""
 
-import contextlib
 import functools
 import re
 import threading

@@ -9,7 +9,6 @@ import pytest
 
 import tensorlet as tf
 from tensorlet import keras
-from tensorlet import _core
 
 InvalidArgumentError = tf.errors.InvalidArgumentError
 

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
-from tensorlet import keras
 from tensorlet.keras import applications
 
 

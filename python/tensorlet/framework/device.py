@@ -8,7 +8,8 @@ import re
 from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
 
-_NAME = re.compile(r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?(?:(?:physical_)?device:)?([A-Za-z]+)(?::(\d+))?$")
+_NAME = re.compile(r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?"
+                   r"(?:(?:physical_)?device:)?([A-Za-z]+)(?::(\d+))?$")
 
 
 def _parse(name):

@@ -5,19 +5,29 @@ from tensorlet.keras.layers.core import (
     Activation, Add, Concatenate, Dense, Dropout, Flatten, Input, InputLayer, Lambda, LeakyReLU, Multiply, ReLU,
     Reshape, Softmax,
 )
-from tensorlet.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D  # noqa: E402
-from tensorlet.keras.layers.pooling import AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D  # noqa: E402,E501
-from tensorlet.keras.layers.normalization import BatchNormalization  # noqa: E402
-from tensorlet.keras.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
-MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, Conv2D  # noqa: E501
-from tensorlet.keras.layers.preprocessing import CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing  # noqa: E402,E501
+from tensorlet.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from tensorlet.keras.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+)
+from tensorlet.keras.layers.normalization import BatchNormalization
+from tensorlet.keras.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
+from tensorlet.keras.layers.preprocessing import (
+    CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling,
+    Resizing,
+)
 from tensorlet.keras.layers.embedding import Embedding
 from tensorlet.keras.layers.layer_norm import LayerNormalization
 from tensorlet.keras.layers.masking import Masking
 from tensorlet.keras.layers.merging import (
     Average, Dot, Maximum, Minimum, Subtract, add, average, concatenate, dot, maximum, minimum, multiply, subtract,
 )
-from tensorlet.keras.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from tensorlet.keras.layers.noise import (
+    GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+)
 from tensorlet.keras.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 from tensorlet.keras.layers.shape_layers import Identity, Permute, RepeatVector
 from tensorlet.keras.layers.wrappers import Bidirectional, TimeDistributed
+
+MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = (MaxPooling2D, AveragePooling2D, MaxPooling1D,
+                                                            AveragePooling1D, Conv2D)

@@ -33,7 +33,8 @@ def functional_get_config(model):
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-            {"args": map_structure(arg, list(n.args)), "kwargs": map_structure(arg, n.kwargs)} for n in nodes[id(layer)]]
+            {"args": map_structure(arg, list(n.args)), "kwargs": map_structure(arg, n.kwargs)}
+            for n in nodes[id(layer)]]
         layers.append(entry)
     refs = lambda s: [ref(s)] if isinstance(s, KerasTensor) else map_structure(ref, s)  # noqa: E731
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
