@@ -49,24 +49,6 @@ class Rescaling(Layer):
         return tuple(input_shape)
 
 
-def _resize_axis(x, axis, out, interpolation):
-    """Resizes one axis with half-pixel centres (as Keras and tf.image.resize)."""
-    n = x.shape[axis]
-    if n == out:
-        return x
-    scale = n / out
-    src = (np.arange(out) + 0.5) * scale - 0.5
-    if interpolation == "nearest":
-        return tf.gather(x, np.clip(np.floor((np.arange(out) + 0.5) * scale), 0, n - 1).astype(np.int64), axis=axis)
-    src = np.clip(src, 0, n - 1)
-    lo = np.floor(src).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    shape = [1] * x.ndim
-    shape[axis] = out
-    t = tf.constant((src - lo).reshape(shape), dtype=x.dtype)
-    return tf.gather(x, lo, axis=axis) * (1.0 - t) + tf.gather(x, hi, axis=axis) * t
-
-
 class Resizing(Layer):
     """Resizes images to ``(height, width)``.
 
@@ -91,7 +73,7 @@ class Resizing(Layer):
             ch = min(h, round(w * self.height / self.width))
             cw = min(w, round(h * self.width / self.height))
             x = x[:, (h - ch) // 2:(h - ch) // 2 + ch, (w - cw) // 2:(w - cw) // 2 + cw]
-        x = _resize_axis(_resize_axis(x, 1, self.height, self.interpolation), 2, self.width, self.interpolation)
+        x = tf.image.resize(x, (self.height, self.width), self.interpolation)
         return x[0] if single else x
 
     def compute_output_shape(self, input_shape):

@@ -106,8 +106,11 @@ class UpSampling2D(_Spatial2D):
 
     def call(self, inputs):
         ah, aw = self._dims(inputs.shape)
-        if self.interpolation == "bilinear":
-            return _bilinear(inputs, ah, aw, self.size)
+        if self.interpolation == "bilinear":  # half-pixel centres, edges clamped
+            first = self.data_format == "channels_first"
+            x = tf.transpose(inputs, (0, 2, 3, 1)) if first else inputs
+            x = tf.image.resize(x, (x.shape[1] * self.size[0], x.shape[2] * self.size[1]))
+            return tf.transpose(x, (0, 3, 1, 2)) if first else x
         s = list(inputs.shape)
         # (.., h, 1, w, 1, ..) broadcast to (.., h, sh, w, sw, ..), then merged.
         x = tf.expand_dims(tf.expand_dims(inputs, aw + 1), ah + 1)
@@ -117,17 +120,3 @@ class UpSampling2D(_Spatial2D):
         out[ah], out[aw] = s[ah] * self.size[0], s[aw] * self.size[1]
         return tf.reshape(tf.broadcast_to(x, shape), out)
 
-
-def _bilinear(x, ah, aw, size):
-    """Bilinear upsampling by whole factors (half-pixel centres, edges clamped)."""
-    for axis, f in ((ah, size[0]), (aw, size[1])):
-        n = x.shape[axis]
-        src = [min(max((o + 0.5) / f - 0.5, 0.0), n - 1.0) for o in range(n * f)]
-        lo = [int(v) for v in src]
-        hi = [min(i + 1, n - 1) for i in lo]
-        t = tf.constant([v - i for v, i in zip(src, lo)], dtype=x.dtype)
-        shape = [1] * x.ndim
-        shape[axis] = -1
-        t = tf.reshape(t, shape)
-        x = tf.gather(x, lo, axis=axis) * (1.0 - t) + tf.gather(x, hi, axis=axis) * t
-    return x
