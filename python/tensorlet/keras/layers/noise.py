@@ -4,6 +4,7 @@ GaussianDropout and the spatial dropouts (whole channels at once)."""
 import math
 
 import tensorlet as tf
+from tensorlet.keras.layers.conv import normalize_data_format
 from tensorlet.keras.layers.layer import Layer
 
 
@@ -52,10 +53,7 @@ class _SpatialDropout(_Noise):
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed, **kwargs)
-        self.data_format = data_format or "channels_last"
-        if self.data_format not in ("channels_last", "channels_first"):
-            raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last' or 'channels_first', "
-                             f"got {data_format!r}")
+        self.data_format = normalize_data_format(data_format, type(self).__name__)
 
     def call(self, inputs, training=None):
         if inputs.ndim != self._rank:
