@@ -5,9 +5,8 @@ its budget.
 
     python tools/line_budget.py
 
-The budgets leave room for the next features (convolutions, data pipelines,
-saving, tensorlet.function, recurrent layers); raising one is a decision to
-make in review, not to work around.
+The budgets leave a little room in each layer and room for tensorlet.function;
+raising one is a decision to make in review, not to work around.
 """
 
 import io
@@ -18,18 +17,21 @@ import tokenize
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 
 # layer -> (folders or top-level modules of python/tensorlet, budget in lines)
-# Budgets: today's count (6.8k lines in all) plus room for this round of
-# features (~2.6k: convolutions ~600, tf.data ~500, saving ~400,
-# tensorlet.function ~600, recurrent layers ~500) and ~10% to spare.
+# Budgets: the counts after convolutions, recurrent layers, tf.data, saving,
+# checkpoints, the CUDA device placement and the wider TF/Keras surface
+# (15.5k lines in all: framework 687, ops 4544, autodiff 506, public API 1231,
+# keras 7126, data and saving 1367) with ~5-10% to spare per layer, plus
+# room for tensorlet.function (~900, not written yet).
 LAYERS = {
     "tensors (framework/)": (["framework"], 800),
-    "ops (ops/)": (["ops"], 3900),
+    "ops (ops/)": (["ops"], 4900),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 500),
-    "keras (keras/)": (["keras"], 4600),
+    "public API (top-level modules)": (["*.py"], 1350),
+    "keras (keras/)": (["keras"], 7700),
+    "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 10500
+TOTAL_BUDGET = 17000
 
 
 def code_lines(path):
@@ -49,14 +51,14 @@ def files(patterns):
 
 def main():
     total, over = 0, []
-    print(f"{'layer':34s}{'lines':>7s}{'budget':>8s}")
+    print(f"{'layer':48s}{'lines':>7s}{'budget':>8s}")
     for layer, (patterns, budget) in LAYERS.items():
         n = sum(code_lines(f) for f in files(patterns))
         total += n
-        print(f"{layer:34s}{n:7d}{budget:8d}{'  OVER' if n > budget else ''}")
+        print(f"{layer:48s}{n:7d}{budget:8d}{'  OVER' if n > budget else ''}")
         if n > budget:
             over.append(layer)
-    print(f"{'total':34s}{total:7d}{TOTAL_BUDGET:8d}{'  OVER' if total > TOTAL_BUDGET else ''}")
+    print(f"{'total':48s}{total:7d}{TOTAL_BUDGET:8d}{'  OVER' if total > TOTAL_BUDGET else ''}")
     counted = {f for patterns, _ in LAYERS.values() for f in files(patterns)}
     stray = [str(f.relative_to(ROOT)) for f in ROOT.rglob("*.py") if f not in counted]
     if stray:
