@@ -6,6 +6,8 @@ term, then the gate arithmetic), differentiated by the tape through time;
 the input projection of every step is one matmul over the whole sequence.
 """
 
+import inspect
+
 import tensorlet as tf
 from tensorlet.keras import activations, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor
@@ -58,6 +60,11 @@ class _Cell(Layer):
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self._masks = (None, None)
+
+    def get_config(self):
+        # Complete, as Keras writes it: the arguments every cell takes, defaults included, under the given ones.
+        shared = inspect.signature(_Cell.__init__).parameters.values()
+        return {**{p.name: p.default for p in shared if p.default is not p.empty}, **super().get_config()}
 
     @property
     def state_size(self):
@@ -347,6 +354,11 @@ class _Recurrent(RNN):
         if cell is None or name.startswith("_"):
             raise AttributeError(name)
         return getattr(cell, name)
+
+    def get_config(self):
+        # Complete, as Keras writes it: the cell's arguments and the RNN's (all False by default), defaults included.
+        cell = {k: v for k, v in self.cell.get_config().items() if k not in ("name", "trainable", "dtype")}
+        return {**cell, **{k: getattr(self, k, False) for k in self._rnn_args}, **super().get_config()}
 
 
 class SimpleRNN(_Recurrent):
