@@ -408,10 +408,14 @@ constexpr int kWBK = 16, kWLdA = kWBK + 4, kWLdB = kBM + 4, kWLdC = 20;
 
 // One thread's 8 elements of one operand's 128 x 16 tile per k step; i runs
 // along m (or n), j along k, with strides si, sj; MODE as for the SGEMMs.
+// Vector modes load two float4s (h = 0, 1) at p[h]; scalar loads element r
+// at p[0] + r * step. The pointers advance one k step at a time.
 template <int MODE>
 struct Tf32Loader {
-  const float* base;
-  int64_t si, sj, i0, ni;
+  const float* p[2];
+  int64_t step, advance;
+  int j[2];        // k index of each part inside the tile
+  bool row_ok[2];  // its row (i) inside the matrix
 
   // Thread t's element r (0..7) of the tile: its (i, j).
   __device__ __forceinline__ static void pos(int r, int* i, int* j) {
@@ -421,21 +425,34 @@ struct Tf32Loader {
     else *i = t & 127, *j = (t >> 7) + 2 * r;
   }
 
+  __device__ __forceinline__ void init(const float* base, int64_t si, int64_t sj, int64_t i0, int64_t ni) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      int i, jj;
+      pos(4 * h, &i, &jj);
+      row_ok[h] = i0 + i < ni;
+      j[h] = jj;
+      p[h] = base + (row_ok[h] ? i0 + i : 0) * si + jj * sj;  // no address outside the matrix, even unread
+    }
+    step = 2 * sj;
+    advance = kWBK * sj;
+  }
+
+  __device__ __forceinline__ void next() {
+    p[0] += advance;
+    p[1] += advance;
+  }
+
+  // The k step starting at k0 (nk = K): zero outside the matrix.
   __device__ __forceinline__ void load(int64_t k0, int64_t nk, float v[8]) const {
     if (MODE == kScalar) {
 #pragma unroll
-      for (int r = 0; r < 8; ++r) {
-        int i, j;
-        pos(r, &i, &j);
-        v[r] = (i0 + i < ni && k0 + j < nk) ? base[(i0 + i) * si + (k0 + j) * sj] : 0.f;
-      }
+      for (int r = 0; r < 8; ++r) v[r] = (row_ok[0] && k0 + j[0] + 2 * r < nk) ? p[0][r * step] : 0.f;
     } else {
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {  // two float4s, each 4 consecutive (i, j) along the contiguous axis
-        int i, j;
-        pos(4 * h, &i, &j);
+      for (int h = 0; h < 2; ++h) {  // 4 consecutive (i, j) along the contiguous axis
         float4 x = make_float4(0.f, 0.f, 0.f, 0.f);
-        if (i0 + i < ni && k0 + j < nk) x = *reinterpret_cast<const float4*>(base + (i0 + i) * si + (k0 + j) * sj);
+        if (row_ok[h] && k0 + j[h] < nk) x = *reinterpret_cast<const float4*>(p[h]);
         v[4 * h] = x.x, v[4 * h + 1] = x.y, v[4 * h + 2] = x.z, v[4 * h + 3] = x.w;
       }
     }
@@ -455,8 +472,10 @@ __global__ void __launch_bounds__(kSgemmThreads) tf32_blocked(const float* A0, c
     int64_t off[2];
     p.batch.offsets<int64_t>(z, off);
     float* C = C0 + z * p.M * p.N;
-    const Tf32Loader<AMODE> la{A0 + off[0], p.a_rs, p.a_cs, m0, p.M};
-    const Tf32Loader<BMODE> lb{B0 + off[1], p.b_cs, p.b_rs, n0, p.N};
+    Tf32Loader<AMODE> la;
+    Tf32Loader<BMODE> lb;
+    la.init(A0 + off[0], p.a_rs, p.a_cs, m0, p.M);  // A's tile: m along i, k along j
+    lb.init(B0 + off[1], p.b_cs, p.b_rs, n0, p.N);  // B's: n along i, k along j
     // Rounded to TF32 into the shared tiles; 4 floats at a time where the
     // loaded run is contiguous in the tile too (A along k, B along n).
     auto stage = [&](int buf, const float va[8], const float vb[8]) {
@@ -503,6 +522,8 @@ __global__ void __launch_bounds__(kSgemmThreads) tf32_blocked(const float* A0, c
       const int buf = (k0 / kWBK) & 1;
       const bool more = k0 + kWBK < p.K;
       if (more) {
+        la.next();
+        lb.next();
         la.load(k0 + kWBK, p.K, va);
         lb.load(k0 + kWBK, p.K, vb);
       }
