@@ -2,7 +2,8 @@
 one process, printed as a markdown table:
 
 * sgemm n x n x n, float32 with TensorFloat-32 off on both sides, then with
-  TF32 on (both sides), for n in 1024 .. 8192;
+  TF32 on (both sides), for n in 1024 .. 8192, with each of tensorlet's GEMM
+  kernel families (TL_CUDA_GEMM=blocked, the default, and tiled);
 * a 64M-element float32 add beside a device-to-device copy of the same bytes
   (the copy bounds what an elementwise kernel can reach);
 * softmax over the rows of an 8192 x 4096 float32 matrix;
@@ -13,7 +14,7 @@ one process, printed as a markdown table:
 Each GPU time is the median of several runs, each run timed from a device
 synchronisation to the next.
 
-    python bench/gpu.py [--quick] [--sizes 1024 2048 4096 8192]
+    python bench/gpu.py [--quick] [--sizes 1024 2048 4096 8192] [--gemm-kernels blocked tiled]
 """
 
 import argparse
@@ -79,8 +80,10 @@ def row(name, ours, theirs=None, unit="", higher_better=True):
     print(f"  {name}: tensorlet {fmt(ours)}, pytorch {fmt(theirs)} {ratio}", flush=True)
 
 
-def bench_matmul(sizes, tf32):
+def bench_matmul(sizes, tf32, kernels=("blocked", "tiled")):
+    """Each size under each GEMM family (TL_CUDA_GEMM's choices), PyTorch once per size."""
     label = "TF32" if tf32 else "fp32, TF32 off"
+    before = _core.gemm_kernel()
     tf.config.experimental.enable_tensor_float_32_execution(tf32)
     if HAVE_TORCH:
         torch.backends.cuda.matmul.allow_tf32 = tf32
@@ -90,18 +93,21 @@ def bench_matmul(sizes, tf32):
             rng = np.random.default_rng(0)
             a = rng.standard_normal((n, n), dtype=np.float32)
             b = rng.standard_normal((n, n), dtype=np.float32)
-            with tf.device("/GPU:0"):
-                ta, tb = tf.constant(a), tf.constant(b)
             flops = 2.0 * n ** 3
-            ours = flops / median_time(lambda x=ta, y=tb: tf.matmul(x, y), tl_sync, repeat=3) / 1e12
             theirs = None
             if HAVE_TORCH:
                 xa, xb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
                 theirs = flops / median_time(lambda: xa @ xb, torch_sync, repeat=3) / 1e12
                 del xa, xb
-            row(f"matmul {n}^3 ({label})", ours, theirs, "TFLOP/s")
+            with tf.device("/GPU:0"):
+                ta, tb = tf.constant(a), tf.constant(b)
+            for kernel in kernels:
+                _core.set_gemm_kernel(kernel)
+                ours = flops / median_time(lambda x=ta, y=tb: tf.matmul(x, y), tl_sync, repeat=3) / 1e12
+                row(f"matmul {n}^3 ({label}, {kernel})", ours, theirs, "TFLOP/s")
             del ta, tb
     finally:
+        _core.set_gemm_kernel(before)
         tf.config.experimental.enable_tensor_float_32_execution(False)
         if HAVE_TORCH:
             torch.backends.cuda.matmul.allow_tf32 = False
@@ -192,6 +198,8 @@ def main():
     parser.add_argument("--batches", type=int, nargs="+", default=[128, 1024])
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--gemm-kernels", nargs="+", default=["blocked", "tiled"], choices=["blocked", "tiled"],
+                        help="the GEMM kernel families to time (TL_CUDA_GEMM's choices)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     args = parser.parse_args()
     if not _core.device_available(GPU):
@@ -200,8 +208,8 @@ def main():
         args.sizes, args.samples, args.repeats = [256, 512], 4096, 1
     name = _core.gpu_name()
     print(f"# tensorlet on {name}; PyTorch {torch.__version__ if HAVE_TORCH else 'not available'}", flush=True)
-    sections = [("matmul fp32", lambda: bench_matmul(args.sizes, False)),
-                ("matmul tf32", lambda: bench_matmul(args.sizes, True)),
+    sections = [("matmul fp32", lambda: bench_matmul(args.sizes, False, args.gemm_kernels)),
+                ("matmul tf32", lambda: bench_matmul(args.sizes, True, args.gemm_kernels)),
                 ("add", bench_add if not args.quick else lambda: bench_add(1 << 20)),
                 ("softmax", bench_softmax if not args.quick else lambda: bench_softmax((256, 512))),
                 ("fit", lambda: bench_fit(args.batches, args.samples, args.repeats))]

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The one GPU check: builds tensorlet with CUDA for this machine's GPU only,
-# runs the GPU tests, bench/gpu.py, then the CPU suite with the GPU hidden. Logs and the
-# benchmark table go to OUTDIR. Fails loudly when nvcc or the GPU is missing.
+# runs the GPU tests, bench/gpu.py, then (informational) tests/keras and
+# tests/autodiff with the GPU as the default device. Logs and the benchmark
+# table go to OUTDIR. Fails loudly when nvcc or the GPU is missing. (The CPU
+# suite runs in CI; a GPU run adds nothing to it.)
 #
 #   bash bench/gpu_check.sh OUTDIR        (from the repository root)
 #
-# About 2-3 minutes of build on 16 cores, 1-2 of tests, 2-3 of benchmarks.
+# About 2 minutes on an H100 machine (16 cores): build ~30 s, tests/cuda
+# ~20 s, benchmarks ~40 s, the informational step ~15 s. The time limits
+# below keep a hung step from eating the GPU budget.
 set -uo pipefail
 OUT=${1:?usage: bench/gpu_check.sh OUTDIR}
 mkdir -p "$OUT"
@@ -44,31 +48,31 @@ step "tests/cuda"
 # Every failure in one run (GPU time is scarce): no -x; with pytest-xdist a
 # crashing kernel takes down one worker, not the run; a hung test times out.
 PAR=$($PY -c "import xdist" 2>/dev/null && echo "-n 4")
-TOUT=$($PY -c "import pytest_timeout" 2>/dev/null && echo "--timeout=120")
-TL_CUDA_SYNC=1 timeout 200 $PY -m pytest tests/cuda -q -rfE $PAR $TOUT -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -40
+TOUT=$($PY -c "import pytest_timeout" 2>/dev/null && echo "--timeout=60")
+TL_CUDA_SYNC=1 timeout 90 $PY -m pytest tests/cuda -q -rfE $PAR $TOUT -p no:cacheprovider 2>&1 | tee "$OUT/tests_cuda.log" | tail -40
 CUDA_RC=${PIPESTATUS[0]}
 step "tests/cuda exit $CUDA_RC"
 
+# A failing blocked GEMM (TL_CUDA_GEMM's default) must not take the benchmark
+# down with it: the rest of the run then uses the tiled kernels.
+KERNELS="blocked tiled"
+if grep -E "^(FAILED|ERROR) .*blocked" "$OUT/tests_cuda.log" >/dev/null; then
+  export TL_CUDA_GEMM=tiled KERNELS=tiled
+  step "blocked GEMM failed its tests: benchmarks and the rest with TL_CUDA_GEMM=tiled"
+fi
+
 step "bench/gpu.py"
-timeout 240 $PY bench/gpu.py 2>&1 | tee "$OUT/bench.log"
+timeout 120 $PY bench/gpu.py --gemm-kernels $KERNELS 2>&1 | tee "$OUT/bench.log"
 BENCH_RC=${PIPESTATUS[0]}
 sed -n '/^\*\*GPU/,$p' "$OUT/bench.log" >"$OUT/table.md"
 step "bench exit $BENCH_RC"
-
-# The CPU suite with the GPU hidden (as on a machine without one): the build
-# with CUDA in it must leave the CPU behaviour unchanged.
-step "CPU suite (GPU hidden)"
-CUDA_VISIBLE_DEVICES= timeout 120 $PY -m pytest tests --ignore=tests/cuda -q $TOUT \
-  -p no:cacheprovider 2>&1 | tee "$OUT/tests_cpu.log" | tail -5
-CPU_RC=${PIPESTATUS[0]}
-step "CPU suite exit $CPU_RC"
 
 # The framework's own tests with the GPU as the default device: every
 # tensor of tests/keras and tests/autodiff lands on the GPU. Informational
 # (some assertions there are about host memory), so not part of the verdict.
 step "tests/keras + tests/autodiff on the GPU (informational)"
-timeout 100 $PY -m pytest tests/keras tests/autodiff -q $PAR $TOUT -p no:cacheprovider 2>&1 \
+timeout 60 $PY -m pytest tests/keras tests/autodiff -q $PAR $TOUT -p no:cacheprovider 2>&1 \
   | tee "$OUT/tests_gpu_default.log" | tail -15
 
 cat "$OUT/summary.txt"
-[ "$CUDA_RC" = 0 ] && [ "$CPU_RC" = 0 ] && [ "$BENCH_RC" = 0 ] || exit 1
+[ "$CUDA_RC" = 0 ] && [ "$BENCH_RC" = 0 ] || exit 1

@@ -352,6 +352,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("gpu_name", [] { return cuda_device_name(0); });
   m.def("set_tensor_float_32", &cuda_set_tf32, py::arg("enabled"));
   m.def("tensor_float_32", &cuda_tf32);
+  m.def("set_gemm_kernel", &cuda_set_gemm_kernel, py::arg("name"),
+        "The float32 GEMM kernels on the GPU: 'blocked' (default) or 'tiled' (TL_CUDA_GEMM sets it at start)");
+  m.def("gemm_kernel", &cuda_gemm_kernel);
 #else
   m.def("gpu_memory_info", [] { backend(Device::CUDA); return py::dict(); });  // throws: no CUDA
   m.def("reset_gpu_peak", [] {});
@@ -360,6 +363,13 @@ PYBIND11_MODULE(_core, m) {
   static bool tf32 = false;  // remembered, though no GPU reads it
   m.def("set_tensor_float_32", [](bool e) { tf32 = e; }, py::arg("enabled"));
   m.def("tensor_float_32", [] { return tf32; });
+  static std::string gemm = "blocked";  // likewise
+  m.def("set_gemm_kernel", [](const std::string& name) {
+    if (name != "blocked" && name != "tiled")
+      throw InvalidArgument("set_gemm_kernel: the GEMM kernel is 'blocked' or 'tiled'; got '" + name + "'");
+    gemm = name;
+  }, py::arg("name"));
+  m.def("gemm_kernel", [] { return gemm; });
 #endif
 
   // --- convolutions, pooling, batch normalization ---

@@ -26,4 +26,13 @@ void cuda_empty_cache();  // returns every cached block to the driver
 void cuda_set_tf32(bool enabled);
 bool cuda_tf32();
 
+// Which float32 GEMM kernels run: "blocked" (the default; 128 x 128 tiles
+// tuned for two blocks per multiprocessor, and 128 x 128 TF32 tiles) or
+// "tiled" (the first kernels, kept as a fallback). Read once from
+// TL_CUDA_GEMM; cuda_set_gemm_kernel changes it (tests run both). Throws
+// InvalidArgument for any other name.
+void cuda_set_gemm_kernel(const std::string& name);
+std::string cuda_gemm_kernel();
+bool cuda_gemm_blocked();
+
 }  // namespace tl

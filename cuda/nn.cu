@@ -1,7 +1,11 @@
 // Neural-network kernels: softmax and log_softmax with their gradients, relu
-// and gelu gradients, and the fused crossentropies. A row along the last
-// axis belongs to one warp (its max and sum of exponentials by warp
-// shuffles); softmax over another axis gives each thread one column.
+// and gelu gradients, and the fused crossentropies. Softmax along the last
+// axis keeps each row in registers, so it is read from memory once: a warp
+// per row up to 1024 values, a block of 256 threads per row up to 8192, the
+// max and sums by warp shuffles (and shared memory across a block's warps);
+// longer rows belong to one warp reading them three times. Softmax over
+// another axis gives each thread one column.
+#include <algorithm>
 #include <type_traits>
 
 #include "common.cuh"
@@ -113,6 +117,121 @@ __global__ void softmax_grad_cols(const T* y, const T* dy, T* o, int64_t A, int6
   }
 }
 
+// ---------------------------------------------- rows in registers ----
+
+struct MaxNan {
+  template <typename T> __device__ __forceinline__ T operator()(T a, T b) const { return max_nan(a, b); }
+};
+struct Plus {
+  template <typename T> __device__ __forceinline__ T operator()(T a, T b) const { return a + b; }
+};
+
+// v combined over the W threads sharing a row (a warp, or the whole block);
+// every one of them gets the result. `red` holds one value per warp.
+template <int W, typename T, typename Op>
+__device__ __forceinline__ T row_reduce(T v, Op op, T* red) {
+  for (int o = 16; o > 0; o /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
+  if (W == 32) return v;
+  __syncthreads();  // every thread is done reading the previous reduction's values
+  if ((threadIdx.x & 31) == 0) red[threadIdx.x >> 5] = v;
+  __syncthreads();
+  v = red[0];
+#pragma unroll
+  for (int w = 1; w < W / 32; ++w) v = op(v, red[w]);
+  return v;
+}
+
+// W threads per row (32, or the whole block of W), each holding V of its
+// values: element i = q * W + lane, q < V, so every load is coalesced.
+#define TL_ROWS_IN_REGS(r, rows)                                                                   \
+  const int lane = threadIdx.x % W;                                                                \
+  const int per_block = blockDim.x / W;                                                            \
+  for (int64_t r = blockIdx.x * int64_t(per_block) + threadIdx.x / W; r < (rows);                  \
+       r += int64_t(gridDim.x) * per_block)
+
+template <typename T, int V, int W, bool LOG>
+__global__ void __launch_bounds__(kThreads) softmax_regs(const T* x, T* o, int64_t rows, int64_t n) {
+  __shared__ T red[W / 32];
+  TL_ROWS_IN_REGS(r, rows) {
+    const T* p = x + r * n;
+    T* q = o + r * n;
+    T v[V];
+    T m = -T(INFINITY);
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      const int64_t i = k * W + lane;
+      v[k] = i < n ? p[i] : -T(INFINITY);
+      m = max_nan(m, v[k]);
+    }
+    m = row_reduce<W>(m, MaxNan(), red);
+    T s = 0;
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      if (k * W + lane < n) {
+        const T e = exp(v[k] - m);
+        s += e;
+        if (!LOG) v[k] = e;
+      }
+    }
+    s = row_reduce<W>(s, Plus(), red);
+    const T lse = log(s), inv = T(1) / s;
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      const int64_t i = k * W + lane;
+      if (i < n) q[i] = LOG ? (v[k] - m) - lse : v[k] * inv;
+    }
+  }
+}
+
+template <typename T, int V, int W, bool LOG>
+__global__ void __launch_bounds__(kThreads) softmax_grad_regs(const T* y, const T* dy, T* o, int64_t rows, int64_t n) {
+  __shared__ T red[W / 32];
+  TL_ROWS_IN_REGS(r, rows) {
+    const T* yp = y + r * n;
+    const T* dp = dy + r * n;
+    T* q = o + r * n;
+    T yv[V], dv[V];
+    T s = 0;
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      const int64_t i = k * W + lane;
+      yv[k] = i < n ? yp[i] : T(0);
+      dv[k] = i < n ? dp[i] : T(0);
+      s += LOG ? dv[k] : dv[k] * yv[k];
+    }
+    s = row_reduce<W>(s, Plus(), red);
+#pragma unroll
+    for (int k = 0; k < V; ++k) {
+      const int64_t i = k * W + lane;
+      if (i < n) q[i] = LOG ? dv[k] - exp(yv[k]) * s : yv[k] * (dv[k] - s);
+    }
+  }
+}
+
+// Launches kernel<V, W> for the smallest V that holds a row of n; false when
+// n is over 8192 (the caller reads such rows three times instead).
+template <typename Launch>
+bool rows_in_regs(int64_t rows, int64_t n, Launch&& launch) {
+  auto warp = [&](auto v) {  // 8 rows per block
+    launch(v, std::integral_constant<int, 32>{}, static_cast<int>(std::clamp<int64_t>((rows + 7) / 8, 1, 1 << 20)));
+  };
+  auto block = [&](auto v) {
+    launch(v, std::integral_constant<int, kThreads>{}, static_cast<int>(std::clamp<int64_t>(rows, 1, 1 << 20)));
+  };
+  using std::integral_constant;
+  if (n <= 32) warp(integral_constant<int, 1>{});
+  else if (n <= 64) warp(integral_constant<int, 2>{});
+  else if (n <= 128) warp(integral_constant<int, 4>{});
+  else if (n <= 256) warp(integral_constant<int, 8>{});
+  else if (n <= 512) warp(integral_constant<int, 16>{});
+  else if (n <= 1024) warp(integral_constant<int, 32>{});
+  else if (n <= 2048) block(integral_constant<int, 8>{});
+  else if (n <= 4096) block(integral_constant<int, 16>{});
+  else if (n <= 8192) block(integral_constant<int, 32>{});
+  else return false;
+  return true;
+}
+
 // [A, N, B] around `axis` of a shape.
 void split(const Shape& shape, int64_t axis, int64_t* A, int64_t* N, int64_t* B) {
   *A = *B = 1;
@@ -131,8 +250,15 @@ void softmax(const Array& out, const Array& x_in, int64_t axis, bool log) {
     const T* p = x.data<T>();
     T* o = out.data<T>();
     if (B == 1) {
-      if (log) softmax_rows<T, true><<<warp_grid(A), kThreads, 0, stream()>>>(p, o, A, N);
-      else softmax_rows<T, false><<<warp_grid(A), kThreads, 0, stream()>>>(p, o, A, N);
+      const bool in_regs = rows_in_regs(A, N, [&](auto v, auto w, int grid) {
+        constexpr int V = decltype(v)::value, W = decltype(w)::value;
+        if (log) softmax_regs<T, V, W, true><<<grid, kThreads, 0, stream()>>>(p, o, A, N);
+        else softmax_regs<T, V, W, false><<<grid, kThreads, 0, stream()>>>(p, o, A, N);
+      });
+      if (!in_regs) {  // long rows: one warp each, read three times
+        if (log) softmax_rows<T, true><<<warp_grid(A), kThreads, 0, stream()>>>(p, o, A, N);
+        else softmax_rows<T, false><<<warp_grid(A), kThreads, 0, stream()>>>(p, o, A, N);
+      }
     } else {
       if (log) softmax_cols<T, true><<<grid_for(A * B), kThreads, 0, stream()>>>(p, o, A, N, B);
       else softmax_cols<T, false><<<grid_for(A * B), kThreads, 0, stream()>>>(p, o, A, N, B);
@@ -150,8 +276,15 @@ void softmax_grad(const Array& dx, const Array& y_in, const Array& dy_in, int64_
     const T *yp = y.data<T>(), *dp = dy.data<T>();
     T* o = dx.data<T>();
     if (B == 1) {
-      if (log) softmax_grad_rows<T, true><<<warp_grid(A), kThreads, 0, stream()>>>(yp, dp, o, A, N);
-      else softmax_grad_rows<T, false><<<warp_grid(A), kThreads, 0, stream()>>>(yp, dp, o, A, N);
+      const bool in_regs = rows_in_regs(A, N, [&](auto v, auto w, int grid) {
+        constexpr int V = decltype(v)::value, W = decltype(w)::value;
+        if (log) softmax_grad_regs<T, V, W, true><<<grid, kThreads, 0, stream()>>>(yp, dp, o, A, N);
+        else softmax_grad_regs<T, V, W, false><<<grid, kThreads, 0, stream()>>>(yp, dp, o, A, N);
+      });
+      if (!in_regs) {  // long rows: one warp each, read three times
+        if (log) softmax_grad_rows<T, true><<<warp_grid(A), kThreads, 0, stream()>>>(yp, dp, o, A, N);
+        else softmax_grad_rows<T, false><<<warp_grid(A), kThreads, 0, stream()>>>(yp, dp, o, A, N);
+      }
     } else {
       if (log) softmax_grad_cols<T, true><<<grid_for(A * B), kThreads, 0, stream()>>>(yp, dp, o, A, N, B);
       else softmax_grad_cols<T, false><<<grid_for(A * B), kThreads, 0, stream()>>>(yp, dp, o, A, N, B);

@@ -198,6 +198,24 @@ std::atomic<bool> g_tf32{false};
 void cuda_set_tf32(bool enabled) { g_tf32 = enabled; }
 bool cuda_tf32() { return g_tf32; }
 
+namespace {
+bool parse_gemm(const std::string& name, const char* where) {
+  if (name == "blocked") return true;
+  if (name == "tiled") return false;
+  throw InvalidArgument(std::string(where) + ": the GEMM kernel is 'blocked' or 'tiled'; got '" + name + "'");
+}
+std::atomic<bool>& gemm_blocked_flag() {
+  static std::atomic<bool> flag{[] {
+    const char* env = std::getenv("TL_CUDA_GEMM");
+    return env && *env ? parse_gemm(env, "TL_CUDA_GEMM") : true;
+  }()};
+  return flag;
+}
+}  // namespace
+void cuda_set_gemm_kernel(const std::string& name) { gemm_blocked_flag() = parse_gemm(name, "set_gemm_kernel"); }
+std::string cuda_gemm_kernel() { return gemm_blocked_flag() ? "blocked" : "tiled"; }
+bool cuda_gemm_blocked() { return gemm_blocked_flag(); }
+
 void cuda_fill_backend(DeviceBackend* b) {
   if (cuda_device_count() == 0) return;  // CPU only, without a word
   b->memory = {cuda::gpu_alloc, cuda::gpu_free, cuda::to_host, cuda::from_host, cuda::device_copy,

@@ -1,6 +1,6 @@
 """The GPU as users meet it: placement, device strings, copies to the host,
-mixing devices, the caching allocator, TensorFloat-32, and random numbers and
-optimizer steps that equal the CPU's."""
+mixing devices, the caching allocator, and random numbers and optimizer
+steps that equal the CPU's."""
 
 import gc
 
@@ -81,43 +81,6 @@ def test_integer_division_by_zero_raises():
         a, z = tf.constant([4, 5]), tf.constant([2, 0])
         with pytest.raises(InvalidArgumentError, match="division by zero"):
             (a // z).numpy()
-
-
-def test_tf32_is_off_by_default_and_documented_accuracy():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((256, 512)).astype(np.float32)
-    w = rng.standard_normal((512, 128)).astype(np.float32)
-    want = x.astype(np.float64) @ w.astype(np.float64)
-    assert not tf.config.experimental.tensor_float_32_execution_enabled()
-    with tf.device("/GPU:0"):
-        fp32 = tf.matmul(tf.constant(x), tf.constant(w)).numpy()
-        tf.config.experimental.enable_tensor_float_32_execution(True)
-        try:
-            tf32 = tf.matmul(tf.constant(x), tf.constant(w)).numpy()
-        finally:
-            tf.config.experimental.enable_tensor_float_32_execution(False)
-    scale = np.abs(want).max()
-    assert np.abs(fp32 - want).max() < 1e-5 * scale
-    err = np.abs(tf32 - want).max()
-    assert 1e-6 * scale < err < 5e-3 * scale  # really TF32 (coarser than fp32), within its bound
-
-
-@pytest.mark.parametrize("shape", [(2, 3, 4), (1000, 3), (4097,), (130, 260)])
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matmul_shapes_and_layouts(shape, dtype):
-    """Every tile path of the GEMM: edges, transposed and strided operands, batches."""
-    rng = np.random.default_rng(1)
-    m, k = shape[0], shape[-1]
-    a = rng.standard_normal((m, k)).astype(dtype)
-    b = rng.standard_normal((k, 37)).astype(dtype)
-    tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
-    with tf.device("/GPU:0"):
-        ta, tb = tf.constant(a), tf.constant(b)
-        np.testing.assert_allclose(tf.matmul(ta, tb).numpy(), a @ b, **tol)
-        np.testing.assert_allclose(tf.matmul(tf.constant(a.T.copy()), tb, transpose_a=True).numpy(), a @ b, **tol)
-        np.testing.assert_allclose(tf.matmul(ta, tf.constant(b.T.copy()), transpose_b=True).numpy(), a @ b, **tol)
-        batch = rng.standard_normal((3, m, k)).astype(dtype)
-        np.testing.assert_allclose(tf.matmul(tf.constant(batch), tb).numpy(), batch @ b, **tol)
 
 
 @pytest.mark.parametrize("axes", [None, 0, 1, 2, (0, 2), (1, 2)])
