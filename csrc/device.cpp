@@ -14,8 +14,6 @@ const char* device_name(Device d) { return d == Device::CPU ? "CPU" : "GPU"; }
 
 namespace {
 
-constexpr int kDevices = 2;
-
 void host_copy(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
 void host_synchronize() {}
 
@@ -35,11 +33,15 @@ DeviceBackend make_gpu() {
   return b;
 }
 
-// Filled on first use (the first Array), never torn down: Arrays freed at
-// exit still find their device's free slot.
-const DeviceBackend* backends() {
-  static const DeviceBackend table[kDevices] = {make_cpu(), make_gpu()};
-  return table;
+// The CPU's table is filled as the library loads (function addresses only),
+// so the hot path reads it without a guard; the GPU's on first use, since
+// probing for a GPU starts the CUDA runtime. Neither is ever torn down:
+// Arrays freed at exit still find their device's free slot.
+const DeviceBackend g_cpu = make_cpu();
+
+const DeviceBackend& gpu() {
+  static const DeviceBackend b = make_gpu();
+  return b;
 }
 
 [[noreturn]] void unavailable(Device d) {
@@ -54,13 +56,23 @@ const DeviceBackend* backends() {
 }  // namespace
 
 bool device_available(Device d) {
-  int i = static_cast<int>(d);
-  return i >= 0 && i < kDevices && backends()[i].available;
+  if (d == Device::CPU) return true;
+  return d == Device::CUDA && gpu().available;
 }
 
 const DeviceBackend& backend(Device d) {
+  if (d == Device::CPU) return g_cpu;
   if (!device_available(d)) unavailable(d);
-  return backends()[static_cast<int>(d)];
+  return gpu();
+}
+
+void throw_not_implemented(const char* op, Device d) {
+  throw InvalidArgument(std::string(op) + ": not implemented on " + device_name(d));
+}
+
+void throw_device_mismatch(const char* op, const Array& a, const Array& b) {
+  throw InvalidArgument(std::string(op) + ": operands are on different devices (" + device_name(a.device()) +
+                        " and " + device_name(b.device()) + "); move one with to_device first");
 }
 
 Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
@@ -70,13 +82,7 @@ Storage::Storage(int64_t n, Device dev) : nbytes(n), device(dev) {
 }
 
 // The device was available when this storage was made, so no check here.
-Storage::~Storage() { backends()[static_cast<int>(device)].memory.free(ptr, capacity); }
-
-void check_same_device(const char* op, const Array& a, const Array& b) {
-  if (a.device() != b.device())
-    throw InvalidArgument(std::string(op) + ": operands are on different devices (" + device_name(a.device()) +
-                          " and " + device_name(b.device()) + "); move one with to_device first");
-}
+Storage::~Storage() { (device == Device::CPU ? g_cpu : gpu()).memory.free(ptr, capacity); }
 
 Array to_device(const Array& a, Device d) {
   if (a.device() == d) return a.contiguous();

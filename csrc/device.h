@@ -10,7 +10,8 @@
 // Conventions for every slot:
 // - All arrays are on the table's device and were validated by the caller:
 //   shapes agree, dtypes are the ones the op accepts, sizes are non-zero
-//   (empty outputs never reach a slot).
+//   (empty outputs, and empty inputs of a non-empty output, never reach a
+//   slot: the neutral part fills those results itself).
 // - Outputs come first, are freshly allocated (contiguous) unless the slot
 //   says otherwise, and are written completely.
 // - Inputs may be strided views, including broadcast views (stride 0).
@@ -40,14 +41,19 @@ struct DeviceMemory {
 
 struct DeviceKernels {
   // ---- elementwise (elementwise.cpp) ----
-  // a and b are broadcast to out's shape; out's dtype is
-  // binary_result_dtype(op, a.dtype()). out may alias a or b element for
-  // element (in-place updates).
+  // a and b each have out's shape (broadcast views where the caller's
+  // operands differed) or are a single element (size 1, any rank up to
+  // out's: a scalar to broadcast, passed without a view because
+  // `tensor * 2.0` is common); out's dtype is
+  // binary_result_dtype(op, a.dtype()); the scalar
+  // formula is binary_formula<op> (formulas.h). out may alias a or b element
+  // for element (in-place updates) and may be strided (binary_into).
   void (*binary)(BinaryOp op, const Array& out, const Array& a, const Array& b);
-  // out has a's shape and dtype.
+  // out (contiguous) has a's shape and dtype; the formula is unary_formula<op>.
   void (*unary)(UnaryOp op, const Array& out, const Array& a);
-  // out = src converted to out's dtype; src is broadcast to out's shape and
-  // out may be any strided view (copy_into, cast, contiguous, fill, concat).
+  // out = src converted to out's dtype; src has out's shape (a broadcast view
+  // where needed) and out may be any strided view (copy_into, cast,
+  // contiguous, fill, eye, concat, index_grad, zeros).
   void (*copy)(const Array& out, const Array& src);
   // cond (bool), a, b broadcast to out's shape.
   void (*where)(const Array& out, const Array& cond, const Array& a, const Array& b);
@@ -55,7 +61,10 @@ struct DeviceKernels {
   void (*clip)(const Array& out, const Array& x, const Array& lo, const Array& hi);
 
   // ---- reductions (reduce.cpp) ----
-  // out has a's rank, with size 1 on each reduced axis (reduced[i]).
+  // reduced[i] marks the axes of a to reduce. out is contiguous and holds
+  // the results in the order of a's other axes (with or without size-1
+  // reduced axes, as keepdims asked: the layout is the same either way). The
+  // policy is ReducePolicy<op, T> (formulas.h).
   void (*reduce)(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced);
   // out (int64) has a's shape without `axis`; a's extent on axis is non-zero.
   void (*arg_reduce)(bool is_max, const Array& out, const Array& a, int64_t axis);
@@ -69,6 +78,7 @@ struct DeviceKernels {
   void (*dense)(const Array& out, const Array& x, const Array& w, const Array* bias, int act);
 
   // ---- nn (nn.cpp) ----
+  // axis is normalised (0 <= axis < rank); out and dx have x's / y's shape.
   void (*softmax)(const Array& out, const Array& x, int64_t axis, bool log);
   void (*softmax_grad)(const Array& dx, const Array& y, const Array& dy, int64_t axis, bool log);
   void (*relu_grad)(const Array& dx, const Array& x, const Array& dy);
@@ -85,8 +95,10 @@ struct DeviceKernels {
   void (*arange)(const Array& out, double start, double delta);
   // indices checked to lie in [0, params.shape[axis]).
   void (*gather)(const Array& out, const Array& params, const Array& indices, int64_t axis);
-  // out (params' shape) = zeros with dy's slices added at their indices.
+  // out (params' shape) = zeros with dy's slices added at their indices (the
+  // slot writes the zeros too); indices checked like gather's.
   void (*gather_grad)(const Array& out, const Array& dy, const Array& indices, int64_t axis);
+  // axis is where depth sits in out (0 <= axis <= indices' rank).
   void (*one_hot)(const Array& out, const Array& indices, double on, double off, int64_t axis);
 
   // ---- random (random.cpp): Philox-4x32-10, the same stream on every device ----
@@ -95,7 +107,8 @@ struct DeviceKernels {
   void (*random_normal)(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter);
   void (*truncated_normal)(const Array& out, double mean, double stddev, uint64_t seed, uint64_t counter);
 
-  // ---- optimizer updates (training.cpp), in place, operands contiguous ----
+  // ---- optimizer updates (training.cpp), in place, operands contiguous;
+  // grad never shares memory with a state (the caller copies it first) ----
   void (*apply_sgd)(const Array& var, const Array* mom, const Array& grad, double lr, double momentum,
                     bool nesterov, double weight_decay);
   void (*apply_rmsprop)(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
@@ -119,17 +132,24 @@ struct DeviceBackend {
 const DeviceBackend& backend(Device d);
 bool device_available(Device d);
 
+// The error paths of kernel() and check_same_device(), out of line so the
+// checks themselves inline into every op's fast path.
+[[noreturn]] void throw_not_implemented(const char* op, Device d);
+[[noreturn]] void throw_device_mismatch(const char* op, const Array& a, const Array& b);
+
 // The slot `slot` of d's table, or an InvalidArgument "<op>: not implemented
 // on <device>" when it is null. Usage: kernel(a.device(), &DeviceKernels::unary, "exp")(...).
 template <typename Fn>
-Fn kernel(Device d, Fn DeviceKernels::*slot, const char* op) {
+inline Fn kernel(Device d, Fn DeviceKernels::*slot, const char* op) {
   Fn f = backend(d).kernels.*slot;
-  if (!f) throw InvalidArgument(std::string(op) + ": not implemented on " + device_name(d));
+  if (!f) throw_not_implemented(op, d);
   return f;
 }
 
 // Throws InvalidArgument naming the op and both devices when they differ.
-void check_same_device(const char* op, const Array& a, const Array& b);
+inline void check_same_device(const char* op, const Array& a, const Array& b) {
+  if (a.device() != b.device()) throw_device_mismatch(op, a, b);
+}
 
 // A contiguous copy of `a` on `d` (a itself when it is already there and
 // contiguous). to_host(a) = to_device(a, Device::CPU).

@@ -28,23 +28,17 @@ void check_binary(BinaryOp op, const Array& a, const Array& b) {
   check_same_device(op_name(op), a, b);
 }
 
+// Whether x goes to the slot as it is: of out's shape, or a single element
+// (a broadcast scalar, the second most common case: tensor * 2.0).
+bool slot_ready(const Array& x, const Array& out) { return x.size() == 1 || x.shape() == out.shape(); }
+
 void run_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
-  // The slot takes operands of out's shape; same-shape ones (the usual case
-  // in a training step) go as they are, others as broadcast views.
-  Array ab, bb;
-  const Array& x = a.shape() == out.shape() ? a : (ab = a.broadcast_to(out.shape()));
-  const Array& y = b.shape() == out.shape() ? b : (bb = b.broadcast_to(out.shape()));
-  kernel(out.device(), &DeviceKernels::binary, op_name(op))(op, out, x, y);
+  auto slot = kernel(out.device(), &DeviceKernels::binary, op_name(op));
+  if (slot_ready(a, out) && slot_ready(b, out)) return slot(op, out, a, b);
+  slot(op, out, slot_ready(a, out) ? a : a.broadcast_to(out.shape()), slot_ready(b, out) ? b : b.broadcast_to(out.shape()));
 }
 
 }  // namespace
-
-DType binary_result_dtype(BinaryOp op, DType t) {
-  const Domain d = op_domain(op);
-  if (d == Domain::Compare || d == Domain::Logical) return DType::Bool;
-  if (d == Domain::TrueDiv && is_int(t)) return DType::Float64;
-  return t;
-}
 
 void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   if (static_cast<unsigned>(op) >= static_cast<unsigned>(BinaryOp::Count))
@@ -66,10 +60,19 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
   const DType rt = binary_result_dtype(op, a.dtype());
-  Array out = a.shape() == b.shape() ? Array::empty(a.shape(), rt, a.device())
-                                     : Array::empty(broadcast_shapes(a.shape(), b.shape(), op_name(op)), rt, a.device());
-  if (out.size() == 0) return out;
-  run_binary(op, out, a, b);
+  // Same shapes, or one operand a single element that does not raise the
+  // rank (the usual cases in a training step): no shapes to work out and no
+  // views to make.
+  const Array* big = nullptr;
+  if (a.shape() == b.shape() || (b.size() == 1 && b.ndim() <= a.ndim())) big = &a;
+  else if (a.size() == 1 && a.ndim() <= b.ndim()) big = &b;
+  if (big) {
+    Array out = Array::empty(big->shape(), rt, a.device());
+    if (out.size() > 0) kernel(a.device(), &DeviceKernels::binary, op_name(op))(op, out, a, b);
+    return out;
+  }
+  Array out = Array::empty(broadcast_shapes(a.shape(), b.shape(), op_name(op)), rt, a.device());
+  if (out.size() > 0) run_binary(op, out, a, b);
   return out;
 }
 
@@ -136,20 +139,14 @@ int vec_index(BinaryOp op) {
   }
 }
 
-// Every stride zero: one element seen everywhere (a broadcast scalar).
-bool is_scalar_view(const Array& x) {
-  for (auto s : x.strides())
-    if (s != 0) return false;
-  return true;
-}
-
 // Contiguous float fast path through the ISA table: out contiguous, each input
-// contiguous or a broadcast single element.
+// contiguous (of out's shape) or a single element.
 template <typename T>
 bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   int v = vec_index(op);
   if (v < 0 || !out.is_contiguous()) return false;
-  auto kind = [](const Array& x) { return x.is_contiguous() ? 0 : (is_scalar_view(x) ? 1 : -1); };
+  // Each operand has out's shape or is a single element (the slot's contract).
+  auto kind = [](const Array& x) { return x.size() == 1 ? 1 : (x.is_contiguous() ? 0 : -1); };
   int ka = kind(a), kb = kind(b);
   if (ka < 0 || kb < 0) return false;
   int mode = (ka == 0 && kb == 0) ? 0 : (ka == 0 ? 1 : (kb == 0 ? 2 : 0));
@@ -171,7 +168,10 @@ bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Arra
 void cpu_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   if (a.dtype() == DType::Float32 && try_vector_binary<float>(op, out, a, b)) return;
   if (a.dtype() == DType::Float64 && try_vector_binary<double>(op, out, a, b)) return;
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, a, b); });
+  // The loops walk every operand with out's shape: single elements as views.
+  const Array x = a.shape() == out.shape() ? a : a.broadcast_to(out.shape());
+  const Array y = b.shape() == out.shape() ? b : b.broadcast_to(out.shape());
+  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, x, y); });
 }
 
 template <typename T, UnaryOp OP>

@@ -6,7 +6,12 @@
 namespace tl {
 
 // Result dtype of a binary op on two inputs of dtype t (they must match).
-DType binary_result_dtype(BinaryOp op, DType t);
+inline DType binary_result_dtype(BinaryOp op, DType t) {
+  const Domain d = op_domain(op);
+  if (d == Domain::Compare || d == Domain::Logical) return DType::Bool;
+  if (d == Domain::TrueDiv && is_int(t)) return DType::Float64;
+  return t;
+}
 Array binary(BinaryOp op, const Array& a, const Array& b);
 // out = a op b, where a and b broadcast to out's shape. out may alias a or b
 // element for element (same offset and strides), as in-place updates do.

@@ -360,6 +360,10 @@ bool mergeable(const Shape& shape, const Shape& strides, int64_t* stride) {
 
 }  // namespace
 
+namespace {
+Array matmul_views(const Array& av, const Array& bv, bool transpose_a, bool transpose_b);
+}  // namespace
+
 Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b) {
   if (a.ndim() < 2 || b.ndim() < 2)
     throw InvalidArgument("matmul: both operands must have rank >= 2, got shapes " +
@@ -372,16 +376,23 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
   check_same_device("matmul", a, b);
 
   // The flags only swap the last two axes: views, no copies.
-  const size_t na = a.ndim(), nb = b.ndim();
   auto swap_last = [](const Array& x) {
     std::vector<int64_t> perm(x.ndim());
     for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(i);
     std::swap(perm[perm.size() - 2], perm[perm.size() - 1]);
     return x.transpose(perm);
   };
-  Array at, bt;  // the transposed views, when asked for
-  const Array& av = transpose_a ? (at = swap_last(a)) : a;
-  const Array& bv = transpose_b ? (bt = swap_last(b)) : b;
+  if (transpose_a || transpose_b)
+    return matmul_views(transpose_a ? swap_last(a) : a, transpose_b ? swap_last(b) : b, transpose_a, transpose_b);
+  return matmul_views(a, b, false, false);
+}
+
+namespace {
+
+// matmul of av @ bv, the operands already transposed as asked (the flags only
+// name them in errors).
+Array matmul_views(const Array& av, const Array& bv, bool transpose_a, bool transpose_b) {
+  const size_t na = av.ndim(), nb = bv.ndim();
   const Shape &as = av.shape(), &bs = bv.shape();
   const int64_t M = as[na - 2], K = as[na - 1], N = bs[nb - 1];
   if (bs[nb - 2] != K) {
@@ -403,19 +414,29 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
     out_shape[i] = da == 1 ? db : da;
   }
   out_shape[nbatch] = M, out_shape[nbatch + 1] = N;
-  if (K == 0) return full(out_shape, 0, a.dtype(), a.device());  // a sum of no products
-  Array out = Array::empty(out_shape, a.dtype(), a.device());
+  if (K == 0) return full(out_shape, 0, av.dtype(), av.device());  // a sum of no products
+  Array out = Array::empty(out_shape, av.dtype(), av.device());
   if (out.size() == 0) return out;
   // The slot takes operands with out's batch axes: broadcast views where
   // they differ (plain matrices, the usual case, go as they are).
-  Shape a_shape = out_shape, b_shape = out_shape;
-  a_shape[nbatch + 1] = K, b_shape[nbatch] = K;
-  Array ab, bb;
-  const Array& ax = as == a_shape ? av : (ab = av.broadcast_to(a_shape));
-  const Array& bx = bs == b_shape ? bv : (bb = bv.broadcast_to(b_shape));
-  kernel(a.device(), &DeviceKernels::matmul, "matmul")(out, ax, bx);
+  auto batch_fits = [&](const Array& x) {
+    if (x.ndim() != static_cast<int64_t>(nbatch + 2)) return false;
+    for (size_t i = 0; i < nbatch; ++i)
+      if (x.shape()[i] != out_shape[i]) return false;
+    return true;
+  };
+  auto with_batch = [&](const Array& x, int64_t rows, int64_t cols) {
+    Shape shape = out_shape;
+    shape[nbatch] = rows, shape[nbatch + 1] = cols;
+    return x.broadcast_to(shape);
+  };
+  auto slot = kernel(av.device(), &DeviceKernels::matmul, "matmul");
+  if (batch_fits(av) && batch_fits(bv)) slot(out, av, bv);
+  else slot(out, with_batch(av, M, K), with_batch(bv, K, N));
   return out;
 }
+
+}  // namespace
 
 Array dense(const Array& x, const Array& w, const Array* bias, const std::string& activation) {
   int act;

@@ -228,17 +228,17 @@ Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool
     if (red[k]) throw InvalidArgument(name + ": axis " + std::to_string(ax) + " is repeated");
     red[k] = true;
   }
-  Shape kept = a.shape(), out_shape;  // kept: reduced axes of size 1
+  Shape out_shape;
   for (int64_t d = 0; d < nd; ++d) {
-    if (red[d]) kept[d] = 1;
-    if (!red[d] || keepdims) out_shape.push_back(kept[d]);
+    if (!red[d]) out_shape.push_back(a.shape()[d]);
+    else if (keepdims) out_shape.push_back(1);
   }
-  Array out = Array::empty(kept, a.dtype(), a.device());
+  Array out = Array::empty(out_shape, a.dtype(), a.device());
   if (out.size() > 0) {
     if (a.size() == 0) copy_into(out, to_device(empty_reduction(op, a.dtype()), a.device()));
     else kernel(a.device(), &DeviceKernels::reduce, op_name(op))(op, out, a, red);
   }
-  return keepdims ? out : out.reshape(out_shape);
+  return out;
 }
 
 // ------------------------------------------------------------ argmax/argmin ----

@@ -15,15 +15,20 @@ def test_arrays_live_on_the_cpu():
     assert _core.device_available(_core.Device.CPU)
 
 
-def test_gpu_unavailable_here_is_a_clear_error():
+def test_gpu_round_trip_or_a_clear_error():
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    a = _core.from_numpy(x)
+    makers = (lambda: a.to_device(_core.Device.GPU), lambda: _core.from_numpy(x, _core.Device.GPU))
     if _core.device_available(_core.Device.GPU):
-        pytest.skip("this machine has a GPU")
-    a = _core.from_numpy(np.ones((2, 2), np.float32))
-    for make in (lambda: a.to_device(_core.Device.GPU),
-                 lambda: _core.from_numpy(np.ones(3, np.float32), _core.Device.GPU),
-                 lambda: _core.empty([2], _core.DType.float32, _core.Device.GPU)):
-        with pytest.raises(InvalidArgumentError, match="device GPU is not available"):
-            make()
+        for make in makers:
+            g = make()
+            assert g.device == _core.Device.GPU
+            np.testing.assert_array_equal(np.asarray(g), x)  # the buffer export copies to the host
+            np.testing.assert_array_equal(np.asarray(g.to_host()), x)
+    else:
+        for make in makers + (lambda: _core.empty([2], _core.DType.float32, _core.Device.GPU),):
+            with pytest.raises(InvalidArgumentError, match="device GPU is not available"):
+                make()
 
 
 @pytest.mark.parametrize("dtype", [np.bool_, np.int32, np.int64, np.float32, np.float64])
