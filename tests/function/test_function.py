@@ -288,3 +288,18 @@ def test_nested_structures_and_python_outputs():
         out = f({"a": tf.constant(1.0), "b": tf.constant(2.0)})
         assert float(out["sum"]) == 3.0 and out["tag"] == "ok" and float(out["pair"][0]) == 2.0
         assert out["pair"][1] == 3
+
+
+def test_stateless_draws_repeat_and_a_product_gradient_follows_the_data():
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_prod(x)
+        return tf.random.stateless_uniform((2,), seed=[1, 2]), tape.gradient(y, x)
+
+    a, ga = f(tf.constant([2.0, 3.0, 4.0]))
+    b, gb = f(tf.constant([0.0, 3.0, 4.0]))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_allclose(ga.numpy(), [12.0, 8.0, 6.0])
+    np.testing.assert_allclose(gb.numpy(), [12.0, 0.0, 0.0])

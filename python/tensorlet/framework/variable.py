@@ -67,8 +67,6 @@ class Variable(Tensor):
             raise ValueError("Variable: initial_value is required")
         if callable(initial_value):
             initial_value = initial_value()
-        if tracers:
-            tracers[-1].creating(self)
         value = constant(initial_value, dtype=dtype)
         self._a = value._a.copy()  # own storage, never shared with the initial value
         self._trainable = bool(trainable)
@@ -80,6 +78,8 @@ class Variable(Tensor):
                                        f"fit the shape {TensorShape(self._shape_spec)}")
         self._name = _unique_name(name.split(":")[0] if name else "Variable") + ":0"
         live.add(self)
+        if tracers:
+            tracers[-1].creating(self)
 
     # ---- attributes -------------------------------------------------------
     @property

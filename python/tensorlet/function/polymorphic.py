@@ -19,6 +19,7 @@ from tensorlet.framework.convert import convert_to_tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_spec import TensorSpec
 from tensorlet.function.graph import VARIABLE, is_variable
+from tensorlet.function.snapshot import state_kept
 from tensorlet.function.tracer import Tracer
 from tensorlet.nest import flatten, pack_sequence_as
 from tensorlet.ops import registry
@@ -114,9 +115,10 @@ class Function:
         key, _ = self._key(args, kwargs)
         concrete = self._concrete.get(key)
         if concrete is None:
-            from tensorlet.function.snapshot import state_kept
             with state_kept():
                 concrete = self._trace(key, args, kwargs)[0]
+                for v, initial in concrete._created:  # created by this trace: back to their initial values
+                    v._a = initial
         return concrete
 
     # ---- signatures ----------------------------------------------------------
@@ -201,6 +203,7 @@ class Function:
                 outputs.append(x)
         tracer.graph.prune()
         concrete = ConcreteFunction(tracer.graph, result, outputs)
+        concrete._created = tracer.created
         self._concrete[key] = concrete
         if counted:
             self._traces += 1

@@ -48,8 +48,8 @@ class Tracer:
         self.by_array = {}     # id(array) of a traced tensor -> (slot, the array, kept alive)
         self.traced = set()    # ids of tensors whose value depends on the call
         self.pending = {}      # id(variable) -> (variable, what): read on the host
-        self.created = []      # variables created while tracing
-        self._seed = None
+        self.created = []      # (variable, initial value) created while tracing
+        self._seed = _UNSET
 
     # ---- what the function sees ------------------------------------------
     def add_argument(self, t):
@@ -96,7 +96,9 @@ class Tracer:
                 slot_attrs.append((i, self.output_slot(a)))
                 self.pending.pop(id(a), None)
                 traced = True
-        seed, self._seed = (self._seed,) if op.seeded else None, None
+        # A draw that took a (key, counter) pair from the seed state takes a fresh one per run;
+        # a stateless draw (its key from the seed argument) repeats.
+        seed, self._seed = (None if self._seed is _UNSET else (self._seed,)), _UNSET
         if op.mutates:
             writes = tuple(inputs[i] for i in op.mutates if inputs[i] is not None)
             self.graph.nodes.append(Node(op, ins, tuple(attrs), slot_attrs, ins[0], seed, False, writes))
@@ -140,7 +142,7 @@ class Tracer:
                 f"tensorlet.function {self.name}: a tf.Variable is created on a later trace. Variables may be "
                 "created only on the first call of a function (keep them as attributes and create them once, "
                 "e.g. `if self.v is None: self.v = tf.Variable(...)`), or outside it.")
-        self.created.append(variable)
+        self.created.append((variable, variable._a.copy()))
 
     def next_seed(self, op_seed=None):
         self._seed = op_seed
@@ -171,6 +173,7 @@ class Tracer:
 
 
 _next = type(seed_state).next.__get__(seed_state)
+_UNSET = object()
 
 
 def _aliases(op, inputs, attrs):

@@ -3,9 +3,18 @@
 One training step is: forward pass under a GradientTape, loss, gradients of
 the trainable weights, one optimizer update, metric updates. Data become
 batches in ``keras/data_adapter.py``.
+
+``fit``/``evaluate``/``predict`` call the step ``make_train_function`` (and
+its test/predict siblings) return. Unless ``run_eagerly``, the built-in
+step's tensor work (forward, loss, gradients, optimizer update) runs through
+``tensorlet.function``; the metrics are updated on the host from its outputs.
+A step that cannot be traced (it reads a tensor's value in Python) runs
+eagerly under ``jit_compile='auto'``, with a warning, and raises under
+``jit_compile=True``. An overridden ``train_step`` runs eagerly.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -18,6 +27,7 @@ from tensorlet.keras.data_adapter import (
     ArrayData, IterableData, as_arrays, batch_len, check_labels, class_weights, is_batch_iterable, map_data,
     num_samples, unpack_x_y_sample_weight,
 )
+from tensorlet.function import OperatorNotAllowedInGraphError
 from tensorlet.keras.keras_tensor import flatten
 
 
@@ -31,6 +41,9 @@ class Trainer:
         self._compiled_metrics = None
         self._loss_fns = None
         self._loss_tracker = metrics_module.Mean("loss")
+        self.run_eagerly = False
+        self.jit_compile = "auto"
+        self.train_function = self.test_function = self.predict_function = None
 
     # ---- compile -----------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -43,6 +56,12 @@ class Trainer:
                 function ``fn(y_true, y_pred)``; a list or dict for several outputs.
             metrics: a list of names (``'accuracy'``, ``'mae'``...), Metric objects or functions.
             loss_weights: weights of the outputs' losses, for several outputs.
+            run_eagerly: run every step eagerly, op by op (for debugging).
+            jit_compile: ``'auto'`` (the default): compile the steps with
+                ``tensorlet.function``, running a step that cannot be traced
+                eagerly (with a warning); True: compile, raising if a step
+                cannot be traced; False: compile without fusion (the same
+                until the C++ graph runtime fuses ops).
 
         Raises:
             ValueError: for an unknown optimizer, loss or metric name (valid names listed).
@@ -65,6 +84,11 @@ class Trainer:
         self._compiled_metrics = None
         self.compiled = True
         self._train_vars = None
+        self.run_eagerly = bool(run_eagerly)
+        if jit_compile not in (None, True, False, "auto"):
+            raise ValueError(f"compile: jit_compile must be True, False or 'auto', got {jit_compile!r}")
+        self.jit_compile = "auto" if jit_compile is None else jit_compile
+        self.train_function = self.test_function = self.predict_function = None
 
     @property
     def metrics_names(self):
@@ -139,6 +163,11 @@ class Trainer:
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._require_loss()
+        loss, y_pred = self._train_core(x, y, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _train_core(self, x, y, sample_weight):
+        """The tensor work of a training step: returns the loss and the predictions."""
         if self._train_vars is None:
             self._train_vars = self.trainable_weights
         with tf.GradientTape() as tape:
@@ -146,6 +175,53 @@ class Trainer:
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         grads = tape.gradient(loss, self._train_vars)
         self.optimizer.apply_gradients(zip(grads, self._train_vars))
+        return loss, y_pred
+
+    def _test_core(self, x, y, sample_weight):
+        y_pred = self(x, training=False)
+        return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+
+    def _predict_core(self, x):
+        return self(x, training=False)
+
+    # ---- the seam fit / evaluate / predict call ------------------------------------
+    def make_train_function(self, force=False):
+        """The function ``fit`` calls on each batch, returning the logs.
+
+        The built-in step runs compiled unless ``run_eagerly`` (see
+        ``compile``); an overridden ``train_step`` runs as written.
+        """
+        if self.train_function is None or force:
+            self.train_function = self._make(Trainer.train_step, "train_step", self._train_core, self.train_step,
+                                             lambda core: lambda data: self._compiled_step(core, data, True))
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        """The function ``evaluate`` calls on each batch, returning the logs."""
+        if self.test_function is None or force:
+            self.test_function = self._make(Trainer.test_step, "test_step", self._test_core, self.test_step,
+                                            lambda core: lambda data: self._compiled_step(core, data, False))
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        """The function ``predict`` calls on each batch, returning the outputs."""
+        if self.predict_function is None or force:
+            self.predict_function = self._make(
+                Trainer.predict_step, "predict_step", self._predict_core, self.predict_step,
+                lambda core: lambda data: _traced_or_eager(self, core, (unpack_x_y_sample_weight(data)[0],),
+                                                           self._predict_core))
+        return self.predict_function
+
+    def _make(self, base, name, core, eager, wrap):
+        if self.run_eagerly or getattr(type(self), name) is not base:
+            return eager
+        return wrap(_Compiled(tf.function(core, reduce_retracing=True), self.jit_compile))
+
+    def _compiled_step(self, core, data, training):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._require_loss()
+        loss, y_pred = _traced_or_eager(self, core, (x, y, sample_weight),
+                                        self._train_core if training else self._test_core)
         return self.compute_metrics(x, y, y_pred, sample_weight, loss)
 
     def test_step(self, data):
@@ -245,6 +321,7 @@ class Trainer:
                                            in_fit=True)
         self.stop_training = False
         self._train_vars = None
+        train_function = self.make_train_function()
         cb.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -253,7 +330,7 @@ class Trainer:
             logs = {}
             for step, batch in enumerate(data.batches()):
                 cb.on_train_batch_begin(step)
-                logs = _floats(self.train_step(batch))
+                logs = _floats(train_function(batch))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -319,11 +396,12 @@ class Trainer:
                 cbs.append(callbacks_module.ProgbarLogger(verbose))
             cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
         self.reset_metrics()
+        test_function = self.make_test_function()
         cb.on_test_begin()
         logs = {}
         for step, batch in enumerate(source.batches()):
             cb.on_test_batch_begin(step)
-            logs = _floats(self.test_step(batch))
+            logs = _floats(test_function(batch))
             cb.on_test_batch_end(step, logs)
         cb.on_test_end(logs)
         return logs
@@ -337,11 +415,12 @@ class Trainer:
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
         cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
+        predict_function = self.make_predict_function()
         cb.on_predict_begin()
         outs = []
         for step, batch in enumerate(source.batches()):
             cb.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = predict_function(batch)
             outs.append([np.asarray(o) for o in flatten(out)] if isinstance(out, (list, tuple)) else np.asarray(out))
             cb.on_predict_batch_end(step, {"outputs": out})
         cb.on_predict_end()
@@ -385,6 +464,32 @@ class Trainer:
 
 
 # ---- helpers -------------------------------------------------------------------------
+class _Compiled:
+    """A step's ``tensorlet.function`` and whether it still runs compiled."""
+
+    def __init__(self, function, mode):
+        self.function, self.mode, self.ok = function, mode, True
+
+
+def _traced_or_eager(model, core, args, eager):
+    """Runs ``core`` (a :class:`_Compiled`) on ``args``. The first trace of a
+    signature changes no state; a step that cannot be traced runs eagerly
+    from then on (``jit_compile='auto'``, with a warning) or raises."""
+    if core.ok:
+        f = core.function
+        try:
+            key, tensors = f._key(args, {})
+            concrete = f._concrete.get(key) or f.get_concrete_function(*args)
+            return concrete._replay(tensors)
+        except OperatorNotAllowedInGraphError as e:
+            if core.mode is True:
+                raise
+            core.ok = False
+            warnings.warn(f"{type(model).__name__}: the step cannot be compiled, so it runs eagerly: {e}",
+                          stacklevel=4)
+    return eager(*args)
+
+
 def _floats(logs):
     return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
 

@@ -81,7 +81,7 @@ class Optimizer(Serializable):
         value at the current step."""
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule) or callable(lr):
-            return lr(int(self._iterations)) if isinstance(lr, LearningRateSchedule) else lr()
+            return lr(self._iterations) if isinstance(lr, LearningRateSchedule) else lr()
         return self._lr
 
     lr = learning_rate
