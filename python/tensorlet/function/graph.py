@@ -89,28 +89,32 @@ class Graph:
                 kept.append(n)
         self.nodes = kept[::-1]
 
+    def compile(self):
+        """Freezes the nodes into the plain tuples :meth:`run` loops over."""
+        self._plan = [(n.op.kernel, tuple(n.inputs), n.attrs, n.output, n.slot_attrs or n.seed is not None, n.copy,
+                       n.writes, n) for n in self.nodes]
+        self._vars = [(s, v) for s, (k, v) in enumerate(zip(self.kinds, self.values)) if k is VARIABLE]
+
     def run(self, args):
         """Runs the graph on the argument arrays; returns the output arrays."""
         vals = list(self.values)
-        for s, k in enumerate(self.kinds):
-            if k is VARIABLE:
-                vals[s] = vals[s]._a
+        for s, v in self._vars:
+            vals[s] = v._a
         for s, a in zip(self.inputs, args):
             vals[s] = a
-        for n in self.nodes:
-            attrs = n.attrs
-            if n.slot_attrs or n.seed is not None:
+        for kernel, inputs, attrs, output, late, copy, writes, n in self._plan:
+            if late:
                 attrs = list(attrs)
                 for i, s in n.slot_attrs:
                     attrs[i] = Tensor._from_array(vals[s])
                 if n.seed is not None:
                     attrs[-2:] = seed_state.next(n.seed[0])
-            out = n.op.kernel(*[None if i < 0 else vals[i] for i in n.inputs], *attrs)
-            if n.writes:
-                for v in n.writes:
+            out = kernel(*[None if i < 0 else vals[i] for i in inputs], *attrs)
+            if writes:
+                for v in writes:
                     v._version += 1
             else:
-                vals[n.output] = out.copy() if n.copy else out
+                vals[output] = out.copy() if copy else out
         return [vals[s] for s in self.outputs]
 
     def __repr__(self):

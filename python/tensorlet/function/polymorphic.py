@@ -35,10 +35,14 @@ class ConcreteFunction:
         self.graph = graph
         self._structure = structure   # the return value's structure
         self._outputs = outputs       # per output leaf: a slot index, or a Python value
+        self._single = isinstance(structure, Tensor) and graph.kinds[outputs[0].slot] != VARIABLE
+        graph.compile()
 
     def _replay(self, tensors):
         graph = self.graph
         arrays = graph.run([t._a for t in tensors])
+        if self._single:  # the usual return value: one tensor computed in the graph
+            return Tensor._from_array(arrays[0])
         kinds, leaves, k = graph.kinds, [], 0
         for o in self._outputs:
             if type(o) is _Slot:
@@ -94,6 +98,12 @@ class Function:
         if registry.observers:
             # A tape or an enclosing trace is recording: run the body so it sees every op.
             return self.python_function(*args, **kwargs)
+        if not kwargs:  # the usual call: tensors only
+            key = _fast_key(args)
+            if key is not None:
+                concrete = self._concrete.get(key)
+                if concrete is not None:
+                    return concrete._replay(args)
         key, tensors = self._key(args, kwargs)
         concrete = self._concrete.get(key)
         if concrete is None:
@@ -217,6 +227,23 @@ class Function:
 
     def __repr__(self):
         return f"<tensorlet.function {self.name}>"
+
+
+_FLAT = {}  # number of arguments -> the structure part of a key of that many tensors
+
+
+def _fast_key(args):
+    """The key ``_key`` gives a call with only plain tensors, cheaply; else None."""
+    parts = []
+    for a in args:
+        if type(a) is not Tensor:
+            return None
+        parts.append((a._a.shape, a._a.dtype_code))
+    n = len(args)
+    structure = _FLAT.get(n)
+    if structure is None:
+        structure = _FLAT[n] = repr(pack_sequence_as((args, {}), [0] * n))
+    return structure, tuple(parts)
 
 
 def _fresh(x):
