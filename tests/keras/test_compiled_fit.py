@@ -58,6 +58,8 @@ def test_steps_run_compiled_by_default_and_eagerly_on_request():
     assert compiled.make_train_function() is not compiled.train_step
     assert eager.make_train_function() == eager.train_step
     assert eager.make_test_function() == eager.test_step and eager.make_predict_function() == eager.predict_step
+    compiled.fit(x, y, epochs=1, verbose=0)
+    assert len(compiled.train_function.levels) == 2  # the metric updates run inside the compiled step
     with pytest.raises(ValueError, match="jit_compile"):
         compiled.compile("adam", "mse", jit_compile="yes")
 
@@ -112,3 +114,21 @@ def test_an_overridden_train_step_runs_as_written():
     model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x, y, batch_size=35, epochs=2, verbose=0)
     assert len(calls) == 4
+
+
+def test_a_metric_updated_on_the_host_leaves_the_rest_of_the_step_compiled():
+    x, y = _data()
+    y1 = (y == 1).astype(np.float32)
+    results = []
+    for eager in (True, False):
+        tf.random.set_seed(3)
+        np.random.seed(3)
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC()], run_eagerly=eager)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            results.append(model.fit(x, y1, batch_size=16, epochs=2, verbose=0).history)
+        if not eager:
+            assert len(model.train_function.levels) == 1  # AUC counts with numpy: metrics outside
+    for k in results[0]:
+        np.testing.assert_allclose(results[1][k], results[0][k], rtol=1e-5, atol=1e-6)

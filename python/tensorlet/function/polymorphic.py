@@ -126,9 +126,12 @@ class Function:
         concrete = self._concrete.get(key)
         if concrete is None:
             with state_kept():
-                concrete = self._trace(key, args, kwargs)[0]
-                for v, initial in concrete._created:  # created by this trace: back to their initial values
-                    v._a = initial
+                try:
+                    concrete = self._trace(key, args, kwargs)[0]
+                finally:
+                    for v, initial in self._tracer.created:  # created by this trace: back to their initial values
+                        v._a = initial
+                    self._tracer = None
         return concrete
 
     # ---- signatures ----------------------------------------------------------
@@ -188,7 +191,7 @@ class Function:
     # ---- tracing -------------------------------------------------------------
     def _trace(self, key, args, kwargs):
         counted = self._counts(key)
-        tracer = Tracer(self.name, allow_variables=not self._concrete)
+        tracer = self._tracer = Tracer(self.name, allow_variables=not self._concrete)
         leaves = flatten((args, kwargs))
         new_leaves = []
         for x in leaves:
@@ -212,6 +215,7 @@ class Function:
             else:
                 outputs.append(x)
         tracer.graph.prune()
+        tracer.keep = tracer.slots = tracer.by_array = tracer.traced = None  # the trace's tensors can go now
         concrete = ConcreteFunction(tracer.graph, result, outputs)
         concrete._created = tracer.created
         self._concrete[key] = concrete

@@ -122,9 +122,10 @@ class Trainer:
         if self._compiled_metrics is None:
             y_pred0 = flatten(y_pred)[0]
             y0 = flatten(y)[0]
+            y0 = y0 if isinstance(y0, tf.Tensor) else np.asarray(y0)
             loss0 = self._loss_fns[0] if isinstance(self._loss_fns, list) else self._loss_fns
             self._compiled_metrics = [
-                metrics_module.get(m, tuple(np.shape(y0)), tuple(y_pred0.shape), loss0)
+                metrics_module.get(m, tuple(y0.shape), tuple(y_pred0.shape), loss0)
                 for m in self._metric_specs]
         return self._compiled_metrics
 
@@ -181,6 +182,16 @@ class Trainer:
         y_pred = self(x, training=False)
         return self.compute_loss(x, y, y_pred, sample_weight), y_pred
 
+    def _train_and_measure(self, x, y, sample_weight):
+        """A training step with its metric updates (the whole step a compiled
+        function runs when every metric updates with ops)."""
+        loss, y_pred = self._train_core(x, y, sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _test_and_measure(self, x, y, sample_weight):
+        loss, y_pred = self._test_core(x, y, sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+
     def _predict_core(self, x):
         return self(x, training=False)
 
@@ -192,37 +203,31 @@ class Trainer:
         ``compile``); an overridden ``train_step`` runs as written.
         """
         if self.train_function is None or force:
-            self.train_function = self._make(Trainer.train_step, "train_step", self._train_core, self.train_step,
-                                             lambda core: lambda data: self._compiled_step(core, data, True))
+            self.train_function = self._make(
+                Trainer.train_step, "train_step", self.train_step,
+                lambda mode: _Step(self, (self._train_and_measure, self._train_core), self._train_core, mode))
         return self.train_function
 
     def make_test_function(self, force=False):
         """The function ``evaluate`` calls on each batch, returning the logs."""
         if self.test_function is None or force:
-            self.test_function = self._make(Trainer.test_step, "test_step", self._test_core, self.test_step,
-                                            lambda core: lambda data: self._compiled_step(core, data, False))
+            self.test_function = self._make(
+                Trainer.test_step, "test_step", self.test_step,
+                lambda mode: _Step(self, (self._test_and_measure, self._test_core), self._test_core, mode))
         return self.test_function
 
     def make_predict_function(self, force=False):
         """The function ``predict`` calls on each batch, returning the outputs."""
         if self.predict_function is None or force:
             self.predict_function = self._make(
-                Trainer.predict_step, "predict_step", self._predict_core, self.predict_step,
-                lambda core: lambda data: _traced_or_eager(self, core, (unpack_x_y_sample_weight(data)[0],),
-                                                           self._predict_core))
+                Trainer.predict_step, "predict_step", self.predict_step,
+                lambda mode: _Step(self, (self._predict_core,), self._predict_core, mode, predict=True))
         return self.predict_function
 
-    def _make(self, base, name, core, eager, wrap):
+    def _make(self, base, name, eager, compiled):
         if self.run_eagerly or getattr(type(self), name) is not base:
             return eager
-        return wrap(_Compiled(tf.function(core, reduce_retracing=True), self.jit_compile))
-
-    def _compiled_step(self, core, data, training):
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._require_loss()
-        loss, y_pred = _traced_or_eager(self, core, (x, y, sample_weight),
-                                        self._train_core if training else self._test_core)
-        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+        return compiled(self.jit_compile)
 
     def test_step(self, data):
         """The loss and metrics on a batch, without training; returns a dict of logs."""
@@ -237,17 +242,19 @@ class Trainer:
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Updates the loss tracker and the compiled metrics; returns the current logs."""
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+        return self.get_metrics_result()
+
+    def _update_metrics(self, x, y, y_pred, sample_weight, loss):
         if loss is not None:
             # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
             n = batch_len(x)
-            self._loss_tracker.total += float(loss) * n
-            self._loss_tracker.count += n
+            self._loss_tracker._add(tf.cast(loss, tf.float64) * float(n), n)
         if self._metric_specs:
             yp = flatten(y_pred)[0]
             yt = flatten(y)[0] if isinstance(y, (list, tuple)) else y
             for m in self._metrics_for(y, y_pred):
                 m.update_state(yt, yp, sample_weight)
-        return self.get_metrics_result()
 
     # ---- fit ---------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -464,30 +471,44 @@ class Trainer:
 
 
 # ---- helpers -------------------------------------------------------------------------
-class _Compiled:
-    """A step's ``tensorlet.function`` and whether it still runs compiled."""
+class _Step:
+    """A built-in step run through ``tensorlet.function``: the first of
+    ``levels`` (with the metric updates, or without them, the metrics then
+    updating eagerly from its outputs) that traces. The first trace of each
+    signature changes no state. A step that cannot be traced at all runs
+    ``eager`` (``jit_compile='auto'``, with a warning) or raises (True)."""
 
-    def __init__(self, function, mode):
-        self.function, self.mode, self.ok = function, mode, True
+    def __init__(self, model, levels, eager, mode, predict=False):
+        self.model, self.eager, self.mode, self.predict = model, eager, mode, predict
+        self.levels = [tf.function(f, reduce_retracing=True) for f in levels]
 
-
-def _traced_or_eager(model, core, args, eager):
-    """Runs ``core`` (a :class:`_Compiled`) on ``args``. The first trace of a
-    signature changes no state; a step that cannot be traced runs eagerly
-    from then on (``jit_compile='auto'``, with a warning) or raises."""
-    if core.ok:
-        f = core.function
-        try:
-            key, tensors = f._key(args, {})
-            concrete = f._concrete.get(key) or f.get_concrete_function(*args)
-            return concrete._replay(tensors)
-        except OperatorNotAllowedInGraphError as e:
-            if core.mode is True:
-                raise
-            core.ok = False
-            warnings.warn(f"{type(model).__name__}: the step cannot be compiled, so it runs eagerly: {e}",
-                          stacklevel=4)
-    return eager(*args)
+    def __call__(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        args = (x,) if self.predict else (x, y, sample_weight)
+        if not self.predict:
+            self.model._require_loss()
+        while self.levels:
+            f = self.levels[0]
+            try:
+                key, tensors = f._key(args, {})
+                out = (f._concrete.get(key) or f.get_concrete_function(*args))._replay(tensors)
+                break
+            except OperatorNotAllowedInGraphError as e:
+                if len(self.levels) > 1:
+                    self.levels.pop(0)
+                    continue
+                if self.mode is True:
+                    raise
+                self.levels = []
+                warnings.warn(f"{type(self.model).__name__}: the step cannot be compiled, so it runs eagerly: {e}",
+                              stacklevel=3)
+        else:
+            out = self.eager(*args)
+        if self.predict:
+            return out
+        if out is None:  # the metrics were updated inside
+            return self.model.get_metrics_result()
+        return self.model.compute_metrics(x, y, out[1], sample_weight, out[0])
 
 
 def _floats(logs):
