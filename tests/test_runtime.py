@@ -61,10 +61,12 @@ def test_isa_reports_a_known_level():
 def test_small_buffers_are_reused_per_thread_and_counted():
     # Small buffers come back from a per-thread free list: each thread's
     # tensors keep their own values, and the byte count returns to where it was.
+    import gc
     import threading
 
     for k in range(12):  # the Python scalars below are converted (and cached) once
         tf.constant(np.ones((3, 5), np.float32)) * float(k)
+    gc.collect()  # earlier tests' cyclic garbage (models, metrics) must not be freed mid-count
     before = tf.config.experimental.get_memory_info("CPU")["current"]
     errors = []
 

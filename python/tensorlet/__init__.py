@@ -50,6 +50,7 @@ from tensorlet.ops.composite_ops import (
 from tensorlet.ops.tensor_array import TensorArray
 from tensorlet.module import Module, get_current_name_scope, name_scope
 from tensorlet.printing import print
+from tensorlet.function import cond, function, while_loop
 from tensorlet import nest, version
 from tensorlet import image, ragged, sparse
 from tensorlet.ragged import RaggedTensor

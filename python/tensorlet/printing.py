@@ -4,6 +4,12 @@ import sys
 
 import numpy as np
 
+from tensorlet import _core
+from tensorlet.framework.dtypes import int32
+from tensorlet.framework.tensor import Tensor
+from tensorlet.nest import flatten, pack_sequence_as
+from tensorlet.ops.registry import apply, register
+
 
 def _text(value, summarize):
     if hasattr(value, "numpy") and hasattr(value, "dtype"):
@@ -42,13 +48,31 @@ def print(*inputs, **kwargs):
     Raises:
         TypeError: for an unexpected keyword argument.
     """
-    stream = kwargs.pop("output_stream", sys.stderr)
+    stream = kwargs.pop("output_stream", None)  # None: sys.stderr when it prints
     summarize = kwargs.pop("summarize", 3)
     sep, end = kwargs.pop("sep", " "), kwargs.pop("end", "\n")
     kwargs.pop("name", None)
     if kwargs:
         raise TypeError(f"print: unexpected keyword arguments {sorted(kwargs)}")
-    text = sep.join(_text(v, summarize) for v in inputs) + end
+    if isinstance(stream, str) and not stream.startswith("file://"):
+        raise ValueError(f"print: output_stream must be a stream or 'file://path', got {stream!r}")
+    leaves = flatten(inputs)
+    tensors = tuple(x for x in leaves if isinstance(x, Tensor))
+    # A registered op with an effect, so a compiled function prints on every call.
+    apply(_print, tensors, (inputs, stream, summarize, sep, end))
+
+
+def _print_kernel(*args):
+    arrays, (inputs, stream, summarize, sep, end) = args[:-1], args[-1]
+    it = iter(arrays)
+    values = pack_sequence_as(inputs, [Tensor._from_array(next(it)) if isinstance(x, Tensor) else x
+                                       for x in flatten(inputs)])
+    _write(stream, sep.join(_text(v, summarize) for v in values) + end)
+    return _NOTHING
+
+
+def _write(stream, text):
+    stream = sys.stderr if stream is None else stream
     if isinstance(stream, str):
         if not stream.startswith("file://"):
             raise ValueError(f"print: output_stream must be a stream or 'file://path', got {stream!r}")
@@ -56,3 +80,7 @@ def print(*inputs, **kwargs):
             f.write(text)
         return
     stream.write(text)
+
+
+_NOTHING = _core.from_numpy(np.zeros((), np.int32))
+_print = register("print", _print_kernel, effect=True, shape=lambda shapes, attrs: (), dtype=lambda d, a: int32)

@@ -39,7 +39,7 @@ def test_example_model_saved_and_loaded_in_a_new_process(tmp_path, capsys):
     assert "model saved to" in capsys.readouterr().out
     np.save(tmp_path / "x.npy", x_test)
     script = ("import sys, numpy as np; from tensorlet import keras; m = keras.models.load_model(sys.argv[1]); "
-              "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0)); print(m.optimizer.iterations)")
+              "np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0)); print(int(m.optimizer.iterations))")
     done = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "x.npy"), str(tmp_path / "p.npy")],
                           check=True, capture_output=True, text=True)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), model.predict(x_test, verbose=0))

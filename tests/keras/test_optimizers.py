@@ -210,8 +210,8 @@ class _OpByOpAdam(optimizers.Adam):
     """Adam written with separate tensor ops, as a user's own update_step."""
 
     def update_step(self, g, var, lr):
-        t = self.iterations + 1
-        alpha = lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        t = int(self.iterations) + 1
+        alpha = float(lr) * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
         m, v = self._slots[var][:2]
         m.assign_add((g - m) * (1.0 - self.beta_1))
         v.assign_add((tf.square(g) - v) * (1.0 - self.beta_2))

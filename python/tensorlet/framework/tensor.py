@@ -13,6 +13,11 @@ from tensorlet.framework.tensor_shape import TensorShape
 
 _BY_CODE = _dtypes._BY_CODE
 
+# Active tracers of ``tensorlet.function`` (innermost last). Reading a traced
+# tensor's value on the host (``bool``, ``float``, ``numpy``...) would freeze
+# it into the graph, so the tracer is asked first (``host_read``).
+tracers = []
+
 
 class Tensor:
     """An immutable multi-dimensional array, as ``tf.Tensor``.
@@ -59,10 +64,14 @@ class Tensor:
     # ---- numpy interop ----------------------------------------------------
     def numpy(self):
         """Returns a copy of the values as a numpy array (a numpy scalar for 0-d)."""
+        if tracers:
+            tracers[-1].host_read(self, "numpy()")
         a = np.array(self._a, copy=True)
         return a[()] if a.ndim == 0 else a
 
     def __array__(self, dtype=None, copy=None):
+        if tracers:
+            tracers[-1].host_read(self, "a numpy conversion")
         a = np.asarray(self._a)  # zero-copy, read-only view of the storage
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
@@ -72,6 +81,8 @@ class Tensor:
 
     # ---- Python protocols --------------------------------------------------
     def _scalar(self, kind):
+        if tracers:
+            tracers[-1].host_read(self, kind + "()")
         if self._a.size != 1:
             raise TypeError(f"only tensors with one element can be converted to Python {kind}s, "
                             f"got shape {self.shape}")

@@ -8,15 +8,21 @@ storage with C++ kernels, also through a slice (``v[0, :].assign(...)``); no
 new buffer is allocated per update.
 """
 
+import weakref
+
 import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework.convert import _to_dtype, constant
 from tensorlet.framework.errors import InvalidArgumentError
-from tensorlet.framework.tensor import Tensor, _numpy_text
+from tensorlet.framework.tensor import Tensor, _numpy_text, tracers
 from tensorlet.framework.tensor_shape import TensorShape
 
 _name_counts = {}
+
+
+# Every variable alive, so a trace that must not change state can restore them.
+live = weakref.WeakSet()
 
 
 def _unique_name(base):
@@ -71,6 +77,9 @@ class Variable(Tensor):
             raise InvalidArgumentError(f"Variable: initial value of shape {TensorShape(self._a.shape)} does not "
                                        f"fit the shape {TensorShape(self._shape_spec)}")
         self._name = _unique_name(name.split(":")[0] if name else "Variable") + ":0"
+        live.add(self)
+        if tracers:
+            tracers[-1].creating(self)
 
     # ---- attributes -------------------------------------------------------
     @property
@@ -90,6 +99,8 @@ class Variable(Tensor):
 
     def __array__(self, dtype=None, copy=None):
         # A copy: a view would change under later assignments.
+        if tracers:
+            tracers[-1].host_read(self, "a numpy conversion")
         a = np.array(self._a, copy=True)
         return a if dtype is None or a.dtype == dtype else a.astype(dtype)
 

@@ -3,9 +3,18 @@
 One training step is: forward pass under a GradientTape, loss, gradients of
 the trainable weights, one optimizer update, metric updates. Data become
 batches in ``keras/data_adapter.py``.
+
+``fit``/``evaluate``/``predict`` call the step ``make_train_function`` (and
+its test/predict siblings) return. Unless ``run_eagerly``, the built-in
+step's tensor work (forward, loss, gradients, optimizer update) runs through
+``tensorlet.function``; the metrics are updated on the host from its outputs.
+A step that cannot be traced (it reads a tensor's value in Python) runs
+eagerly under ``jit_compile='auto'``, with a warning, and raises under
+``jit_compile=True``. An overridden ``train_step`` runs eagerly.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -18,6 +27,7 @@ from tensorlet.keras.data_adapter import (
     ArrayData, IterableData, as_arrays, batch_len, check_labels, class_weights, is_batch_iterable, map_data,
     num_samples, unpack_x_y_sample_weight,
 )
+from tensorlet.function import OperatorNotAllowedInGraphError
 from tensorlet.keras.keras_tensor import flatten
 
 
@@ -31,6 +41,9 @@ class Trainer:
         self._compiled_metrics = None
         self._loss_fns = None
         self._loss_tracker = metrics_module.Mean("loss")
+        self.run_eagerly = False
+        self.jit_compile = "auto"
+        self.train_function = self.test_function = self.predict_function = None
 
     # ---- compile -----------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -43,6 +56,12 @@ class Trainer:
                 function ``fn(y_true, y_pred)``; a list or dict for several outputs.
             metrics: a list of names (``'accuracy'``, ``'mae'``...), Metric objects or functions.
             loss_weights: weights of the outputs' losses, for several outputs.
+            run_eagerly: run every step eagerly, op by op (for debugging).
+            jit_compile: ``'auto'`` (the default): compile the steps with
+                ``tensorlet.function``, running a step that cannot be traced
+                eagerly (with a warning); True: compile, raising if a step
+                cannot be traced; False: compile without fusion (the same
+                until the C++ graph runtime fuses ops).
 
         Raises:
             ValueError: for an unknown optimizer, loss or metric name (valid names listed).
@@ -65,6 +84,11 @@ class Trainer:
         self._compiled_metrics = None
         self.compiled = True
         self._train_vars = None
+        self.run_eagerly = bool(run_eagerly)
+        if jit_compile not in (None, True, False, "auto"):
+            raise ValueError(f"compile: jit_compile must be True, False or 'auto', got {jit_compile!r}")
+        self.jit_compile = "auto" if jit_compile is None else jit_compile
+        self.train_function = self.test_function = self.predict_function = None
 
     @property
     def metrics_names(self):
@@ -98,9 +122,10 @@ class Trainer:
         if self._compiled_metrics is None:
             y_pred0 = flatten(y_pred)[0]
             y0 = flatten(y)[0]
+            y0 = y0 if isinstance(y0, tf.Tensor) else np.asarray(y0)
             loss0 = self._loss_fns[0] if isinstance(self._loss_fns, list) else self._loss_fns
             self._compiled_metrics = [
-                metrics_module.get(m, tuple(np.shape(y0)), tuple(y_pred0.shape), loss0)
+                metrics_module.get(m, tuple(y0.shape), tuple(y_pred0.shape), loss0)
                 for m in self._metric_specs]
         return self._compiled_metrics
 
@@ -139,6 +164,11 @@ class Trainer:
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._require_loss()
+        loss, y_pred = self._train_core(x, y, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _train_core(self, x, y, sample_weight):
+        """The tensor work of a training step: returns the loss and the predictions."""
         if self._train_vars is None:
             self._train_vars = self.trainable_weights
         with tf.GradientTape() as tape:
@@ -146,7 +176,58 @@ class Trainer:
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         grads = tape.gradient(loss, self._train_vars)
         self.optimizer.apply_gradients(zip(grads, self._train_vars))
-        return self.compute_metrics(x, y, y_pred, sample_weight, loss)
+        return loss, y_pred
+
+    def _test_core(self, x, y, sample_weight):
+        y_pred = self(x, training=False)
+        return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+
+    def _train_and_measure(self, x, y, sample_weight):
+        """A training step with its metric updates (the whole step a compiled
+        function runs when every metric updates with ops)."""
+        loss, y_pred = self._train_core(x, y, sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _test_and_measure(self, x, y, sample_weight):
+        loss, y_pred = self._test_core(x, y, sample_weight)
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+
+    def _predict_core(self, x):
+        return self(x, training=False)
+
+    # ---- the seam fit / evaluate / predict call ------------------------------------
+    def make_train_function(self, force=False):
+        """The function ``fit`` calls on each batch, returning the logs.
+
+        The built-in step runs compiled unless ``run_eagerly`` (see
+        ``compile``); an overridden ``train_step`` runs as written.
+        """
+        if self.train_function is None or force:
+            self.train_function = self._make(
+                Trainer.train_step, "train_step", self.train_step,
+                lambda mode: _Step(self, (self._train_and_measure, self._train_core), self._train_core, mode))
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        """The function ``evaluate`` calls on each batch, returning the logs."""
+        if self.test_function is None or force:
+            self.test_function = self._make(
+                Trainer.test_step, "test_step", self.test_step,
+                lambda mode: _Step(self, (self._test_and_measure, self._test_core), self._test_core, mode))
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        """The function ``predict`` calls on each batch, returning the outputs."""
+        if self.predict_function is None or force:
+            self.predict_function = self._make(
+                Trainer.predict_step, "predict_step", self.predict_step,
+                lambda mode: _Step(self, (self._predict_core,), self._predict_core, mode, predict=True))
+        return self.predict_function
+
+    def _make(self, base, name, eager, compiled):
+        if self.run_eagerly or getattr(type(self), name) is not base:
+            return eager
+        return compiled(self.jit_compile)
 
     def test_step(self, data):
         """The loss and metrics on a batch, without training; returns a dict of logs."""
@@ -161,17 +242,19 @@ class Trainer:
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Updates the loss tracker and the compiled metrics; returns the current logs."""
+        self._update_metrics(x, y, y_pred, sample_weight, loss)
+        return self.get_metrics_result()
+
+    def _update_metrics(self, x, y, y_pred, sample_weight, loss):
         if loss is not None:
             # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
             n = batch_len(x)
-            self._loss_tracker.total += float(loss) * n
-            self._loss_tracker.count += n
+            self._loss_tracker._add(tf.cast(loss, tf.float64) * float(n), n)
         if self._metric_specs:
             yp = flatten(y_pred)[0]
             yt = flatten(y)[0] if isinstance(y, (list, tuple)) else y
             for m in self._metrics_for(y, y_pred):
                 m.update_state(yt, yp, sample_weight)
-        return self.get_metrics_result()
 
     # ---- fit ---------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -245,6 +328,7 @@ class Trainer:
                                            in_fit=True)
         self.stop_training = False
         self._train_vars = None
+        train_function = self.make_train_function()
         cb.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -253,7 +337,7 @@ class Trainer:
             logs = {}
             for step, batch in enumerate(data.batches()):
                 cb.on_train_batch_begin(step)
-                logs = _floats(self.train_step(batch))
+                logs = _floats(train_function(batch))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -319,11 +403,12 @@ class Trainer:
                 cbs.append(callbacks_module.ProgbarLogger(verbose))
             cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
         self.reset_metrics()
+        test_function = self.make_test_function()
         cb.on_test_begin()
         logs = {}
         for step, batch in enumerate(source.batches()):
             cb.on_test_batch_begin(step)
-            logs = _floats(self.test_step(batch))
+            logs = _floats(test_function(batch))
             cb.on_test_batch_end(step, logs)
         cb.on_test_end(logs)
         return logs
@@ -337,11 +422,12 @@ class Trainer:
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
         cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, steps=source.steps)
+        predict_function = self.make_predict_function()
         cb.on_predict_begin()
         outs = []
         for step, batch in enumerate(source.batches()):
             cb.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = predict_function(batch)
             outs.append([np.asarray(o) for o in flatten(out)] if isinstance(out, (list, tuple)) else np.asarray(out))
             cb.on_predict_batch_end(step, {"outputs": out})
         cb.on_predict_end()
@@ -385,6 +471,46 @@ class Trainer:
 
 
 # ---- helpers -------------------------------------------------------------------------
+class _Step:
+    """A built-in step run through ``tensorlet.function``: the first of
+    ``levels`` (with the metric updates, or without them, the metrics then
+    updating eagerly from its outputs) that traces. The first trace of each
+    signature changes no state. A step that cannot be traced at all runs
+    ``eager`` (``jit_compile='auto'``, with a warning) or raises (True)."""
+
+    def __init__(self, model, levels, eager, mode, predict=False):
+        self.model, self.eager, self.mode, self.predict = model, eager, mode, predict
+        self.levels = [tf.function(f, reduce_retracing=True) for f in levels]
+
+    def __call__(self, data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        args = (x,) if self.predict else (x, y, sample_weight)
+        if not self.predict:
+            self.model._require_loss()
+        while self.levels:
+            f = self.levels[0]
+            try:
+                key, tensors = f._key(args, {})
+                out = (f._concrete.get(key) or f.get_concrete_function(*args))._replay(tensors)
+                break
+            except OperatorNotAllowedInGraphError as e:
+                if len(self.levels) > 1:
+                    self.levels.pop(0)
+                    continue
+                if self.mode is True:
+                    raise
+                self.levels = []
+                warnings.warn(f"{type(self.model).__name__}: the step cannot be compiled, so it runs eagerly: {e}",
+                              stacklevel=3)
+        else:
+            out = self.eager(*args)
+        if self.predict:
+            return out
+        if out is None:  # the metrics were updated inside
+            return self.model.get_metrics_result()
+        return self.model.compute_metrics(x, y, out[1], sample_weight, out[0])
+
+
 def _floats(logs):
     return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
 

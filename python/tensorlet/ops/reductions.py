@@ -8,7 +8,7 @@ import numpy as np
 
 from tensorlet import _core
 from tensorlet.framework import dtypes as _dtypes
-from tensorlet.framework.tensor import Tensor
+from tensorlet.framework.tensor import Tensor, tracers as _tracers
 from tensorlet.ops import _helpers as h
 from tensorlet.ops import elementwise as ew
 from tensorlet.ops.creation_ops import eye
@@ -106,13 +106,16 @@ def _extreme_grad(dy, inputs, attrs, out):
 _PROD_PAIRWISE_LIMIT = 2048
 
 
+
+
 def _prod_grad(dy, inputs, attrs, out):
     # d prod / d x_i is the product of the other entries. Without zeros that
     # is prod / x_i; with zeros it is taken explicitly from a matrix whose
     # row i is x with x_i replaced by 1, so higher orders stay exact too.
     x, axes = inputs[0], attrs[0]
     kept = _kept(x, axes)
-    if not bool(reduce_any(ew.equal(x, 0))):
+    # While tracing a function the zero-safe formula runs: the data may differ between calls.
+    if not _tracers and not bool(reduce_any(ew.equal(x, 0))):
         return (reshape(dy, kept) * reshape(out, kept) / x,)
     shape = list(x._a.shape)
     rest = [d for d in range(len(shape)) if d not in axes]

@@ -31,8 +31,8 @@ from tensorlet.framework import symbolic
 from tensorlet.framework.symbolic import SymbolicArray
 from tensorlet.framework.tensor import Tensor
 
-# Who watches the op path: active gradient tapes (innermost last) and, in
-# future, a tracer. Each has ``_record(op, inputs, attrs, out)``.
+# Who watches the op path: active gradient tapes (innermost last) and the
+# tracers of ``tensorlet.function``. Each has ``_record(op, inputs, attrs, out)``.
 observers = []
 active_tapes = observers  # the name the tapes use
 
@@ -70,15 +70,18 @@ class Op:
             output is its first input. Empty for a pure op.
         seeded: whether the op draws random numbers from a (key, counter)
             pair, its last two attributes: the same pair gives the same numbers.
+        effect: whether the op acts outside its output (``print``), so a
+            compiled function runs it even when nothing uses its output.
     """
 
     __slots__ = ("name", "kernel", "grad", "input_grads", "grad_prep", "diff", "shape", "dtype", "ref", "samples",
-                 "dtypes", "mutates", "seeded")
+                 "dtypes", "mutates", "seeded", "effect")
 
     def __init__(self, name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep=None, mutates=(),
-                 seeded=False):
+                 seeded=False, effect=False):
         self.mutates = tuple(mutates)
         self.seeded = seeded
+        self.effect = effect
         self.name = name
         self.kernel = kernel
         self.input_grads = None
@@ -107,20 +110,21 @@ def _all_inputs(input_grads, prep):
 
 
 def register(name, kernel, *, grad=None, diff=None, shape=None, dtype=None, ref=None, samples=None,
-             dtypes=("float32", "float64"), grad_prep=None, mutates=(), seeded=False):
+             dtypes=("float32", "float64"), grad_prep=None, mutates=(), seeded=False, effect=False):
     """Registers an op and returns its :class:`Op`. Names must be unique.
 
     ``grad`` is one function returning a tuple of per-input gradients, or a
     tuple of functions, one per input, optionally with ``grad_prep`` (see
     :class:`Op`). A stateful op (``mutates`` or ``seeded``) has no gradient.
-    For a mutating op, ``ref`` returns the new value of its first input."""
+    For a mutating op, ``ref`` returns the new value of its first input.
+    ``effect`` marks an op acting outside its output (see :class:`Op`)."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
     if grad_prep is not None and not isinstance(grad, tuple):
         raise ValueError(f"op {name!r}: grad_prep needs one gradient function per input")
     if (mutates or seeded) and grad is not None:
         raise ValueError(f"op {name!r}: a stateful op is not differentiable")
-    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep, mutates, seeded)
+    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep, mutates, seeded, effect)
     REGISTRY[name] = op
     return op
 

@@ -39,11 +39,10 @@ def categorical_accuracy(y_true, y_pred):
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) equals the integer label."""
     y_pred = tf.convert_to_tensor(y_pred)
-    y_true = np.asarray(y_true)
+    y_true = tf.convert_to_tensor(y_true)
     if y_true.ndim == y_pred.ndim:
-        y_true = y_true.reshape(y_true.shape[:-1])
-    return tf.cast(tf.equal(tf.argmax(y_pred, axis=-1), tf.convert_to_tensor(y_true.astype(np.int64))),
-                   backend.floatx())
+        y_true = tf.reshape(y_true, tuple(y_true.shape)[:-1])
+    return tf.cast(tf.equal(tf.argmax(y_pred, axis=-1), tf.cast(y_true, tf.int64)), backend.floatx())
 
 
 mean_squared_error = mse = _losses.mean_squared_error
@@ -124,30 +123,44 @@ def _host(x, dtype=np.float64):
 
 
 class Mean(Metric):
-    """The (weighted) mean of all values seen."""
+    """The (weighted) mean of all values seen.
+
+    The running total and count are float64 Variables updated by ops, so a
+    compiled training step updates them too."""
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name, dtype)
-        self.reset_state()
+        self._total = tf.Variable(0.0, dtype=tf.float64, trainable=False, name=f"{self.name}/total")
+        self._count = tf.Variable(0.0, dtype=tf.float64, trainable=False, name=f"{self.name}/count")
+
+    total = property(lambda self: float(self._total), lambda self, v: self._total.assign(float(v)))
+    count = property(lambda self: float(self._count), lambda self, v: self._count.assign(float(v)))
 
     def reset_state(self):
-        self.total, self.count = 0.0, 0.0
+        self._total.assign(0.0)
+        self._count.assign(0.0)
 
     def update_state(self, values, sample_weight=None):
-        values = _host(values)
+        values = tf.cast(values, tf.float64)
         if sample_weight is None:
-            self.total += float(values.sum())
-            self.count += values.size
+            self._total.assign_add(tf.reduce_sum(values))
+            self._count.assign_add(float(int(np.prod(values.shape, dtype=np.int64))))
         else:
-            sw = _host(sample_weight)
+            sw = tf.cast(sample_weight, tf.float64)
             while sw.ndim > values.ndim and sw.shape[-1] == 1:
-                sw = sw[..., 0]
-            sw = np.broadcast_to(sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim)), values.shape)
-            self.total += float((values * sw).sum())
-            self.count += float(sw.sum())
+                sw = tf.squeeze(sw, -1)
+            sw = tf.broadcast_to(tf.reshape(sw, tuple(sw.shape) + (1,) * (values.ndim - sw.ndim)), values.shape)
+            self._total.assign_add(tf.reduce_sum(values * sw))
+            self._count.assign_add(tf.reduce_sum(sw))
+
+    def _add(self, total, count):
+        """Adds ``total`` (a tensor) and ``count`` to the running sums."""
+        self._total.assign_add(tf.cast(total, tf.float64))
+        self._count.assign_add(float(count))
 
     def _value(self):
-        return self.total / self.count if self.count else 0.0
+        count = self.count
+        return self.total / count if count else 0.0
 
 
 class Sum(Mean):

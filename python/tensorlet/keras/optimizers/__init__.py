@@ -6,9 +6,12 @@ variable. The built-in ones make one fused call each
 (``tf.raw_ops.apply_adam`` and friends), which updates the variable and its slots in
 place in a single pass; a subclass may write its own ``update_step`` with
 ``assign``/``assign_sub`` instead.
+
+The step count (``iterations``) and a constant learning rate live in
+Variables updated by ops, as in Keras, so a step compiled by
+``tensorlet.function`` reads their current values on every call.
 """
 
-import math
 
 import tensorlet as tf
 from tensorlet.keras.optimizers import schedules
@@ -38,11 +41,12 @@ class Optimizer(Serializable):
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):
+        self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+        self._lr = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="learning_rate")
         self.learning_rate = learning_rate
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.weight_decay = weight_decay
         self.name = name or type(self).__name__.lower()
-        self.iterations = 0
         # variable -> tuple of slot variables, in the order the variables were
         # built (tensors hash by identity, and the key keeps the variable alive).
         self._slots = {}
@@ -53,13 +57,32 @@ class Optimizer(Serializable):
     @property
     def learning_rate(self):
         lr = self._learning_rate
-        return lr(self.iterations) if isinstance(lr, LearningRateSchedule) else lr
+        return lr(int(self._iterations)) if isinstance(lr, LearningRateSchedule) else lr
 
     @learning_rate.setter
     def learning_rate(self, value):
         if not isinstance(value, LearningRateSchedule) and not callable(value):
             value = float(value)
+            self._lr.assign(value)
         self._learning_rate = value
+
+    @property
+    def iterations(self):
+        """The number of updates applied so far: an int64 Variable."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations.assign(int(value))
+
+    def _current_lr(self):
+        """The learning rate for this step: the Variable holding a constant
+        one (so a compiled step reads its current value), or a schedule's
+        value at the current step."""
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule) or callable(lr):
+            return lr(self._iterations) if isinstance(lr, LearningRateSchedule) else lr()
+        return self._lr
 
     lr = learning_rate
 
@@ -112,23 +135,25 @@ class Optimizer(Serializable):
             grads.append(g)
             variables.append(v)
         if not variables:
-            return self.iterations
+            return self._iterations
         grads = self._clip(grads)
         missing = [v for v in variables if v not in self._slots]
         if missing:
             self.build(missing)
             if "_deferred_restore" in self.__dict__:  # a checkpoint restored before the slots existed
                 self.__dict__.pop("_deferred_restore")()
-        lr = self.learning_rate
-        decay_first = self.weight_decay and not getattr(type(self).update_step, "folds_weight_decay", False)
+        lr = self._current_lr()
+        fused = getattr(type(self).update_step, "folds_weight_decay", False)
+        self._step = self._iterations + 1  # the 1-based step the updates are for (a tensor)
         for g, v in zip(grads, variables):
             if g.dtype != v.dtype:
                 g = tf.cast(g, v.dtype)
-            if decay_first:
-                v.assign_sub(v * (lr * self.weight_decay))
-            self.update_step(g, v, lr)
-        self.iterations += 1
-        return self.iterations
+            tensor_lr = isinstance(lr, tf.Tensor)
+            if self.weight_decay and not fused:
+                v.assign_sub(v * (tf.cast(lr * self.weight_decay, v.dtype) if tensor_lr else lr * self.weight_decay))
+            self.update_step(g, v, lr if fused or not tensor_lr else tf.cast(lr, v.dtype))
+        self._iterations.assign_add(1)
+        return self._iterations
 
     def apply(self, grads, trainable_variables):
         return self.apply_gradients(zip(grads, trainable_variables))
@@ -147,10 +172,10 @@ class Optimizer(Serializable):
             grads = [tf.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
         if self.clipnorm is not None:
             grads = [_clip_norm(g, self.clipnorm) for g in grads]
-        if self.global_clipnorm is not None:
-            total = math.sqrt(sum(float(tf.reduce_sum(tf.square(g))) for g in grads))
-            if total > self.global_clipnorm:
-                grads = [g * (self.global_clipnorm / total) for g in grads]
+        if self.global_clipnorm is not None:  # branch-free, so a compiled step can run it
+            total = tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(g)) for g in grads]))
+            scale = self.global_clipnorm / tf.maximum(total, self.global_clipnorm)
+            grads = [g * tf.cast(scale, g.dtype) for g in grads]
         return grads
 
     @property
@@ -164,8 +189,8 @@ class Optimizer(Serializable):
 
 
 def _clip_norm(g, clipnorm):
-    norm = math.sqrt(float(tf.reduce_sum(tf.square(g))))
-    return g * (clipnorm / norm) if norm > clipnorm else g
+    norm = tf.sqrt(tf.reduce_sum(tf.square(g)))
+    return g * (clipnorm / tf.maximum(norm, clipnorm))
 
 
 class SGD(Optimizer):
@@ -248,7 +273,7 @@ class Adam(Optimizer):
     def update_step(self, g, var, lr):
         slots = self._slots[var]
         tf.raw_ops.apply_adam(var, slots[0], slots[1], g, lr, self.beta_1, self.beta_2, self.epsilon,
-                                self.iterations + 1, slots[2] if self.amsgrad else None, self._folded_decay())
+                                self._step, slots[2] if self.amsgrad else None, self._folded_decay())
 
 
 class Adagrad(Optimizer):

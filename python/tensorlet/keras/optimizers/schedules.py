@@ -1,6 +1,13 @@
-"""Learning-rate schedules: callables of the step number."""
+"""Learning-rate schedules: callables of the step number.
+
+Given a Python number they compute in Python; given the optimizer's step
+Variable they compute with float64 ops, so a compiled training step reads
+the schedule's current value on every call.
+"""
 
 import math
+
+import tensorlet as tf
 
 from tensorlet.keras.saving.serialization import Serializable
 
@@ -22,16 +29,21 @@ class _StepDecay(LearningRateSchedule):
         self.decay_rate, self.staircase = float(decay_rate), staircase
 
     def _progress(self, step):
+        if isinstance(step, tf.Tensor):
+            p = tf.cast(step, tf.float64) / float(self.decay_steps)
+            return tf.floor(p) if self.staircase else p
         p = float(step) / self.decay_steps
         return math.floor(p) if self.staircase else p
-
 
 
 class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored with ``staircase``)."""
 
     def __call__(self, step):
-        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
+        p = self._progress(step)
+        if isinstance(p, tf.Tensor):
+            return self.initial_learning_rate * tf.pow(tf.constant(self.decay_rate, tf.float64), p)
+        return self.initial_learning_rate * self.decay_rate ** p
 
 
 class InverseTimeDecay(_StepDecay):
