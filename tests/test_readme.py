@@ -29,3 +29,9 @@ def test_data_and_saving_block_runs(tmp_path, monkeypatch):
     x, y = np.random.rand(64, 4).astype("float32"), np.random.randint(0, 3, size=64)
     exec(compile(code, "README data and saving", "exec"), {"np": np, "keras": keras, "model": model, "x": x, "y": y})
     assert (tmp_path / "digits.keras").exists() and (tmp_path / "ckpts" / "checkpoint").exists()
+
+
+def test_gpu_block_runs(capsys):
+    code = re.search(r"## On a GPU.*?```python\n(.*?)```", README.read_text(), re.S).group(1)
+    exec(compile(code, "README GPU block", "exec"), {})
+    assert "/job:localhost/replica:0/task:0/device:CPU:0" in capsys.readouterr().out
