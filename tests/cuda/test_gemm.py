@@ -44,8 +44,9 @@ def assert_within_gemm_bound(got, a, b, tf32=False, bias=None, what="matmul"):
     bound = rel * scale
     err = np.abs(got.astype(np.float64) - want)
     bad = err > bound
+    worst = np.unravel_index((err - bound).argmax(), err.shape)
     assert not bad.any(), (f"{what}: {bad.sum()} of {bad.size} elements beyond the bound, "
-                           f"worst by {(err - bound).max():.3g} (bound there {bound[np.unravel_index((err - bound).argmax(), err.shape)]:.3g})")
+                           f"worst by {(err - bound).max():.3g} (bound there {bound[worst]:.3g})")
     return err, gamma(k + 1) * scale
 
 
