@@ -6,9 +6,10 @@
 // w (K, o) per group, K = kh * kw * cg, where a column element is read
 // straight from x (zero in the padding) while a 64 x 64 tile of the output
 // loads its 64 x 16 and 16 x 64 operand tiles into shared memory; each thread
-// computes 4 x 4 outputs. The input gradient gathers, for each input element,
-// the outputs whose windows cover it (no atomics: the result does not depend
-// on scheduling); the filter gradient gives each filter element a warp that
+// computes 4 x 4 outputs. The input gradient is that kernel too at unit
+// strides (a convolution of dy with the turned filter); otherwise it gathers,
+// for each input element, the outputs whose windows cover it (no atomics: the
+// result does not depend on scheduling). The filter gradient gives each filter element a warp that
 // sums over the output pixels. Sums run in the operands' dtype, as the CPU's
 // GEMM does, in another order (tests/cuda: GEMM tolerances).
 #include "common.cuh"
@@ -111,7 +112,19 @@ __global__ void __launch_bounds__(kThreads) conv_fwd_kernel(T* out, const T* x, 
   }
 }
 
-// ---- input gradient: a gather per input element ----
+// ---- input gradient ----
+
+// w (kh, kw, cg, o) turned half a turn, channel axes swapped within each
+// group: wt (kh, kw, og, c), the filter of the input gradient as a convolution.
+template <typename T>
+__global__ void flip_filter_kernel(T* wt, const T* w, G g, int64_t total) {
+  TL_GRID_LOOP(e, total) {
+    const int64_t c = e % g.c, r = e / g.c, ol = r % g.og, ij = r / g.og, j = ij % g.kw, i = ij / g.kw;
+    wt[e] = w[(((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.cg + c % g.cg) * g.o + (c / g.cg) * g.og + ol];
+  }
+}
+
+// Otherwise a gather per input element.
 
 template <typename T>
 __global__ void conv_bwd_input_kernel(T* dx, const T* w, const T* dy, G g, int64_t total) {
@@ -172,18 +185,22 @@ int blocks_for(int64_t n, int per_block) {
   return static_cast<int>(want < cap ? want : cap);
 }
 
-void conv2d(const Array& out, const Array& x, const Array& filter, const Array* bias, int act, const ConvGeom& cg) {
-  const G g = geom(cg);
+template <typename T>
+void launch_fwd(T* out, const T* x, const T* w, const T* bias, int act, const G& g, int64_t groups) {
   const int64_t M = g.n * g.oh * g.ow;
   const dim3 grid(static_cast<unsigned>((M + kTileM - 1) / kTileM), static_cast<unsigned>((g.og + kTileN - 1) / kTileN),
-                  static_cast<unsigned>(cg.groups));
-  if (grid.x > 2147483647u || grid.y > 65535u || grid.z > 65535u)
+                  static_cast<unsigned>(groups));
+  if (M / kTileM >= 2147483647 || grid.y > 65535u || grid.z > 65535u)
     throw InvalidArgument("conv2d: the convolution is too large for one GPU launch (" + std::to_string(M) +
-                          " output pixels, " + std::to_string(cg.groups) + " groups)");
+                          " output pixels, " + std::to_string(groups) + " groups)");
+  conv_fwd_kernel<T><<<grid, kThreads, 0, stream()>>>(out, x, w, bias, act, g);
+}
+
+void conv2d(const Array& out, const Array& x, const Array& filter, const Array* bias, int act, const ConvGeom& cg) {
   dispatch<kFloat>(x.dtype(), "conv2d", [&](auto tv) {
     using T = decltype(tv);
-    conv_fwd_kernel<T><<<grid, kThreads, 0, stream()>>>(out.data<T>(), x.data<T>(), filter.data<T>(),
-                                                        bias ? bias->data<T>() : nullptr, act, g);
+    launch_fwd<T>(out.data<T>(), x.data<T>(), filter.data<T>(), bias ? bias->data<T>() : nullptr, act, geom(cg),
+                  cg.groups);
   });
   launched("conv2d");
 }
@@ -191,10 +208,26 @@ void conv2d(const Array& out, const Array& x, const Array& filter, const Array* 
 void conv2d_backprop_input(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& cg) {
   const G g = geom(cg);
   const int64_t total = dx.size();
+  // With unit strides the input gradient is the forward convolution of dy,
+  // padded by span - 1 - pad, with the filter turned half a turn and its
+  // channel axes swapped (as csrc/conv.cpp): the tiled kernel, when that
+  // padding is not negative.
+  G t = g;
+  t.h = g.oh, t.w = g.ow, t.c = g.o, t.o = g.c, t.oh = g.h, t.ow = g.w, t.cg = g.og, t.og = g.cg;
+  t.pt = (g.kh - 1) * g.dh - g.pt, t.pl = (g.kw - 1) * g.dw - g.pl;
+  const bool as_conv = g.sh == 1 && g.sw == 1 && t.pt >= 0 && t.pl >= 0;
   dispatch<kFloat>(dy.dtype(), "conv2d_backprop_input", [&](auto tv) {
     using T = decltype(tv);
-    conv_bwd_input_kernel<T><<<grid_for(total), kThreads, 0, stream()>>>(dx.data<T>(), filter.data<T>(),
-                                                                          dy.data<T>(), g, total);
+    if (as_conv) {
+      Scratch turned(static_cast<size_t>(filter.size()) * sizeof(T));
+      flip_filter_kernel<T><<<grid_for(filter.size()), kThreads, 0, stream()>>>(turned.as<T>(), filter.data<T>(), g,
+                                                                                 filter.size());
+      launched("conv2d_backprop_input");
+      launch_fwd<T>(dx.data<T>(), dy.data<T>(), turned.as<T>(), static_cast<const T*>(nullptr), 0, t, cg.groups);
+    } else {
+      conv_bwd_input_kernel<T><<<grid_for(total), kThreads, 0, stream()>>>(dx.data<T>(), filter.data<T>(),
+                                                                            dy.data<T>(), g, total);
+    }
   });
   launched("conv2d_backprop_input");
 }
