@@ -9,9 +9,10 @@
 // computes 4 x 4 outputs. The input gradient is that kernel too at unit
 // strides (a convolution of dy with the turned filter); otherwise it gathers,
 // for each input element, the outputs whose windows cover it (no atomics: the
-// result does not depend on scheduling). The filter gradient gives each filter element a warp that
-// sums over the output pixels. Sums run in the operands' dtype, as the CPU's
-// GEMM does, in another order (tests/cuda: GEMM tolerances).
+// result does not depend on scheduling). The filter gradient gives each filter
+// element a thread per part of the output pixels, and adds the parts in
+// order. Sums run in the operands' dtype, as the CPU's GEMM does, in another
+// order (tests/cuda: GEMM tolerances).
 #include "common.cuh"
 #include "conv.h"
 
@@ -151,38 +152,42 @@ __global__ void conv_bwd_input_kernel(T* dx, const T* w, const T* dy, G g, int64
   }
 }
 
-// ---- filter gradient: a warp per filter element ----
+// ---- filter gradient: a thread per filter element and part of the pixels ----
 
+// part[s][e] = the sum over output pixels [s * chunk, (s + 1) * chunk) of
+// x (at filter element e's window position) * dy (at e's output channel).
+// Consecutive threads take consecutive output channels: dy is read
+// coalesced, x mostly broadcast.
 template <typename T>
-__device__ __forceinline__ T warp_sum(T v) {
-#pragma unroll
-  for (int d = 16; d > 0; d >>= 1) v += __shfl_down_sync(0xffffffffu, v, d);
-  return v;
-}
-
-template <typename T>
-__global__ void conv_bwd_filter_kernel(T* dw, const T* x, const T* dy, G g, int64_t total) {
-  const int warps = kThreads / 32, lane = threadIdx.x % 32;
-  const int64_t M = g.n * g.oh * g.ow;
-  for (int64_t e = int64_t(blockIdx.x) * warps + threadIdx.x / 32; e < total; e += int64_t(gridDim.x) * warps) {
+__global__ void conv_bwd_filter_kernel(T* part, const T* x, const T* dy, G g, int64_t total, int64_t chunk) {
+  const int64_t M = g.n * g.oh * g.ow, m0 = int64_t(blockIdx.y) * chunk, m1 = m0 + chunk < M ? m0 + chunk : M;
+  T* out = part + int64_t(blockIdx.y) * total;
+  TL_GRID_LOOP(e, total) {
     // e = ((i * kw + j) * cg + cl) * o + o_index
     const int64_t o = e % g.o, r = e / g.o, cl = r % g.cg, ij = r / g.cg, j = ij % g.kw, i = ij / g.kw;
-    const int64_t c = (o / g.og) * g.cg + cl;
+    const T* xc = x + (o / g.og) * g.cg + cl;
+    int64_t ow = m0 % g.ow, q = m0 / g.ow, oh = q % g.oh, n = q / g.oh;
     T acc = T(0);
-    for (int64_t m = lane; m < M; m += 32) {
-      const int64_t ow = m % g.ow, q = m / g.ow, oh = q % g.oh, n = q / g.oh;
+    for (int64_t m = m0; m < m1; ++m) {
       const int64_t ih = oh * g.sh - g.pt + i * g.dh, iw = ow * g.sw - g.pl + j * g.dw;
-      if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-      acc += x[((n * g.h + ih) * g.w + iw) * g.c + c] * dy[m * g.o + o];
+      if (ih >= 0 && ih < g.h && iw >= 0 && iw < g.w) acc += xc[((n * g.h + ih) * g.w + iw) * g.c] * dy[m * g.o + o];
+      if (++ow == g.ow) {
+        ow = 0;
+        if (++oh == g.oh) oh = 0, ++n;
+      }
     }
-    acc = warp_sum(acc);
-    if (lane == 0) dw[e] = acc;
+    out[e] = acc;
   }
 }
 
-int blocks_for(int64_t n, int per_block) {
-  const int64_t want = (n + per_block - 1) / per_block, cap = int64_t(sm_count()) * 16;
-  return static_cast<int>(want < cap ? want : cap);
+// dw[e] = the parts' sums, added in order.
+template <typename T>
+__global__ void sum_parts_kernel(T* dw, const T* part, int64_t parts, int64_t total) {
+  TL_GRID_LOOP(e, total) {
+    T acc = part[e];
+    for (int64_t s = 1; s < parts; ++s) acc += part[s * total + e];
+    dw[e] = acc;
+  }
 }
 
 template <typename T>
@@ -234,11 +239,27 @@ void conv2d_backprop_input(const Array& dx, const Array& filter, const Array& dy
 
 void conv2d_backprop_filter(const Array& dw, const Array& x, const Array& dy, const ConvGeom& cg) {
   const G g = geom(cg);
-  const int64_t total = dw.size();
+  const int64_t total = dw.size(), M = g.n * g.oh * g.ow;
+  // Enough parts of the pixels for about 2048 threads per multiprocessor,
+  // each part at least 32 pixels long.
+  const int64_t want = (int64_t(sm_count()) * 2048 + total - 1) / total;
+  int64_t parts = want < (M + 31) / 32 ? want : (M + 31) / 32;
+  parts = parts < 1 ? 1 : (parts > 65535 ? 65535 : parts);
+  const int64_t chunk = (M + parts - 1) / parts;
+  parts = (M + chunk - 1) / chunk;
+  const dim3 grid(static_cast<unsigned>(grid_for(total)), static_cast<unsigned>(parts));
   dispatch<kFloat>(x.dtype(), "conv2d_backprop_filter", [&](auto tv) {
     using T = decltype(tv);
-    conv_bwd_filter_kernel<T><<<blocks_for(total, kThreads / 32), kThreads, 0, stream()>>>(
-        dw.data<T>(), x.data<T>(), dy.data<T>(), g, total);
+    if (parts == 1) {
+      conv_bwd_filter_kernel<T><<<grid, kThreads, 0, stream()>>>(dw.data<T>(), x.data<T>(), dy.data<T>(), g, total,
+                                                                  chunk);
+      return;
+    }
+    Scratch part(static_cast<size_t>(parts * total) * sizeof(T));
+    conv_bwd_filter_kernel<T><<<grid, kThreads, 0, stream()>>>(part.as<T>(), x.data<T>(), dy.data<T>(), g, total,
+                                                                chunk);
+    launched("conv2d_backprop_filter");
+    sum_parts_kernel<T><<<grid_for(total), kThreads, 0, stream()>>>(dw.data<T>(), part.as<T>(), parts, total);
   });
   launched("conv2d_backprop_filter");
 }
