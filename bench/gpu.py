@@ -7,6 +7,8 @@ one process, printed as a markdown table:
 * a 64M-element float32 add beside a device-to-device copy of the same bytes
   (the copy bounds what an elementwise kernel can reach);
 * softmax over the rows of an 8192 x 4096 float32 matrix;
+* a 3x3 convolution, 64 -> 64 channels on 64 x 32 x 32 NHWC float32 images
+  (PyTorch: channels_last, TF32 off), forward and both gradients;
 * one epoch of bench/fit_mlp.py's MLP (784-256-10, Adam, 60,000 samples) at
   batch 128 and 1024: tensorlet fit on the GPU, the hand-written PyTorch loop
   on the GPU, and tensorlet fit on the CPU.
@@ -146,6 +148,38 @@ def bench_softmax(shape=(8192, 4096)):
     row(f"softmax {shape[0]}x{shape[1]} float32", ours, theirs, "ms", higher_better=False)
 
 
+def bench_conv(n=64, hw=32, c=64, o=64):
+    from tensorlet.ops.registry import REGISTRY, apply
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((n, hw, hw, c), np.float32), rng.standard_normal((3, 3, c, o), np.float32)
+    dy = rng.standard_normal((n, hw, hw, o), np.float32)
+    attrs = ((1, 1), "SAME", (1, 1), 1, "NHWC")
+    with tf.device("/GPU:0"):
+        xg, wg, dyg = tf.constant(x), tf.constant(w), tf.constant(dy)
+    ours = {"forward": lambda: apply(REGISTRY["conv2d"], [xg, wg], *attrs),
+            "input gradient": lambda: apply(REGISTRY["conv2d_backprop_input"], [wg, dyg], x.shape, *attrs),
+            "filter gradient": lambda: apply(REGISTRY["conv2d_backprop_filter"], [xg, dyg], w.shape, *attrs)}
+    theirs = {}
+    if HAVE_TORCH:
+        cl = torch.channels_last
+        xt = torch.from_numpy(x).cuda().permute(0, 3, 1, 2).contiguous(memory_format=cl)
+        wt = torch.from_numpy(w).cuda().permute(3, 2, 0, 1).contiguous(memory_format=cl)
+        dyt = torch.from_numpy(dy).cuda().permute(0, 3, 1, 2).contiguous(memory_format=cl)
+        G = torch.nn.grad
+        theirs = {"forward": lambda: torch.nn.functional.conv2d(xt, wt, padding=1),
+                  "input gradient": lambda: G.conv2d_input(xt.shape, wt, dyt, padding=1),
+                  "filter gradient": lambda: G.conv2d_weight(xt, wt.shape, dyt, padding=1)}
+        tf32, torch.backends.cudnn.allow_tf32 = torch.backends.cudnn.allow_tf32, False
+    try:
+        for what, fn in ours.items():
+            t = median_time(fn, tl_sync) * 1e3
+            p = median_time(theirs[what], torch_sync) * 1e3 if what in theirs else None
+            row(f"conv2d 3x3 {c}->{o} {n}x{hw}x{hw} {what}", t, p, "ms", higher_better=False)
+    finally:
+        if HAVE_TORCH:
+            torch.backends.cudnn.allow_tf32 = tf32
+
+
 def bench_fit(batches, samples, repeats):
     import fit_mlp
 
@@ -212,6 +246,7 @@ def main():
                 ("matmul tf32", lambda: bench_matmul(args.sizes, True, args.gemm_kernels)),
                 ("add", bench_add if not args.quick else lambda: bench_add(1 << 20)),
                 ("softmax", bench_softmax if not args.quick else lambda: bench_softmax((256, 512))),
+                ("conv", bench_conv if not args.quick else lambda: bench_conv(4, 8, 8, 8)),
                 ("fit", lambda: bench_fit(args.batches, args.samples, args.repeats))]
     for label, fn in sections:
         try:

@@ -123,6 +123,9 @@ void fill_nn(DeviceKernels* k);
 void fill_array_ops(DeviceKernels* k);
 void fill_random(DeviceKernels* k);
 void fill_training(DeviceKernels* k);
+void fill_conv(DeviceKernels* k);
+void fill_pool(DeviceKernels* k);
+void fill_batchnorm(DeviceKernels* k);
 
 inline bool fits32(int64_t n) { return n < (int64_t{1} << 31); }
 

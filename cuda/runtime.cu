@@ -227,6 +227,9 @@ void cuda_fill_backend(DeviceBackend* b) {
   cuda::fill_array_ops(&b->kernels);
   cuda::fill_random(&b->kernels);
   cuda::fill_training(&b->kernels);
+  cuda::fill_conv(&b->kernels);
+  cuda::fill_pool(&b->kernels);
+  cuda::fill_batchnorm(&b->kernels);
   b->available = true;
 }
 
