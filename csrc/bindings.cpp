@@ -58,6 +58,8 @@ DType dtype_from_numpy(const py::dtype& dt) {
 // Keeps the GIL: it reads the numpy buffer, which another thread could resize.
 Array from_numpy(py::array src, Device device) {
   DType dt = dtype_from_numpy(src.dtype());
+  if (!src.dtype().attr("isnative").cast<bool>())  // another byte order: swap the values, not copy them raw
+    src = src.attr("astype")(src.dtype().attr("newbyteorder")("="));
   if (!(src.flags() & py::array::c_style))
     src = py::module_::import("numpy").attr("ascontiguousarray")(src);
   return from_host(src.data(), Shape(src.shape(), src.shape() + src.ndim()), dt, device);

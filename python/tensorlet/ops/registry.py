@@ -259,10 +259,25 @@ def _value(op, inputs, attrs, dtype):
         return None
 
 
+def named(error, function):
+    """``error`` with its message prefixed by the public ``function`` the
+    user called, unless it names it already (conversion errors do not know
+    which function converts)."""
+    msg = str(error)
+    if msg.startswith(function + ":"):
+        return error
+    try:
+        new = type(error)(f"{function}: {msg}")
+    except Exception:  # noqa: BLE001 - an exception type with another signature: keep it as it is
+        return error
+    new.__cause__ = error.__cause__
+    return new.with_traceback(error.__traceback__)
+
+
 def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__, **scope):
     run = run.replace("\n", "\n    ")
     code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
-    scope.update(observers=_observing, notify=notify, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic,
+    scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic,
                  __name__=module)  # the function's __module__
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
@@ -310,7 +325,9 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
     names = ", ".join(inputs + attrs + tuple(p for p in rest if p not in inputs + attrs and p != "name"))
     if fast is None:
         fast = " and ".join(f"type({x}) is Tensor" for x in inputs) or "True"
-    code = "pass" if convert is None else f"if not ({fast}):\n        {names} = convert({names})"
+    code = "pass" if convert is None else (f"if not ({fast}):\n        try:\n            {names} = convert({names})\n"
+                                           f"        except (TypeError, ValueError) as e:\n"
+                                           f"            raise named(e, {name!r})")
     code = "".join(f"{k} = {v!r}\n    " for k, v in (fixed or {}).items()) + code
     arrays = ", ".join(f"None if {x} is None else {x}._a" if x in optional else f"{x}._a" for x in inputs)
     call = f"kernel({', '.join(filter(None, (arrays, ', '.join(attrs))))})"
