@@ -11,6 +11,8 @@ place in a single pass; a subclass may write its own ``update_step`` with
 import math
 
 import tensorlet as tf
+from tensorlet.framework.convert import short_repr as _short
+from tensorlet.framework.interrupts import deferred_interrupts
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
 from tensorlet.keras.saving.serialization import Serializable, serialize_keras_object
@@ -103,8 +105,17 @@ class Optimizer(Serializable):
                     f"No gradient provided for variable '{v.name}' (shape {tuple(v.shape)}): it does not "
                     "influence the loss. Check that the loss is computed from the model's output inside the "
                     "GradientTape, or leave the variable out (trainable=False).")
+            if not isinstance(v, tf.Variable):
+                raise TypeError(f"apply_gradients: expected a tf.Variable to update, got {type(v).__name__} "
+                                f"{_short(v)}; no variable was changed")
+            if not v.dtype.is_floating:
+                raise TypeError(f"apply_gradients: variable '{v.name}' has dtype {v.dtype.name}; only floating "
+                                "variables can be trained; no variable was changed")
             if not isinstance(g, tf.Tensor):
                 g = tf.convert_to_tensor(g, dtype=v.dtype)
+            if not (g.dtype.is_floating or g.dtype.is_integer):
+                raise TypeError(f"apply_gradients: gradient of '{v.name}' has dtype {g.dtype.name}; no variable "
+                                "was changed")
             if g.shape != v.shape:  # checked up front so a bad pair changes no variable
                 raise tf.errors.InvalidArgumentError(
                     f"apply_gradients: gradient of shape {tuple(g.shape)} does not match variable '{v.name}' of "
@@ -121,13 +132,14 @@ class Optimizer(Serializable):
                 self.__dict__.pop("_deferred_restore")()
         lr = self.learning_rate
         decay_first = self.weight_decay and not getattr(type(self).update_step, "folds_weight_decay", False)
-        for g, v in zip(grads, variables):
-            if g.dtype != v.dtype:
-                g = tf.cast(g, v.dtype)
-            if decay_first:
-                v.assign_sub(v * (lr * self.weight_decay))
-            self.update_step(g, v, lr)
-        self.iterations += 1
+        with deferred_interrupts():  # Ctrl-C lands after every variable has its update, not between two
+            for g, v in zip(grads, variables):
+                if g.dtype != v.dtype:
+                    g = tf.cast(g, v.dtype)
+                if decay_first:
+                    v.assign_sub(v * (lr * self.weight_decay))
+                self.update_step(g, v, lr)
+            self.iterations += 1
         return self.iterations
 
     def apply(self, grads, trainable_variables):
