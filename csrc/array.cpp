@@ -10,9 +10,14 @@
 
 namespace tl {
 
-int64_t numel(const Shape& shape) {
+int64_t numel(const Shape& shape, const char* op) {
   int64_t n = 1;
-  for (auto s : shape) n *= s;
+  for (auto s : shape)
+    if (s == 0) return 0;  // a zero-size shape is valid whatever its other dims
+  for (auto s : shape)
+    if (__builtin_mul_overflow(n, s, &n))
+      throw InvalidArgument(std::string(op) + ": shape " + shape_str(shape) +
+                            " has more elements than fit in int64");
   return n;
 }
 
@@ -21,7 +26,9 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     st[i] = s;
-    s *= shape[i] > 0 ? shape[i] : 1;
+    // Wraps only for zero-size shapes (numel refuses the others), whose
+    // strides are never used to address memory.
+    if (__builtin_mul_overflow(s, shape[i] > 0 ? shape[i] : 1, &s)) s = 0;
   }
   return st;
 }
@@ -59,15 +66,25 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 }
 
 Array Array::empty(const Shape& shape, DType dtype, Device device) {
-  int64_t n = 1;
-  for (auto s : shape) {
+  for (auto s : shape)
     if (s < 0) throw InvalidArgument("negative dimension in shape " + shape_str(shape));
-    if (s != 0 && n > std::numeric_limits<int64_t>::max() / s / 8)
-      throw std::bad_alloc();  // would overflow: certainly cannot be allocated
-    n *= s;
+  int64_t n = 1, bytes;
+  bool zero = false, overflow = false;  // a zero-size shape is valid, whatever its dims' order
+  for (auto s : shape) {
+    zero = zero || s == 0;
+    overflow = __builtin_mul_overflow(n, s, &n) || overflow;
   }
+  if (zero) n = 0;
   Array a;
-  a.storage_ = std::make_shared<Storage>(n * tl::itemsize(dtype), device);
+  if ((overflow && !zero) || __builtin_mul_overflow(n, tl::itemsize(dtype), &bytes))
+    throw ResourceExhausted("cannot allocate a " + std::string(dtype_name(dtype)) + " tensor of shape " +
+                            shape_str(shape) + ": its size in bytes overflows int64");
+  try {
+    a.storage_ = std::make_shared<Storage>(bytes, device);
+  } catch (const std::bad_alloc&) {
+    throw ResourceExhausted("out of memory allocating a " + std::string(dtype_name(dtype)) + " tensor of shape " +
+                            shape_str(shape) + " (" + std::to_string(bytes) + " bytes)");
+  }
   a.shape_ = shape;
   a.strides_ = contiguous_strides(shape);
   a.dtype_ = dtype;
@@ -103,7 +120,7 @@ Array Array::reshape(const Shape& req) const {
     } else if (shape[i] < 0) {
       throw InvalidArgument("reshape: negative dimension in " + shape_str(req));
     } else {
-      known *= shape[i];
+      known = checked_mul(known, shape[i], "reshape: target shape " + shape_str(req));
     }
   }
   if (infer >= 0) {
@@ -141,6 +158,8 @@ Array Array::broadcast_to(const Shape& shape) const {
   int64_t nd = static_cast<int64_t>(shape.size());
   if (nd < ndim())
     throw InvalidArgument("broadcast_to: cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
+  for (auto d : shape)
+    if (d < 0) throw InvalidArgument("broadcast_to: negative dimension in " + shape_str(shape));
   Shape strides(nd, 0);
   for (int64_t i = 0; i < ndim(); ++i) {
     int64_t j = nd - ndim() + i;
@@ -219,22 +238,26 @@ Array Array::index(const std::vector<IndexItem>& items) const {
       }
       case IndexItem::Slice: {
         int64_t n = shape_[d];
-        int64_t step = it.step == IndexItem::kNone ? 1 : it.step;
-        if (step == 0) throw InvalidArgument("index: slice step cannot be zero");
-        // Python's slice.indices() rules.
+        // Python's slice.indices() rules. Omitted bounds arrive resolved
+        // (PySlice_Unpack), every value is a real bound, and the step is
+        // at least -INT64_MAX, so nothing below can overflow.
+        int64_t step = it.step;
+        if (step == 0 || step == INT64_MIN)
+          throw InvalidArgument("index: slice step must be nonzero and greater than -2**63, got " +
+                                std::to_string(step));
         int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? n : n - 1;
-        auto clamp = [&](int64_t v, int64_t dflt) {
-          if (v == IndexItem::kNone) return dflt;
-          if (v < 0) v += n;
+        auto clamp = [&](int64_t v) {
+          if (v < 0) v = v < -n ? lo : v + n;
           return v < lo ? lo : (v > hi ? hi : v);
         };
-        int64_t start = clamp(it.start, step > 0 ? lo : hi);
-        int64_t stop = clamp(it.stop, step > 0 ? hi : lo);
-        int64_t len = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                               : (start > stop ? (start - stop - step - 1) / -step : 0);
+        int64_t start = clamp(it.start), stop = clamp(it.stop);
+        int64_t len = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
+                               : (start > stop ? (start - stop - 1) / -step + 1 : 0);
         if (len > 0) off += start * strides_[d];
         shape.push_back(len);
-        strides.push_back(strides_[d] * step);
+        // One element or none: the stride is never applied (and step * stride
+        // could overflow for a huge step).
+        strides.push_back(len > 1 ? strides_[d] * step : strides_[d]);
         ++d;
         break;
       }

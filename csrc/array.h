@@ -26,7 +26,8 @@ struct Storage {
   Storage& operator=(const Storage&) = delete;
 };
 
-int64_t numel(const Shape& shape);
+// The element count, or InvalidArgument naming `op` when it overflows int64.
+int64_t numel(const Shape& shape, const char* op = "shape");
 Shape contiguous_strides(const Shape& shape);
 std::string shape_str(const Shape& shape);  // "(2, 3)"
 // Normalises a possibly negative axis, or throws naming the op.
@@ -37,8 +38,9 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 // One item of a basic index: an integer, a slice, a new axis or an ellipsis.
 struct IndexItem {
   enum Kind : uint8_t { Int, Slice, NewAxis, Ellipsis } kind;
-  int64_t start, stop, step;  // kNone marks an omitted slice bound
-  static constexpr int64_t kNone = INT64_MIN;
+  // Slice bounds as PySlice_Unpack gives them: omitted ones already replaced
+  // by the extreme that means "from the end" for the step's sign.
+  int64_t start, stop, step;
 };
 
 class Array {

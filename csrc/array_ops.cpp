@@ -38,7 +38,7 @@ std::vector<int64_t> read_indices(const Array& indices, const char* op) {
 
 int64_t prod(const Shape& s, size_t b, size_t e) {
   int64_t n = 1;
-  for (size_t i = b; i < e; ++i) n *= s[i];
+  for (size_t i = b; i < e; ++i) n = checked_mul(n, s[i], "shape " + shape_str(s));
   return n;
 }
 
@@ -58,6 +58,7 @@ Array arange(double start, double limit, double delta, DType dtype, Device devic
   if (!std::isfinite(start) || !std::isfinite(limit) || !std::isfinite(delta))
     throw InvalidArgument("range: start, limit and delta must be finite");
   double span = std::ceil((limit - start) / delta);
+  if (span >= 9.2e18) throw InvalidArgument("range: " + std::to_string(span) + " elements do not fit in int64");
   int64_t n = span > 0 ? static_cast<int64_t>(span) : 0;
   if (!in_family(dtype, kNumeric)) throw TypeError(std::string("range: unsupported dtype ") + dtype_name(dtype));
   Array out = Array::empty({n}, dtype, device);
@@ -96,7 +97,7 @@ Array concat(const std::vector<Array>& arrays, int64_t axis) {
         throw InvalidArgument("concat: dimension " + std::to_string(d) + " differs: " + shape_str(first.shape()) +
                               " vs " + shape_str(a.shape()));
     check_same_device("concat", first, a);
-    shape[ax] += a.shape()[ax];
+    shape[ax] = checked_add(shape[ax], a.shape()[ax], "concat: output size along axis " + std::to_string(axis));
   }
   Array out = Array::empty(shape, first.dtype(), first.device());
   if (out.size() == 0) return out;

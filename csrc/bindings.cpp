@@ -29,7 +29,7 @@ using namespace tl;
 namespace {
 
 // Python exception types, replaced at import by tensorlet.framework.errors.
-py::object g_invalid_argument;
+py::object g_invalid_argument, g_resource_exhausted;
 
 const char* buffer_format(DType t) {
   switch (t) {
@@ -58,6 +58,8 @@ DType dtype_from_numpy(const py::dtype& dt) {
 // Keeps the GIL: it reads the numpy buffer, which another thread could resize.
 Array from_numpy(py::array src, Device device) {
   DType dt = dtype_from_numpy(src.dtype());
+  if (!src.dtype().attr("isnative").cast<bool>())  // another byte order: swap the values, not copy them raw
+    src = src.attr("astype")(src.dtype().attr("newbyteorder")("="));
   if (!(src.flags() & py::array::c_style))
     src = py::module_::import("numpy").attr("ascontiguousarray")(src);
   return from_host(src.data(), Shape(src.shape(), src.shape() + src.ndim()), dt, device);
@@ -85,17 +87,29 @@ py::buffer_info host_buffer(const Array& a) {
 
 std::vector<IndexItem> parse_index(const py::tuple& items) {
   std::vector<IndexItem> out;
-  auto bound = [](const py::object& o) -> int64_t {
-    return o.is_none() ? IndexItem::kNone : o.cast<int64_t>();
-  };
   for (auto h : items) {
     py::object o = py::reinterpret_borrow<py::object>(h);
     if (o.is_none()) out.push_back({IndexItem::NewAxis, 0, 0, 0});
     else if (o.ptr() == Py_Ellipsis) out.push_back({IndexItem::Ellipsis, 0, 0, 0});
-    else if (PySlice_Check(o.ptr()))
-      out.push_back({IndexItem::Slice, bound(o.attr("start")), bound(o.attr("stop")), bound(o.attr("step"))});
-    else if (PyIndex_Check(o.ptr()) && !PyBool_Check(o.ptr()))
-      out.push_back({IndexItem::Int, py::int_(o).cast<int64_t>(), 0, 0});
+    else if (PySlice_Check(o.ptr())) {
+      // Bounds beyond int64 clamp, as Python's own sequences do.
+      Py_ssize_t start, stop, step;
+      py::object st = o.attr("step");
+      if (!st.is_none() && PyIndex_Check(st.ptr()) && py::int_(st).equal(py::int_(0)))
+        throw InvalidArgument("index: slice step cannot be zero");
+      if (PySlice_Unpack(o.ptr(), &start, &stop, &step) < 0) {
+        PyErr_Clear();
+        throw TypeError("index: slice bounds must be integers or None, got " + std::string(py::str(o)));
+      }
+      out.push_back({IndexItem::Slice, start, stop, step});
+    } else if (PyIndex_Check(o.ptr()) && !PyBool_Check(o.ptr())) {
+      int overflow = 0;
+      py::int_ i(o);
+      long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+      if (overflow)
+        throw InvalidArgument("index: index " + std::string(py::str(i)) + " is out of bounds (beyond int64)");
+      out.push_back({IndexItem::Int, v, 0, 0});
+    }
     else
       throw TypeError("index: only integers, slices (':'), ellipsis ('...') and None (newaxis) are valid "
                       "indices, got " + std::string(py::str(o.get_type().attr("__name__"))));
@@ -128,7 +142,11 @@ PYBIND11_MODULE(_core, m) {
   // do. Each group below says which it does.
 
   g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
-  m.def("_set_error_types", [](py::object invalid) { g_invalid_argument = invalid; });
+  g_resource_exhausted = py::reinterpret_borrow<py::object>(PyExc_MemoryError);
+  m.def("_set_error_types", [](py::object invalid, py::object exhausted) {
+    g_invalid_argument = invalid;
+    g_resource_exhausted = exhausted;
+  });
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -136,10 +154,15 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(g_invalid_argument.ptr(), e.what());
     } catch (const tl::TypeError& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const ResourceExhausted& e) {
+      PyErr_SetString(g_resource_exhausted.ptr(), e.what());
     }
   });
   // Drop the Python object when the module is torn down.
-  m.add_object("_cleanup", py::capsule([] { g_invalid_argument.release().dec_ref(); }));
+  m.add_object("_cleanup", py::capsule([] {
+    g_invalid_argument.release().dec_ref();
+    g_resource_exhausted.release().dec_ref();
+  }));
 
   py::enum_<DType>(m, "DType")
       .value("bool", DType::Bool)

@@ -40,6 +40,10 @@ template <typename T> TL_HD auto divide(T x, T y) {
 template <typename T> TL_HD T floor_div(T x, T y) {
   if constexpr (std::is_integral_v<T>) {
     if (y == 0) TL_DOMAIN_ERROR("floor_div: integer division by zero");
+    // min // -1 overflows (a hardware trap): the result wraps to min, as in
+    // numpy and TensorFlow.
+    if constexpr (std::is_signed_v<T>)
+      if (y == T(-1)) return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
     T q = x / y;
     return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
   } else {
@@ -49,6 +53,8 @@ template <typename T> TL_HD T floor_div(T x, T y) {
 template <typename T> TL_HD T mod(T x, T y) {  // the sign of the divisor, as Python's %
   if constexpr (std::is_integral_v<T>) {
     if (y == 0) TL_DOMAIN_ERROR("mod: integer division by zero");
+    if constexpr (std::is_signed_v<T>)
+      if (y == T(-1)) return T(0);  // min % -1 would trap
     T r = x % y;
     return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
   } else {

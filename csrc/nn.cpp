@@ -412,8 +412,10 @@ void cpu_softmax_xent(const Array& out, const Array& logits, const Array& labels
     T* o = out.data<T>();
     xent_rows<T>(logits, [&](int64_t r, const T* p, const T*, T m, double s) {
       const T* lp = ls + r * C;
-      double lse = static_cast<double>(m) + std::log(s), loss = 0;
-      for (int64_t i = 0; i < C; ++i) loss += static_cast<double>(lp[i]) * (lse - p[i]);
+      // log(s) + (m - p[i]), not (m + log(s)) - p[i]: with huge logits m + log(s)
+      // rounds to m and the small log-sum-exp term is lost.
+      double log_s = std::log(s), loss = 0;
+      for (int64_t i = 0; i < C; ++i) loss += static_cast<double>(lp[i]) * (log_s + (static_cast<double>(m) - p[i]));
       o[r] = static_cast<T>(loss);
     });
   });

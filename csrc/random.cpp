@@ -109,6 +109,11 @@ Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DTy
   if (minval >= maxval)
     throw InvalidArgument("random_uniform_int: need minval < maxval, got minval " + std::to_string(minval) +
                           " and maxval " + std::to_string(maxval));
+  // Bounds that do not fit the dtype would wrap to values outside [minval, maxval).
+  const int64_t lo = dtype == DType::Int32 ? INT32_MIN : INT64_MIN, hi = dtype == DType::Int32 ? INT32_MAX : INT64_MAX;
+  if (minval < lo || maxval > hi)
+    throw InvalidArgument("random_uniform_int: minval " + std::to_string(minval) + " and maxval " +
+                          std::to_string(maxval) + " must fit in " + dtype_name(dtype));
   Array out;
   if (random_output("random_uniform_int", shape, dtype, kInt, device, &out))
     kernel(device, &DeviceKernels::random_uniform_int, "random_uniform_int")(out, minval, maxval, seed, counter);

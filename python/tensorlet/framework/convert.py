@@ -16,48 +16,74 @@ _new_tensor = Tensor._from_array
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
-def _default_numpy(value):
-    """A numpy array for a Python value, with TensorFlow's default dtypes."""
+def _numpy(value, to=""):
+    """``np.asarray(value)``, refusing what has no tensor form (None, strings,
+    ragged or mixed nested lists, objects) with a message that says so."""
     try:
         a = np.asarray(value)
-    except ValueError as e:
-        raise TypeError(f"Cannot convert {value!r} to a tensor: {e}") from None
+    except (ValueError, TypeError, OverflowError):  # ragged nesting, odd objects
+        a = None
+    if a is None or a.dtype.kind in "OUSVMm":
+        what = ("None" if value is None else "strings" if a is not None and a.dtype.kind in "US"
+                else "a ragged or mixed nested list" if isinstance(value, (list, tuple))
+                else f"a {type(value).__name__}")
+        if a is not None and a.dtype.kind == "O" and a.size and all(isinstance(v, int) for v in a.flat):
+            what = "an integer outside the int64 range"
+        raise TypeError(f"Cannot convert {short_repr(value)} to a tensor{to}: got {what}; expected numbers, "
+                        "booleans or equal-length nested lists of them")
+    return a
+
+
+def short_repr(value):
+    r = repr(value)
+    return r if len(r) <= 80 else r[:77] + "..."
+
+
+def _default_numpy(value):
+    """A numpy array for a Python value, with TensorFlow's default dtypes."""
+    a = _numpy(value)
     kind = a.dtype.kind
+    if kind == "c":
+        raise TypeError(f"Cannot convert {short_repr(value)} to a tensor: complex numbers are not supported")
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         if kind == "f" and a.dtype.itemsize == 2:
             return a.astype(np.float32)
         if kind == "u" or (kind == "i" and a.dtype.itemsize < 4):
+            if a.dtype.itemsize == 8 and a.size and a.max() > np.iinfo(np.int64).max:
+                raise TypeError(f"Cannot convert {short_repr(value)} to a tensor: uint64 values above the int64 "
+                                "maximum do not fit any tensorlet dtype")
             return a.astype(np.int64 if a.dtype.itemsize >= 4 else np.int32)
         return a
     if kind == "f":
         return a.astype(np.float32)
-    if kind == "i":
+    if kind in "iu":
         if a.size and (a.min() < _INT32_MIN or a.max() > _INT32_MAX):
-            return a.astype(np.int64)
+            return numpy_in_dtype(a, _dtypes.int64)
         return a.astype(np.int32)
-    if kind == "O":
-        raise TypeError(f"Cannot convert {value!r} to a tensor: ragged or mixed nested lists are not supported")
-    if kind in "USc":
-        raise TypeError(f"Cannot convert {value!r} to a tensor: string tensors are not supported")
     return a
 
 
-def _to_dtype(value, dtype):
-    """A numpy array of ``value`` in ``dtype``, refusing silent truncation of
-    Python floats into integer tensors (as TensorFlow does)."""
+def numpy_in_dtype(value, dtype):
+    """A numpy array of ``value`` in ``dtype``, refusing every lossy
+    conversion as TensorFlow does: non-integral or non-finite floats into
+    integers, integers out of range, complex values, non-0/1 numbers into
+    bool."""
     target = dtype.as_numpy_dtype
-    if not isinstance(value, np.ndarray) and dtype.is_integer:
-        probe = np.asarray(value)
-        if probe.dtype.kind == "f" and not np.all(np.floor(probe) == probe):
-            raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}")
-        if probe.dtype.kind in "iu" and probe.size:
-            info = np.iinfo(target)
-            if probe.min() < info.min or probe.max() > info.max:
-                raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}: out of range")
-    try:
-        return np.asarray(value, dtype=target)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"Cannot convert {value!r} to a tensor of dtype {dtype.name}: {e}") from None
+    a = _numpy(value, f" of dtype {dtype.name}")
+    kind, bad = a.dtype.kind, None
+    if kind == "c":
+        bad = "complex values (tensorlet has no complex dtype)"
+    elif dtype.is_integer and kind == "f" and not np.all(np.floor(a) == a):
+        bad = "non-integral or non-finite floats (use tensorlet.cast to truncate)"
+    elif dtype.is_integer and kind in "iuf" and a.size:
+        info = np.iinfo(target)
+        if a.min() < info.min or a.max() > info.max:
+            bad = f"values out of the {dtype.name} range [{info.min}, {info.max}]"
+    elif dtype.is_bool and kind != "b" and a.size and not np.all((a == 0) | (a == 1)):
+        bad = "numbers other than 0 and 1"
+    if bad is not None:
+        raise TypeError(f"Cannot convert {short_repr(value)} to a tensor of dtype {dtype.name}: got {bad}")
+    return a.astype(target, copy=False)
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
@@ -85,9 +111,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
                 "use tensorlet.cast to change dtypes")
         return t
     if dtype is not None:
-        return _new_tensor(_core.from_numpy(_to_dtype(value, _dtypes.as_dtype(dtype))))
+        return _new_tensor(_core.from_numpy(numpy_in_dtype(value, _dtypes.as_dtype(dtype))))
     if dtype_hint is not None and not isinstance(value, np.ndarray):
-        return _new_tensor(_core.from_numpy(_to_dtype(value, _dtypes.as_dtype(dtype_hint))))
+        return _new_tensor(_core.from_numpy(numpy_in_dtype(value, _dtypes.as_dtype(dtype_hint))))
     return _new_tensor(_core.from_numpy(_default_numpy(value)))
 
 
@@ -140,10 +166,10 @@ def convert_like(value, like):
         if t is None:
             if len(_SCALARS) > 4096:
                 _SCALARS.clear()
-            t = _SCALARS[key] = _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype), like._a.device))
+            t = _SCALARS[key] = _new_tensor(_core.from_numpy(numpy_in_dtype(value, like.dtype), like._a.device))
         return t
     if isinstance(value, numbers.Number) or isinstance(value, (list, tuple, np.ndarray, np.generic)):
-        return _new_tensor(_core.from_numpy(_to_dtype(value, like.dtype), like._a.device))
+        return _new_tensor(_core.from_numpy(numpy_in_dtype(value, like.dtype), like._a.device))
     return convert_to_tensor(value)
 
 

@@ -98,7 +98,7 @@ def as_dtype(value):
         return bool_
     elif isinstance(value, _core.DType):
         return _BY_CORE[value]
-    else:
+    elif value is not None:  # numpy reads None as float64; TensorFlow refuses it
         try:
             d = _BY_NP.get(np.dtype(value))
         except TypeError:

@@ -19,4 +19,4 @@ class ResourceExhaustedError(OpError, MemoryError):
     """Not enough memory to run the operation."""
 
 
-_core._set_error_types(InvalidArgumentError)
+_core._set_error_types(InvalidArgumentError, ResourceExhaustedError)

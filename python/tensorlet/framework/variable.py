@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from tensorlet import _core
-from tensorlet.framework.convert import _to_dtype, constant
+from tensorlet.framework.convert import numpy_in_dtype, constant
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor, _numpy_text, tracers
 from tensorlet.framework.tensor_shape import TensorShape
@@ -116,7 +116,7 @@ class Variable(Tensor):
             if value._a.shares_storage(self._a):
                 return Tensor._from_array(value._a.copy())
             return value
-        return Tensor._from_array(_core.from_numpy(_to_dtype(value, self.dtype), self._a.device))
+        return Tensor._from_array(_core.from_numpy(numpy_in_dtype(value, self.dtype), self._a.device))
 
     def __setitem__(self, key, value):
         raise TypeError("'Variable' object does not support item assignment; use v[key].assign(value)")

@@ -319,6 +319,8 @@ class Trainer:
                 val = validation_data
             else:
                 val = tuple(as_arrays(v) for v in validation_data) + (None,) * (3 - len(validation_data))
+        if val is not None and not is_batch_iterable(val):
+            self._preflight_validation(val, validation_batch_size or batch_size)
         history = callbacks_module.History()
         cbs = list(callbacks or [])
         if verbose:
@@ -331,6 +333,7 @@ class Trainer:
         train_function = self.make_train_function()
         cb.on_train_begin()
         epoch_logs = {}
+        nonfinite_warned = False
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cb.on_epoch_begin(epoch)
@@ -338,6 +341,11 @@ class Trainer:
             for step, batch in enumerate(data.batches()):
                 cb.on_train_batch_begin(step)
                 logs = _floats(train_function(batch))
+                if not nonfinite_warned and not math.isfinite(logs.get("loss", 0.0)):
+                    nonfinite_warned = True  # Keras keeps training; say so once (TerminateOnNaN stops it)
+                    warnings.warn(f"fit: the loss is {logs['loss']} at epoch {epoch}, step {step}; training "
+                                  "continues (pass keras.callbacks.TerminateOnNaN() to stop)", RuntimeWarning,
+                                  stacklevel=2)
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -353,6 +361,16 @@ class Trainer:
         history.params = {"verbose": verbose, "epochs": epochs, "steps": data.steps}
         self.history = history
         return history
+
+    def _preflight_validation(self, val, batch_size):
+        """Checks validation arrays against the model (one forward pass on
+        their first batch) before the first training step changes a weight."""
+        source = ArrayData(*val, batch_size, False, None, self.dtype)
+        try:
+            self._preflight(source, "fit")
+            self(source.first_inputs(), training=False)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"fit: validation_data does not fit the model: {e}") from None
 
     def _preflight(self, data, what):
         """Builds the model and checks labels against the loss before any weight changes."""

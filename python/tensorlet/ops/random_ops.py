@@ -152,6 +152,10 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
         lo, hi = _as_scalar(minval), _as_scalar(maxval)
         if lo is None or hi is None:
             raise InvalidArgumentError("random.uniform: integer minval and maxval must be scalars")
+        info = np.iinfo(dtype.as_numpy_dtype)
+        if not (isinstance(lo, int) and isinstance(hi, int) and info.min <= lo and hi <= info.max):
+            raise InvalidArgumentError(f"random.uniform: minval {lo!r} and maxval {hi!r} must be integers in the "
+                                       f"{dtype.name} range [{info.min}, {info.max}]")
         key, counter = seed_state.next(seed)
         return apply(_random_uniform_int, (), dims, int(lo), int(hi), dtype.core, key, counter)
     if not dtype.is_floating:

@@ -28,23 +28,34 @@ def _view(op, x, *attrs):
 
 
 def _shape_list(shape, op):
-    """A list of ints from a shape (a list, an int or a 1-D tensor); None for
-    an unknown dim of a symbolic shape."""
+    """A list of ints from a shape (a list, an int or a 1-D integer tensor);
+    None for an unknown dim of a symbolic shape. Refuses floats, bools,
+    strings and dims beyond int64 with a message naming ``op``."""
     if isinstance(shape, Tensor):
         if symbolic.is_symbolic(shape):
             v = shape._a.value
             return [None] * (shape._a.shape[0] or 0) if v is None else list(v)
+        if not shape.dtype.is_integer:
+            raise TypeError(f"{op}: shape must be an integer tensor, got dtype {shape.dtype.name}")
         shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        return [int(shape)]
-    try:
-        return [int(d) for d in shape]
-    except TypeError:
-        pass
-    try:
-        return [symbolic.dim(d) for d in shape]  # a dim may be a symbolic scalar (tf.shape(x)[0])
-    except TypeError:
-        raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}") from None
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = [shape]
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}")
+    dims = []
+    for d in shape:
+        if isinstance(d, Tensor) and d.dtype.is_integer:
+            d = symbolic.dim(d)  # None: an unknown dim of a symbolic shape
+            if d is None:
+                dims.append(None)
+                continue
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op}: shape must be a list of ints, got {list(shape)!r} (a dim of type "
+                            f"{type(d).__name__})")
+        if not -(2**63) <= d < 2**63:
+            raise InvalidArgumentError(f"{op}: dimension {d} does not fit in int64 (shape {list(shape)!r})")
+        dims.append(int(d))
+    return dims
 
 
 # ---- reshape -----------------------------------------------------------------

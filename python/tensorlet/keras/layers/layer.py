@@ -15,6 +15,7 @@ import numpy as np
 
 import tensorlet as tf
 from tensorlet.framework import symbolic
+from tensorlet.framework.convert import numpy_in_dtype, short_repr
 from tensorlet.keras import backend, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
 from tensorlet.keras.saving.serialization import Serializable
@@ -119,6 +120,10 @@ class Layer(Serializable):
         elif any(isinstance(t, KerasTensor) for t in flatten(inputs)):
             return self._symbolic_call(inputs, args, kwargs)
         else:
+            flat = flatten(inputs)
+            if not flat or all(x is None for x in flat) or isinstance(inputs, str):
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects a tensor, array or nested "
+                                 f"structure of them as inputs, got {short_repr(inputs)}")
             inputs = map_structure(self._convert, inputs)
         first_call = not self.built
         if first_call:
@@ -308,11 +313,14 @@ class Layer(Serializable):
                              f"{len(weights)}")
         arrays = []
         for w, value in zip(mine, weights):
-            value = np.asarray(value)
+            try:
+                value = numpy_in_dtype(value, w.dtype)
+            except TypeError as e:
+                raise TypeError(f"Layer '{self.name}' weight '{w.name}': {e}") from None
             if tuple(value.shape) != tuple(w.shape):
                 raise ValueError(f"Layer '{self.name}' weight '{w.name}' has shape {_fmt(tuple(w.shape))}, "
                                  f"but the provided array has shape {_fmt(value.shape)}")
-            arrays.append(value.astype(w.dtype.name, copy=False))
+            arrays.append(value)
         for w, value in zip(mine, arrays):
             w.assign(value)
 

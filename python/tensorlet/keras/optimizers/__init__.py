@@ -14,6 +14,8 @@ Variables updated by ops, as in Keras, so a step compiled by
 
 
 import tensorlet as tf
+from tensorlet.framework.convert import short_repr as _short
+from tensorlet.framework.interrupts import deferred_interrupts
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
 from tensorlet.keras.saving.serialization import Serializable, serialize_keras_object
@@ -126,8 +128,17 @@ class Optimizer(Serializable):
                     f"No gradient provided for variable '{v.name}' (shape {tuple(v.shape)}): it does not "
                     "influence the loss. Check that the loss is computed from the model's output inside the "
                     "GradientTape, or leave the variable out (trainable=False).")
+            if not isinstance(v, tf.Variable):
+                raise TypeError(f"apply_gradients: expected a tf.Variable to update, got {type(v).__name__} "
+                                f"{_short(v)}; no variable was changed")
+            if not v.dtype.is_floating:
+                raise TypeError(f"apply_gradients: variable '{v.name}' has dtype {v.dtype.name}; only floating "
+                                "variables can be trained; no variable was changed")
             if not isinstance(g, tf.Tensor):
                 g = tf.convert_to_tensor(g, dtype=v.dtype)
+            if not (g.dtype.is_floating or g.dtype.is_integer):
+                raise TypeError(f"apply_gradients: gradient of '{v.name}' has dtype {g.dtype.name}; no variable "
+                                "was changed")
             if g.shape != v.shape:  # checked up front so a bad pair changes no variable
                 raise tf.errors.InvalidArgumentError(
                     f"apply_gradients: gradient of shape {tuple(g.shape)} does not match variable '{v.name}' of "
@@ -145,14 +156,16 @@ class Optimizer(Serializable):
         lr = self._current_lr()
         fused = getattr(type(self).update_step, "folds_weight_decay", False)
         self._step = self._iterations + 1  # the 1-based step the updates are for (a tensor)
-        for g, v in zip(grads, variables):
-            if g.dtype != v.dtype:
-                g = tf.cast(g, v.dtype)
-            tensor_lr = isinstance(lr, tf.Tensor)
-            if self.weight_decay and not fused:
-                v.assign_sub(v * (tf.cast(lr * self.weight_decay, v.dtype) if tensor_lr else lr * self.weight_decay))
-            self.update_step(g, v, lr if fused or not tensor_lr else tf.cast(lr, v.dtype))
-        self._iterations.assign_add(1)
+        with deferred_interrupts():  # Ctrl-C lands after every variable has its update, not between two
+            for g, v in zip(grads, variables):
+                if g.dtype != v.dtype:
+                    g = tf.cast(g, v.dtype)
+                tensor_lr = isinstance(lr, tf.Tensor)
+                if self.weight_decay and not fused:
+                    decay = tf.cast(lr * self.weight_decay, v.dtype) if tensor_lr else lr * self.weight_decay
+                    v.assign_sub(v * decay)
+                self.update_step(g, v, lr if fused or not tensor_lr else tf.cast(lr, v.dtype))
+            self._iterations.assign_add(1)
         return self._iterations
 
     def apply(self, grads, trainable_variables):

@@ -1,0 +1,73 @@
+"""Every size computation is overflow-checked; integer division never traps;
+slices follow Python's rules for every bound and step."""
+
+import numpy as np
+import pytest
+
+import tensorlet as tf
+from tensorlet import keras
+
+BIG = 7905747460161236407  # 7 * BIG wraps past 2**64 to 1
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
+def test_min_integer_divided_by_minus_one_wraps(dtype):
+    lo = np.iinfo(dtype).min
+    x = tf.constant(np.array([lo, lo, 7, -7], dtype))
+    y = tf.constant(np.array([-1, 1, -1, -1], dtype))
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal((x // y).numpy(), np.floor_divide(x.numpy(), y.numpy()))
+        np.testing.assert_array_equal((x % y).numpy(), np.mod(x.numpy(), y.numpy()))
+        np.testing.assert_array_equal(tf.math.floormod(x, y).numpy(), np.mod(x.numpy(), y.numpy()))
+        np.testing.assert_array_equal(tf.math.floordiv(x, y).numpy(), np.floor_divide(x.numpy(), y.numpy()))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tf.reshape(tf.constant(1.0), [7, BIG]),
+    lambda: tf.reshape(tf.constant(1.0), [-1, 7, BIG]),
+    lambda: keras.layers.Reshape((7, BIG))(tf.ones([1, 1])),
+    lambda: tf.concat([tf.zeros([0, 2**62])] * 4, 1),
+    lambda: tf.zeros([2**40, 2**30]),
+    lambda: tf.broadcast_to(tf.ones([1, 1]), [2**40, 2**30]),
+    lambda: tf.ones([2**31, 2**31, 4]),
+    lambda: tf.range(0, 1e30),
+])
+def test_sizes_that_overflow_are_refused(make):
+    with pytest.raises((tf.errors.InvalidArgumentError, tf.errors.ResourceExhaustedError)):
+        make()
+
+
+def test_zero_size_shapes_are_valid_in_any_dim_order():
+    assert tf.zeros([2**62, 0]).shape == (2**62, 0)
+    assert tf.zeros([0, 2**62]).shape == (0, 2**62)
+    assert tf.zeros([2**62, 0, 2**62]).shape == (2**62, 0, 2**62)
+
+
+def test_an_impossible_allocation_names_its_shape():
+    with pytest.raises(tf.errors.ResourceExhaustedError, match=r"\(1152921504606846976, 4\)"):
+        tf.zeros([2**60, 4], tf.float64)
+
+
+@pytest.mark.parametrize("key", [
+    slice(None, None, -(2**63)), slice(None, None, 2**63), slice(-(2**63), None), slice(None, -(2**63)),
+    slice(100, -100, -(2**63) + 1), slice(-(2**63), 2**63 - 1, 2**62), slice(2**70, -(2**70), -1),
+    slice(None, None, -1), slice(-(2**63), None, -1), slice(None, -(2**63), -1), slice(3, None, 2**63 - 1),
+])
+def test_slices_follow_python_for_extreme_bounds_and_steps(key):
+    ref = np.arange(5)
+    got = tf.range(5)[key]
+    np.testing.assert_array_equal(got.numpy(), ref[key])
+    assert tf.ones([3, 2])[key].shape == np.ones([3, 2])[key].shape
+
+
+def test_slice_assign_through_extreme_step_writes_only_its_elements():
+    v = tf.Variable(np.arange(5.0))
+    v[::-(2**63)].assign([9.0])
+    ref = np.arange(5.0)
+    ref[::-(2**63)] = 9.0
+    np.testing.assert_array_equal(v.numpy(), ref)
+
+
+def test_out_of_range_integer_index_is_a_clear_error():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
+        tf.range(5)[2**64]
