@@ -47,7 +47,15 @@ template <typename T> TL_HD T floor_div(T x, T y) {
     T q = x / y;
     return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
   } else {
-    return std::floor(x / y);
+    // As numpy (and Python) define it, consistent with mod: x = y * q + r.
+    // floor(x / y) differs for infinities (inf // 2 is NaN, -1 // inf is -1)
+    // and where x / y rounds up to an integer.
+    if (y == 0) return x / y;
+    T r = std::fmod(x, y), q = (x - r) / y;
+    if (r != 0 && ((y < 0) != (r < 0))) q -= T(1);
+    if (q == 0) return std::copysign(T(0), x / y);
+    T f = std::floor(q);
+    return q - f > T(0.5) ? f + T(1) : f;
   }
 }
 template <typename T> TL_HD T mod(T x, T y) {  // the sign of the divisor, as Python's %
@@ -83,6 +91,8 @@ template <typename T> TL_HD T pow(T x, T y) {
 // NaN wins, as in numpy.
 template <typename T> TL_HD T maximum(T x, T y) { return (x > y || x != x) ? x : y; }
 template <typename T> TL_HD T minimum(T x, T y) { return (x < y || x != x) ? x : y; }
+// max then min, as numpy: NaN anywhere gives NaN, and lo > hi gives hi.
+template <typename T> TL_HD T clip_by_value(T v, T lo, T hi) { return minimum(maximum(v, lo), hi); }
 template <typename T> TL_HD bool equal(T x, T y) { return x == y; }
 template <typename T> TL_HD bool not_equal(T x, T y) { return x != y; }
 template <typename T> TL_HD bool less(T x, T y) { return x < y; }
