@@ -40,11 +40,12 @@ def main():
             failures[(name, detail.split(":")[0])].append((kind, [a.shape for a in arrays], attrs, detail))
     took = time.perf_counter() - start
     print(f"{args.calls} calls over {len(ops)} ops in {took:.1f} s")
-    for outcome in ("ok", "refused", "unchecked", "failure"):
+    outcomes = ("ok", "refused", "unchecked", "failure")
+    for outcome in outcomes:
         print(f"  {outcome:10s} {counts[outcome]:7d}")
     print("by perturbation:")
     for kind in engine.PERTURBATIONS:
-        print(f"  {kind:12s} " + "  ".join(f"{o} {by_kind[(kind, o)]}" for o in ("ok", "refused", "unchecked", "failure")))
+        print(f"  {kind:12s} " + "  ".join(f"{o} {by_kind[(kind, o)]}" for o in outcomes))
     for (name, what), cases in sorted(failures.items()):
         kind, shapes, attrs, detail = cases[0]
         print(f"FAIL {name} x{len(cases)} [{kind}] shapes {shapes} attrs {attrs!r:.80}: {detail}")

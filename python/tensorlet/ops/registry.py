@@ -298,8 +298,8 @@ def named(error, function):
 def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__, **scope):
     run = run.replace("\n", "\n    ")
     code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
-    scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic,
-                 __name__=module)  # the function's __module__
+    scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor,
+                 symbolic=_symbolic, __name__=module)  # the function's __module__
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
 
