@@ -30,9 +30,26 @@ namespace formula {
 
 // ---- binary: x and y of one dtype T ----
 
-template <typename T> TL_HD T add(T x, T y) { return x + y; }
-template <typename T> TL_HD T subtract(T x, T y) { return x - y; }
-template <typename T> TL_HD T multiply(T x, T y) { return x * y; }
+// Signed overflow is undefined behaviour in C++, but tensors wrap (as in
+// numpy and TensorFlow): signed integer arithmetic runs in an unsigned type
+// of at least 32 bits (no promotion to int) and converts back.
+template <typename T> constexpr bool kWraps = std::is_integral_v<T> && std::is_signed_v<T>;
+template <typename T> using WrapU = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
+template <typename T> TL_HD T wrap_add(T x, T y) { return static_cast<T>(WrapU<T>(x) + WrapU<T>(y)); }
+template <typename T> TL_HD T wrap_mul(T x, T y) { return static_cast<T>(WrapU<T>(x) * WrapU<T>(y)); }
+
+template <typename T> TL_HD T add(T x, T y) {
+  if constexpr (kWraps<T>) return wrap_add(x, y);
+  else return x + y;
+}
+template <typename T> TL_HD T subtract(T x, T y) {
+  if constexpr (kWraps<T>) return static_cast<T>(WrapU<T>(x) - WrapU<T>(y));
+  else return x - y;
+}
+template <typename T> TL_HD T multiply(T x, T y) {
+  if constexpr (kWraps<T>) return wrap_mul(x, y);
+  else return x * y;
+}
 template <typename T> TL_HD auto divide(T x, T y) {
   if constexpr (std::is_integral_v<T>) return static_cast<double>(x) / static_cast<double>(y);
   else return x / y;
@@ -79,8 +96,8 @@ template <typename T> TL_HD T pow(T x, T y) {
     }
     T r = 1;
     while (y) {
-      if (y & 1) r *= x;
-      x *= x;
+      if (y & 1) r = multiply(r, x);
+      x = multiply(x, x);
       y >>= 1;
     }
     return r;
@@ -104,16 +121,19 @@ template <typename T> TL_HD bool logical_or(T x, T y) { return x || y; }
 
 // ---- unary ----
 
-template <typename T> TL_HD T negative(T x) { return -x; }
+template <typename T> TL_HD T negative(T x) {
+  if constexpr (kWraps<T>) return static_cast<T>(WrapU<T>(0) - WrapU<T>(x));
+  else return -x;
+}
 template <typename T> TL_HD T abs(T x) {
-  if constexpr (std::is_integral_v<T>) return x < 0 ? -x : x;
+  if constexpr (std::is_integral_v<T>) return x < 0 ? negative(x) : x;
   else return std::fabs(x);
 }
 template <typename T> TL_HD T sign(T x) {
   if constexpr (std::is_integral_v<T>) return (x > 0) - (x < 0);
   else return x != x ? x : static_cast<T>((x > 0) - (x < 0));
 }
-template <typename T> TL_HD T square(T x) { return x * x; }
+template <typename T> TL_HD T square(T x) { return multiply(x, x); }
 template <typename T> TL_HD T sqrt(T x) { return std::sqrt(x); }
 template <typename T> TL_HD T rsqrt(T x) { return T(1) / std::sqrt(x); }
 template <typename T> TL_HD T exp(T x) { return std::exp(x); }
