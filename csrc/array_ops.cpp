@@ -7,6 +7,7 @@
 
 #include "cpu_kernels.h"
 #include "device.h"
+#include "formulas.h"
 #include "loop.h"
 #include "parallel.h"
 
@@ -395,11 +396,7 @@ void cpu_clip(const Array& out, const Array& xx, const Array& ll, const Array& h
     const T* l = ll.data<T>();
     const T* h = hh.data<T>();
     loop.run([&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& st) {
-      // max then min, so NaN in x stays NaN and lo > hi gives hi (as numpy).
-      auto one = [](T val, T lov, T hiv) {
-        val = lov > val ? lov : val;
-        return hiv < val ? hiv : val;
-      };
+      auto one = [](T val, T lov, T hiv) { return formula::clip_by_value(val, lov, hiv); };
       if (st[0] == 1 && st[1] == 1 && st[2] == 0 && st[3] == 0) {  // scalar bounds: vectorisable
         T* op = o + off[0];
         const T* ap = a + off[1];

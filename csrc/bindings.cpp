@@ -400,7 +400,12 @@ PYBIND11_MODULE(_core, m) {
   using Ints = std::vector<int64_t>;
   auto conv_pad = [](const py::object& padding, Ints* pads) {
     if (py::isinstance<py::str>(padding)) return padding.cast<std::string>();
-    *pads = padding.cast<Ints>();
+    try {
+      *pads = padding.cast<Ints>();
+    } catch (const py::cast_error&) {
+      throw TypeError("conv2d: padding must be 'SAME', 'VALID' or a list of ints, got " +
+                      std::string(py::repr(padding)));
+    }
     return std::string("EXPLICIT");
   };
   m.def("conv2d", [conv_pad](const Array& x, const Array& w, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {

@@ -30,9 +30,26 @@ namespace formula {
 
 // ---- binary: x and y of one dtype T ----
 
-template <typename T> TL_HD T add(T x, T y) { return x + y; }
-template <typename T> TL_HD T subtract(T x, T y) { return x - y; }
-template <typename T> TL_HD T multiply(T x, T y) { return x * y; }
+// Signed overflow is undefined behaviour in C++, but tensors wrap (as in
+// numpy and TensorFlow): signed integer arithmetic runs in an unsigned type
+// of at least 32 bits (no promotion to int) and converts back.
+template <typename T> constexpr bool kWraps = std::is_integral_v<T> && std::is_signed_v<T>;
+template <typename T> using WrapU = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
+template <typename T> TL_HD T wrap_add(T x, T y) { return static_cast<T>(WrapU<T>(x) + WrapU<T>(y)); }
+template <typename T> TL_HD T wrap_mul(T x, T y) { return static_cast<T>(WrapU<T>(x) * WrapU<T>(y)); }
+
+template <typename T> TL_HD T add(T x, T y) {
+  if constexpr (kWraps<T>) return wrap_add(x, y);
+  else return x + y;
+}
+template <typename T> TL_HD T subtract(T x, T y) {
+  if constexpr (kWraps<T>) return static_cast<T>(WrapU<T>(x) - WrapU<T>(y));
+  else return x - y;
+}
+template <typename T> TL_HD T multiply(T x, T y) {
+  if constexpr (kWraps<T>) return wrap_mul(x, y);
+  else return x * y;
+}
 template <typename T> TL_HD auto divide(T x, T y) {
   if constexpr (std::is_integral_v<T>) return static_cast<double>(x) / static_cast<double>(y);
   else return x / y;
@@ -47,7 +64,15 @@ template <typename T> TL_HD T floor_div(T x, T y) {
     T q = x / y;
     return (x % y != 0 && ((x < 0) != (y < 0))) ? q - 1 : q;
   } else {
-    return std::floor(x / y);
+    // As numpy (and Python) define it, consistent with mod: x = y * q + r.
+    // floor(x / y) differs for infinities (inf // 2 is NaN, -1 // inf is -1)
+    // and where x / y rounds up to an integer.
+    if (y == 0) return x / y;
+    T r = std::fmod(x, y), q = (x - r) / y;
+    if (r != 0 && ((y < 0) != (r < 0))) q -= T(1);
+    if (q == 0) return std::copysign(T(0), x / y);
+    T f = std::floor(q);
+    return q - f > T(0.5) ? f + T(1) : f;
   }
 }
 template <typename T> TL_HD T mod(T x, T y) {  // the sign of the divisor, as Python's %
@@ -71,8 +96,8 @@ template <typename T> TL_HD T pow(T x, T y) {
     }
     T r = 1;
     while (y) {
-      if (y & 1) r *= x;
-      x *= x;
+      if (y & 1) r = multiply(r, x);
+      x = multiply(x, x);
       y >>= 1;
     }
     return r;
@@ -83,6 +108,8 @@ template <typename T> TL_HD T pow(T x, T y) {
 // NaN wins, as in numpy.
 template <typename T> TL_HD T maximum(T x, T y) { return (x > y || x != x) ? x : y; }
 template <typename T> TL_HD T minimum(T x, T y) { return (x < y || x != x) ? x : y; }
+// max then min, as numpy: NaN anywhere gives NaN, and lo > hi gives hi.
+template <typename T> TL_HD T clip_by_value(T v, T lo, T hi) { return minimum(maximum(v, lo), hi); }
 template <typename T> TL_HD bool equal(T x, T y) { return x == y; }
 template <typename T> TL_HD bool not_equal(T x, T y) { return x != y; }
 template <typename T> TL_HD bool less(T x, T y) { return x < y; }
@@ -94,16 +121,19 @@ template <typename T> TL_HD bool logical_or(T x, T y) { return x || y; }
 
 // ---- unary ----
 
-template <typename T> TL_HD T negative(T x) { return -x; }
+template <typename T> TL_HD T negative(T x) {
+  if constexpr (kWraps<T>) return static_cast<T>(WrapU<T>(0) - WrapU<T>(x));
+  else return -x;
+}
 template <typename T> TL_HD T abs(T x) {
-  if constexpr (std::is_integral_v<T>) return x < 0 ? -x : x;
+  if constexpr (std::is_integral_v<T>) return x < 0 ? negative(x) : x;
   else return std::fabs(x);
 }
 template <typename T> TL_HD T sign(T x) {
   if constexpr (std::is_integral_v<T>) return (x > 0) - (x < 0);
   else return x != x ? x : static_cast<T>((x > 0) - (x < 0));
 }
-template <typename T> TL_HD T square(T x) { return x * x; }
+template <typename T> TL_HD T square(T x) { return multiply(x, x); }
 template <typename T> TL_HD T sqrt(T x) { return std::sqrt(x); }
 template <typename T> TL_HD T rsqrt(T x) { return T(1) / std::sqrt(x); }
 template <typename T> TL_HD T exp(T x) { return std::exp(x); }

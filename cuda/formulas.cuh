@@ -54,11 +54,9 @@ __device__ __forceinline__ T unary_value(UnaryOp op, T x) {
   }
 }
 
-// max then min: NaN in x stays NaN and lo > hi gives hi (as numpy).
 template <typename T>
 __device__ __forceinline__ T clip_value(T v, T lo, T hi) {
-  v = lo > v ? lo : v;
-  return hi < v ? hi : v;
+  return formula::clip_by_value(v, lo, hi);
 }
 
 }  // namespace cuda

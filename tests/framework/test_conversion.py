@@ -102,3 +102,16 @@ def test_softmax_crossentropy_with_huge_logits():
 def test_layers_refuse_inputs_that_are_not_tensors_naming_the_layer(layer, inputs):
     with pytest.raises(ValueError, match="expects a tensor"):
         layer()(inputs)
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda: tf.one_hot([1], 2**63), "one_hot"), (lambda: tf.expand_dims(tf.ones([2]), 2**63), "expand_dims"),
+    (lambda: tf.concat([tf.ones([2])] * 2, 2**63), "concat"), (lambda: tf.eye(2**63), "eye"),
+    (lambda: tf.range(2**63), "range"), (lambda: tf.ones([2])[2**63], "index"),
+])
+def test_ints_beyond_int64_are_refused_in_python_terms(call, name):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call()
+    msg = str(info.value)
+    assert msg.startswith(name + ":"), msg
+    assert "incompatible function arguments" not in msg and "Unable to cast" not in msg

@@ -71,3 +71,14 @@ def test_slice_assign_through_extreme_step_writes_only_its_elements():
 def test_out_of_range_integer_index_is_a_clear_error():
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of bounds"):
         tf.range(5)[2**64]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_integer_arithmetic_wraps_as_numpy(dtype):
+    info = np.iinfo(dtype)
+    a = np.array([info.max, info.min, -1, 3], dtype)
+    x = tf.constant(a)
+    with np.errstate(all="ignore"):
+        for got, want in [(x + x, a + a), (x - (-x), a - (-a)), (x * x, a * a), (tf.square(x), a * a),
+                          (-x, -a), (tf.abs(x), np.abs(a)), (x ** 3, a ** 3)]:
+            np.testing.assert_array_equal(got.numpy(), want)

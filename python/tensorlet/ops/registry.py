@@ -219,13 +219,14 @@ def wrote(*variables):
 # that is not a Tensor yet, a flag that needs normalising, checks);
 # ``{run}`` calls the kernel and sets ``out``. A kernel refuses a symbolic
 # tensor's array with a TypeError: the op's shape and dtype rules then give a
-# symbolic output (``_symbolic``); any other TypeError goes to the caller.
+# symbolic output (``_symbolic``); any other TypeError (or the binding's
+# OverflowError for an int beyond C's) goes to the caller, in Python terms.
 _HOT_PATH = """
 def {name}({params}):
     {convert}
     try:
         {run}
-    except TypeError:
+    except (TypeError, OverflowError):
         out = symbolic(op, {inputs}, {attrs})
     if observers:
         notify(op, {inputs}, {attrs}, out)
@@ -240,6 +241,9 @@ def _symbolic(op, inputs, attrs):
     otherwise. Called only while that error is handled."""
     if not (any(type(x._a) is SymbolicArray for x in inputs if x is not None)
             or any(type(a) is list and None in a for a in attrs)):
+        error = sys.exc_info()[1]
+        if isinstance(error, OverflowError) or "incompatible function arguments" in str(error):
+            raise TypeError(_bad_arguments(op, inputs, attrs, str(error))) from None
         raise  # the kernel's own error
     if op.mutates:
         raise TypeError(f"{op.name}: a symbolic tensor has no values to write into a variable") from None
@@ -249,6 +253,23 @@ def _symbolic(op, inputs, attrs):
     shape = op.shape([tuple(x._a.shape) for x in inputs], attrs)
     dtype = op.dtype([x.dtype for x in inputs], attrs)
     return symbolic.tensor(shape, dtype, _value(op, inputs, attrs, dtype))
+
+
+_PY_TYPES = (("tensorlet._core.Array", "Tensor"), ("typing.SupportsInt | typing.SupportsIndex", "int"),
+             ("typing.SupportsFloat | typing.SupportsIndex", "float"), ("collections.abc.Sequence", "list"),
+             ("typing.SupportsFloat", "float"), ("typing.SupportsInt", "int"), ("tensorlet._core.", ""))
+
+
+def _bad_arguments(op, inputs, attrs, message):
+    """The message for arguments the kernel's binding cannot take: what the
+    op got and what it expects, in Python terms (not the binding's)."""
+    expected = [line.split(". ", 1)[1] for line in message.splitlines() if line.strip()[:2].rstrip(".").isdigit()]
+    expected = "; ".join(expected) or "other argument types"
+    for internal, public in _PY_TYPES:
+        expected = expected.replace(internal, public)
+    got = ", ".join([f"Tensor({x.dtype.name}, shape={tuple(x.shape)})" if x is not None else "None" for x in inputs] +
+                    [repr(a) if len(repr(a)) < 40 else type(a).__name__ for a in attrs])
+    return f"{op.name}: invalid arguments ({got}); expected {expected}"
 
 
 def _value(op, inputs, attrs, dtype):
@@ -281,8 +302,8 @@ def named(error, function):
 def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__, **scope):
     run = run.replace("\n", "\n    ")
     code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
-    scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor, symbolic=_symbolic,
-                 __name__=module)  # the function's __module__
+    scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor,
+                 symbolic=_symbolic, __name__=module)  # the function's __module__
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
 

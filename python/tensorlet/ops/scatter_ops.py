@@ -13,7 +13,12 @@ _DTYPES = ("float32", "float64", "int32", "int64")
 
 
 def _coords(indices, shape, op):
-    """The index tuple of ``indices`` (last axis: coordinates), range-checked."""
+    """The index tuple of ``indices`` (last axis: coordinates), checked."""
+    if getattr(indices.dtype, "kind", "i") not in "iu":  # (a symbolic run's indices have a tensorlet dtype)
+        raise TypeError(f"{op}: indices must be int32 or int64, got {indices.dtype}")
+    if indices.ndim == 0:
+        raise InvalidArgumentError(f"{op}: indices must have rank >= 1 (the last axis holds coordinates), got a "
+                                   "scalar")
     k = indices.shape[-1]
     if k > len(shape):
         raise InvalidArgumentError(f"{op}: index depth {k} exceeds the rank {len(shape)} of shape {tuple(shape)}")
