@@ -185,6 +185,8 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("dtype", &Array::dtype)
       // The dtype as a small int: far cheaper than building the enum object.
       .def_property_readonly("dtype_code", [](const Array& a) { return static_cast<int>(a.dtype()); })
+      // The device as a small int, for cache keys on the op path (the enum object costs more).
+      .def_property_readonly("device_code", [](const Array& a) { return static_cast<int>(a.device()); })
       .def_property_readonly("ndim", &Array::ndim)
       .def_property_readonly("size", &Array::size)
       .def_property_readonly("device", &Array::device)

@@ -52,6 +52,10 @@ class SymbolicArray:
     def device(self):
         return _core.default_device()  # where a constant mixed in (x * 2.0) is made
 
+    @property
+    def device_code(self):
+        return int(self.device)
+
     def shares_storage(self, other):
         return False
 
