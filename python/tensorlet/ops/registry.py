@@ -85,14 +85,24 @@ class _ThreadObservers:
                 return i
         raise ValueError("not an active observer of this thread")
 
-    def append(self, o):
-        self._change(lambda m: m.append(o))
+    def append(self, o):  # a tape's enter: the common change, kept short
+        mine = self._mine()
+        with _lock:
+            mine.append(o)
+            _observing.append(o)
 
     def insert(self, i, o):
         self._change(lambda m: m.insert(i, o))
 
-    def remove(self, o):
-        self._change(lambda m: m.pop(self.index(o)))
+    def remove(self, o):  # a tape's exit
+        mine = self._mine()
+        i = self.index(o)
+        with _lock:
+            del mine[i]
+            for j in range(len(_observing) - 1, -1, -1):
+                if _observing[j] is o:
+                    del _observing[j]
+                    break
 
     def __delitem__(self, i):
         self._change(lambda m: m.__delitem__(i))
