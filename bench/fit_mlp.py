@@ -51,19 +51,21 @@ def keras_tf_epoch(x, y, batch):
     return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def torch_epoch(x, y, batch):
-    """A function that runs one epoch of the usual hand-written PyTorch loop."""
+def torch_epoch(x, y, batch, device="cpu"):
+    """A function that runs one epoch of the usual hand-written PyTorch loop
+    (model and data on ``device``)."""
     import torch
 
     torch.manual_seed(0)
+    dev = torch.device(device)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(),
-                                torch.nn.Linear(256, 10))
+                                torch.nn.Linear(256, 10)).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    xt, yt = torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)
 
     def epoch():
-        order = torch.randperm(len(xt))
+        order = torch.randperm(len(xt), device=dev)
         for i in range(0, len(xt), batch):
             idx = order[i:i + batch]
             opt.zero_grad()

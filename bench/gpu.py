@@ -194,36 +194,13 @@ def bench_fit(batches, samples, repeats):
         ours = rate(fit_mlp.tensorlet_epoch, "/GPU:0", tl_sync)
         theirs = None
         if HAVE_TORCH:
-            theirs = samples / median_time(torch_cuda_epoch(x, y, batch), torch_sync, repeat=repeats, number=1,
-                                           warmup=1)
+            epoch = fit_mlp.torch_epoch(x, y, batch, "cuda")
+            theirs = samples / median_time(epoch, torch_sync, repeat=repeats, number=1, warmup=1)
         row(f"MLP fit epoch, batch {batch}", ours, theirs, "samples/s")
         cpu = rate(fit_mlp.tensorlet_epoch, "/CPU:0", lambda: None)
         ROWS.append((f"MLP fit epoch, batch {batch}, tensorlet on the CPU", f"{cpu:,.0f} samples/s", "",
                      f"GPU {ours / cpu:.2f}x CPU"))
         print(f"  tensorlet CPU: {cpu:,.0f} samples/s", flush=True)
-
-
-def torch_cuda_epoch(x, y, batch):
-    """bench/fit_mlp.py's PyTorch loop with the model and data on the GPU."""
-    torch.manual_seed(0)
-    dev = torch.device("cuda")
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(),
-                                torch.nn.Linear(256, 10)).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x).to(dev), torch.from_numpy(y).to(dev)
-
-    def epoch():
-        order = torch.randperm(len(xt), device=dev)
-        for i in range(0, len(xt), batch):
-            idx = order[i:i + batch]
-            opt.zero_grad()
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-            loss.item()  # fit reads the loss every step too
-
-    return epoch
 
 
 def main():
