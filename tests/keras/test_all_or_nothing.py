@@ -14,6 +14,15 @@ import tensorlet as tf
 from tensorlet import keras
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler, whatever this process inherited: a job
+    started in the background by a shell has SIGINT ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def _model():
     m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(1)])
     m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
@@ -49,7 +58,7 @@ class _InterruptMidUpdate(keras.optimizers.SGD):
         super().update_step(gradient, variable, learning_rate)
 
 
-def test_sigint_during_an_update_lands_after_every_variable_is_updated():
+def test_sigint_during_an_update_lands_after_every_variable_is_updated(python_sigint):
     vs = [tf.Variable([1.0]), tf.Variable([2.0]), tf.Variable([3.0])]
     o = _InterruptMidUpdate(0.5)
     with pytest.raises(KeyboardInterrupt):
@@ -60,7 +69,7 @@ def test_sigint_during_an_update_lands_after_every_variable_is_updated():
 
 
 @pytest.mark.parametrize("run_eagerly", [True, False])
-def test_sigint_during_fit_leaves_a_whole_number_of_steps(run_eagerly):
+def test_sigint_during_fit_leaves_a_whole_number_of_steps(run_eagerly, python_sigint):
     m = _model()
     m.compile(optimizer=_InterruptMidUpdate(0.01), loss="mse", run_eagerly=run_eagerly)
     x, y = np.ones((8, 3), np.float32), np.ones((8, 1), np.float32)
