@@ -127,6 +127,23 @@ static py::tuple shape_tuple(const Shape& shape) {
 }
 
 // A Python enum of one op table, its values named by the ops' public names.
+// Runs fn() with the GIL released when `work` (elements or multiply-adds) is
+// large enough for other Python threads to gain from it; small calls, the
+// eager op path's usual case, keep it, since releasing and retaking the GIL
+// costs more than their arithmetic.
+constexpr int64_t kReleaseWork = int64_t{1} << 15;
+template <typename Fn>
+auto released_if_large(int64_t work, Fn&& fn) {
+  if (work < kReleaseWork) return fn();
+  py::gil_scoped_release release;
+  return fn();
+}
+
+// The multiply-adds of a @ b (batch axes of a only: an estimate is enough).
+int64_t matmul_work(const Array& a, const Array& b) {
+  return b.ndim() ? a.size() * b.shape().back() : 0;
+}
+
 template <typename Op>
 void def_op_enum(py::module_& m, const char* name) {
   py::enum_<Op> e(m, name);
@@ -137,9 +154,10 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "tensorlet's C++ kernels";
   // The GIL: a kernel that may run long releases it (py::gil_scoped_release),
   // so other Python threads run meanwhile; it touches no Python object while
-  // released. Calls that are short by nature (views, small elementwise ops,
-  // settings) keep it, since releasing and retaking it costs more than they
-  // do. Each group below says which it does.
+  // released. Calls that are short by nature (views, settings) keep it, and
+  // the ops eager code calls most (elementwise, reductions, matmul) release
+  // it only for large operands (released_if_large), since releasing and
+  // retaking it costs more than small arithmetic. Each group says which.
 
   g_invalid_argument = py::reinterpret_borrow<py::object>(PyExc_ValueError);
   g_resource_exhausted = py::reinterpret_borrow<py::object>(PyExc_MemoryError);
@@ -185,8 +203,11 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("dtype", &Array::dtype)
       // The dtype as a small int: far cheaper than building the enum object.
       .def_property_readonly("dtype_code", [](const Array& a) { return static_cast<int>(a.dtype()); })
-      // The device as a small int, for cache keys on the op path (the enum object costs more).
-      .def_property_readonly("device_code", [](const Array& a) { return static_cast<int>(a.device()); })
+      // Dtype and device in one small int (dtype code + 256 * device code): the key of the op
+      // path's scalar cache, read once per Python scalar operand.
+      .def_property_readonly("kind_code", [](const Array& a) {
+        return static_cast<int>(a.dtype()) | (static_cast<int>(a.device()) << 8);
+      })
       .def_property_readonly("ndim", &Array::ndim)
       .def_property_readonly("size", &Array::size)
       .def_property_readonly("device", &Array::device)
@@ -231,11 +252,13 @@ PYBIND11_MODULE(_core, m) {
   def_op_enum<BinaryOp>(m, "BinaryOp");
   def_op_enum<UnaryOp>(m, "UnaryOp");
   def_op_enum<ReduceOp>(m, "ReduceOp");
-  // Elementwise ops keep the GIL: most calls are on small tensors, where
-  // releasing and retaking it would cost more than the arithmetic.
+  // Elementwise ops and reductions release the GIL only for large operands
+  // (released_if_large).
   for (int i = 0; i < static_cast<int>(BinaryOp::Count); ++i) {
     const BinaryOp op = static_cast<BinaryOp>(i);
-    m.def(op_name(op), [op](const Array& a, const Array& b) { return binary(op, a, b); });
+    m.def(op_name(op), [op](const Array& a, const Array& b) {
+      return released_if_large(std::max(a.size(), b.size()), [&] { return binary(op, a, b); });
+    });
   }
   m.def("binary_into", [](const Array& out, const Array& a, const Array& b, BinaryOp op) {
     binary_into(op, out, a, b);
@@ -245,23 +268,28 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("op"), "out = a op b in place; op as its integer code");
   for (int i = 0; i < static_cast<int>(UnaryOp::Count); ++i) {
     const UnaryOp op = static_cast<UnaryOp>(i);
-    m.def(op_name(op), [op](const Array& a) { return unary(op, a); });
+    m.def(op_name(op), [op](const Array& a) { return released_if_large(a.size(), [&] { return unary(op, a); }); });
   }
-  // Reductions, and the kernel groups below, release the GIL: they may run long.
   for (int i = 0; i < static_cast<int>(ReduceOp::Count); ++i) {
     const ReduceOp op = static_cast<ReduceOp>(i);
     m.def(op_name(op), [op](const Array& a, const std::vector<int64_t>& axes, bool keepdims) {
-      return reduce(op, a, axes, keepdims);
-    }, py::call_guard<py::gil_scoped_release>());
+      return released_if_large(a.size(), [&] { return reduce(op, a, axes, keepdims); });
+    });
   }
+  // The kernel groups below release the GIL: they may run long.
   m.def("argmax", [](const Array& a, int64_t axis) { return arg_reduce(true, a, axis); }, py::call_guard<py::gil_scoped_release>());
   m.def("argmin", [](const Array& a, int64_t axis) { return arg_reduce(false, a, axis); }, py::call_guard<py::gil_scoped_release>());
 
   // --- matmul ---
-  m.def("matmul", &matmul, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false,
-        py::arg("transpose_b") = false, py::call_guard<py::gil_scoped_release>());
-  m.def("dense", [](const Array& x, const Array& w, const Array& b, const std::string& act) { return dense(x, w, &b, act); }, py::call_guard<py::gil_scoped_release>());
-  m.def("dense", [](const Array& x, const Array& w, const std::string& act) { return dense(x, w, nullptr, act); }, py::call_guard<py::gil_scoped_release>());
+  m.def("matmul", [](const Array& a, const Array& b, bool ta, bool tb) {
+    return released_if_large(matmul_work(a, b), [&] { return matmul(a, b, ta, tb); });
+  }, py::arg("a"), py::arg("b"), py::arg("transpose_a") = false, py::arg("transpose_b") = false);
+  m.def("dense", [](const Array& x, const Array& w, const Array& b, const std::string& act) {
+    return released_if_large(matmul_work(x, w), [&] { return dense(x, w, &b, act); });
+  });
+  m.def("dense", [](const Array& x, const Array& w, const std::string& act) {
+    return released_if_large(matmul_work(x, w), [&] { return dense(x, w, nullptr, act); });
+  });
 
   // --- nn ---
   m.def("softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, false); }, py::call_guard<py::gil_scoped_release>());

@@ -24,7 +24,6 @@ from tensorlet.ops.creation_ops import ones, zeros
 from tensorlet.ops.join_ops import stack
 from tensorlet.ops.view_ops import broadcast_to, reshape, transpose
 from tensorlet.ops.reductions import _sum as _reduce_sum
-from tensorlet.ops.registry import active_tapes
 
 _is_float = _core.is_floating  # of an Array; cheaper than reading its dtype
 
@@ -73,15 +72,13 @@ class GradientTape:
 
     # ---- recording --------------------------------------------------------
     def __enter__(self):
-        if any(t is self for t in active_tapes):
+        if not registry.enter(self):
             raise ValueError("GradientTape: this tape is already recording; it cannot be entered again "
                              "inside its own `with` block")
-        active_tapes.append(self)
         return self
 
     def __exit__(self, *exc):
-        if self in active_tapes:
-            active_tapes.remove(self)
+        registry.leave(self)
 
     def _record(self, op, inputs, attrs, out):
         watched = self._watched
@@ -368,16 +365,11 @@ class _paused:
         self.tape = tape
 
     def __enter__(self):
-        try:
-            self.where = active_tapes.index(self.tape)  # tapes compare by identity
-        except ValueError:
-            self.where = None
-        else:
-            del active_tapes[self.where]
+        self.where = registry.leave(self.tape)
 
     def __exit__(self, *exc):
         if self.where is not None:
-            active_tapes.insert(min(self.where, len(active_tapes)), self.tape)
+            registry.rejoin(self.tape, self.where)
 
 
 def _accumulate(grads, x, g):

@@ -161,7 +161,7 @@ def convert_like(value, like):
     if isinstance(value, Tensor):
         return value
     if type(value) in _SCALAR_TYPES:
-        key = (like._a.dtype_code, type(value), value, like._a.device_code)
+        key = (like._a.kind_code, type(value), value)
         t = _SCALARS.get(key)
         if t is None:
             if len(_SCALARS) > 4096:

@@ -53,8 +53,8 @@ class SymbolicArray:
         return _core.default_device()  # where a constant mixed in (x * 2.0) is made
 
     @property
-    def device_code(self):
-        return int(self.device)
+    def kind_code(self):
+        return self.dtype_code | int(self.device) << 8
 
     def shares_storage(self, other):
         return False

@@ -150,13 +150,13 @@ class Tracer:
 
     # ---- activation -------------------------------------------------------------
     def __enter__(self):
-        registry.observers.append(self)
+        registry.enter(self)
         _tensor.tracers.append(self)
         seed_state.next = self.next_seed
         return self
 
     def __exit__(self, *exc):
-        registry.observers.remove(self)
+        registry.leave(self)
         _tensor.tracers.remove(self)
         if _tensor.tracers:
             seed_state.next = _tensor.tracers[-1].next_seed

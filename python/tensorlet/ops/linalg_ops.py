@@ -6,7 +6,7 @@ from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
-from tensorlet.ops.registry import apply, op_function, register
+from tensorlet.ops.registry import apply, is_tensor, op_function, register
 
 
 
@@ -128,5 +128,5 @@ def _matmul_convert(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
 matmul = op_function(
     _op, "a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, name=None", ("a", "b"),
     ("transpose_a", "transpose_b"), convert=_matmul_convert, doc=_MATMUL_DOC,
-    fast="type(a) is Tensor and type(b) is Tensor and transpose_a is False and transpose_b is False "
+    fast=f"{is_tensor('a')} and {is_tensor('b')} and transpose_a is False and transpose_b is False "
          "and adjoint_a is False and adjoint_b is False")

@@ -33,6 +33,7 @@ import numpy as np
 from tensorlet.framework import symbolic
 from tensorlet.framework.symbolic import SymbolicArray
 from tensorlet.framework.tensor import Tensor
+from tensorlet.framework.variable import Variable
 
 # Who watches the op path: active gradient tapes (innermost last) and the
 # tracers of ``tensorlet.function``. Each has ``_record(op, inputs, attrs, out)``.
@@ -41,68 +42,91 @@ _local = threading.local()
 _lock = threading.Lock()
 
 
-class _ThreadObservers:
-    """This thread's observers, a list-like view; every change is mirrored
-    into ``_observing`` (what the hot path tests) under a lock."""
+def _mine():
+    """This thread's observers, innermost last."""
+    try:
+        return _local.observers
+    except AttributeError:
+        _local.observers = []
+        return _local.observers
 
-    @staticmethod
-    def _mine():
-        try:
-            return _local.observers
-        except AttributeError:
-            _local.observers = []
-            return _local.observers
+
+def enter(o):
+    """Makes ``o`` this thread's innermost observer (a tape's or tracer's
+    ``__enter__``); False if it observes already. Observers compare by identity."""
+    mine = _mine()
+    if o in mine:
+        return False
+    with _lock:
+        mine.append(o)
+        _observing.append(o)
+    return True
+
+
+def leave(o):
+    """Stops ``o`` observing this thread's ops; returns its position, None if
+    it was not observing."""
+    mine = _mine()
+    if o not in mine:
+        return None
+    i = mine.index(o)
+    with _lock:
+        del mine[i]
+        _observing.remove(o)
+    return i
+
+
+def rejoin(o, where):
+    """Puts ``o`` back where :func:`leave` took it from (a paused tape)."""
+    mine = _mine()
+    with _lock:
+        mine.insert(min(where, len(mine)), o)
+        _observing.append(o)
+
+
+class _ThreadObservers:
+    """This thread's observers as a list-like view; every change is mirrored
+    into ``_observing`` (what the hot path tests) under a lock. Tapes and
+    tracers use the cheaper :func:`enter` and :func:`leave`."""
 
     def _change(self, fn):
-        mine = self._mine()
+        mine = _mine()
         with _lock:
             before = list(mine)
             try:
                 return fn(mine)
             finally:
                 for o in before:
-                    del _observing[next(i for i, x in enumerate(_observing) if x is o)]
+                    _observing.remove(o)
                 _observing.extend(mine)
 
     def __iter__(self):
-        return iter(list(self._mine()))
+        return iter(list(_mine()))
 
     def __len__(self):
-        return len(self._mine())
+        return len(_mine())
 
     def __eq__(self, other):
-        return list(self._mine()) == other
+        return _mine() == other
 
     def __getitem__(self, i):
-        return self._mine()[i]
+        return _mine()[i]
 
     def __contains__(self, o):
-        return any(x is o for x in self._mine())
+        return o in _mine()
 
-    def index(self, o):  # by identity
-        for i, x in enumerate(self._mine()):
-            if x is o:
-                return i
-        raise ValueError("not an active observer of this thread")
+    def index(self, o):
+        return _mine().index(o)
 
-    def append(self, o):  # a tape's enter: the common change, kept short
-        mine = self._mine()
-        with _lock:
-            mine.append(o)
-            _observing.append(o)
+    def append(self, o):
+        enter(o)
+
+    def remove(self, o):
+        if leave(o) is None:
+            raise ValueError("not an active observer of this thread")
 
     def insert(self, i, o):
         self._change(lambda m: m.insert(i, o))
-
-    def remove(self, o):  # a tape's exit
-        mine = self._mine()
-        i = self.index(o)
-        with _lock:
-            del mine[i]
-            for j in range(len(_observing) - 1, -1, -1):
-                if _observing[j] is o:
-                    del _observing[j]
-                    break
 
     def __delitem__(self, i):
         self._change(lambda m: m.__delitem__(i))
@@ -313,6 +337,7 @@ def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__
     run = run.replace("\n", "\n    ")
     code = _HOT_PATH.format(name=name, params=params, convert=prologue, run=run, inputs=inputs, attrs=attrs)
     scope.update(observers=_observing, notify=notify, named=named, new=_new_tensor, wrote=wrote, Tensor=Tensor,
+                 Variable=Variable,
                  symbolic=_symbolic, __name__=module)  # the function's __module__
     exec(compile(code, f"<tensorlet op {name}>", "exec"), scope)
     return scope[name]
@@ -328,6 +353,12 @@ apply_mutating.__doc__ = """Runs the mutating ``op`` on ``inputs`` (Variables fi
 optional operand) with ``attrs``; returns the first input."""
 
 
+def is_tensor(x):
+    """Source testing that ``x`` is a Tensor or Variable (not a subclass, not
+    a value to convert): the fast path's test, cheapest for a Tensor."""
+    return f"(type({x}) is Tensor or type({x}) is Variable)"
+
+
 def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, optional=(), new=None, name=None,
                 doc=None, env=None, fixed=None):
     """Generates the public function of ``op`` from the one hot path.
@@ -338,7 +369,8 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
         inputs: the names of the tensor parameters, in the kernel's order.
         attrs: the names of the parameters passed to the kernel after them.
         fast: a source expression that is true when the arguments can go to
-            the kernel as they are; by default, that every input is a Tensor.
+            the kernel as they are; by default, that every input is a Tensor
+            or Variable (:func:`is_tensor`).
         convert: called off the fast path with the inputs, the attributes
             and the other parameters but ``name`` (by name, in that order);
             returns them converted and checked (a tuple, or the one value
@@ -359,7 +391,7 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
     rest = [p.split("=")[0].strip() for p in params.split(",")]
     names = ", ".join(inputs + attrs + tuple(p for p in rest if p not in inputs + attrs and p != "name"))
     if fast is None:
-        fast = " and ".join(f"type({x}) is Tensor" for x in inputs) or "True"
+        fast = " and ".join(is_tensor(x) for x in inputs) or "True"
     code = "pass" if convert is None else (f"if not ({fast}):\n        try:\n            {names} = convert({names})\n"
                                            f"        except (TypeError, ValueError) as e:\n"
                                            f"            raise named(e, {name!r})")
