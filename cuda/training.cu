@@ -1,8 +1,8 @@
 // Fused optimizer updates on the GPU: one thread per element updates the
-// variable and its slots in place. The arithmetic is isa/training.cpp's, in
-// the same order, with the same scalars rounded to the variable's dtype, and
-// compiled without multiply-add contraction (CMakeLists.txt), so a step on
-// the GPU gives the CPU's result bit for bit.
+// variable and its slots in place. The per-element arithmetic is
+// optimizer_steps.inc's, shared with the CPU loops, with the same scalars
+// rounded to the variable's dtype, compiled without multiply-add contraction
+// (CMakeLists.txt), so a step on the GPU gives the CPU's result bit for bit.
 #include <cmath>
 
 #include "common.cuh"
@@ -16,49 +16,23 @@ constexpr int kThreads = 256;
 #define TL_GRID_LOOP(i, n) \
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n); i += int64_t(gridDim.x) * blockDim.x)
 
-// Decoupled weight decay before the step: w - w * decay.
-template <typename T>
-__device__ __forceinline__ T decayed(T w, T decay) { return decay != T(0) ? w - w * decay : w; }
+__device__ __forceinline__ float root(float x) { return sqrtf(x); }
+__device__ __forceinline__ double root(double x) { return sqrt(x); }
+#define TL_STEP __device__ __forceinline__
+#include "optimizer_steps.inc"
+#undef TL_STEP
 
 template <typename T>
 __global__ void sgd_kernel(T* var, T* mom, const T* g, int64_t n, T lr, T momentum, bool nesterov, T decay) {
-  TL_GRID_LOOP(i, n) {
-    T w = decayed(var[i], decay);
-    T step = g[i] * lr;
-    if (mom) {
-      T m = mom[i] * momentum - step;
-      mom[i] = m;
-      var[i] = nesterov ? w + (m * momentum - step) : w + m;
-    } else {
-      var[i] = w - step;
-    }
-  }
+  TL_GRID_LOOP(i, n) sgd_step(decay != T(0), mom != nullptr, nesterov, var, mom, g, i, lr, momentum, decay);
 }
 
 template <typename T>
 __global__ void rmsprop_kernel(T* var, T* ms, T* mom, T* mg, const T* g, int64_t n, T lr, T rho, T one_minus_rho,
                                T momentum, T epsilon, T decay) {
   TL_GRID_LOOP(i, n) {
-    T w = decayed(var[i], decay);
-    T gi = g[i];
-    T s = ms[i] * rho + (gi * gi) * one_minus_rho;
-    ms[i] = s;
-    T denom;
-    if (mg) {
-      T a = mg[i] * rho + gi * one_minus_rho;
-      mg[i] = a;
-      denom = (s - a * a) + epsilon;
-    } else {
-      denom = s + epsilon;
-    }
-    T step = (gi * lr) / sqrt(denom);
-    if (mom) {
-      T m = mom[i] * momentum + step;
-      mom[i] = m;
-      var[i] = w - m;
-    } else {
-      var[i] = w - step;
-    }
+    rmsprop_step(decay != T(0), mg != nullptr, mom != nullptr, var, ms, mom, mg, g, i, lr, rho, one_minus_rho,
+                 momentum, epsilon, decay);
   }
 }
 
@@ -66,33 +40,14 @@ template <typename T>
 __global__ void adam_kernel(T* var, T* m, T* v, T* vhat, const T* g, int64_t n, T alpha, T one_minus_beta_1,
                             T one_minus_beta_2, T epsilon, T decay) {
   TL_GRID_LOOP(i, n) {
-    T w = decayed(var[i], decay);
-    T gi = g[i];
-    T mi = m[i];
-    mi = mi + (gi - mi) * one_minus_beta_1;
-    m[i] = mi;
-    T vi = v[i];
-    vi = vi + (gi * gi - vi) * one_minus_beta_2;
-    v[i] = vi;
-    if (vhat) {
-      T h = vhat[i];
-      h = (h > vi || h != h) ? h : vi;
-      vhat[i] = h;
-      vi = h;
-    }
-    var[i] = w - (mi * alpha) / (sqrt(vi) + epsilon);
+    adam_step(decay != T(0), vhat != nullptr, var, m, v, vhat, g, i, alpha, one_minus_beta_1, one_minus_beta_2,
+              epsilon, decay);
   }
 }
 
 template <typename T>
 __global__ void adagrad_kernel(T* var, T* acc, const T* g, int64_t n, T lr, T epsilon, T decay) {
-  TL_GRID_LOOP(i, n) {
-    T w = decayed(var[i], decay);
-    T gi = g[i];
-    T a = acc[i] + gi * gi;
-    acc[i] = a;
-    var[i] = w - (gi * lr) / sqrt(a + epsilon);
-  }
+  TL_GRID_LOOP(i, n) adagrad_step(decay != T(0), var, acc, g, i, lr, epsilon, decay);
 }
 
 template <typename T>

@@ -2,11 +2,10 @@
 // gradient, in place. Compiled once per ISA like kernels.cpp, with the same
 // rules (anonymous namespace, builtins only).
 //
-// Each loop does the arithmetic of the separate tensor ops it replaces, in
-// the same order and with the same scalars (rounded to T by the caller). The
-// file is compiled without contracting a * b + c into fused multiply-adds
-// (CMakeLists.txt), so results are identical to those ops' bit for bit; the
-// loops are bound by the divide and square root, not by the adds.
+// The per-element arithmetic is optimizer_steps.inc's, shared with the GPU.
+// The file is compiled without contracting a * b + c into fused multiply-adds
+// (CMakeLists.txt), so results are identical to the separate ops' bit for
+// bit; the loops are bound by the divide and square root, not by the adds.
 // Options are template parameters so every variant is a branch-free loop.
 #include "isa/table.h"
 
@@ -16,31 +15,15 @@ namespace {
 
 inline float root(float x) { return __builtin_sqrtf(x); }
 inline double root(double x) { return __builtin_sqrt(x); }
+#define TL_STEP inline
+#include "optimizer_steps.inc"
+#undef TL_STEP
 
-// Decoupled weight decay, applied to the variable before the step: w - w * decay.
-template <bool Decay, typename T>
-inline T decayed(T w, T decay) {
-  if constexpr (Decay) return w - w * decay;
-  else return w;
-}
-
-// Plain: w -= g * lr. Momentum: m = m * momentum - g * lr, then w += m, or
-// with Nesterov w += m * momentum - g * lr.
 template <typename T, bool Decay, bool Mom, bool Nesterov>
 void sgd_loop(T* __restrict var, T* __restrict mom, const T* __restrict g, int64_t n, T lr, T momentum,
               T decay) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    T w = decayed<Decay>(var[i], decay);
-    T step = g[i] * lr;
-    if constexpr (Mom) {
-      T m = mom[i] * momentum - step;
-      mom[i] = m;
-      var[i] = Nesterov ? w + (m * momentum - step) : w + m;
-    } else {
-      var[i] = w - step;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) sgd_step(Decay, Mom, Nesterov, var, mom, g, i, lr, momentum, decay);
 }
 
 template <typename T>
@@ -58,36 +41,13 @@ void sgd(T* var, T* mom, const T* g, int64_t n, T lr, T momentum, int nesterov, 
   }
 }
 
-// s = s * rho + g^2 * (1 - rho); centered: a = a * rho + g * (1 - rho) and
-// s - a^2 in the root; step = g * lr / sqrt(... + epsilon); momentum:
-// m = m * momentum + step, w -= m; else w -= step.
 template <typename T, bool Decay, bool Centered, bool Mom>
 void rmsprop_loop(T* __restrict var, T* __restrict ms, T* __restrict mom, T* __restrict mg,
                   const T* __restrict g, int64_t n, T lr, T rho, T one_minus_rho, T momentum, T epsilon,
                   T decay) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    T w = decayed<Decay>(var[i], decay);
-    T gi = g[i];
-    T s = ms[i] * rho + (gi * gi) * one_minus_rho;
-    ms[i] = s;
-    T denom;
-    if constexpr (Centered) {
-      T a = mg[i] * rho + gi * one_minus_rho;
-      mg[i] = a;
-      denom = (s - a * a) + epsilon;
-    } else {
-      denom = s + epsilon;
-    }
-    T step = (gi * lr) / root(denom);
-    if constexpr (Mom) {
-      T m = mom[i] * momentum + step;
-      mom[i] = m;
-      var[i] = w - m;
-    } else {
-      var[i] = w - step;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i)
+    rmsprop_step(Decay, Centered, Mom, var, ms, mom, mg, g, i, lr, rho, one_minus_rho, momentum, epsilon, decay);
 }
 
 template <typename T>
@@ -105,30 +65,12 @@ void rmsprop(T* var, T* ms, T* mom, T* mg, const T* g, int64_t n, T lr, T rho, T
 #undef TL_RMS
 }
 
-// m += (g - m) * (1 - beta_1); v += (g^2 - v) * (1 - beta_2); amsgrad keeps
-// v_hat = max(v_hat, v) (NaN-propagating like maximum) and uses it for v;
-// w -= m * alpha / (sqrt(v) + epsilon), alpha holding the bias corrections.
 template <typename T, bool Decay, bool Ams>
 void adam_loop(T* __restrict var, T* __restrict m, T* __restrict v, T* __restrict vhat, const T* __restrict g,
                int64_t n, T alpha, T one_minus_beta_1, T one_minus_beta_2, T epsilon, T decay) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    T w = decayed<Decay>(var[i], decay);
-    T gi = g[i];
-    T mi = m[i];
-    mi = mi + (gi - mi) * one_minus_beta_1;
-    m[i] = mi;
-    T vi = v[i];
-    vi = vi + (gi * gi - vi) * one_minus_beta_2;
-    v[i] = vi;
-    if constexpr (Ams) {
-      T h = vhat[i];
-      h = (h > vi || h != h) ? h : vi;
-      vhat[i] = h;
-      vi = h;
-    }
-    var[i] = w - (mi * alpha) / (root(vi) + epsilon);
-  }
+  for (int64_t i = 0; i < n; ++i)
+    adam_step(Decay, Ams, var, m, v, vhat, g, i, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, decay);
 }
 
 template <typename T>
@@ -141,18 +83,11 @@ void adam(T* var, T* m, T* v, T* vhat, const T* g, int64_t n, T alpha, T one_min
 #undef TL_ADAM
 }
 
-// acc += g^2; w -= g * lr / sqrt(acc + epsilon).
 template <typename T, bool Decay>
 void adagrad_loop(T* __restrict var, T* __restrict acc, const T* __restrict g, int64_t n, T lr, T epsilon,
                   T decay) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    T w = decayed<Decay>(var[i], decay);
-    T gi = g[i];
-    T a = acc[i] + gi * gi;
-    acc[i] = a;
-    var[i] = w - (gi * lr) / root(a + epsilon);
-  }
+  for (int64_t i = 0; i < n; ++i) adagrad_step(Decay, var, acc, g, i, lr, epsilon, decay);
 }
 
 template <typename T>
