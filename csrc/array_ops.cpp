@@ -62,6 +62,17 @@ Array arange(double start, double limit, double delta, DType dtype, Device devic
   if (span >= 9.2e18) throw InvalidArgument("range: " + std::to_string(span) + " elements do not fit in int64");
   int64_t n = span > 0 ? static_cast<int64_t>(span) : 0;
   if (!in_family(dtype, kNumeric)) throw TypeError(std::string("range: unsupported dtype ") + dtype_name(dtype));
+  if (is_int(dtype) && n > 0) {
+    // Integer steps: start, delta and the last value must be values of the
+    // dtype (the kernels convert start and delta to int64 and step in it).
+    const double lo = dtype == DType::Int32 ? -2147483648.0 : -9223372036854775808.0, hi = -lo;
+    const double last = start + static_cast<double>(n - 1) * delta;
+    if (!(start >= lo && start < hi && delta >= -9223372036854775808.0 && delta < 9223372036854775808.0 &&
+          last >= lo && last < hi))
+      throw InvalidArgument("range: start " + std::to_string(start) + ", delta " + std::to_string(delta) +
+                            " and last value " + std::to_string(last) + " must be " + dtype_name(dtype) +
+                            " values");
+  }
   Array out = Array::empty({n}, dtype, device);
   if (n > 0) kernel(device, &DeviceKernels::arange, "range")(out, start, delta);
   return out;
@@ -299,7 +310,9 @@ void cpu_arange(const Array& out, double start, double delta) {
     T* p = out.data<T>();
     if constexpr (std::is_integral_v<T>) {
       int64_t s = static_cast<int64_t>(start), d = static_cast<int64_t>(delta);
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + i * d);
+      // In uint64 (wrapping is defined): i * d alone may not fit although s + i * d does.
+      for (int64_t i = 0; i < n; ++i)
+        p[i] = static_cast<T>(static_cast<int64_t>(uint64_t(s) + uint64_t(i) * uint64_t(d)));
     } else {
       for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * delta);
     }
@@ -330,7 +343,7 @@ void cpu_gather_grad(const Array& out, const Array& dy, const Array& indices, in
       for (int64_t j = 0; j < nidx; ++j) {
         const T* s = src + (o * nidx + j) * inner;
         T* d = dst + (o * n + idx[j]) * inner;
-        for (int64_t i = ib; i < ie; ++i) d[i] += s[i];
+        for (int64_t i = ib; i < ie; ++i) d[i] = formula::add(d[i], s[i]);  // integer sums wrap
       }
     };
     if (outer > 1) {

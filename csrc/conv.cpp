@@ -23,10 +23,13 @@ namespace tl {
 void conv_out_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_t dilation,
                    const std::string& padding, const int64_t* explicit_pads, int64_t* out, int64_t* pad_before,
                    int64_t* pad_after) {
-  const int64_t span = (k - 1) * dilation + 1;  // the dilated window
+  // Every sum and product of these sizes is checked: the attributes come
+  // straight from the caller (tf.raw_ops, registry.apply) unchecked.
+  const std::string what = std::string(op) + ": window, stride, dilation or padding";
+  const int64_t span = checked_add(checked_mul(k - 1, dilation, what), 1, what);  // the dilated window
   if (padding == "SAME") {
-    *out = (in + stride - 1) / stride;
-    const int64_t total = std::max<int64_t>((*out - 1) * stride + span - in, 0);
+    *out = checked_add(in, stride - 1, what) / stride;
+    const int64_t total = std::max<int64_t>(checked_add(checked_mul(*out - 1, stride, what), span - in, what), 0);
     *pad_before = total / 2;
     *pad_after = total - total / 2;
     return;
@@ -37,11 +40,12 @@ void conv_out_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_
     throw InvalidArgument(std::string(op) + ": padding must be 'SAME', 'VALID' or explicit pads, got '" + padding +
                           "'");
   if (p0 < 0 || p1 < 0) throw InvalidArgument(std::string(op) + ": explicit pads must be >= 0");
-  if (in + p0 + p1 < span)
+  const int64_t padded = checked_add(checked_add(in, p0, what), p1, what);
+  if (padded < span)
     throw InvalidArgument(std::string(op) + ": the window (" + std::to_string(span) +
-                          " with dilation) is larger than the padded input (" + std::to_string(in + p0 + p1) +
+                          " with dilation) is larger than the padded input (" + std::to_string(padded) +
                           "); use padding='SAME' or a larger input");
-  *out = (in + p0 + p1 - span) / stride + 1;
+  *out = (padded - span) / stride + 1;
   *pad_before = p0;
   *pad_after = p1;
 }
@@ -62,6 +66,11 @@ void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>&
   conv_out_size(op, g->h, g->kh, g->sh, g->dh, padding, pads.data(), &g->oh, &g->pt, &g->pb);
   conv_out_size(op, g->w, g->kw, g->sw, g->dw, padding, pads.data() + (padding == "EXPLICIT" ? 2 : 0), &g->ow,
                 &g->pl, &g->pr);
+  // The kernels' work and index products (batch x output pixels x window x
+  // channels, in any order and any subset) must fit in int64.
+  int64_t work = 1;
+  for (int64_t f : {g->n, g->oh, g->ow, g->kh, g->kw, std::max(g->c, g->o)})
+    work = checked_mul(work, std::max<int64_t>(f, 1), std::string(op) + ": batch x output pixels x window x channels");
 }
 
 bool channels_first(const char* op, const std::string& data_format) {

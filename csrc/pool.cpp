@@ -23,6 +23,10 @@ Window window(const ConvGeom& g, int64_t oh, int64_t ow) {
   return {std::max<int64_t>(h0, 0), std::min(h0 + g.kh, g.h), std::max<int64_t>(w0, 0), std::min(w0 + g.kw, g.w)};
 }
 
+// The most elements a window holds once clipped to the image (the window
+// itself may be far larger under SAME padding).
+int64_t window_size(const ConvGeom& g) { return std::min(g.kh, g.h) * std::min(g.kw, g.w); }
+
 template <typename T>
 void pool_fwd(T* out, const T* x, bool is_max, const ConvGeom& g) {
   const int64_t C = g.c;
@@ -83,7 +87,7 @@ void max_grad(T* dx, const T* x, const T* dy, const ConvGeom& g) {
   parallel_for(g.n, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
     std::vector<T> best(C);
     std::vector<int32_t> k(C);
-    std::vector<int64_t> off(g.kh * g.kw);
+    std::vector<int64_t> off(window_size(g));
     std::fill(dx + a * g.h * g.w * C, dx + b * g.h * g.w * C, T(0));
     for (int64_t n = a; n < b; ++n)
       for (int64_t oh = 0; oh < g.oh; ++oh)
@@ -101,7 +105,7 @@ void max_grad_grad(T* ddy, const T* x, const T* ddx, const ConvGeom& g) {
   parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
     std::vector<T> best(C);
     std::vector<int32_t> k(C);
-    std::vector<int64_t> off(g.kh * g.kw);
+    std::vector<int64_t> off(window_size(g));
     for (int64_t u = a; u < b; ++u) {
       const int64_t n = u / g.oh, oh = u % g.oh;
       for (int64_t ow = 0; ow < g.ow; ++ow) {

@@ -18,7 +18,8 @@ template <typename T>
 __global__ void arange_kernel(T* o, double start, double delta, int64_t n) {
   TL_GRID_LOOP(i, n) {
     if constexpr (std::is_integral_v<T>) {
-      o[i] = static_cast<T>(static_cast<int64_t>(start) + i * static_cast<int64_t>(delta));
+      o[i] = static_cast<T>(static_cast<int64_t>(uint64_t(static_cast<int64_t>(start)) +
+                                                 uint64_t(i) * uint64_t(static_cast<int64_t>(delta))));
     } else {
       o[i] = static_cast<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), delta)));
     }

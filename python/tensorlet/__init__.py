@@ -6,6 +6,7 @@
 """
 
 import os as _os
+import sys as _sys
 
 from tensorlet import _core
 from tensorlet.framework import errors
@@ -62,6 +63,12 @@ __version__ = version.VERSION
 from tensorlet import _missing  # noqa: E402
 
 _missing.install(config, linalg, math, nn, random)
+
+# Composites raise their inner ops' errors under their own public name.
+from tensorlet.ops import registry as _registry  # noqa: E402
+
+_registry.name_errors(image, *[m for n, m in list(_sys.modules.items()) if n.startswith("tensorlet.ops.") and
+                               "._" not in n and n not in ("tensorlet.ops.registry", "tensorlet.ops.state_ops")])
 
 
 def __getattr__(name):  # tensorlet.keras loads on first use; names TensorFlow has and tensorlet lacks say so

@@ -50,4 +50,6 @@ def read_npz(source, what):
         with np.load(source, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise FileFormatError(f"{what} is not a weights file written by tensorlet (or it is damaged): {e}") from None
+        why = "it holds pickled Python objects, which are never loaded (loading runs code)" if "pickle" in str(e) \
+            else e
+        raise FileFormatError(f"{what} is not a weights file written by tensorlet (or it is damaged): {why}") from None

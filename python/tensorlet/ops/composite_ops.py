@@ -173,10 +173,14 @@ def in_top_k(targets, predictions, k, name=None):
     """Whether each target class is among the ``k`` highest predictions of its row (ties count as in)."""
     p = h.to_tensor(predictions).numpy()
     t = h.to_tensor(targets).numpy().astype(np.int64)
-    score = np.take_along_axis(p, t[:, None], 1)
+    if p.ndim != 2 or t.shape != p.shape[:1]:
+        raise InvalidArgumentError(f"in_top_k: expects predictions of shape (batch, classes) and targets of shape "
+                                   f"(batch,), got {p.shape} and {t.shape}")
+    valid = (t >= 0) & (t < p.shape[1])  # an out-of-range target is not in the top k, as in TensorFlow
+    score = np.take_along_axis(p, np.where(valid, t, 0)[:, None], 1)
     from tensorlet.ops._host import tensor
 
-    return tensor((np.sum(p > score, 1) < int(k)))
+    return tensor(valid & (np.sum(p > score, 1) < int(k)))
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dtypes.int32, name=None):
@@ -185,6 +189,12 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
     pred = h.to_tensor(predictions).numpy().astype(np.int64).reshape(-1)
     n = int(num_classes) if num_classes is not None else int(max(lab.max(initial=-1), pred.max(initial=-1)) + 1)
     w = np.ones(lab.shape) if weights is None else h.to_tensor(weights).numpy().reshape(-1)
+    if not lab.shape == pred.shape == w.shape:
+        raise InvalidArgumentError(f"confusion_matrix: labels, predictions and weights must have the same size, got "
+                                   f"{lab.size}, {pred.size} and {w.size}")
+    if lab.size and min(lab.min(), pred.min()) < 0 or max(lab.max(initial=0), pred.max(initial=0)) >= n:
+        raise InvalidArgumentError(f"confusion_matrix: labels and predictions must be in [0, {n}) "
+                                   f"(num_classes={num_classes})")
     out = np.zeros((n, n))
     np.add.at(out, (lab, pred), w)
     from tensorlet.ops._host import tensor
@@ -248,10 +258,21 @@ def tensordot(a, b, axes, name=None):
     from tensorlet.ops.einsum_op import einsum
 
     a, b = h.pair(a, b)
-    if np.ndim(axes) == 0:
+    axes = axes.numpy().tolist() if hasattr(axes, "numpy") else axes
+    if not isinstance(axes, (list, tuple)):
         n = int(axes)
+        if not 0 <= n <= min(a.ndim, b.ndim):
+            raise InvalidArgumentError(f"tensordot: axes={n} must be in [0, {min(a.ndim, b.ndim)}] for shapes "
+                                       f"{a.shape} and {b.shape}")
         axes = [list(range(a.ndim - n, a.ndim)), list(range(n))]
-    ax_a, ax_b = ([int(v) % max(t.ndim, 1) for v in (ax if np.ndim(ax) else [ax])] for ax, t in zip(axes, (a, b)))
+    if len(axes) != 2:
+        raise InvalidArgumentError(f"tensordot: axes must be an int or two lists of axes, got {axes!r}")
+    ax_a, ax_b = ([int(v) for v in (ax if isinstance(ax, (list, tuple)) else [ax])] for ax in axes)
+    for ax, t in ((ax_a, a), (ax_b, b)):
+        h.normalize_axes(ax, t.ndim, "tensordot")  # in range, none repeated
+    ax_a, ax_b = [v % max(a.ndim, 1) for v in ax_a], [v % max(b.ndim, 1) for v in ax_b]
+    if len(ax_a) != len(ax_b):
+        raise InvalidArgumentError(f"tensordot: the two lists of axes differ in length: {axes!r}")
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     sa = [next(letters) for _ in range(a.ndim)]
     sb = [next(letters) for _ in range(b.ndim)]

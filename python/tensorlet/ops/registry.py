@@ -25,6 +25,8 @@ on symbolic inputs, never on data), and the generic tests check every rule
 against the kernels. So every op needs both rules.
 """
 
+import functools
+import inspect
 import sys
 import threading
 
@@ -331,6 +333,69 @@ def named(error, function):
         return error
     new.__cause__ = error.__cause__
     return new.with_traceback(error.__traceback__)
+
+
+# ---- composites: errors under the public name ---------------------------------
+# A composite (``pad`` from ``fill`` and ``concat``, a loss from ``subtract``
+# and ``reduce_mean``) raises its inner ops' errors; the user called the
+# composite, so its wrapper (:func:`name_errors`) puts the composite's name
+# where the inner op's was. Each level renames, so the outermost public
+# function the user called is the one named. Functions that call user code
+# (``map_fn``'s ``fn``, a branch of ``cond``) are not wrapped: an error in
+# the user's own op keeps its op's name.
+_INNER = set()  # names that head an inner error: ops, kernels, composites
+_USER_CODE = {"fn", "func", "f", "true_fn", "false_fn", "body", "cond", "loop_fn", "python_function"}
+_WRAPPED = {}  # composite -> its wrapper
+
+
+def renamed(error, function):
+    """``error`` raised inside the composite ``function``, its message headed
+    by ``function`` instead of the inner op that raised it."""
+    msg = str(error)
+    if msg.startswith((function + ":", function + "(")):
+        return error
+    head, sep, rest = msg.partition(": ")
+    try:
+        return type(error)(f"{function}: {rest if sep and (head in _INNER or head in REGISTRY) else msg}")
+    except Exception:  # noqa: BLE001 - an exception type with another signature: keep it as it is
+        return error
+
+
+def composite(fn, name=None):
+    """``fn`` (a public function composed of ops) raising its errors under
+    ``name`` (its own by default); see :func:`name_errors`."""
+    name = name or fn.__name__
+    _INNER.add(name)
+
+    @functools.wraps(fn)
+    def public(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise renamed(e, name).with_traceback(e.__traceback__) from e.__cause__
+    return public
+
+
+def name_errors(*modules):
+    """Wraps every public composite defined in ``modules`` with
+    :func:`composite` and puts the wrapper wherever a loaded tensorlet module
+    holds the function (re-exports included), so internal and public calls
+    go through it alike. Generated op functions name themselves already."""
+    from tensorlet import _core
+
+    _INNER.update(n for n in dir(_core) if not n.startswith("_"))
+    for m in modules:
+        for k, f in list(vars(m).items()):
+            if (inspect.isfunction(f) and not k.startswith("_") and f.__module__ == m.__name__
+                    and not hasattr(f, "op") and f not in _WRAPPED.values()
+                    and not _USER_CODE & set(inspect.signature(f).parameters)):
+                _WRAPPED.setdefault(f, composite(f))
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__name__", "").startswith("tensorlet"):
+            space = vars(mod)
+            for k, f in list(space.items()):
+                if inspect.isfunction(f) and f in _WRAPPED:
+                    space[k] = _WRAPPED[f]
 
 
 def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__, **scope):

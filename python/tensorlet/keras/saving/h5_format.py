@@ -9,6 +9,7 @@ layer's sublayers at their attribute names, and the optimizer's at
 
 import numpy as np
 
+from tensorlet.framework.convert import numpy_in_dtype
 from tensorlet.keras import backend
 
 
@@ -76,7 +77,7 @@ def write(filepath, groups):
                 g.create_dataset(str(i), data=a)
 
 
-def read(filepath):
+def read(filepath, source=None):
     """``{group path: [arrays in numeric order]}`` for every ``vars`` group of the file."""
     h5py = _h5py()
     out = {}
@@ -89,30 +90,39 @@ def read(filepath):
             if "vars" in f:
                 visit("vars", f["vars"])
     except (OSError, ValueError) as e:
-        raise ValueError(f"{filepath!r} is not a Keras weights file (or it is damaged): {e}") from None
+        raise ValueError(f"{source or repr(filepath)} is not a Keras weights file (or it is damaged): {e}") from None
     return out
 
 
-def load_keras_layout(model, filepath):
-    """Sets the weights (and optimizer state) of ``model`` from a Keras 3 ``.weights.h5``.
+def load_keras_layout(model, filepath, source=None):
+    """Sets the weights (and optimizer state) of ``model`` from a Keras 3
+    ``.weights.h5`` (``source`` names it in errors: the path by default).
 
     Raises:
         ValueError: if a group is missing or a shape differs; nothing changes then.
     """
+    source = source or repr(filepath)
     groups = {}
     _walk(model, "", groups)
-    stored = read(filepath)
+    stored = read(filepath, source)
+    if not stored and any(groups.values()):
+        raise ValueError(f"{source} is an HDF5 file with no Keras weights in it (no '.../vars' groups); expected a "
+                         ".weights.h5 file written by save_weights")
     pairs = []
     for path, variables in groups.items():
         arrays = stored.get(path, [])
         if len(arrays) != len(variables) and variables:
-            raise ValueError(f"{filepath!r}: {path} holds {len(arrays)} arrays, but the model has {len(variables)} "
+            raise ValueError(f"{source}: {path} holds {len(arrays)} arrays, but the model has {len(variables)} "
                              f"variables there ({[v.name for v in variables]})")
         for v, a in zip(variables, arrays):
             if tuple(a.shape) != tuple(v.shape):
-                raise ValueError(f"{filepath!r}: {path}: variable '{v.name}' has shape {tuple(v.shape)}, the file "
+                raise ValueError(f"{source}: {path}: variable '{v.name}' has shape {tuple(v.shape)}, the file "
                                  f"{tuple(a.shape)}")
-            pairs.append((v, a))
+            try:  # every array converted before anything is assigned
+                pairs.append((v, numpy_in_dtype(a, v.dtype)))
+            except TypeError as e:
+                raise ValueError(f"{source}: {path}: variable '{v.name}' cannot be read from the file's {a.dtype} "
+                                 f"array: {e}") from None
     opt, opt_arrays = getattr(model, "optimizer", None), stored.get("optimizer/vars")
     slots = []
     if opt is not None and opt_arrays:
@@ -121,13 +131,19 @@ def load_keras_layout(model, filepath):
         skip = 1 if callable(opt._learning_rate) else 2
         mine = keras_slots(opt)
         slots = list(zip(mine, opt_arrays[skip:]))
-        if len(opt_arrays) - skip != len(mine) or any(tuple(v.shape) != a.shape for v, a in slots):
+        try:
+            slots = [(v, numpy_in_dtype(a, v.dtype)) for v, a in slots]
+            int(opt_arrays[0])
+        except (TypeError, ValueError):
+            slots = []
+        if len(opt_arrays) - skip != len(mine) or len(slots) != len(mine) or any(
+                tuple(v.shape) != a.shape for v, a in slots):
             import warnings
 
-            warnings.warn(f"{filepath!r}: the saved optimizer state does not fit {type(opt).__name__}; the weights "
+            warnings.warn(f"{source}: the saved optimizer state does not fit {type(opt).__name__}; the weights "
                           "are loaded and the optimizer starts afresh", stacklevel=3)
             slots, opt_arrays = [], None
     for v, a in pairs + slots:
-        v.assign(a.astype(v.dtype.name, copy=False))
+        v.assign(a)
     if opt is not None and opt_arrays:
         opt.iterations = int(opt_arrays[0])

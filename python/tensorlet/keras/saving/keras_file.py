@@ -126,13 +126,17 @@ def _keras_modules(obj):
     return out
 
 
-def _read_members(filepath):
-    bad = lambda why: ValueError(f"load_model: {filepath!r} is not a .keras model file{why}")  # noqa: E731
+_EXPECTED = "expected a .keras file written by model.save('name.keras')"
+
+
+def _read_members(filepath, function="load_model"):
+    bad = lambda why: ValueError(f"{function}: {filepath!r} is not a .keras model file{why}")  # noqa: E731
     try:
         with zipfile.ZipFile(filepath) as z:
             names = set(z.namelist())
             if "config.json" not in names:
-                raise bad(" (it has no config.json)")
+                raise bad(" (it has no config.json" + ("; it is a weights file: use model.load_weights)"
+                                                       if any(n.startswith("weights/") for n in names) else ")"))
             members = {n: z.read(n) for n in ("config.json", "metadata.json", _WEIGHTS, "model.weights.h5")
                        if n in names}
     except zipfile.BadZipFile as e:
@@ -144,7 +148,7 @@ def _read_members(filepath):
         raise bad(f" (its JSON does not parse: {e})") from None
     for name, digest in meta.get("sha256", {}).items():
         if name not in members or hashlib.sha256(members[name]).hexdigest() != digest:
-            raise ValueError(f"load_model: {filepath!r} was modified or damaged after it was saved: {name} does not "
+            raise ValueError(f"{function}: {filepath!r} was modified or damaged after it was saved: {name} does not "
                              "match the checksum recorded when saving")
     if not isinstance(config, dict) or "class_name" not in config:
         raise bad(" (config.json does not describe a model)")
@@ -172,17 +176,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             names a class that is neither built in nor given in ``custom_objects``.
     """
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"load_model: no such file: {filepath!r}")
-    if os.path.isdir(filepath):
-        raise ValueError(f"load_model: {filepath!r} is a folder (a TensorFlow SavedModel?); tensorlet loads .keras "
-                         "files: in TensorFlow, save the model with model.save('name.keras'). Folders written by "
-                         "tf.saved_model.save in tensorlet load with tf.saved_model.load")
-    with open(filepath, "rb") as f:
-        if f.read(8) == b"\x89HDF\r\n\x1a\n":
-            raise ValueError(f"load_model: {filepath!r} is a legacy HDF5 model file (Keras 2's .h5); tensorlet reads "
-                             "the .keras format: load it in Keras and save it with model.save('name.keras'), or "
-                             "rebuild the model in code and use load_weights for a .weights.h5 file")
+    if weights_io.file_kind("load_model", filepath, _EXPECTED) == "hdf5":
+        raise ValueError(f"load_model: {filepath!r} is an HDF5 file (a legacy HDF5 Keras 2 model, or weights); "
+                         f"{_EXPECTED}: load it in Keras and save it with model.save('name.keras'), or rebuild the "
+                         "model in code and use load_weights for a .weights.h5 file")
     config, members = _read_members(filepath)
     with CustomObjectScope(custom_objects):
         model = deserialize_keras_object(config, custom_objects=custom_objects, printable_module_name="model")
@@ -195,6 +192,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 optimizer=deserialize_keras_object(compile_config["optimizer"], printable_module_name="optimizer"),
                 loss=_objects(compile_config.get("loss")), metrics=_objects(compile_config.get("metrics")),
                 loss_weights=compile_config.get("loss_weights"))
+    _set_weights(model, members, filepath, compile)
+    return model
+
+
+def load_weights_of(model, filepath):
+    """Sets the weights of ``model`` from those of the ``.keras`` file ``filepath``
+    (``model.load_weights('name.keras')``); nothing changes if they do not fit."""
+    _set_weights(model, _read_members(filepath, "load_weights")[1], filepath, True)
+
+
+def _set_weights(model, members, filepath, compile):
     if _WEIGHTS in members:
         arrays = weights_io.read_npz(io.BytesIO(members[_WEIGHTS]), f"{filepath!r} ({_WEIGHTS})")
         if not compile:
@@ -207,8 +215,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             path = os.path.join(folder, "model.weights.h5")
             with open(path, "wb") as f:
                 f.write(members["model.weights.h5"])
-            h5_format.load_keras_layout(model, path)
-    return model
+            h5_format.load_keras_layout(model, path, source=repr(filepath))
 
 
 def _objects(spec):

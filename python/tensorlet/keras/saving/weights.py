@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from tensorlet.file_io import FileFormatError, atomic_path, read_npz  # noqa: F401
+from tensorlet.framework.convert import numpy_in_dtype
 
 
 # ---- state as arrays ---------------------------------------------------------------
@@ -51,10 +52,15 @@ def set_model_arrays(model, arrays, source="file"):
     if len(weights) != len(mine):
         raise ValueError(f"{source} holds {len(weights)} weight arrays, but model '{model.name}' has {len(mine)}: "
                          "the file was saved from a different architecture")
-    for w, a in zip(mine, weights):
+    for i, (w, a) in enumerate(zip(mine, weights)):
         if tuple(a.shape) != tuple(w.shape):
             raise ValueError(f"{source}: weight '{w.name}' of model '{model.name}' has shape {tuple(w.shape)}, but "
                              f"the file's array has shape {tuple(a.shape)}")
+        try:  # every array converted before anything is assigned
+            weights[i] = numpy_in_dtype(a, w.dtype)
+        except TypeError as e:
+            raise ValueError(f"{source}: weight '{w.name}' of model '{model.name}' cannot be read from the file's "
+                             f"{a.dtype} array: {e}") from None
     slots = _numbered(arrays, "optimizer/")
     opt = getattr(model, "optimizer", None)
     targets = []
@@ -63,16 +69,24 @@ def set_model_arrays(model, arrays, source="file"):
         if not opt._slots:
             opt.build(model.trainable_weights)
         targets = opt.variables
-        if len(targets) != len(slots) or any(tuple(t.shape) != tuple(a.shape) for t, a in zip(targets, slots)):
+        try:
+            if len(targets) != len(slots) or any(tuple(t.shape) != tuple(a.shape) for t, a in zip(targets, slots)):
+                raise TypeError("the counts or shapes differ")
+            slots = [numpy_in_dtype(a, t.dtype) for t, a in zip(targets, slots)]
+            iterations = arrays["optimizer/iterations"]
+            if iterations.shape or iterations.dtype.kind not in "iu":
+                raise TypeError(f"the step count is a {iterations.dtype} array of shape {iterations.shape}")
+            iterations = int(iterations)
+        except (TypeError, ValueError) as e:
             warnings.warn(f"{source}: the saved optimizer state ({len(slots)} arrays) does not fit the optimizer "
-                          f"{type(opt).__name__} of model '{model.name}' ({len(targets)} variables); the weights "
-                          "are loaded and the optimizer starts afresh", stacklevel=3)
+                          f"{type(opt).__name__} of model '{model.name}' ({len(targets)} variables: {e}); the "
+                          "weights are loaded and the optimizer starts afresh", stacklevel=3)
             targets, restore_optimizer = [], False
     model.set_weights(weights)
     for t, a in zip(targets, slots):
-        t.assign(a.astype(t.dtype.name, copy=False))
+        t.assign(a)
     if restore_optimizer:
-        opt.iterations = int(arrays["optimizer/iterations"])
+        opt.iterations = iterations
 
 
 def write_npz(fileobj, arrays):
@@ -112,8 +126,44 @@ def save_weights(model, filepath, overwrite=True):
             write_npz(f, arrays)
 
 
+_EXPECTED = ("expected a .weights.npz or .weights.h5 file written by save_weights, or a .keras file written by "
+             "model.save")
+
+
+def file_kind(function, filepath, expected=_EXPECTED):
+    """``'zip'`` or ``'hdf5'``, from the first bytes of ``filepath``; for
+    anything else an error naming ``function``, the file, what it looks
+    like (a TensorFlow checkpoint prefix or SavedModel folder, say) and what
+    was ``expected``.
+
+    Raises:
+        FileNotFoundError: if there is no such file.
+        FileFormatError: if it is a folder or neither a zip nor an HDF5 file.
+    """
+    if not os.path.exists(filepath):
+        if os.path.exists(filepath + ".index"):
+            raise FileFormatError(f"{function}: {filepath!r} is a TensorFlow checkpoint prefix ({filepath}.index "
+                                  f"exists), which tensorlet does not read; {expected} (in TensorFlow, "
+                                  "model.save_weights('name.weights.h5') writes one)")
+        raise FileNotFoundError(f"{function}: no such file: {filepath!r}; {expected}")
+    if os.path.isdir(filepath):
+        what = "a TensorFlow SavedModel folder" if os.path.exists(os.path.join(filepath, "saved_model.pb")) else \
+            "a folder"
+        raise FileFormatError(f"{function}: {filepath!r} is {what}, not a file; {expected} (SavedModel folders "
+                              "load with tf.saved_model.load)")
+    with open(filepath, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"PK"):
+        return "zip"
+    if head == b"\x89HDF\r\n\x1a\n":
+        return "hdf5"
+    raise FileFormatError(f"{function}: {filepath!r} is neither a zip archive (.weights.npz, .keras) nor an HDF5 "
+                          f"file (.weights.h5): it starts with {head!r}; {expected}")
+
+
 def load_weights(model, filepath):
-    """Sets the weights of ``model`` from a file written by ``save_weights``.
+    """Sets the weights of ``model`` from a file written by ``save_weights``
+    (or from the weights of a ``.keras`` file), whatever its name says.
 
     Raises:
         FileNotFoundError: if there is no such file.
@@ -121,11 +171,35 @@ def load_weights(model, filepath):
             no weight changes in that case.
     """
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"load_weights: no such file: {filepath!r}")
-    if filepath.endswith(".h5"):
-        from tensorlet.keras.saving import h5_format
+    kind = file_kind("load_weights", filepath)
+    try:
+        if kind == "hdf5":
+            from tensorlet.keras.saving import h5_format
 
-        h5_format.load_keras_layout(model, filepath)
-        return
-    set_model_arrays(model, read_npz(filepath, repr(filepath)), source=repr(filepath))
+            h5_format.load_keras_layout(model, filepath)
+        elif "config.json" in zip_names(filepath):  # a .keras file: its weights, into this model
+            from tensorlet.keras.saving.keras_file import load_weights_of
+
+            load_weights_of(model, filepath)
+        else:
+            set_model_arrays(model, read_npz(filepath, repr(filepath)), source=repr(filepath))
+    except ValueError as e:  # FileFormatError and mismatches, which name the file
+        if str(e).startswith("load_weights:"):
+            raise
+        wanted = f"; {_EXPECTED}" if isinstance(e, FileFormatError) and "expected" not in str(e) else ""
+        raise type(e)(f"load_weights: {e}{wanted}") from None
+
+
+def zip_names(filepath):
+    """The member names of the zip archive ``filepath``.
+
+    Raises:
+        FileFormatError: if it is damaged (truncated, say).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(filepath) as z:
+            return z.namelist()
+    except zipfile.BadZipFile as e:
+        raise FileFormatError(f"{filepath!r} is a damaged zip archive ({e}); {_EXPECTED}") from None
