@@ -290,6 +290,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("dense", [](const Array& x, const Array& w, const std::string& act) {
     return released_if_large(matmul_work(x, w), [&] { return dense(x, w, nullptr, act); });
   });
+  m.def("gemm_blocking", [] {
+    const std::vector<int64_t> v = gemm_blocking_info();
+    py::dict d;
+    d["l1d"] = v[0], d["l2"] = v[1], d["l3"] = v[2];
+    d["float32"] = py::make_tuple(v[3], v[4], v[5]), d["float64"] = py::make_tuple(v[6], v[7], v[8]);
+    return d;
+  }, "The caches (bytes) and the GEMM's (mc, kc, nc) per dtype derived from them");
 
   // --- nn ---
   m.def("softmax", [](const Array& x, int64_t axis) { return softmax(x, axis, false); }, py::call_guard<py::gil_scoped_release>());
@@ -462,11 +469,34 @@ PYBIND11_MODULE(_core, m) {
     py::gil_scoped_release nogil;
     return conv2d_backprop_filter(x, filter_shape, dy, strides, p, pads, dilations, groups, fmt);
   });
+  m.def("conv3d", [conv_pad](const Array& x, const Array& w, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv3d(x, w, strides, p, pads, dilations, groups, fmt);
+  });
+  m.def("conv3d_backprop_input", [conv_pad](const Array& w, const Array& dy, const Ints& input_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv3d_backprop_input(input_shape, w, dy, strides, p, pads, dilations, groups, fmt);
+  });
+  m.def("conv3d_backprop_filter", [conv_pad](const Array& x, const Array& dy, const Ints& filter_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
+    Ints pads;
+    std::string p = conv_pad(padding, &pads);
+    py::gil_scoped_release nogil;
+    return conv3d_backprop_filter(x, filter_shape, dy, strides, p, pads, dilations, groups, fmt);
+  });
   m.def("max_pool2d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool2d(x, true, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
   m.def("avg_pool2d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool2d(x, false, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
   m.def("max_pool2d_grad", &max_pool2d_grad, py::call_guard<py::gil_scoped_release>());
   m.def("max_pool2d_grad_grad", &max_pool2d_grad_grad, py::call_guard<py::gil_scoped_release>());
   m.def("avg_pool2d_grad", [](const Array& dy, const Ints& input_shape, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return avg_pool2d_grad(input_shape, dy, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("max_pool3d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool3d(x, true, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("avg_pool3d", [](const Array& x, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return pool3d(x, false, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
+  m.def("max_pool3d_grad", &max_pool3d_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("max_pool3d_grad_grad", &max_pool3d_grad_grad, py::call_guard<py::gil_scoped_release>());
+  m.def("avg_pool3d_grad", [](const Array& dy, const Ints& input_shape, const Ints& k, const Ints& s, const std::string& p, const std::string& f) { return avg_pool3d_grad(input_shape, dy, k, s, p, f); }, py::call_guard<py::gil_scoped_release>());
   m.def("batch_norm_stats", &batch_norm_stats, py::call_guard<py::gil_scoped_release>());
   m.def("batch_norm_apply", &batch_norm_apply, py::call_guard<py::gil_scoped_release>());
   m.def("channel_affine", &channel_affine, py::call_guard<py::gil_scoped_release>());

@@ -1,8 +1,8 @@
-// 2-D convolutions: forward, and the gradients with respect to the input and
-// the filter. Filters are (kh, kw, in_channels / groups, out_channels) in both
-// data formats, as in TensorFlow; out channel o belongs to group
-// o / (out_channels / groups). Padding is "SAME", "VALID" or "EXPLICIT" with
-// pads (top, bottom, left, right).
+// 2-D and 3-D convolutions: forward, and the gradients with respect to the
+// input and the filter. Filters are ([kd,] kh, kw, in_channels / groups,
+// out_channels) in both data formats, as in TensorFlow; out channel o belongs
+// to group o / (out_channels / groups). Padding is "SAME", "VALID" or
+// "EXPLICIT" with pads ([front, back,] top, bottom, left, right).
 #pragma once
 #include <string>
 #include <vector>
@@ -11,7 +11,8 @@
 
 namespace tl {
 
-// The geometry of one convolution (or pooling window), in NHWC terms.
+// The geometry of one convolution (or pooling window), in NDHWC terms. A
+// 2-D one has a depth of 1 everywhere (the defaults).
 struct ConvGeom {
   int64_t n, h, w, c;     // input
   int64_t kh, kw, o;      // window and output channels
@@ -19,8 +20,12 @@ struct ConvGeom {
   int64_t sh, sw, dh, dw;  // strides, dilations
   int64_t pt, pb, pl, pr;  // padding
   int64_t groups;
+  // depth: input, window, output, stride, dilation, padding front and back
+  int64_t d = 1, kd = 1, od = 1, sd = 1, dd = 1, pf = 0, pk = 0;
   int64_t cg() const { return c / groups; }
   int64_t og() const { return o / groups; }
+  int64_t window() const { return kd * kh * kw; }
+  int64_t out_pixels() const { return od * oh * ow; }  // per image
 };
 
 // Output size along one axis and the padding before it; throws naming `op`
@@ -30,7 +35,8 @@ void conv_out_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_
                    int64_t* pad_after);
 
 // Fills g's spatial part from the input size, window, strides, dilations and
-// padding (pads: 4 values for "EXPLICIT", else ignored); checks them.
+// padding (pads: 4 values for "EXPLICIT", else ignored); checks them. Three
+// strides and dilations (and 6 pads) make it 3-D: g's depth and kd are read.
 void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>& strides,
                         const std::vector<int64_t>& dilations, const std::string& padding,
                         const std::vector<int64_t>& pads);
@@ -56,7 +62,22 @@ Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
                              int64_t groups, const std::string& data_format);
 
-// CPU implementations: NHWC, contiguous operands, outputs written completely.
+// 3-D: inputs (batch, depth, height, width, channels) ("NDHWC") or "NCDHW",
+// filters (kd, kh, kw, in_channels / groups, out_channels); otherwise as 2-D.
+Array conv3d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
+             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+             const std::string& data_format);
+Array conv3d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
+                            const std::vector<int64_t>& strides, const std::string& padding,
+                            const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
+                            const std::string& data_format);
+Array conv3d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
+                             const std::vector<int64_t>& strides, const std::string& padding,
+                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
+                             int64_t groups, const std::string& data_format);
+
+// CPU implementations: NHWC (NDHWC when g is 3-D), contiguous operands,
+// outputs written completely.
 // bias (g.o values) may be null; act 0 linear, 1 relu.
 void conv2d_cpu(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
                 const ConvGeom& g);

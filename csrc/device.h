@@ -127,12 +127,22 @@ struct DeviceKernels {
                  const ConvGeom& g);
   void (*conv2d_backprop_input)(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g);
   void (*conv2d_backprop_filter)(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g);
+  // 3-D (NDHWC): the same contracts, g with a depth.
+  void (*conv3d)(const Array& out, const Array& x, const Array& filter, const Array* bias, int act,
+                 const ConvGeom& g);
+  void (*conv3d_backprop_input)(const Array& dx, const Array& filter, const Array& dy, const ConvGeom& g);
+  void (*conv3d_backprop_filter)(const Array& dw, const Array& x, const Array& dy, const ConvGeom& g);
 
   // ---- pooling (pool.cpp): NHWC, operands contiguous, g.o == g.c ----
   void (*pool2d)(const Array& out, const Array& x, bool is_max, const ConvGeom& g);
   void (*max_pool2d_grad)(const Array& dx, const Array& x, const Array& dy, const ConvGeom& g);
   void (*max_pool2d_grad_grad)(const Array& ddy, const Array& x, const Array& ddx, const ConvGeom& g);
   void (*avg_pool2d_grad)(const Array& dx, const Array& dy, const ConvGeom& g);
+  // 3-D (NDHWC): the same contracts, g with a depth.
+  void (*pool3d)(const Array& out, const Array& x, bool is_max, const ConvGeom& g);
+  void (*max_pool3d_grad)(const Array& dx, const Array& x, const Array& dy, const ConvGeom& g);
+  void (*max_pool3d_grad_grad)(const Array& ddy, const Array& x, const Array& ddx, const ConvGeom& g);
+  void (*avg_pool3d_grad)(const Array& dx, const Array& dy, const ConvGeom& g);
 
   // ---- batch normalization (batchnorm.cpp) ----
   // Operands contiguous, x viewed as (outer, c, inner) around the channel

@@ -1,7 +1,12 @@
 // Picks the vector kernels for this CPU once, at first use.
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
 
 #include "errors.h"
 #include "isa/table.h"
@@ -51,7 +56,61 @@ IsaTable make_table() {
   return t;
 }
 
+// Sizes from /sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}.
+bool sysfs_caches(CpuCaches* c) {
+  bool any = false;
+  for (int i = 0; i < 8; ++i) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    std::ifstream lf(dir + "level"), tf(dir + "type"), sf(dir + "size");
+    int level = 0;
+    std::string type, size;
+    if (!(lf >> level) || !(tf >> type) || !(sf >> size) || type == "Instruction") continue;
+    int64_t bytes = std::atoll(size.c_str());
+    if (size.back() == 'K') bytes <<= 10;
+    else if (size.back() == 'M') bytes <<= 20;
+    if (bytes <= 0) continue;
+    if (level == 1) c->l1d = bytes;
+    else if (level == 2) c->l2 = bytes;
+    else if (level == 3) c->l3 = bytes;
+    any = true;
+  }
+  return any;
+}
+
+// The deterministic cache parameters leaf: ways * partitions * line * sets.
+void cpuid_caches(CpuCaches* c) {
+#if defined(__x86_64__) || defined(_M_X64)
+  unsigned a, b, cx, d;
+  if (!__get_cpuid(0, &a, &b, &cx, &d)) return;
+  const bool amd = b == 0x68747541;  // "Auth"enticAMD
+  const unsigned leaf = amd ? 0x8000001D : 4;
+  if (amd && (!__get_cpuid(0x80000000, &a, &b, &cx, &d) || a < leaf)) return;
+  if (!amd && a < leaf) return;
+  for (unsigned i = 0; i < 8; ++i) {
+    __cpuid_count(leaf, i, a, b, cx, d);
+    const unsigned type = a & 31, level = (a >> 5) & 7;
+    if (type == 0) break;
+    if (type == 2) continue;  // instructions
+    const int64_t bytes = int64_t{(b >> 22) + 1} * (((b >> 12) & 1023) + 1) * ((b & 4095) + 1) * (int64_t{cx} + 1);
+    if (level == 1) c->l1d = bytes;
+    else if (level == 2) c->l2 = bytes;
+    else if (level == 3) c->l3 = bytes;
+  }
+#else
+  (void)c;
+#endif
+}
+
 }  // namespace
+
+const CpuCaches& cpu_caches() {
+  static const CpuCaches caches = [] {
+    CpuCaches c{int64_t{32} << 10, int64_t{1} << 20, int64_t{8} << 20};
+    if (!sysfs_caches(&c)) cpuid_caches(&c);
+    return c;
+  }();
+  return caches;
+}
 
 const IsaTable& isa() {
   static const IsaTable table = make_table();

@@ -14,9 +14,16 @@
 // columns (gemm_direct: the micro-kernel reads A and B where they are).
 // Dense layers (dense()) add their bias and apply relu as the last k block of
 // each tile is written.
+//
+// The block sizes follow the CPU's caches (blocking()): KC so that one A
+// micro-panel (MR x KC) takes half of L1, NC so that a block of packed B
+// (KC x NC), which every A micro-panel streams through, takes half of L2. Only
+// KC changes the order in which a result's products are added.
 #include "matmul.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -55,6 +62,44 @@ const int64_t kZeroOffset = 0;
 // smaller products stay on the calling thread.
 constexpr int64_t kThreadMacs = int64_t{1} << 22;
 
+// Block sizes in elements for one kernel table (its micro-tile MR x NR),
+// derived once from the caches; TENSORLET_GEMM_BLOCKING="mc,kc,nc" overrides
+// (a 0 keeps the derived value), for tests and tuning. packed_b: how much B
+// the threads of one product share packed (half of L3).
+struct Blocking {
+  int64_t mc, kc, nc, packed_b;
+};
+
+template <typename Kern>
+Blocking derive_blocking(const Kern& kern, int64_t itemsize) {
+  const CpuCaches& cc = cpu_caches();
+  const int64_t mr = kern.mr, nr = kern.nr;
+  Blocking b;
+  // At most the kernel's row-layout KC: longer blocks would be packed k-major.
+  b.kc = std::clamp<int64_t>(cc.l1d / 2 / (mr * itemsize) / 16 * 16, 64, std::max(64, kern.kc / 16 * 16));
+  b.nc = std::clamp<int64_t>(cc.l2 / 2 / (b.kc * itemsize) / nr * nr, 2 * nr, 8192);
+  b.mc = std::clamp<int64_t>(cc.l2 / 4 / (b.kc * itemsize) / mr * mr, 4 * mr, 1024);
+  b.packed_b = std::max<int64_t>(int64_t{1} << 20, cc.l3 / 2 / itemsize);
+  if (const char* env = std::getenv("TENSORLET_GEMM_BLOCKING")) {
+    long long v[3] = {0, 0, 0};
+    if (std::sscanf(env, "%lld,%lld,%lld", &v[0], &v[1], &v[2]) >= 1) {
+      if (v[0] > 0) b.mc = std::max<int64_t>(mr, v[0] / mr * mr);
+      if (v[1] > 0) b.kc = std::max<int64_t>(8, v[1] / 8 * 8);
+      if (v[2] > 0) b.nc = std::max<int64_t>(nr, v[2] / nr * nr);
+    }
+  }
+  return b;
+}
+
+const Blocking& blocking(const GemmKernelsF32& kern) {
+  static const Blocking b = derive_blocking(kern, 4);
+  return b;
+}
+const Blocking& blocking(const GemmKernelsF64& kern) {
+  static const Blocking b = derive_blocking(kern, 8);
+  return b;
+}
+
 // Per-thread packing buffers, kept between calls (no page faults per call).
 template <typename T>
 T* scratch(std::vector<char>& buf, int64_t count) {
@@ -76,12 +121,13 @@ template <typename Kern, typename T>
 void run_serial(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int64_t b0, int64_t b1) {
   thread_local std::vector<char> abuf, bbuf;
   const T* bias = static_cast<const T*>(pr.bias);
-  const int64_t mc_max = kern.mc, kc_max = even_kc(pr.k, kern.kc), nc_max = kern.nc;
+  const Blocking& bk = blocking(kern);
+  const int64_t mc_max = bk.mc, kc_max = even_kc(pr.k, bk.kc), nc_max = bk.nc;
   const int64_t nr = kern.nr, mr = kern.mr;
   const int64_t kc_alloc = std::min(kc_max, pr.k);
   T* pb = scratch<T>(bbuf, kc_alloc * ((std::min(nc_max, pr.n) + nr - 1) / nr * nr));
-  // A panels may span the full KC (see pack_a's row layout).
-  T* pa = scratch<T>(abuf, kern.kc * ((std::min(mc_max, pr.m) + mr - 1) / mr * mr));
+  // Row-layout A panels span the kernel's compile-time KC (see pack_a).
+  T* pa = scratch<T>(abuf, std::max<int64_t>(kern.kc, kc_max) * ((std::min(mc_max, pr.m) + mr - 1) / mr * mr));
   const int64_t ldc = pr.n;
   for (int64_t jc = 0; jc < pr.n; jc += nc_max) {
     const int64_t nc = std::min(nc_max, pr.n - jc);
@@ -116,16 +162,17 @@ template <typename Kern, typename T>
 void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C, int nt) {
   thread_local std::vector<char> bbuf;
   const T* bias = static_cast<const T*>(pr.bias);
-  constexpr int64_t kPackedBMax = int64_t{1} << 22;  // elements: 16 MiB of float32, within L3
+  const Blocking& bk = blocking(kern);
   const int64_t mr = kern.mr, nr = kern.nr;
-  const int64_t kc_max = even_kc(pr.k, kern.kc);
+  const int64_t kc_max = even_kc(pr.k, bk.kc);
   const int64_t kblocks = (pr.k + kc_max - 1) / kc_max;
-  const int64_t nc_max = std::min(round_up(pr.n, nr), std::max(nr, kPackedBMax / pr.k / nr * nr));
+  const int64_t nc_max = std::min(round_up(pr.n, nr), std::max(nr, bk.packed_b / pr.k / nr * nr));
   const int64_t ncol_blocks = (pr.n + nc_max - 1) / nc_max;
   // Row blocks: about four per thread when M allows, at most MC rows.
-  const int64_t mc = std::min<int64_t>(kern.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
+  const int64_t mc = std::min<int64_t>(bk.mc, std::max(mr, round_up((pr.m + 4 * nt - 1) / (4 * nt), mr)));
   const int64_t mblocks = (pr.m + mc - 1) / mc;
-  const int64_t a_size = round_up(round_up(mc, mr) * kern.kc, 64);  // row-layout panels span KC
+  // Row-layout panels span the kernel's compile-time KC.
+  const int64_t a_size = round_up(round_up(mc, mr) * std::max<int64_t>(kern.kc, kc_max), 64);
   T* pb = scratch<T>(bbuf, pr.k * nc_max);
   const int64_t ldc = pr.n;
   const int64_t work = pr.m * pr.n * pr.k;  // multiply-adds: always enough for threads here
@@ -161,8 +208,12 @@ void gemm_shared(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
             const int64_t kc = std::min(kc_max, pr.k - pc);
             const int layout = kern.pack_a(m, kc, a + ic * pr.a.rs + pc * pr.a.cs, pr.a.rs, pr.a.cs, pa);
             const bool last = pc + kc >= pr.k;
-            kern.macro(m, j1 - j0, kc, pa, pb + pc * ncpad + j0 * kc, c + ic * ldc + jc + j0, ldc, pc > 0,
-                       layout, last && bias ? bias + jc + j0 : nullptr, last ? pr.act : 0);
+            // The columns in L2-sized pieces, the packed A reused by each.
+            for (int64_t js = j0; js < j1; js += bk.nc) {
+              const int64_t je = std::min(j1, js + bk.nc);
+              kern.macro(m, je - js, kc, pa, pb + pc * ncpad + js * kc, c + ic * ldc + jc + js, ldc, pc > 0,
+                         layout, last && bias ? bias + jc + js : nullptr, last ? pr.act : 0);
+            }
           }
         }
       });
@@ -606,6 +657,12 @@ void gemm_block(const Kern& kern, int64_t m, int64_t n, int64_t k, const T* a, i
 }
 
 }  // namespace
+
+std::vector<int64_t> gemm_blocking_info() {
+  const CpuCaches& cc = cpu_caches();
+  const Blocking &f = blocking(isa().gemm_f32), &d = blocking(isa().gemm_f64);
+  return {cc.l1d, cc.l2, cc.l3, f.mc, f.kc, f.nc, d.mc, d.kc, d.nc};
+}
 
 void gemm_strided(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, int64_t csa, const float* b,
                   int64_t rsb, int64_t csb, float* c, int64_t ldc, bool accumulate, const float* bias, int act) {

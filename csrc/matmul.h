@@ -1,6 +1,7 @@
 // Matrix multiplication over the last two axes, batched over the leading ones.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "array.h"
 
@@ -27,5 +28,9 @@ void gemm_strided(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsa, 
 void gemm_strided(int64_t m, int64_t n, int64_t k, const double* a, int64_t rsa, int64_t csa, const double* b,
                   int64_t rsb, int64_t csb, double* c, int64_t ldc, bool accumulate, const double* bias = nullptr,
                   int act = 0);
+
+// The caches the GEMM's blocking follows and the blocking itself:
+// l1d, l2, l3 (bytes), then mc, kc, nc (elements) for float32 and float64.
+std::vector<int64_t> gemm_blocking_info();
 
 }  // namespace tl

@@ -1,5 +1,6 @@
-// Pooling over NHWC windows; channels are the inner, vectorised loop. The
-// gradients scatter into the input, so threads take whole images.
+// Pooling over NHWC (NDHWC) windows; channels are the inner, vectorised loop.
+// A 2-D geometry is a 3-D one of depth 1. The gradients scatter into the
+// input, so threads take whole images.
 #include "pool.h"
 
 #include <algorithm>
@@ -13,40 +14,57 @@
 namespace tl {
 namespace {
 
-// The window of output (oh, ow): input rows [h0, h1), columns [w0, w1).
+// The window of output (od, oh, ow): input planes [d0, d1), rows [h0, h1),
+// columns [w0, w1).
 struct Window {
-  int64_t h0, h1, w0, w1;
+  int64_t d0, d1, h0, h1, w0, w1;
+  int64_t size() const { return (d1 - d0) * (h1 - h0) * (w1 - w0); }
 };
 
-Window window(const ConvGeom& g, int64_t oh, int64_t ow) {
-  const int64_t h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
-  return {std::max<int64_t>(h0, 0), std::min(h0 + g.kh, g.h), std::max<int64_t>(w0, 0), std::min(w0 + g.kw, g.w)};
+Window window(const ConvGeom& g, int64_t od, int64_t oh, int64_t ow) {
+  const int64_t d0 = od * g.sd - g.pf, h0 = oh * g.sh - g.pt, w0 = ow * g.sw - g.pl;
+  return {std::max<int64_t>(d0, 0), std::min(d0 + g.kd, g.d), std::max<int64_t>(h0, 0),
+          std::min(h0 + g.kh, g.h), std::max<int64_t>(w0, 0), std::min(w0 + g.kw, g.w)};
 }
 
 // The most elements a window holds once clipped to the image (the window
 // itself may be far larger under SAME padding).
-int64_t window_size(const ConvGeom& g) { return std::min(g.kh, g.h) * std::min(g.kw, g.w); }
+int64_t window_size(const ConvGeom& g) {
+  return std::min(g.kd, g.d) * std::min(g.kh, g.h) * std::min(g.kw, g.w);
+}
+
+// Offset of input pixel (n, id, ih, iw).
+int64_t at(const ConvGeom& g, int64_t n, int64_t id, int64_t ih, int64_t iw) {
+  return (((n * g.d + id) * g.h + ih) * g.w + iw) * g.c;
+}
+
+// Output rows u = (n * od + od) * oh + oh, split into n, od and oh.
+struct Row {
+  int64_t n, od, oh;
+};
+Row row(const ConvGeom& g, int64_t u) { return {u / (g.od * g.oh), u / g.oh % g.od, u % g.oh}; }
 
 template <typename T>
 void pool_fwd(T* out, const T* x, bool is_max, const ConvGeom& g) {
-  const int64_t C = g.c;
-  parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+  const int64_t C = g.c, rows = g.n * g.od * g.oh;
+  parallel_for(rows, rows * g.ow * g.window() * C, [&](int64_t a, int64_t b) {
     for (int64_t u = a; u < b; ++u) {
-      const int64_t n = u / g.oh, oh = u % g.oh;
+      const Row r = row(g, u);
       for (int64_t ow = 0; ow < g.ow; ++ow) {
         T* o = out + (u * g.ow + ow) * C;
-        const Window wd = window(g, oh, ow);
+        const Window wd = window(g, r.od, r.oh, ow);
         std::fill(o, o + C, is_max ? -std::numeric_limits<T>::infinity() : T(0));
+        for (int64_t id = wd.d0; id < wd.d1; ++id)
         for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
           for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
-            const T* xp = x + ((n * g.h + ih) * g.w + iw) * C;
+            const T* xp = x + at(g, r.n, id, ih, iw);
             if (is_max)
               for (int64_t c = 0; c < C; ++c) o[c] = ((xp[c] > o[c]) | (xp[c] != xp[c])) ? xp[c] : o[c];
             else
               for (int64_t c = 0; c < C; ++c) o[c] += xp[c];
           }
         if (!is_max) {
-          const T inv = T(1) / T((wd.h1 - wd.h0) * (wd.w1 - wd.w0));
+          const T inv = T(1) / T(wd.size());
           for (int64_t c = 0; c < C; ++c) o[c] *= inv;
         }
       }
@@ -63,9 +81,10 @@ void argmax_window(const T* __restrict x, const ConvGeom& g, int64_t n, const Wi
                    int32_t* __restrict k, int64_t* off) {
   const int64_t C = g.c;
   int32_t kk = 0;
+  for (int64_t id = wd.d0; id < wd.d1; ++id)
   for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
     for (int64_t iw = wd.w0; iw < wd.w1; ++iw, ++kk) {
-      off[kk] = ((n * g.h + ih) * g.w + iw) * C;
+      off[kk] = at(g, n, id, ih, iw);
       const T* __restrict xp = x + off[kk];
       if (kk == 0) {
         for (int64_t c = 0; c < C; ++c) best[c] = xp[c], k[c] = 0;
@@ -83,33 +102,34 @@ void argmax_window(const T* __restrict x, const ConvGeom& g, int64_t n, const Wi
 // Images go to threads whole (their windows scatter into them alone).
 template <typename T>
 void max_grad(T* dx, const T* x, const T* dy, const ConvGeom& g) {
-  const int64_t C = g.c;
-  parallel_for(g.n, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+  const int64_t C = g.c, image = g.d * g.h * g.w * C, rows = g.od * g.oh;
+  parallel_for(g.n, g.n * g.out_pixels() * g.window() * C, [&](int64_t a, int64_t b) {
     std::vector<T> best(C);
     std::vector<int32_t> k(C);
     std::vector<int64_t> off(window_size(g));
-    std::fill(dx + a * g.h * g.w * C, dx + b * g.h * g.w * C, T(0));
-    for (int64_t n = a; n < b; ++n)
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          argmax_window(x, g, n, window(g, oh, ow), best.data(), k.data(), off.data());
-          const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
-          for (int64_t c = 0; c < C; ++c) dx[off[k[c]] + c] += d[c];
-        }
+    std::fill(dx + a * image, dx + b * image, T(0));
+    for (int64_t u = a * rows; u < b * rows; ++u) {
+      const Row r = row(g, u);
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        argmax_window(x, g, r.n, window(g, r.od, r.oh, ow), best.data(), k.data(), off.data());
+        const T* d = dy + (u * g.ow + ow) * C;
+        for (int64_t c = 0; c < C; ++c) dx[off[k[c]] + c] += d[c];
+      }
+    }
   });
 }
 
 template <typename T>
 void max_grad_grad(T* ddy, const T* x, const T* ddx, const ConvGeom& g) {
-  const int64_t C = g.c;
-  parallel_for(g.n * g.oh, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
+  const int64_t C = g.c, rows = g.n * g.od * g.oh;
+  parallel_for(rows, rows * g.ow * g.window() * C, [&](int64_t a, int64_t b) {
     std::vector<T> best(C);
     std::vector<int32_t> k(C);
     std::vector<int64_t> off(window_size(g));
     for (int64_t u = a; u < b; ++u) {
-      const int64_t n = u / g.oh, oh = u % g.oh;
+      const Row r = row(g, u);
       for (int64_t ow = 0; ow < g.ow; ++ow) {
-        argmax_window(x, g, n, window(g, oh, ow), best.data(), k.data(), off.data());
+        argmax_window(x, g, r.n, window(g, r.od, r.oh, ow), best.data(), k.data(), off.data());
         T* o = ddy + (u * g.ow + ow) * C;
         for (int64_t c = 0; c < C; ++c) o[c] = ddx[off[k[c]] + c];
       }
@@ -119,41 +139,52 @@ void max_grad_grad(T* ddy, const T* x, const T* ddx, const ConvGeom& g) {
 
 template <typename T>
 void avg_grad(T* dx, const T* dy, const ConvGeom& g) {
-  const int64_t C = g.c;
-  parallel_for(g.n, g.n * g.oh * g.ow * g.kh * g.kw * C, [&](int64_t a, int64_t b) {
-    std::fill(dx + a * g.h * g.w * C, dx + b * g.h * g.w * C, T(0));
-    for (int64_t n = a; n < b; ++n)
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          const Window wd = window(g, oh, ow);
-          const T* d = dy + ((n * g.oh + oh) * g.ow + ow) * C;
-          const T inv = T(1) / T((wd.h1 - wd.h0) * (wd.w1 - wd.w0));
+  const int64_t C = g.c, image = g.d * g.h * g.w * C, rows = g.od * g.oh;
+  parallel_for(g.n, g.n * g.out_pixels() * g.window() * C, [&](int64_t a, int64_t b) {
+    std::fill(dx + a * image, dx + b * image, T(0));
+    for (int64_t u = a * rows; u < b * rows; ++u) {
+      const Row r = row(g, u);
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const Window wd = window(g, r.od, r.oh, ow);
+        const T* d = dy + (u * g.ow + ow) * C;
+        const T inv = T(1) / T(wd.size());
+        for (int64_t id = wd.d0; id < wd.d1; ++id)
           for (int64_t ih = wd.h0; ih < wd.h1; ++ih)
             for (int64_t iw = wd.w0; iw < wd.w1; ++iw) {
-              T* p = dx + ((n * g.h + ih) * g.w + iw) * C;
+              T* p = dx + at(g, r.n, id, ih, iw);
               for (int64_t c = 0; c < C; ++c) p[c] += d[c] * inv;
             }
-        }
+      }
+    }
   });
 }
 
-ConvGeom geometry(const char* op, const Shape& in, bool cf, const std::vector<int64_t>& ksize,
+// Spatial rank r (2 or 3) from the op; the input has rank r + 2.
+ConvGeom geometry(const char* op, size_t r, const Shape& in, bool cf, const std::vector<int64_t>& ksize,
                   const std::vector<int64_t>& strides, const std::string& padding) {
-  if (in.size() != 4)
-    throw InvalidArgument(std::string(op) + ": the input must have rank 4, got shape " + shape_str(in));
-  if (ksize.size() != 2) throw InvalidArgument(std::string(op) + ": ksize must have 2 values (height, width)");
+  if (in.size() != r + 2)
+    throw InvalidArgument(std::string(op) + ": the input must have rank " + std::to_string(r + 2) + ", got shape " +
+                          shape_str(in));
+  if (ksize.size() != r || strides.size() != r)
+    throw InvalidArgument(std::string(op) + (r == 2 ? ": ksize and strides must have 2 values (height, width)"
+                                                    : ": ksize and strides must have 3 values (depth, height, width)"));
   if (padding != "SAME" && padding != "VALID")
     throw InvalidArgument(std::string(op) + ": padding must be 'SAME' or 'VALID', got '" + padding + "'");
   ConvGeom g{};
-  g.n = in[0], g.h = in[cf ? 2 : 1], g.w = in[cf ? 3 : 2], g.c = in[cf ? 1 : 3];
-  g.kh = ksize[0], g.kw = ksize[1], g.o = g.c, g.groups = 1;
-  conv_fill_geometry(op, &g, strides, {1, 1}, padding, {});
+  const size_t s0 = cf ? 2 : 1, o = r - 2;
+  g.n = in[0], g.c = in[cf ? 1 : r + 1];
+  if (r == 3) g.d = in[s0], g.kd = ksize[0];
+  g.h = in[s0 + o], g.w = in[s0 + o + 1];
+  g.kh = ksize[o], g.kw = ksize[o + 1], g.o = g.c, g.groups = 1;
+  conv_fill_geometry(op, &g, strides, std::vector<int64_t>(r, 1), padding, {});
   return g;
 }
 
-Shape out_shape(const ConvGeom& g, bool cf) {
+Shape out_shape(const ConvGeom& g, bool cf, size_t r) {
+  if (r == 3) return cf ? Shape{g.n, g.c, g.od, g.oh, g.ow} : Shape{g.n, g.od, g.oh, g.ow, g.c};
   return cf ? Shape{g.n, g.c, g.oh, g.ow} : Shape{g.n, g.oh, g.ow, g.c};
 }
+Shape in_nhwc(const ConvGeom& g, size_t r) { return r == 3 ? Shape{g.n, g.d, g.h, g.w, g.c} : Shape{g.n, g.h, g.w, g.c}; }
 
 void check_float(const char* op, const Array& a) {
   if (!is_float(a.dtype()))
@@ -169,18 +200,89 @@ void check_pair(const char* op, const Array& a, const char* an, const Array& b, 
   check_same_device(op, a, b);
 }
 
-void check_dy(const char* op, const Array& dy, const ConvGeom& g, bool cf) {
-  if (dy.shape() != out_shape(g, cf))
+void check_dy(const char* op, const Array& dy, const ConvGeom& g, bool cf, size_t r) {
+  if (dy.shape() != out_shape(g, cf, r))
     throw InvalidArgument(std::string(op) + ": the gradient has shape " + shape_str(dy.shape()) + ", expected " +
-                          shape_str(out_shape(g, cf)));
+                          shape_str(out_shape(g, cf, r)));
 }
 
-Array to_nhwc(const Array& a, bool cf) { return (cf ? a.transpose({0, 2, 3, 1}) : a).contiguous(); }
-Array from_nhwc(const Array& a, bool cf) { return cf ? a.transpose({0, 3, 1, 2}).contiguous() : a; }
+Array to_nhwc(const Array& a, bool cf) {
+  if (!cf) return a.contiguous();
+  return (a.ndim() == 5 ? a.transpose({0, 2, 3, 4, 1}) : a.transpose({0, 2, 3, 1})).contiguous();
+}
+Array from_nhwc(const Array& a, bool cf) {
+  if (!cf) return a;
+  return (a.ndim() == 5 ? a.transpose({0, 4, 1, 2, 3}) : a.transpose({0, 3, 1, 2})).contiguous();
+}
 
-bool empty(const ConvGeom& g) { return g.n * g.c * g.oh * g.ow == 0; }
+bool empty(const ConvGeom& g) { return g.n * g.c * g.out_pixels() == 0; }
 
 Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
+
+bool channels_first_nd(const char* op, const std::string& fmt, size_t r) {
+  if (r == 2) return channels_first(op, fmt);
+  if (fmt == "NDHWC") return false;
+  if (fmt == "NCDHW") return true;
+  throw InvalidArgument(std::string(op) + ": data_format must be 'NDHWC' or 'NCDHW', got '" + fmt + "'");
+}
+
+// The entry points for spatial rank r; `op` names them in errors.
+Array pool_nd(const char* op, size_t r, const Array& x, bool is_max, const std::vector<int64_t>& ksize,
+              const std::vector<int64_t>& strides, const std::string& padding, const std::string& data_format) {
+  const bool cf = channels_first_nd(op, data_format, r);
+  check_float(op, x);
+  const ConvGeom g = geometry(op, r, x.shape(), cf, ksize, strides, padding);
+  if (empty(g)) return zeros(out_shape(g, cf, r), x.dtype(), x.device());
+  Array out = Array::empty(out_shape(g, false, r), x.dtype(), x.device());
+  kernel(x.device(), r == 3 ? &DeviceKernels::pool3d : &DeviceKernels::pool2d, op)(out, to_nhwc(x, cf), is_max, g);
+  return from_nhwc(out, cf);
+}
+
+Array max_pool_nd_grad(const char* op, size_t r, const Array& x, const Array& dy, const std::vector<int64_t>& ksize,
+                       const std::vector<int64_t>& strides, const std::string& padding,
+                       const std::string& data_format) {
+  const bool cf = channels_first_nd(op, data_format, r);
+  check_pair(op, x, "input", dy, "gradient");
+  const ConvGeom g = geometry(op, r, x.shape(), cf, ksize, strides, padding);
+  check_dy(op, dy, g, cf, r);
+  if (empty(g) || x.size() == 0) return zeros(x.shape(), x.dtype(), x.device());
+  Array dx = Array::empty(in_nhwc(g, r), x.dtype(), x.device());
+  kernel(x.device(), r == 3 ? &DeviceKernels::max_pool3d_grad : &DeviceKernels::max_pool2d_grad, op)(
+      dx, to_nhwc(x, cf), to_nhwc(dy, cf), g);
+  return from_nhwc(dx, cf);
+}
+
+Array max_pool_nd_grad_grad(const char* op, size_t r, const Array& x, const Array& ddx,
+                            const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
+                            const std::string& padding, const std::string& data_format) {
+  const bool cf = channels_first_nd(op, data_format, r);
+  check_pair(op, x, "input", ddx, "gradient");
+  if (ddx.shape() != x.shape())
+    throw InvalidArgument(std::string(op) + ": the gradient has shape " + shape_str(ddx.shape()) + ", expected " +
+                          shape_str(x.shape()));
+  const ConvGeom g = geometry(op, r, x.shape(), cf, ksize, strides, padding);
+  if (empty(g)) return zeros(out_shape(g, cf, r), x.dtype(), x.device());
+  Array ddy = Array::empty(out_shape(g, false, r), x.dtype(), x.device());
+  kernel(x.device(), r == 3 ? &DeviceKernels::max_pool3d_grad_grad : &DeviceKernels::max_pool2d_grad_grad, op)(
+      ddy, to_nhwc(x, cf), to_nhwc(ddx, cf), g);
+  return from_nhwc(ddy, cf);
+}
+
+Array avg_pool_nd_grad(const char* op, size_t r, const std::vector<int64_t>& input_shape, const Array& dy,
+                       const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
+                       const std::string& padding, const std::string& data_format) {
+  const bool cf = channels_first_nd(op, data_format, r);
+  check_float(op, dy);
+  for (int64_t d : input_shape)
+    if (d < 0) throw InvalidArgument(std::string(op) + ": input_shape must not be negative, got " + shape_str(input_shape));
+  const ConvGeom g = geometry(op, r, input_shape, cf, ksize, strides, padding);
+  check_dy(op, dy, g, cf, r);
+  if (empty(g) || numel(input_shape) == 0) return zeros(input_shape, dy.dtype(), dy.device());
+  Array dx = Array::empty(in_nhwc(g, r), dy.dtype(), dy.device());
+  kernel(dy.device(), r == 3 ? &DeviceKernels::avg_pool3d_grad : &DeviceKernels::avg_pool2d_grad, op)(
+      dx, to_nhwc(dy, cf), g);
+  return from_nhwc(dx, cf);
+}
 
 }  // namespace
 
@@ -214,60 +316,44 @@ void avg_pool2d_grad_cpu(const Array& dx, const Array& dy, const ConvGeom& g) {
 
 Array pool2d(const Array& x, bool is_max, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
              const std::string& padding, const std::string& data_format) {
-  const char* op = is_max ? "max_pool2d" : "avg_pool2d";
-  const bool cf = channels_first(op, data_format);
-  check_float(op, x);
-  const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
-  if (empty(g)) return zeros(out_shape(g, cf), x.dtype(), x.device());
-  Array out = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype(), x.device());
-  kernel(x.device(), &DeviceKernels::pool2d, op)(out, to_nhwc(x, cf), is_max, g);
-  return from_nhwc(out, cf);
+  return pool_nd(is_max ? "max_pool2d" : "avg_pool2d", 2, x, is_max, ksize, strides, padding, data_format);
+}
+Array pool3d(const Array& x, bool is_max, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
+             const std::string& padding, const std::string& data_format) {
+  return pool_nd(is_max ? "max_pool3d" : "avg_pool3d", 3, x, is_max, ksize, strides, padding, data_format);
 }
 
 Array max_pool2d_grad(const Array& x, const Array& dy, const std::vector<int64_t>& ksize,
                       const std::vector<int64_t>& strides, const std::string& padding,
                       const std::string& data_format) {
-  const char* op = "max_pool2d_grad";
-  const bool cf = channels_first(op, data_format);
-  check_pair(op, x, "input", dy, "gradient");
-  const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
-  check_dy(op, dy, g, cf);
-  if (empty(g) || x.size() == 0) return zeros(x.shape(), x.dtype(), x.device());
-  Array dx = Array::empty({g.n, g.h, g.w, g.c}, x.dtype(), x.device());
-  kernel(x.device(), &DeviceKernels::max_pool2d_grad, op)(dx, to_nhwc(x, cf), to_nhwc(dy, cf), g);
-  return from_nhwc(dx, cf);
+  return max_pool_nd_grad("max_pool2d_grad", 2, x, dy, ksize, strides, padding, data_format);
+}
+Array max_pool3d_grad(const Array& x, const Array& dy, const std::vector<int64_t>& ksize,
+                      const std::vector<int64_t>& strides, const std::string& padding,
+                      const std::string& data_format) {
+  return max_pool_nd_grad("max_pool3d_grad", 3, x, dy, ksize, strides, padding, data_format);
 }
 
 Array max_pool2d_grad_grad(const Array& x, const Array& ddx, const std::vector<int64_t>& ksize,
                            const std::vector<int64_t>& strides, const std::string& padding,
                            const std::string& data_format) {
-  const char* op = "max_pool2d_grad_grad";
-  const bool cf = channels_first(op, data_format);
-  check_pair(op, x, "input", ddx, "gradient");
-  if (ddx.shape() != x.shape())
-    throw InvalidArgument(std::string(op) + ": the gradient has shape " + shape_str(ddx.shape()) + ", expected " +
-                          shape_str(x.shape()));
-  const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
-  if (empty(g)) return zeros(out_shape(g, cf), x.dtype(), x.device());
-  Array ddy = Array::empty({g.n, g.oh, g.ow, g.c}, x.dtype(), x.device());
-  kernel(x.device(), &DeviceKernels::max_pool2d_grad_grad, op)(ddy, to_nhwc(x, cf), to_nhwc(ddx, cf), g);
-  return from_nhwc(ddy, cf);
+  return max_pool_nd_grad_grad("max_pool2d_grad_grad", 2, x, ddx, ksize, strides, padding, data_format);
+}
+Array max_pool3d_grad_grad(const Array& x, const Array& ddx, const std::vector<int64_t>& ksize,
+                           const std::vector<int64_t>& strides, const std::string& padding,
+                           const std::string& data_format) {
+  return max_pool_nd_grad_grad("max_pool3d_grad_grad", 3, x, ddx, ksize, strides, padding, data_format);
 }
 
 Array avg_pool2d_grad(const std::vector<int64_t>& input_shape, const Array& dy, const std::vector<int64_t>& ksize,
                       const std::vector<int64_t>& strides, const std::string& padding,
                       const std::string& data_format) {
-  const char* op = "avg_pool2d_grad";
-  const bool cf = channels_first(op, data_format);
-  check_float(op, dy);
-  for (int64_t d : input_shape)
-    if (d < 0) throw InvalidArgument(std::string(op) + ": input_shape must not be negative, got " + shape_str(input_shape));
-  const ConvGeom g = geometry(op, input_shape, cf, ksize, strides, padding);
-  check_dy(op, dy, g, cf);
-  if (empty(g) || numel(input_shape) == 0) return zeros(input_shape, dy.dtype(), dy.device());
-  Array dx = Array::empty({g.n, g.h, g.w, g.c}, dy.dtype(), dy.device());
-  kernel(dy.device(), &DeviceKernels::avg_pool2d_grad, op)(dx, to_nhwc(dy, cf), g);
-  return from_nhwc(dx, cf);
+  return avg_pool_nd_grad("avg_pool2d_grad", 2, input_shape, dy, ksize, strides, padding, data_format);
+}
+Array avg_pool3d_grad(const std::vector<int64_t>& input_shape, const Array& dy, const std::vector<int64_t>& ksize,
+                      const std::vector<int64_t>& strides, const std::string& padding,
+                      const std::string& data_format) {
+  return avg_pool_nd_grad("avg_pool3d_grad", 3, input_shape, dy, ksize, strides, padding, data_format);
 }
 
 void fill_cpu_pool_kernels(DeviceKernels* k) {
@@ -275,6 +361,10 @@ void fill_cpu_pool_kernels(DeviceKernels* k) {
   k->max_pool2d_grad = &max_pool2d_grad_cpu;
   k->max_pool2d_grad_grad = &max_pool2d_grad_grad_cpu;
   k->avg_pool2d_grad = &avg_pool2d_grad_cpu;
+  k->pool3d = &pool2d_cpu;  // the geometry carries the depth
+  k->max_pool3d_grad = &max_pool2d_grad_cpu;
+  k->max_pool3d_grad_grad = &max_pool2d_grad_grad_cpu;
+  k->avg_pool3d_grad = &avg_pool2d_grad_cpu;
 }
 
 }  // namespace tl

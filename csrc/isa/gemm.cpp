@@ -59,9 +59,12 @@ struct VecF64 {
   static void mstore(T* p, V v, M m) { _mm512_mask_storeu_pd(p, m, v); }
 };
 // 12 x 32 float / 12 x 16 double: 24 accumulators + 2 B vectors + 1 broadcast.
+// KC here is the row stride of row-layout A panels, the largest k block they
+// take: 512 values (an L1 of 48 KiB holds half its panel) plus a cache line,
+// so that the panel's rows do not all map to the same few L1 sets.
 constexpr int kMrF32 = 12, kNvF32 = 2, kMrF64 = 12, kNvF64 = 2;
-constexpr int kMcF32 = 144, kKcF32 = 256, kNcF32 = 4096;
-constexpr int kMcF64 = 96, kKcF64 = 256, kNcF64 = 2048;
+constexpr int kMcF32 = 144, kKcF32 = 528, kNcF32 = 4096;
+constexpr int kMcF64 = 96, kKcF64 = 264, kNcF64 = 2048;
 #elif defined(__AVX2__) && defined(__FMA__)
 struct VecF32 {
   using T = float;

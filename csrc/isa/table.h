@@ -26,7 +26,9 @@ enum VecUnary { kVNeg, kVAbs, kVSquare, kVSqrt, kVRelu, kVUnaryCount };
 // k, zero-padded). Packed A holds MR-row panels of MR * kc elements, in the
 // layout pack_a returns and macro is told: 0 = k-major (MR values per k),
 // 1 = row-major with row stride kc (a plain copy of row-major A's rows).
-// mr/nr: micro-tile; mc/kc/nc: block sizes for this ISA's registers and caches.
+// mr/nr: micro-tile; mc/nc: default block sizes; kc: the row stride of
+// row-layout A panels, so the largest k block that layout takes (matmul.cpp
+// picks the blocks at run time from the caches).
 #define TL_GEMM_KERNELS(Name, T)                                                              \
   struct Name {                                                                               \
     int mr, nr, mc, kc, nc;                                                                   \
@@ -101,5 +103,13 @@ namespace avx512 { void fill_training(IsaTable* t); }
 
 // The active table: chosen from CPUID, lowered by TENSORLET_ISA.
 const IsaTable& isa();
+
+// Data cache sizes in bytes seen from one core (l3: the whole L3 it reaches).
+// Read once from sysfs, else CPUID (leaf 4, or 0x8000001D on AMD), else
+// 32 KiB / 1 MiB / 8 MiB.
+struct CpuCaches {
+  int64_t l1d, l2, l3;
+};
+const CpuCaches& cpu_caches();
 
 }  // namespace tl

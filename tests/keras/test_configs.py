@@ -27,6 +27,7 @@ REQUIRED = {
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy}, "LossFunctionWrapper": {"fn": losses.huber},
     # layers that may be added later: their required arguments
     "Conv1D": {"filters": 4, "kernel_size": 3}, "Conv2D": {"filters": 4, "kernel_size": 3},
+    "Conv3D": {"filters": 4, "kernel_size": 3},
     "Conv2DTranspose": {"filters": 4, "kernel_size": 3}, "SeparableConv2D": {"filters": 4, "kernel_size": 3},
     "DepthwiseConv2D": {"kernel_size": 3},
     "Embedding": {"input_dim": 10, "output_dim": 4, "sparse": False},  # sparse: not implemented
@@ -44,6 +45,7 @@ REQUIRED = {
     "TimeDistributed": {"layer": layers.Dense(3, name="inner")},
     # where the value by argument name below does not fit this class's argument
     "RandomFlip": {"mode": "vertical"}, "ZeroPadding2D": {"padding": ((1, 2), (3, 4))},
+    "ZeroPadding3D": {"padding": ((1, 2), (3, 4), (0, 1))}, "Cropping3D": {"cropping": ((1, 0), (2, 1), (0, 2))},
 }
 # Non-default values for optional arguments, by argument name.
 BY_NAME = {

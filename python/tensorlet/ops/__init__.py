@@ -6,6 +6,7 @@ reading, slicing and assignment methods, each an alias of a registered op.
 
 from tensorlet.ops import array_ops  # noqa: F401
 from tensorlet.ops import conv_ops  # noqa: F401
+from tensorlet.ops import conv3d_ops  # noqa: F401
 from tensorlet.ops import elementwise  # noqa: F401
 from tensorlet.ops import linalg_ops  # noqa: F401
 from tensorlet.ops import nn_ops  # noqa: F401

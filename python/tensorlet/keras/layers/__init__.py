@@ -5,13 +5,16 @@ from tensorlet.keras.layers.core import (
     Activation, Add, Concatenate, Dense, Dropout, Flatten, Input, InputLayer, Lambda, LeakyReLU, Multiply, ReLU,
     Reshape, Softmax,
 )
-from tensorlet.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from tensorlet.keras.layers.conv import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
 from tensorlet.keras.layers.pooling import (
-    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
-    GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D,
+    MaxPooling3D,
 )
 from tensorlet.keras.layers.normalization import BatchNormalization
-from tensorlet.keras.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
+from tensorlet.keras.layers.reshaping import (
+    Cropping2D, Cropping3D, UpSampling2D, UpSampling3D, ZeroPadding2D, ZeroPadding3D,
+)
 from tensorlet.keras.layers.preprocessing import (
     CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling,
     Resizing,
@@ -31,3 +34,4 @@ from tensorlet.keras.layers.wrappers import Bidirectional, TimeDistributed
 
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = (MaxPooling2D, AveragePooling2D, MaxPooling1D,
                                                             AveragePooling1D, Conv2D)
+MaxPool3D, AvgPool3D, Convolution3D = MaxPooling3D, AveragePooling3D, Conv3D

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose."""
+"""Convolution layers: Conv1D, Conv2D, Conv3D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose."""
 
 import tensorlet as tf
 from tensorlet.keras import activations, initializers, regularizers
@@ -36,7 +36,7 @@ def conv_output_length(n, k, padding, stride, dilation=1):
 
 
 class _Conv(Layer):
-    """The shared part of the convolutions of rank 1 and 2 (run as rank 2)."""
+    """The shared part of the convolutions of rank 1, 2 (1 runs as 2) and 3."""
 
     rank = 2
 
@@ -148,6 +148,24 @@ class Conv2D(_Conv):
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True, **kwargs):
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
                          use_bias, **kwargs)
+
+
+class Conv3D(_Conv):
+    """3-D convolution over ``(batch, depth, height, width, channels)`` (or
+    channels first): ``activation(conv3d(inputs, kernel) + bias)``. Arguments
+    as for Conv2D, sizes an int or a triple; the kernel has shape
+    ``kernel_size + (in_channels // groups, filters)``."""
+
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
+                         use_bias, **kwargs)
+
+    def _convolve(self, x):
+        fmt = "NCDHW" if self.data_format == "channels_first" else "NDHWC"
+        return tf.nn.conv3d(x, self.kernel, self.strides, self.padding.upper(), fmt, self.dilation_rate)
 
 
 class Conv1D(_Conv):

@@ -1,4 +1,4 @@
-"""Pooling layers: max and average over windows (1-D, 2-D) and global pooling."""
+"""Pooling layers: max and average over windows (1-D, 2-D, 3-D) and global pooling."""
 
 import tensorlet as tf
 from tensorlet.keras.layers.conv import conv_output_length, normalize_data_format, normalize_padding, normalize_tuple
@@ -23,6 +23,9 @@ class _Pooling(Layer):
                              f"shape {tuple(inputs.shape)}")
         pool = tf.nn.max_pool2d if self.is_max else tf.nn.avg_pool2d
         first = self.data_format == "channels_first"
+        if self.rank == 3:
+            pool = tf.nn.max_pool3d if self.is_max else tf.nn.avg_pool3d
+            return pool(inputs, self.pool_size, self.strides, self.padding.upper(), "NCDHW" if first else "NDHWC")
         if self.rank == 1:
             pool = tf.nn.max_pool1d if self.is_max else tf.nn.avg_pool1d
             return pool(inputs, self.pool_size[0], self.strides[0], self.padding.upper(), "NCW" if first else "NWC")
@@ -62,6 +65,22 @@ class MaxPooling1D(_Pooling):
 
 class AveragePooling1D(MaxPooling1D):
     """The mean over windows of ``pool_size`` steps."""
+
+    is_max = False
+
+
+class MaxPooling3D(_Pooling):
+    """The maximum over ``pool_size`` windows of ``(batch, depth, height,
+    width, channels)`` (or channels first); arguments as for MaxPooling2D."""
+
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(MaxPooling3D):
+    """The mean over 3-D windows (padding never counts); arguments as for MaxPooling3D."""
 
     is_max = False
 
@@ -115,4 +134,17 @@ class GlobalMaxPooling1D(_GlobalPooling):
     """The maximum over the steps: ``(batch, steps, c)`` -> ``(batch, c)``."""
 
     rank = 1
+    is_max = True
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """The mean over the spatial dims: ``(batch, d, h, w, c)`` -> ``(batch, c)``."""
+
+    rank = 3
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    """The maximum over the spatial dims: ``(batch, d, h, w, c)`` -> ``(batch, c)``."""
+
+    rank = 3
     is_max = True

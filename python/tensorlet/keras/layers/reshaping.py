@@ -1,33 +1,38 @@
-"""Spatial reshaping layers for images: ZeroPadding2D, Cropping2D, UpSampling2D."""
+"""Spatial reshaping layers for images and volumes: ZeroPadding2D/3D, Cropping2D/3D, UpSampling2D/3D."""
 
 import tensorlet as tf
 from tensorlet.keras.layers.conv import normalize_data_format, normalize_tuple
 from tensorlet.keras.layers.layer import Layer
 
 
-def _pairs(value, name, layer):
-    """((top, bottom), (left, right)) from an int, a pair of ints or a pair of pairs."""
+def _pairs(value, name, layer, n=2):
+    """n (before, after) pairs, e.g. ((top, bottom), (left, right)), from an
+    int, n ints or n pairs."""
     if isinstance(value, int):
-        value = ((value, value), (value, value))
+        value = ((value, value),) * n
     value = tuple(value)
-    if len(value) == 2 and all(isinstance(v, int) for v in value):
-        value = ((value[0], value[0]), (value[1], value[1]))
-    if len(value) != 2 or any(len(tuple(v)) != 2 or any(not isinstance(i, int) or i < 0 for i in v)
+    if len(value) == n and all(isinstance(v, int) for v in value):
+        value = tuple((v, v) for v in value)
+    if len(value) != n or any(len(tuple(v)) != 2 or any(not isinstance(i, int) or i < 0 for i in v)
                               for v in value):
-        raise ValueError(f"{layer}: {name} must be an int, 2 ints or 2 pairs of non-negative ints, got {value!r}")
+        raise ValueError(f"{layer}: {name} must be an int, {n} ints or {n} pairs of non-negative ints, got "
+                         f"{value!r}")
     return tuple(tuple(v) for v in value)
 
 
 class _Spatial2D(Layer):
+    rank = 2
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, type(self).__name__)
 
     def _dims(self, shape):
-        if len(shape) != 4:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank 4, got shape "
+        if len(shape) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank {self.rank + 2}, got shape "
                              f"{tuple(shape)}")
-        return (2, 3) if self.data_format == "channels_first" else (1, 2)
+        first = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(first, first + self.rank))
 
     def compute_output_shape(self, input_shape):
         s = list(input_shape)
@@ -47,13 +52,13 @@ class ZeroPadding2D(_Spatial2D):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.padding = _pairs(padding, "padding", "ZeroPadding2D")
+        self.padding = _pairs(padding, "padding", type(self).__name__, self.rank)
 
     def _size(self, n, i):
         return n + sum(self.padding[i])
 
     def call(self, inputs):
-        pads = [[0, 0]] * 4
+        pads = [[0, 0]] * (self.rank + 2)
         for i, a in enumerate(self._dims(inputs.shape)):
             pads[a] = list(self.padding[i])
         return tf.pad(inputs, pads)
@@ -69,18 +74,18 @@ class Cropping2D(_Spatial2D):
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
-        self.cropping = _pairs(cropping, "cropping", "Cropping2D")
+        self.cropping = _pairs(cropping, "cropping", type(self).__name__, self.rank)
 
     def _size(self, n, i):
         return n - sum(self.cropping[i])
 
     def call(self, inputs):
-        index = [slice(None)] * 4
+        index = [slice(None)] * (self.rank + 2)
         for i, a in enumerate(self._dims(inputs.shape)):
             n, (lo, hi) = inputs.shape[a], self.cropping[i]
             if lo + hi >= n:
-                raise ValueError(f"Cropping2D '{self.name}': cropping {self.cropping} leaves nothing of an input "
-                                 f"of shape {tuple(inputs.shape)}")
+                raise ValueError(f"{type(self).__name__} '{self.name}': cropping {self.cropping} leaves nothing of "
+                                 f"an input of shape {tuple(inputs.shape)}")
             index[a] = slice(lo, n - hi)
         return inputs[tuple(index)]
 
@@ -120,3 +125,47 @@ class UpSampling2D(_Spatial2D):
         out[ah], out[aw] = s[ah] * self.size[0], s[aw] * self.size[1]
         return tf.reshape(tf.broadcast_to(x, shape), out)
 
+
+class ZeroPadding3D(ZeroPadding2D):
+    """Adds zeros around volumes: ``padding`` an int, 3 ints or 3 (before,
+    after) pairs for depth, height and width; ``data_format`` as for Conv3D."""
+
+    rank = 3
+
+    def __init__(self, padding=(1, 1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class Cropping3D(Cropping2D):
+    """Removes planes at the edges of volumes: ``cropping`` an int, 3 ints or 3
+    (before, after) pairs; ``data_format`` as for Conv3D."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class UpSampling3D(_Spatial2D):
+    """Repeats each voxel ``size`` (an int or 3 ints) times along depth,
+    height and width; ``data_format`` as for Conv3D."""
+
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(data_format, **kwargs)
+        self.size = normalize_tuple(size, 3, "size", "UpSampling3D")
+
+    def _size(self, n, i):
+        return n * self.size[i]
+
+    def call(self, inputs):
+        axes = self._dims(inputs.shape)
+        x, out = inputs, list(inputs.shape)
+        for i, a in reversed(list(enumerate(axes))):  # (.., d, 1, ..) broadcast to (.., d, s, ..), merged
+            x = tf.expand_dims(x, a + 1)
+            shape = list(x.shape)
+            shape[a + 1] = self.size[i]
+            out[a] *= self.size[i]
+            x = tf.broadcast_to(x, shape)
+        return tf.reshape(x, out)
