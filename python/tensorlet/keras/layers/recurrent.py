@@ -266,12 +266,17 @@ class RNN(Layer):
         if self.go_backwards:
             inputs = tf.reverse(inputs, [1])
             mask = None if mask is None else tf.reverse(mask, [1])
-        masked_ok = mask is None or (initial_state is None and not self.zero_output_for_mask)
-        if steps and masked_ok and recurrent_fused.supports(cell, training):
+        fused = recurrent_fused.kind(cell, inputs, training) if steps else None
+        if fused:
             if training and getattr(cell, "dropout", 0):
                 cell.begin(inputs[:, 0], states[0], training)
                 inputs = inputs * tf.expand_dims(cell._masks[0], 1)
-            out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences, mask)
+            seq, states = recurrent_fused.run(fused, cell, inputs, states, mask)
+            if mask is not None and (self.zero_output_for_mask or initial_state is not None):
+                keep = tf.cast(mask, "int32")  # masked steps output zeros, or the previous output (zeros at first)
+                keep = keep if self.zero_output_for_mask else tf.cast(tf.cumsum(keep, 1) > 0, "int32")
+                seq = seq * tf.cast(tf.expand_dims(keep, -1), seq.dtype)
+            out = seq if self.return_sequences else seq[:, steps - 1]
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
             if self.return_sequences and mask is not None:
