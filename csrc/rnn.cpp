@@ -1,6 +1,6 @@
 // Fused recurrent sequences (rnn.h). Per step, the recurrent term is one
-// packed GEMM over the batch and the gate arithmetic one pass per batch row
-// (rows in parallel). float32 uses a branch-free exp so the gate loops
+// GEMM over a part of the batch and the gate arithmetic one pass per batch
+// row; each thread takes a part of the batch through all the steps. float32 uses a branch-free exp so the gate loops
 // vectorise; float64 uses the C library's exp and tanh (the references the
 // tests compare against).
 #include "rnn.h"
@@ -50,6 +50,17 @@ inline double sigm(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline float tanh_(float x) { return 1.0f - 2.0f / (1.0f + exp_f(2.0f * x)); }
 inline double tanh_(double x) { return std::tanh(x); }
 
+// fn(b0, b1) over [0, B) in one part per thread: batch rows recur
+// independently, so each thread runs its rows through every step with no
+// barrier between steps (work: multiply-adds, for the threading threshold).
+template <typename F>
+void over_rows(int64_t B, int64_t work, F&& fn) {
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), B));
+  parallel_for(parts, work, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) fn(B * p / parts, B * (p + 1) / parts);
+  });
+}
+
 struct Dims {
   int64_t b, t, f, u;
 };
@@ -58,18 +69,19 @@ template <typename T>
 void forward(int kind, T* out, const T* x, const T* kernel, const T* rec, const T* bias, const bool* mask,
              const T* h0, const T* c0, const Dims& d) {
   const int64_t B = d.b, S = d.t, U = d.u, G = gates_of(kind) * U, W = width_of(kind) * U;
-  std::vector<T> xw(static_cast<size_t>(B * S * G)), rw(static_cast<size_t>(B * G));
+  std::vector<T> xw(static_cast<size_t>(B * S * G));
   // Every step's input term at once; the GRU's input bias is its bias's first row.
   gemm_strided(B * S, G, d.f, x, d.f, 1, kernel, G, 1, xw.data(), G, false, bias);
   const T* b_rec = kind == kGru ? bias + G : nullptr;
-  for (int64_t t = 0; t < S; ++t) {
-    const T* hp = t ? out + (t - 1) * W : h0;  // row b of the previous state at hp + b * hs
-    const int64_t hs = t ? S * W : U;
-    gemm_strided(B, G, U, hp, hs, 1, rec, G, 1, rw.data(), G, false, b_rec);
-    parallel_for(B, B * G * 16, [&](int64_t b0, int64_t b1) {
+  over_rows(B, B * S * G * U, [&](int64_t b0, int64_t b1) {
+    std::vector<T> rw(static_cast<size_t>((b1 - b0) * G));
+    for (int64_t t = 0; t < S; ++t) {
+      const T* hp = t ? out + (t - 1) * W : h0;  // row b of the previous state at hp + b * hs
+      const int64_t hs = t ? S * W : U;
+      gemm_strided(b1 - b0, G, U, hp + b0 * hs, hs, 1, rec, G, 1, rw.data(), G, false, b_rec);
       for (int64_t b = b0; b < b1; ++b) {
         const T* xr = xw.data() + (b * S + t) * G;
-        const T* rr = rw.data() + b * G;
+        const T* rr = rw.data() + (b - b0) * G;
         const T* hpb = hp + b * hs;
         T* o = out + (b * S + t) * W;
         const bool keep = mask[b * S + t];
@@ -105,8 +117,8 @@ void forward(int kind, T* out, const T* x, const T* kernel, const T* rec, const 
           std::copy(hpb, hpb + U, o);
         }
       }
-    });
-  }
+    }
+  });
 }
 
 // One batch row of one step of the backward pass (separate functions, so the
@@ -162,8 +174,12 @@ void backward(int kind, T* grads, const T* dy, const T* out, const T* x, const T
   // GRU's z * h_prev); dhr: the recurrent GEMM's share; dc: the LSTM cell's.
   std::vector<T> carry(static_cast<size_t>(B * U), T(0)), dhr(carry), dc(kind == kLstm ? carry.size() : 0, T(0));
   T* drp = kind == kGru ? dr.data() : dz.data();
-  for (int64_t t = S - 1; t >= 0; --t) {
-    parallel_for(B, B * G * 16, [&](int64_t b0, int64_t b1) {
+  // recurrent^T (G x U), once: each step's GEMM then reads its rows in place.
+  std::vector<T> rt(static_cast<size_t>(G * U));
+  for (int64_t i = 0; i < U; ++i)
+    for (int64_t j = 0; j < G; ++j) rt[j * U + i] = rec[i * G + j];
+  over_rows(B, B * S * G * U, [&](int64_t b0, int64_t b1) {
+    for (int64_t t = S - 1; t >= 0; --t) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = b * S + t;
         const T *o = out + row * W, *dyo = dy + row * W;
@@ -186,10 +202,11 @@ void backward(int kind, T* grads, const T* dy, const T* out, const T* x, const T
           }
         }
       }
-    });
-    // The previous state's share through the recurrent kernel: d_rec_t @ recurrent^T.
-    gemm_strided(B, U, G, drp + t * G, S * G, 1, rec, 1, G, dhr.data(), U, false);
-  }
+      // The previous state's share through the recurrent kernel: d_rec_t @ recurrent^T.
+      gemm_strided(b1 - b0, U, G, drp + (b0 * S + t) * G, S * G, 1, rt.data(), U, 1, dhr.data() + b0 * U, U,
+                   false);
+    }
+  });
   T *dx = grads, *dk = dx + B * S * F, *drec = dk + F * G, *db = drec + U * G;
   T* dh0 = db + (kind == kGru ? 2 * G : G);
   gemm_strided(B * S, F, G, dz.data(), G, 1, kernel, 1, G, dx, F, false);

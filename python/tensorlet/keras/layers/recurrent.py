@@ -271,12 +271,14 @@ class RNN(Layer):
             if training and getattr(cell, "dropout", 0):
                 cell.begin(inputs[:, 0], states[0], training)
                 inputs = inputs * tf.expand_dims(cell._masks[0], 1)
-            seq, states = recurrent_fused.run(fused, cell, inputs, states, mask)
+            packed, states = recurrent_fused.run(fused, cell, inputs, states, mask)
+            seq, out = packed[:, :, :cell.units] if self.return_sequences else None, states[0]
             if mask is not None and (self.zero_output_for_mask or initial_state is not None):
                 keep = tf.cast(mask, "int32")  # masked steps output zeros, or the previous output (zeros at first)
                 keep = keep if self.zero_output_for_mask else tf.cast(tf.cumsum(keep, 1) > 0, "int32")
-                seq = seq * tf.cast(tf.expand_dims(keep, -1), seq.dtype)
-            out = seq if self.return_sequences else seq[:, steps - 1]
+                seq = packed[:, :, :cell.units] * tf.cast(tf.expand_dims(keep, -1), packed.dtype)
+                out = seq[:, steps - 1]
+            out = seq if self.return_sequences else out
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
             if self.return_sequences and mask is not None:

@@ -33,14 +33,15 @@ def kind(cell, x, training):
 
 
 def run(name, cell, x, states, mask):
-    """The cell over ``x`` (B, T, F), T > 0: ``(outputs (B, T, units), final_states)``;
-    differentiable in ``x``, the initial states and the cell's weights. Where
-    ``mask`` (B, T) is false the states carry over from the previous step."""
+    """The cell over ``x`` (B, T, F), T > 0: ``(packed, final_states)``, the
+    steps' outputs being ``packed[:, :, :units]`` (see rnn_ops); differentiable
+    in ``x``, the initial states and the cell's weights. Where ``mask`` (B, T)
+    is false the states carry over from the previous step."""
     u, batch, steps = cell.units, x.shape[0], x.shape[1]
     bias = cell.bias
     if bias is None:
         bias = tf.zeros((2, 3 * u) if name == "gru" else (cell.gates * u,), x.dtype)
     mask = tf.ones((batch, steps), "bool") if mask is None else tf.cast(mask, "bool")
     packed = rnn_sequence(name, x, cell.kernel, cell.recurrent_kernel, bias, mask, *states)
-    last = packed[:, steps - 1]
-    return packed[:, :, :u], [last[:, :u]] + ([last[:, u:2 * u]] if name == "lstm" else [])
+    # Each state one slice of packed (one gradient of packed's size each, not two).
+    return packed, [packed[:, steps - 1, :u]] + ([packed[:, steps - 1, u:2 * u]] if name == "lstm" else [])
