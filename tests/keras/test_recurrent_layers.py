@@ -183,8 +183,8 @@ def test_recurrent_models_train_and_report_shapes(rng):
 
 
 def test_recurrent_argument_errors():
-    with pytest.raises(NotImplementedError, match="stateful=True"):
-        layers.LSTM(2, stateful=True)
+    with pytest.raises(ValueError, match="stateful=True needs a fixed batch size"):
+        keras.Sequential([keras.Input((3, 1)), layers.LSTM(2, stateful=True)])
     with pytest.raises(NotImplementedError, match="kernel_constraint"):
         layers.GRU(2, kernel_constraint="non_neg")
     with pytest.raises(ValueError, match="dropout must be in"):
@@ -308,3 +308,24 @@ def test_fused_float32_matches_numpy(cls, kw, ref, rng):
     np.testing.assert_allclose(out.numpy(), want_seq, rtol=1e-4, atol=1e-5)
     for got, want in zip(states, want_states):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls,kw,ref", CASES)
+def test_stateful_layers_carry_states_between_batches(cls, kw, ref, rng):
+    x = rng.standard_normal((2, 6, 3))
+    layer = cls(4, stateful=True, dtype="float64", **kw)
+    layer(x[:, :3])
+    weights = _randomize(layer, rng)
+    layer.reset_state()
+    assert len(layer.weights) == len(weights)  # the states are not weights
+    first, second = layer(x[:, :3]).numpy(), layer(x[:, 3:]).numpy()
+    np.testing.assert_allclose(first, ref(x[:, :3], *weights)[0][:, -1], rtol=1e-10)
+    np.testing.assert_allclose(second, ref(x, *weights)[0][:, -1], rtol=1e-10)  # one sequence in two halves
+    layer.reset_states()
+    np.testing.assert_allclose(layer(x[:, 3:]).numpy(), ref(x[:, 3:], *weights)[0][:, -1], rtol=1e-10)
+    with pytest.raises(ValueError, match="keeps states for batches of 2, got a batch of 1"):
+        layer(x[:1])
+    model = keras.Sequential([keras.Input(batch_shape=(2, 3, 3)), cls(4, stateful=True, **kw), layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x[:, :3].astype(np.float32), np.ones((2, 1), np.float32), epochs=2, verbose=0)
+    assert np.abs(model.layers[0].states[0].numpy()).sum() > 0
