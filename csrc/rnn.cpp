@@ -19,6 +19,16 @@
 namespace tl {
 namespace {
 
+// The gate loops are compiled once per vector ISA on x86-64 with GCC
+// (target_clones; the best is picked when the library loads, independently
+// of TENSORLET_ISA), and everything they call is inlined into each copy.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define TL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TL_CLONES
+#endif
+#define TL_INLINE __attribute__((always_inline)) inline
+
 constexpr int kSimple = 0, kLstm = 1, kGru = 2;
 const char* const kKindNames[] = {"simple_rnn", "lstm", "gru"};
 int gates_of(int kind) { return kind == kLstm ? 4 : kind == kGru ? 3 : 1; }
@@ -28,7 +38,7 @@ int width_of(int kind) { return kind == kLstm ? 6 : kind == kGru ? 5 : 1; }
 // x is clamped to [-87, 88] so 2^n stays a normal float (NaN passes through:
 // the comparisons are false for it). Branch-free, so with -fno-trapping-math
 // (CMakeLists.txt) the loops around it vectorise.
-inline float exp_f(float x) {
+TL_INLINE float exp_f(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  // x / ln2 rounded to nearest
@@ -45,10 +55,10 @@ inline float exp_f(float x) {
   return (p * r * r + r + 1.0f) * scale;
 }
 
-inline float sigm(float x) { return 1.0f / (1.0f + exp_f(-x)); }
-inline double sigm(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline float tanh_(float x) { return 1.0f - 2.0f / (1.0f + exp_f(2.0f * x)); }
-inline double tanh_(double x) { return std::tanh(x); }
+TL_INLINE float sigm(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+TL_INLINE double sigm(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+TL_INLINE float tanh_(float x) { return 1.0f - 2.0f / (1.0f + exp_f(2.0f * x)); }
+TL_INLINE double tanh_(double x) { return std::tanh(x); }
 
 // fn(b0, b1) over [0, B) in one part per thread: batch rows recur
 // independently, so each thread runs its rows through every step with no
@@ -64,6 +74,121 @@ void over_rows(int64_t B, int64_t work, F&& fn) {
 struct Dims {
   int64_t b, t, f, u;
 };
+
+// c (m x n, contiguous) = A @ B where k, the batch * time rows summed over,
+// is long: in pieces of at most 4096, so each piece takes the GEMM's unpacked
+// path for few rows (several times faster here than one packed product).
+template <typename T>
+void sum_over_rows(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb,
+                   int64_t csb, T* c) {
+  const int64_t pieces = std::max<int64_t>(1, (k + 4095) / 4096);
+  for (int64_t p = 0; p < pieces; ++p) {
+    const int64_t k0 = k * p / pieces, k1 = k * (p + 1) / pieces;
+    gemm_strided(m, n, k1 - k0, a + k0 * csa, rsa, csa, b + k0 * rsb, rsb, csb, c, n, p > 0);
+  }
+}
+
+// One batch row of one forward step: xr, rr the row's input and recurrent
+// terms (G wide), hp and cp its previous states, o its packed result.
+template <typename T>
+TL_INLINE void fwd_row(int kind, int64_t U, bool keep, const T* __restrict xr, const T* __restrict rr,
+                       const T* __restrict hpb, const T* __restrict cp, T* __restrict o) {
+  if (kind == kLstm) {
+    T* g = o + 2 * U;  // i, f, g, o
+    for (int64_t j = 0; j < 2 * U; ++j) g[j] = sigm(xr[j] + rr[j]);
+    for (int64_t j = 2 * U; j < 3 * U; ++j) g[j] = tanh_(xr[j] + rr[j]);
+    for (int64_t j = 3 * U; j < 4 * U; ++j) g[j] = sigm(xr[j] + rr[j]);
+    if (keep) {
+      for (int64_t j = 0; j < U; ++j) o[U + j] = g[U + j] * cp[j] + g[j] * g[2 * U + j];
+      for (int64_t j = 0; j < U; ++j) o[j] = g[3 * U + j] * tanh_(o[U + j]);
+    } else {
+      std::copy(hpb, hpb + U, o);
+      std::copy(cp, cp + U, o + U);
+    }
+  } else if (kind == kGru) {
+    T *z = o + U, *r = o + 2 * U, *hh = o + 3 * U, *rh = o + 4 * U;
+    for (int64_t j = 0; j < U; ++j) {
+      z[j] = sigm(xr[j] + rr[j]);
+      r[j] = sigm(xr[U + j] + rr[U + j]);
+      rh[j] = rr[2 * U + j];
+    }
+    for (int64_t j = 0; j < U; ++j) hh[j] = tanh_(xr[2 * U + j] + r[j] * rh[j]);
+    if (keep) {
+      for (int64_t j = 0; j < U; ++j) o[j] = z[j] * hpb[j] + (T(1) - z[j]) * hh[j];
+    } else {
+      std::copy(hpb, hpb + U, o);
+    }
+  } else if (keep) {
+    for (int64_t j = 0; j < U; ++j) o[j] = tanh_(xr[j] + rr[j]);
+  } else {
+    std::copy(hpb, hpb + U, o);
+  }
+}
+
+// One batch row of one step of the backward pass. o and dyo: the row's
+// packed result and its gradient; hp, cp: its previous states; hr + ca: the
+// gradient reaching this step's state (the recurrent GEMM's share and the
+// carried one); dc: the LSTM cell's; z (and zr): the gate pre-activation
+// gradients as the input (and recurrent) terms see them.
+template <typename T>
+TL_INLINE void back_row(int kind, int64_t U, T keep, const T* __restrict o, const T* __restrict dyo,
+                        const T* __restrict hp, const T* __restrict cp, const T* __restrict hr, T* __restrict ca,
+                        T* __restrict dc, T* __restrict z, T* __restrict zr) {
+  if (kind == kLstm) {
+    const T *c = o + U, *ig = o + 2 * U, *fg = o + 3 * U, *gg = o + 4 * U, *og = o + 5 * U;
+    for (int64_t j = 0; j < U; ++j) {
+      const T dh = ca[j] + hr[j] + dyo[j], dct = dc[j] + dyo[U + j];
+      const T dhn = keep * dh, tc = tanh_(c[j]);
+      const T dcc = keep * dct + dhn * og[j] * (T(1) - tc * tc);
+      z[j] = (dcc * gg[j] + dyo[2 * U + j]) * ig[j] * (T(1) - ig[j]);
+      z[U + j] = (dcc * cp[j] + dyo[3 * U + j]) * fg[j] * (T(1) - fg[j]);
+      z[2 * U + j] = (dcc * ig[j] + dyo[4 * U + j]) * (T(1) - gg[j] * gg[j]);
+      z[3 * U + j] = (dhn * tc + dyo[5 * U + j]) * og[j] * (T(1) - og[j]);
+      dc[j] = dcc * fg[j] + (T(1) - keep) * dct;
+      ca[j] = (T(1) - keep) * dh;
+    }
+  } else if (kind == kGru) {
+    const T *zg = o + U, *rg = o + 2 * U, *hh = o + 3 * U, *rh = o + 4 * U;
+    for (int64_t j = 0; j < U; ++j) {
+      const T dh = ca[j] + hr[j] + dyo[j], dhn = keep * dh;
+      const T dhh = dhn * (T(1) - zg[j]) + dyo[3 * U + j];
+      const T dzz = dhn * (hp[j] - hh[j]) + dyo[U + j];
+      const T dah = dhh * (T(1) - hh[j] * hh[j]);
+      const T pz = dzz * zg[j] * (T(1) - zg[j]);
+      const T pr = (dah * rh[j] + dyo[2 * U + j]) * rg[j] * (T(1) - rg[j]);
+      z[j] = zr[j] = pz;
+      z[U + j] = zr[U + j] = pr;
+      z[2 * U + j] = dah;
+      zr[2 * U + j] = dah * rg[j] + dyo[4 * U + j];
+      ca[j] = dhn * zg[j] + (T(1) - keep) * dh;
+    }
+  } else {
+    for (int64_t j = 0; j < U; ++j) {
+      const T dh = ca[j] + hr[j] + dyo[j];
+      z[j] = keep * dh * (T(1) - o[j] * o[j]);
+      ca[j] = (T(1) - keep) * dh;
+    }
+  }
+}
+
+// The row functions for float, compiled for each vector ISA (the loader picks
+// the best the CPU has); float64 keeps one portable copy.
+TL_CLONES void row_forward(int kind, int64_t U, bool keep, const float* xr, const float* rr, const float* hp,
+                           const float* cp, float* o) {
+  fwd_row(kind, U, keep, xr, rr, hp, cp, o);
+}
+void row_forward(int kind, int64_t U, bool keep, const double* xr, const double* rr, const double* hp,
+                 const double* cp, double* o) {
+  fwd_row(kind, U, keep, xr, rr, hp, cp, o);
+}
+TL_CLONES void row_backward(int kind, int64_t U, float keep, const float* o, const float* dyo, const float* hp,
+                            const float* cp, const float* hr, float* ca, float* dc, float* z, float* zr) {
+  back_row(kind, U, keep, o, dyo, hp, cp, hr, ca, dc, z, zr);
+}
+void row_backward(int kind, int64_t U, double keep, const double* o, const double* dyo, const double* hp,
+                  const double* cp, const double* hr, double* ca, double* dc, double* z, double* zr) {
+  back_row(kind, U, keep, o, dyo, hp, cp, hr, ca, dc, z, zr);
+}
 
 template <typename T>
 void forward(int kind, T* out, const T* x, const T* kernel, const T* rec, const T* bias, const bool* mask,
@@ -85,81 +210,10 @@ void forward(int kind, T* out, const T* x, const T* kernel, const T* rec, const 
         const T* hpb = hp + b * hs;
         T* o = out + (b * S + t) * W;
         const bool keep = mask[b * S + t];
-        if (kind == kLstm) {
-          const T* cp = t ? hpb + U : c0 + b * U;
-          T* g = o + 2 * U;  // i, f, g, o
-          for (int64_t j = 0; j < 2 * U; ++j) g[j] = sigm(xr[j] + rr[j]);
-          for (int64_t j = 2 * U; j < 3 * U; ++j) g[j] = tanh_(xr[j] + rr[j]);
-          for (int64_t j = 3 * U; j < 4 * U; ++j) g[j] = sigm(xr[j] + rr[j]);
-          if (keep) {
-            for (int64_t j = 0; j < U; ++j) o[U + j] = g[U + j] * cp[j] + g[j] * g[2 * U + j];
-            for (int64_t j = 0; j < U; ++j) o[j] = g[3 * U + j] * tanh_(o[U + j]);
-          } else {
-            std::copy(hpb, hpb + U, o);
-            std::copy(cp, cp + U, o + U);
-          }
-        } else if (kind == kGru) {
-          T *z = o + U, *r = o + 2 * U, *hh = o + 3 * U, *rh = o + 4 * U;
-          for (int64_t j = 0; j < U; ++j) {
-            z[j] = sigm(xr[j] + rr[j]);
-            r[j] = sigm(xr[U + j] + rr[U + j]);
-            rh[j] = rr[2 * U + j];
-          }
-          for (int64_t j = 0; j < U; ++j) hh[j] = tanh_(xr[2 * U + j] + r[j] * rh[j]);
-          if (keep) {
-            for (int64_t j = 0; j < U; ++j) o[j] = z[j] * hpb[j] + (T(1) - z[j]) * hh[j];
-          } else {
-            std::copy(hpb, hpb + U, o);
-          }
-        } else if (keep) {
-          for (int64_t j = 0; j < U; ++j) o[j] = tanh_(xr[j] + rr[j]);
-        } else {
-          std::copy(hpb, hpb + U, o);
-        }
+        row_forward(kind, U, keep, xr, rr, hpb, kind == kLstm ? (t ? hpb + U : c0 + b * U) : nullptr, o);
       }
     }
   });
-}
-
-// One batch row of one step of the backward pass (separate functions, so the
-// compiler knows the row's buffers do not overlap and vectorises them). o and
-// dyo: the row's packed result and its gradient; hr + ca: the gradient
-// reaching this step's state (recurrent GEMM's share + the carried one);
-// z (and zr): the gate pre-activation gradients written.
-template <typename T>
-void lstm_back_row(int64_t U, T keep, const T* __restrict o, const T* __restrict dyo, const T* __restrict cp,
-                   const T* __restrict hr, T* __restrict ca, T* __restrict dc, T* __restrict z) {
-  const T *c = o + U, *ig = o + 2 * U, *fg = o + 3 * U, *gg = o + 4 * U, *og = o + 5 * U;
-  for (int64_t j = 0; j < U; ++j) {
-    const T dh = ca[j] + hr[j] + dyo[j], dct = dc[j] + dyo[U + j];
-    const T dhn = keep * dh, tc = tanh_(c[j]);
-    const T dcc = keep * dct + dhn * og[j] * (T(1) - tc * tc);
-    z[j] = (dcc * gg[j] + dyo[2 * U + j]) * ig[j] * (T(1) - ig[j]);
-    z[U + j] = (dcc * cp[j] + dyo[3 * U + j]) * fg[j] * (T(1) - fg[j]);
-    z[2 * U + j] = (dcc * ig[j] + dyo[4 * U + j]) * (T(1) - gg[j] * gg[j]);
-    z[3 * U + j] = (dhn * tc + dyo[5 * U + j]) * og[j] * (T(1) - og[j]);
-    dc[j] = dcc * fg[j] + (T(1) - keep) * dct;
-    ca[j] = (T(1) - keep) * dh;
-  }
-}
-
-template <typename T>
-void gru_back_row(int64_t U, T keep, const T* __restrict o, const T* __restrict dyo, const T* __restrict hp,
-                  const T* __restrict hr, T* __restrict ca, T* __restrict z, T* __restrict zr) {
-  const T *zg = o + U, *rg = o + 2 * U, *hh = o + 3 * U, *rh = o + 4 * U;
-  for (int64_t j = 0; j < U; ++j) {
-    const T dh = ca[j] + hr[j] + dyo[j], dhn = keep * dh;
-    const T dhh = dhn * (T(1) - zg[j]) + dyo[3 * U + j];
-    const T dzz = dhn * (hp[j] - hh[j]) + dyo[U + j];
-    const T dah = dhh * (T(1) - hh[j] * hh[j]);
-    const T pz = dzz * zg[j] * (T(1) - zg[j]);
-    const T pr = (dah * rh[j] + dyo[2 * U + j]) * rg[j] * (T(1) - rg[j]);
-    z[j] = zr[j] = pz;
-    z[U + j] = zr[U + j] = pr;
-    z[2 * U + j] = dah;
-    zr[2 * U + j] = dah * rg[j] + dyo[4 * U + j];
-    ca[j] = dhn * zg[j] + (T(1) - keep) * dh;
-  }
 }
 
 template <typename T>
@@ -187,20 +241,8 @@ void backward(int kind, T* grads, const T* dy, const T* out, const T* x, const T
         T *z = dz.data() + row * G, *ca = carry.data() + b * U;
         const T* hr = dhr.data() + b * U;
         const T keep = mask[row] ? T(1) : T(0);
-        if (kind == kLstm) {
-          const T* cp = t ? hp + U : c0 + b * U;
-          T* dcb = dc.data() + b * U;
-          lstm_back_row(U, keep, o, dyo, cp, hr, ca, dcb, z);
-        } else if (kind == kGru) {
-          T* zr = dr.data() + row * G;
-          gru_back_row(U, keep, o, dyo, hp, hr, ca, z, zr);
-        } else {
-          for (int64_t j = 0; j < U; ++j) {
-            const T dh = ca[j] + hr[j] + dyo[j];
-            z[j] = keep * dh * (T(1) - o[j] * o[j]);
-            ca[j] = (T(1) - keep) * dh;
-          }
-        }
+        row_backward(kind, U, keep, o, dyo, hp, kind == kLstm ? (t ? hp + U : c0 + b * U) : nullptr, hr, ca,
+                     kind == kLstm ? dc.data() + b * U : nullptr, z, kind == kGru ? dr.data() + row * G : nullptr);
       }
       // The previous state's share through the recurrent kernel: d_rec_t @ recurrent^T.
       gemm_strided(b1 - b0, U, G, drp + (b0 * S + t) * G, S * G, 1, rt.data(), U, 1, dhr.data() + b0 * U, U,
@@ -210,14 +252,14 @@ void backward(int kind, T* grads, const T* dy, const T* out, const T* x, const T
   T *dx = grads, *dk = dx + B * S * F, *drec = dk + F * G, *db = drec + U * G;
   T* dh0 = db + (kind == kGru ? 2 * G : G);
   gemm_strided(B * S, F, G, dz.data(), G, 1, kernel, 1, G, dx, F, false);
-  gemm_strided(F, G, B * S, x, 1, F, dz.data(), G, 1, dk, G, false);
+  sum_over_rows(F, G, B * S, x, 1, F, dz.data(), G, 1, dk);
   std::vector<T> hprev(static_cast<size_t>(B * S * U));
   for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < S; ++t) {
       const T* src = t ? out + (b * S + t - 1) * W : h0 + b * U;
       std::copy(src, src + U, hprev.data() + (b * S + t) * U);
     }
-  gemm_strided(U, G, B * S, hprev.data(), 1, U, drp, G, 1, drec, G, false);
+  sum_over_rows(U, G, B * S, hprev.data(), 1, U, drp, G, 1, drec);
   std::fill(db, dh0, T(0));
   for (int64_t r = 0; r < B * S; ++r)
     for (int64_t j = 0; j < G; ++j) {

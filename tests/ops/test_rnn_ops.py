@@ -53,3 +53,14 @@ def test_bad_operands_are_refused_by_name(rng):
         rnn_ops.rnn_sequence("lstm", x, w, r, b, tf.cast(mask, "float64"), h, c)
     with pytest.raises(tf.errors.InvalidArgumentError, match="an initial cell state c is missing for lstm"):
         _core.rnn_sequence(x._a, w._a, r._a, b._a, mask._a, h._a, "lstm")
+
+
+def test_long_batches_sum_their_weight_gradients_in_pieces(rng):
+    # batch * time > 4096 rows: the weight gradients are summed in pieces.
+    arrays = _operands(rng, "gru", batch=700, steps=7, features=2, units=3)
+    out = rnn_ops.rnn_sequence("gru", *[tf.constant(a) for a in arrays])
+    dy = rng.standard_normal(out.shape)
+    flat = _core.rnn_sequence_grad(tf.constant(dy)._a, out._a, *[tf.constant(a)._a for a in arrays[:3]],
+                                   *[tf.constant(a)._a for a in arrays[4:]], "gru")
+    want = rnn_ops._np_rnn_grad(dy, rnn_ops._np_rnn(*arrays, "gru"), *arrays[:3], *arrays[4:], "gru")
+    np.testing.assert_allclose(np.asarray(flat), want, rtol=1e-9, atol=1e-9)
