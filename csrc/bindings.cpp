@@ -15,6 +15,7 @@
 #include "matmul.h"
 #include "nn.h"
 #include "reduce.h"
+#include "rnn.h"
 #include "parallel.h"
 #include "pool.h"
 #include "random.h"
@@ -501,4 +502,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("batch_norm_apply", &batch_norm_apply, py::call_guard<py::gil_scoped_release>());
   m.def("channel_affine", &channel_affine, py::call_guard<py::gil_scoped_release>());
   m.def("batch_norm_grad_sums", &batch_norm_grad_sums, py::call_guard<py::gil_scoped_release>());
+  m.def("rnn_sequence", [](const Array& x, const Array& w, const Array& r, const Array& b, const Array& mask, const Array& h0, const Array& c0, const std::string& kind) { return rnn_sequence(kind, x, w, r, b, mask, h0, &c0); }, py::call_guard<py::gil_scoped_release>());
+  m.def("rnn_sequence", [](const Array& x, const Array& w, const Array& r, const Array& b, const Array& mask, const Array& h0, const std::string& kind) { return rnn_sequence(kind, x, w, r, b, mask, h0, nullptr); }, py::call_guard<py::gil_scoped_release>());
+  m.def("rnn_sequence_grad", [](const Array& dy, const Array& out, const Array& x, const Array& w, const Array& r, const Array& mask, const Array& h0, const Array& c0, const std::string& kind) { return rnn_sequence_grad(kind, dy, out, x, w, r, mask, h0, &c0); }, py::call_guard<py::gil_scoped_release>());
+  m.def("rnn_sequence_grad", [](const Array& dy, const Array& out, const Array& x, const Array& w, const Array& r, const Array& mask, const Array& h0, const std::string& kind) { return rnn_sequence_grad(kind, dy, out, x, w, r, mask, h0, nullptr); }, py::call_guard<py::gil_scoped_release>());
 }

@@ -16,6 +16,7 @@ void fill_cpu_training_kernels(DeviceKernels* k);     // training.cpp
 void fill_cpu_conv_kernels(DeviceKernels* k);         // conv.cpp
 void fill_cpu_pool_kernels(DeviceKernels* k);         // pool.cpp
 void fill_cpu_batchnorm_kernels(DeviceKernels* k);    // batchnorm.cpp
+void fill_cpu_rnn_kernels(DeviceKernels* k);          // rnn.cpp
 
 inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_array_kernels(k);
@@ -29,6 +30,7 @@ inline void fill_cpu_kernels(DeviceKernels* k) {
   fill_cpu_conv_kernels(k);
   fill_cpu_pool_kernels(k);
   fill_cpu_batchnorm_kernels(k);
+  fill_cpu_rnn_kernels(k);
 }
 
 }  // namespace tl

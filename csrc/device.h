@@ -155,6 +155,15 @@ struct DeviceKernels {
                          int64_t inner);
   void (*batch_norm_grad_sums)(const Array& sums, const Array& dy, const Array& x, const Array& mean, int64_t outer,
                                int64_t c, int64_t inner);
+
+  // ---- recurrent sequences (rnn.cpp; shapes and the packed layout in rnn.h) ----
+  // kind 0 simple_rnn, 1 lstm, 2 gru; operands contiguous; batch and time
+  // non-zero (features may be 0); c0 null unless lstm.
+  void (*rnn_sequence)(int kind, const Array& out, const Array& x, const Array& kernel, const Array& recurrent,
+                       const Array& bias, const Array& mask, const Array& h0, const Array* c0);
+  void (*rnn_sequence_grad)(int kind, const Array& grads, const Array& dy, const Array& out, const Array& x,
+                            const Array& kernel, const Array& recurrent, const Array& mask, const Array& h0,
+                            const Array* c0);
 };
 
 // One device's backend. `available` is false for a device this build or this

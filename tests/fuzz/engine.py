@@ -77,7 +77,7 @@ def perturb(arrays, attrs, kind, pick):
 # on the order of the arithmetic and on whether zero padding or zero-dilated
 # filters are multiplied in (the references do, the kernels skip them), so
 # only finite outputs are compared.
-CONTRACTIONS = ("conv", "matmul", "einsum", "cross_entropy", "tensordot", "pool", "batch_norm")
+CONTRACTIONS = ("conv", "matmul", "einsum", "cross_entropy", "tensordot", "pool", "batch_norm", "rnn_sequence")
 
 
 # Cases where numpy's reference is not the behaviour to match: np.arange

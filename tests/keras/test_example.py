@@ -2,16 +2,46 @@ import pathlib
 import runpy
 import sys
 
+import pytest
+
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "mnist_mlp.py"
 
 
-def test_mnist_mlp_example_runs(capsys, monkeypatch, tmp_path):
+@pytest.fixture
+def mnist_cache(tmp_path, monkeypatch):
+    """A small MNIST-shaped file (noisy class prototypes, uint8) in a Keras cache the example finds."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    protos = rng.uniform(0, 255, size=(10, 28, 28))
+
+    def split(n):
+        y = rng.integers(0, 10, size=n).astype(np.uint8)
+        return np.clip(protos[y] + rng.normal(0, 60, size=(n, 28, 28)), 0, 255).astype(np.uint8), y
+
+    (x_train, y_train), (x_test, y_test) = split(1000), split(300)
+    (tmp_path / "keras" / "datasets").mkdir(parents=True)
+    np.savez(tmp_path / "keras" / "datasets" / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test,
+             y_test=y_test)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+
+
+def test_mnist_mlp_example_runs(capsys, monkeypatch, tmp_path, mnist_cache):
     monkeypatch.setattr(sys, "argv", [str(EXAMPLE), "--epochs", "3", "--plot", str(tmp_path / "c.png")])
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
+    assert "data: MNIST: 900 training, 100 validation and 300 test images of shape (28, 28)" in out
     assert "Total params:" in out and "Epoch 3/3" in out and "val_accuracy:" in out
     acc = float(out.split("test accuracy:")[1].split()[0])
     assert acc > 0.5  # ten classes: well above chance after three epochs
+    assert float(out.split("wall time:")[1].split()[0]) > 0
+
+
+def test_mnist_mlp_example_says_what_data_it_lacks(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", [str(EXAMPLE), "--data", "mnist"])
+    with pytest.raises(SystemExit, match="MNIST is not in the Keras cache .*mnist.npz.*--data digits"):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
 
 
 def test_readme_keras_block_runs(capsys):
@@ -25,7 +55,7 @@ def test_readme_keras_block_runs(capsys):
     assert "Epoch 2/2" in out and "Total params: 4,810" in out
 
 
-def test_example_model_saved_and_loaded_in_a_new_process(tmp_path, capsys):
+def test_example_model_saved_and_loaded_in_a_new_process(tmp_path, capsys, mnist_cache):
     import importlib.util
     import subprocess
 

@@ -183,8 +183,8 @@ def test_recurrent_models_train_and_report_shapes(rng):
 
 
 def test_recurrent_argument_errors():
-    with pytest.raises(NotImplementedError, match="stateful=True"):
-        layers.LSTM(2, stateful=True)
+    with pytest.raises(ValueError, match="stateful=True needs a fixed batch size"):
+        keras.Sequential([keras.Input((3, 1)), layers.LSTM(2, stateful=True)])
     with pytest.raises(NotImplementedError, match="kernel_constraint"):
         layers.GRU(2, kernel_constraint="non_neg")
     with pytest.raises(ValueError, match="dropout must be in"):
@@ -256,3 +256,76 @@ def test_gradients_of_states_and_initial_states(cls, kw, ref, rng):
         want = numeric_gradient(lambda a, k=k: ref_loss(*[a if j == k else s for j, s in enumerate(init)]),
                                 init[k].copy())
         np.testing.assert_allclose(g.numpy(), want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("opts", [{"zero_output_for_mask": True}, {"use_bias": False, "go_backwards": True},
+                                  {"initial_state": True}, {"time_major": True}])
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_fused_path_matches_the_step_path_with_options(cls, opts, rng, monkeypatch):
+    """The fused kernel (taken, as counted) against the step path the tape
+    differentiates: outputs, states and gradients, with a ragged mask."""
+    from tensorlet.keras.layers import recurrent_fused
+
+    opts = dict(opts)
+    init = opts.pop("initial_state", False)
+    x = rng.standard_normal((5, 3, 2) if opts.get("time_major") else (3, 5, 2))
+    mask = tf.constant(np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 1, 0, 1]], bool))
+    layer = cls(3, return_sequences=True, return_state=True, dtype="float64", **opts)
+    layer(x)
+    _randomize(layer, rng)
+    states = [tf.constant(rng.standard_normal((3, 3))) for _ in range(2 if cls is layers.LSTM else 1)]
+    dys, calls = None, []
+    run_fused = recurrent_fused.run
+    monkeypatch.setattr(recurrent_fused, "run", lambda *a: calls.append(1) or run_fused(*a))
+
+    def run():
+        nonlocal dys
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch([xt] + states)
+            outs = layer(xt, mask=mask, initial_state=states if init else None)
+            dys = dys or [rng.standard_normal(o.shape) for o in outs]
+            loss = tf.add_n([tf.reduce_sum(o * d) for o, d in zip(outs, dys)])
+        grads = tape.gradient(loss, [xt] + layer.trainable_weights + (states if init else []))
+        return [o.numpy() for o in outs] + [g.numpy() for g in grads]
+
+    fused = run()
+    assert calls == [1]
+    monkeypatch.setattr(recurrent_fused, "ENABLED", False)
+    for f, s in zip(fused, run(), strict=True):
+        np.testing.assert_allclose(f, s, rtol=1e-10, atol=1e-12)
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("cls,kw,ref", CASES[:3])
+def test_fused_float32_matches_numpy(cls, kw, ref, rng):
+    x = rng.standard_normal((4, 7, 5)).astype(np.float32)
+    layer = cls(8, return_sequences=True, return_state=True, **kw)
+    layer(x)
+    weights = _randomize(layer, rng)
+    out, *states = layer(x)
+    want_seq, want_states = ref(x.astype(np.float64), *[w.astype(np.float64) for w in weights])
+    np.testing.assert_allclose(out.numpy(), want_seq, rtol=1e-4, atol=1e-5)
+    for got, want in zip(states, want_states):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls,kw,ref", CASES)
+def test_stateful_layers_carry_states_between_batches(cls, kw, ref, rng):
+    x = rng.standard_normal((2, 6, 3))
+    layer = cls(4, stateful=True, dtype="float64", **kw)
+    layer(x[:, :3])
+    weights = _randomize(layer, rng)
+    layer.reset_state()
+    assert len(layer.weights) == len(weights)  # the states are not weights
+    first, second = layer(x[:, :3]).numpy(), layer(x[:, 3:]).numpy()
+    np.testing.assert_allclose(first, ref(x[:, :3], *weights)[0][:, -1], rtol=1e-10)
+    np.testing.assert_allclose(second, ref(x, *weights)[0][:, -1], rtol=1e-10)  # one sequence in two halves
+    layer.reset_states()
+    np.testing.assert_allclose(layer(x[:, 3:]).numpy(), ref(x[:, 3:], *weights)[0][:, -1], rtol=1e-10)
+    with pytest.raises(ValueError, match="keeps states for batches of 2, got a batch of 1"):
+        layer(x[:1])
+    model = keras.Sequential([keras.Input(batch_shape=(2, 3, 3)), cls(4, stateful=True, **kw), layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x[:, :3].astype(np.float32), np.ones((2, 1), np.float32), epochs=2, verbose=0)
+    assert np.abs(model.layers[0].states[0].numpy()).sum() > 0

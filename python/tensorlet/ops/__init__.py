@@ -12,5 +12,6 @@ from tensorlet.ops import linalg_ops  # noqa: F401
 from tensorlet.ops import nn_ops  # noqa: F401
 from tensorlet.ops import reductions  # noqa: F401
 from tensorlet.ops import random_ops  # noqa: F401
+from tensorlet.ops import rnn_ops  # noqa: F401
 from tensorlet.ops import training_ops  # noqa: F401
 from tensorlet.ops import operators  # noqa: F401  (attaches Tensor and Variable methods)

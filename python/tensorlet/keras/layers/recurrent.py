@@ -1,14 +1,18 @@
 """Recurrent layers: SimpleRNN, LSTM, GRU (and their cells), and RNN, which
 runs any cell over the time axis.
 
-Each step is a composition of registered ops (one matmul for the recurrent
-term, then the gate arithmetic), differentiated by the tape through time;
-the input projection of every step is one matmul over the whole sequence.
+The built-in cells with their default activations run a whole sequence in
+one fused C++ call, and its gradient in another (recurrent_fused.py). Other
+cells and options take the step path: each step a composition of registered
+ops (one matmul for the recurrent term, then the gate arithmetic),
+differentiated by the tape through time; the input projection of every step
+is one matmul over the whole sequence.
 """
 
 import inspect
 
 import tensorlet as tf
+from tensorlet.framework import symbolic
 from tensorlet.keras import activations, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers.layer import Layer
@@ -222,7 +226,10 @@ class RNN(Layer):
         return_state: also return the final states (``[output, *states]``).
         go_backwards: run from the last step to the first (the outputs come
             in that order).
-        stateful: not supported (raises).
+        stateful: keep each batch's final states (row i of the batch) as
+            the next batch's initial states; needs a fixed batch size
+            (``Input(batch_size=...)`` or the first call's data).
+            ``reset_state()`` zeroes them.
         unroll: accepted; the loop is always unrolled in eager execution.
         time_major: inputs are ``(time, batch, features)``.
         zero_output_for_mask: masked steps output zeros instead of the
@@ -236,14 +243,13 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, time_major=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError(f"{type(self).__name__}: stateful=True is not supported yet")
         if isinstance(cell, (list, tuple)):
             raise NotImplementedError("RNN: a list of cells (StackedRNNCells) is not supported yet; stack RNN layers")
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards, self.unroll, self.time_major = go_backwards, unroll, time_major
         self.zero_output_for_mask = zero_output_for_mask
+        self.stateful, self.states = stateful, None
 
     def build(self, input_shape):
         if len(input_shape) != 3:
@@ -251,6 +257,27 @@ class RNN(Layer):
                              f"got {tuple(input_shape)}")
         if not self.cell.built:
             self.cell._build_for(KerasTensor((None, input_shape[-1]), self.cell.dtype))
+        if self.stateful and self.states is None:
+            batch = input_shape[1 if self.time_major else 0]
+            if batch is None:
+                raise ValueError(f"{type(self).__name__} '{self.name}': stateful=True needs a fixed batch size: give "
+                                 "it with keras.Input(batch_size=...) (or batch_shape=...), or call the layer on data")
+            # Not weights (Keras does not save them): kept out of the attribute tracking.
+            object.__setattr__(self, "states", [tf.Variable(s, trainable=False, name="rnn_state") for s in
+                                                self._initial_states(None, batch, self.cell.dtype)])
+
+    def reset_state(self):
+        """Zeroes the states a ``stateful`` layer carries from batch to batch."""
+        for v in self.states or []:
+            v.assign(tf.zeros_like(v))
+
+    reset_states = reset_state
+
+    def _finish(self, out, states):
+        if self.stateful and not symbolic.is_symbolic(out):
+            for v, s in zip(self.states, states):
+                v.assign(s)
+        return [out] + list(states) if self.return_state else out
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if mask is None:
@@ -263,20 +290,32 @@ class RNN(Layer):
         cell = self.cell
         batch, steps = inputs.shape[0], inputs.shape[1]
         states = self._initial_states(initial_state, batch, inputs.dtype)
+        if self.stateful and initial_state is None:
+            if self.states[0].shape[0] != batch and not symbolic.is_symbolic(inputs):
+                raise ValueError(f"{type(self).__name__} '{self.name}': stateful=True keeps states for batches of "
+                                 f"{self.states[0].shape[0]}, got a batch of {batch}")
+            states = [tf.identity(v) for v in self.states]  # values: the variables change after this call
         if self.go_backwards:
             inputs = tf.reverse(inputs, [1])
             mask = None if mask is None else tf.reverse(mask, [1])
-        masked_ok = mask is None or (initial_state is None and not self.zero_output_for_mask)
-        if steps and masked_ok and recurrent_fused.supports(cell, training):
+        fused = recurrent_fused.kind(cell, inputs, training) if steps else None
+        if fused:
             if training and getattr(cell, "dropout", 0):
                 cell.begin(inputs[:, 0], states[0], training)
                 inputs = inputs * tf.expand_dims(cell._masks[0], 1)
-            out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences, mask)
+            packed, states = recurrent_fused.run(fused, cell, inputs, states, mask)
+            seq, out = packed[:, :, :cell.units] if self.return_sequences else None, states[0]
+            if mask is not None and (self.zero_output_for_mask or initial_state is not None):
+                keep = tf.cast(mask, "int32")  # masked steps output zeros, or the previous output (zeros at first)
+                keep = keep if self.zero_output_for_mask else tf.cast(tf.cumsum(keep, 1) > 0, "int32")
+                seq = packed[:, :, :cell.units] * tf.cast(tf.expand_dims(keep, -1), packed.dtype)
+                out = seq[:, steps - 1]
+            out = seq if self.return_sequences else out
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
             if self.return_sequences and mask is not None:
                 set_mask(out, tf.reverse(mask, [1]) if self.go_backwards else mask)
-            return [out] + list(states) if self.return_state else out
+            return self._finish(out, states)
         fast = hasattr(cell, "step")
         if fast:
             cell.begin(inputs[:, 0] if steps else tf.zeros((batch, inputs.shape[-1]), inputs.dtype), states[0],
@@ -304,7 +343,7 @@ class RNN(Layer):
                 out = tf.transpose(out, [1, 0, 2])
             if mask is not None:
                 set_mask(out, tf.reverse(mask, [1]) if self.go_backwards else mask)
-        return [out] + list(states) if self.return_state else out
+        return self._finish(out, states)
 
     def _initial_states(self, initial_state, batch, dtype):
         n = len(self.cell.state_size) if isinstance(self.cell.state_size, (list, tuple)) else 1
