@@ -7,11 +7,12 @@ process when importable (the peers' packages are looked for in
 ``$TL_PEERS``, default /work/peers, when not installed beside tensorlet).
 Medians of ``--repeats`` epochs.
 
-    python bench/fit_mlp.py [--samples 60000] [--repeats 3] [--batch 32 128]
+    python bench/fit_mlp.py [--samples 60000] [--repeats 3] [--batch 32 128] [--only NAME ...] [--interleave]
 """
 
 import argparse
 import os
+import statistics
 
 import numpy as np
 
@@ -148,29 +149,41 @@ def main():
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 128])
+    parser.add_argument("--only", nargs="+", help="run only these frameworks (names as printed, tensorlet first)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="time one epoch of each framework in turn, --repeats rounds (fairer on a machine "
+                             "whose load changes; the ratio column is then the median of per-round ratios)")
     args = parser.parse_args()
     x, y = data(args.samples)
     add_peers()
     runners = [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch), ("pytorch loop", torch_epoch),
                ("jax jit", jax_epoch), ("jax jit, donated", lambda x, y, b: jax_epoch(x, y, b, donate=True))]
+    runners = [r for r in runners if not args.only or r[0] in args.only]
     print(f"CPU: {cpu_name()}")
     print(f"fit of Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam, {args.samples} samples, "
-          f"median of {args.repeats} epochs after a warm-up epoch")
+          f"median of {args.repeats} epochs after a warm-up epoch" + (", interleaved" if args.interleave else ""))
     print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
     for batch in args.batch:
-        base = None  # tensorlet's rate
+        epochs = {}
         for name, fn in runners:
             try:
-                seconds = time_epochs(fn(x, y, batch), args.repeats)
+                epochs[name] = fn(x, y, batch)
             except ImportError as e:
                 print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
-                continue
-            rate = args.samples / seconds
-            if name == "tensorlet":
-                base = rate
-            ratio = f"{base / rate:>18.2f}x" if base else ""
-            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {ratio}")
-
+        if args.interleave:
+            for run in epochs.values():
+                run()  # warm-up
+            rounds = [{k: median_seconds(run, repeat=1, number=1, warmup=0) for k, run in epochs.items()}
+                      for _ in range(args.repeats)]
+            seconds = {k: statistics.median(r[k] for r in rounds) for k in epochs}
+            ratios = {k: statistics.median(r[k] / r["tensorlet"] for r in rounds)
+                      for k in epochs if "tensorlet" in epochs}
+        else:
+            seconds = {k: time_epochs(run, args.repeats) for k, run in epochs.items()}
+            ratios = {k: seconds[k] / seconds["tensorlet"] for k in epochs if "tensorlet" in epochs}
+        for name, s in seconds.items():
+            ratio = f"{ratios[name]:>18.2f}x" if name in ratios else ""
+            print(f"{name:<20} {batch:>6} {s:>9.2f} {args.samples / s:>11,.0f} {ratio}")
 
 if __name__ == "__main__":
     main()
