@@ -138,6 +138,31 @@ Array squeeze_entry(int, Inputs in, const Attrs& a) { return in[0]->squeeze(a[0]
 Array broadcast_entry(int, Inputs in, const Attrs& a) { return in[0]->broadcast_to(a[0].ints).copy(); }
 Array index_entry(int, Inputs in, const Attrs& a) { return in[0]->index(a[0].index); }
 Array index_grad_entry(int, Inputs in, const Attrs& a) { return index_grad(*in[0], a[0].ints, a[1].index); }
+// concat and stack take every input (a null ends the list: they have no optional operand).
+std::vector<Array> all_inputs(Inputs in) {
+  std::vector<Array> v;
+  for (int i = 0; in[i]; ++i) v.push_back(*in[i]);
+  return v;
+}
+Array concat_entry(int, Inputs in, const Attrs& a) { return concat(all_inputs(in), a[0].i); }
+Array stack_entry(int, Inputs in, const Attrs& a) { return stack(all_inputs(in), a[0].i); }
+// Each input copied into its part of out: along `axis` from `start` (concat), or at
+// index i of a new axis (stack, `stacked`).
+void join_to(const Array& out, Inputs in, int64_t axis, bool stacked) {
+  const int64_t ax = normalize_axis(axis, out.ndim(), stacked ? "stack" : "concat");
+  int64_t start = 0;
+  for (int i = 0; in[i]; ++i) {
+    const Array& x = *in[i];
+    if (x.size() == 0) continue;
+    Shape shape = out.shape(), strides = out.strides();
+    if (stacked) shape.erase(shape.begin() + ax), strides.erase(strides.begin() + ax);
+    else shape[ax] = x.shape()[ax];
+    slots(out).copy(out.view(shape, strides, out.offset() + start * out.strides()[ax]), x);
+    start += stacked ? 1 : x.shape()[ax];
+  }
+}
+void concat_to(int, const Array& out, Inputs in, const Attrs& a) { join_to(out, in, a[0].i, false); }
+void stack_to(int, const Array& out, Inputs in, const Attrs& a) { join_to(out, in, a[0].i, true); }
 Array where_entry(int, Inputs in, const Attrs&) { return where(*in[0], *in[1], *in[2]); }
 Array clip_entry(int, Inputs in, const Attrs&) { return clip(*in[0], *in[1], *in[2]); }
 Array gather_entry(int, Inputs in, const Attrs& a) { return gather(*in[0], *in[1], a[0].i); }
@@ -278,6 +303,8 @@ std::unordered_map<std::string, OpImpl> make_table() {
   t["broadcast_to"] = {0, broadcast_entry, copy_to};
   t["strided_slice"] = {0, index_entry, nullptr};
   t["strided_slice_grad"] = {0, index_grad_entry, nullptr};
+  t["concat"] = {0, concat_entry, concat_to};
+  t["stack"] = {0, stack_entry, stack_to};
   t["where"] = {0, where_entry, nullptr};
   t["clip_by_value"] = {0, clip_entry, nullptr};
   t["gather"] = {0, gather_entry, nullptr};

@@ -61,7 +61,7 @@ Plan::Plan(int num_slots, std::vector<NodeSpec> nodes, std::vector<std::pair<int
         throw InvalidArgument("tensorlet.function: attribute index out of range in op '" + n.op + "'");
     }
     if (n.seeded && n.attrs.size() < 2) throw InvalidArgument("tensorlet.function: a seeded op needs two attributes");
-    st.in.resize(n.inputs.size());
+    st.in.resize(n.inputs.size() + 1);  // null-terminated (concat and stack count their inputs)
     st.spec = std::move(n);
     steps_.push_back(std::move(st));
   }
@@ -167,7 +167,7 @@ void Plan::discover() {
         st.impl = dense_op, st.spec.op = "dense", st.code = 0;
         st.spec.inputs = {mm->spec.inputs[0], mm->spec.inputs[1], bias};
         st.spec.attrs.assign(1, Attr{Attr::Str, 0, 0, "linear", {}, {}});
-        st.in.resize(3);
+        st.in.assign(4, nullptr);
         break;
       }
     } else if (st.spec.op == "relu") {
@@ -178,7 +178,7 @@ void Plan::discover() {
         st.spec.inputs = d->spec.inputs;
         st.spec.attrs = d->spec.attrs;
         st.spec.attrs[0].s = "relu";
-        st.in.resize(st.spec.inputs.size());
+        st.in.assign(st.spec.inputs.size() + 1, nullptr);
       }
     }
   }

@@ -16,6 +16,19 @@ from tensorlet.keras import layers
 from .test_function import OPTIMIZERS, _train
 
 
+@pytest.fixture(autouse=True)
+def _names_restored():
+    """Layer and variable names made here do not shift the names later tests expect."""
+    from tensorlet.framework import variable
+    from tensorlet.keras import backend
+
+    saved = dict(variable._name_counts), dict(backend._name_counts)
+    yield
+    for counts, old in zip((variable._name_counts, backend._name_counts), saved):
+        counts.clear()
+        counts.update(old)
+
+
 def _allocations():
     return _core.host_memory_info()["allocations"]
 
@@ -222,3 +235,43 @@ def test_elementwise_chains_run_fused_in_chunks_and_match_the_replay(monkeypatch
         np.testing.assert_array_equal(a, b)
     expected = np.exp(-np.square(results[1][1] - c.numpy()) * np.float32(0.5)) + np.float32(1)
     np.testing.assert_allclose(results[0][0], expected, rtol=1e-6)
+
+
+_RNG = np.random.default_rng(3)
+MODELS = {
+    "conv_pool_batchnorm": (
+        lambda: keras.Sequential([layers.Conv2D(4, 3, activation="relu", padding="same"), layers.MaxPooling2D(),
+                                  layers.BatchNormalization(), layers.Conv2D(3, 3), layers.AveragePooling2D(),
+                                  layers.Flatten(), layers.Dense(3)]),
+        _RNG.standard_normal((16, 8, 8, 2)).astype("f4"), _RNG.integers(0, 3, 16),
+        lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+    "embedding": (lambda: keras.Sequential([layers.Embedding(20, 4), layers.GlobalAveragePooling1D(),
+                                            layers.Dense(2, activation="sigmoid")]),
+                  _RNG.integers(0, 20, (16, 5)), _RNG.integers(0, 2, (16, 2)).astype("f4"),
+                  lambda: "binary_crossentropy"),
+    "lstm": (lambda: keras.Sequential([layers.LSTM(4), layers.Dense(1)]),
+             _RNG.standard_normal((16, 3, 2)).astype("f4"), _RNG.standard_normal((16, 1)).astype("f4"), lambda: "mse"),
+    "gru_layernorm": (lambda: keras.Sequential([layers.GRU(4, return_sequences=True), layers.LayerNormalization(),
+                                                layers.Flatten(), layers.Dense(1)]),
+                      _RNG.standard_normal((16, 3, 2)).astype("f4"), _RNG.standard_normal((16, 1)).astype("f4"),
+                      lambda: "mae"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_layers_run_in_the_runtime_as_in_the_python_replay(name, monkeypatch):
+    build, x, y, loss = MODELS[name]
+    results = []
+    for native in (True, False):
+        monkeypatch.setattr(graph_module, "native", native)
+        tf.random.set_seed(0)
+        model = build()
+        model.compile("adam", loss())
+        hist = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        plans = [c.graph.plan for f in model.train_function.levels for c in _concretes(f)]
+        assert plans and all((p is not None) == native for p in plans)
+        results.append((hist.history["loss"], model.get_weights(), model.predict(x, verbose=0)))
+    (l1, w1, p1), (l2, w2, p2) = results
+    np.testing.assert_allclose(l1, l2, rtol=1e-6)
+    for a, b in zip(w1 + [p1], w2 + [p2]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
