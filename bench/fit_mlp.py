@@ -1,18 +1,45 @@
 """Training throughput of ``fit``: samples/s of one epoch (after a warm-up
 epoch) for Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam,
 sparse categorical crossentropy, on 60,000 synthetic samples, at batch 32 and
-128. Keras on TensorFlow and a hand-written PyTorch loop run beside tensorlet
-in the same process when importable. Medians of ``--repeats`` epochs.
+128. Keras on TensorFlow, a hand-written PyTorch loop and a jitted JAX/optax
+step (with and without buffer donation) run beside tensorlet in the same
+process when importable (the peers' packages are looked for in
+``$TL_PEERS``, default /work/peers, when not installed beside tensorlet).
+Medians of ``--repeats`` epochs.
 
-    python bench/fit_mlp.py [--samples 60000] [--repeats 3] [--batch 32 128]
+    python bench/fit_mlp.py [--samples 60000] [--repeats 3] [--batch 32 128] [--only NAME ...] [--interleave]
 """
 
 import argparse
 import os
+import statistics
 
 import numpy as np
 
 from _timing import median_seconds
+
+
+def add_peers():
+    """Makes the peer frameworks importable from ``$TL_PEERS`` (a virtual
+    environment) when they are not installed here; appended, so this
+    environment's own packages come first."""
+    import glob
+    import sys
+
+    for site in glob.glob(os.path.join(os.environ.get("TL_PEERS", "/work/peers"), "lib", "python3*", "site-packages")):
+        if site not in sys.path:
+            sys.path.append(site)
+
+
+def cpu_name():
+    """The CPU's model name (lscpu's), to quote with every figure."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        return f"{names[0]}, {len(names)} logical CPUs"
+    except (OSError, IndexError):
+        import platform
+        return platform.processor() or "unknown"
 
 
 def data(n, seed=0):
@@ -77,31 +104,86 @@ def torch_epoch(x, y, batch, device="cpu"):
     return epoch
 
 
+def jax_epoch(x, y, batch, donate=False):
+    """A function that runs one epoch of a jitted JAX step (optax Adam), the
+    loss read on the host every step as ``fit`` does; ``donate`` lets XLA
+    update the parameters and optimizer state in place."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+
+    def glorot(k, shape):
+        lim = (6 / sum(shape)) ** 0.5
+        return jax.random.uniform(k, shape, jnp.float32, -lim, lim)
+
+    params = {"w1": glorot(k1, (784, 256)), "b1": jnp.zeros(256), "w2": glorot(k2, (256, 10)), "b2": jnp.zeros(10)}
+    opt = optax.adam(1e-3, eps=1e-7)
+    state = [params, opt.init(params)]
+
+    def loss_fn(p, xb, yb):
+        h = jax.nn.relu(xb.reshape(xb.shape[0], -1) @ p["w1"] + p["b1"])
+        logits = jax.nn.log_softmax(h @ p["w2"] + p["b2"])
+        return optax.softmax_cross_entropy_with_integer_labels(logits, yb).mean()
+
+    def step(p, s, xb, yb):
+        loss, g = jax.value_and_grad(loss_fn)(p, xb, yb)
+        updates, s = opt.update(g, s, p)
+        return optax.apply_updates(p, updates), s, loss
+
+    step = jax.jit(step, donate_argnums=(0, 1) if donate else ())
+
+    def epoch():
+        order = np.random.permutation(len(x))
+        for i in range(0, len(x), batch):
+            idx = order[i:i + batch]
+            state[0], state[1], loss = step(state[0], state[1], x[idx], y[idx])
+            float(loss)
+
+    return epoch
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 128])
+    parser.add_argument("--only", nargs="+", help="run only these frameworks (names as printed, tensorlet first)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="time one epoch of each framework in turn, --repeats rounds (fairer on a machine "
+                             "whose load changes; the ratio column is then the median of per-round ratios)")
     args = parser.parse_args()
     x, y = data(args.samples)
-    runners = [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch), ("pytorch loop", torch_epoch)]
+    add_peers()
+    runners = [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch), ("pytorch loop", torch_epoch),
+               ("jax jit", jax_epoch), ("jax jit, donated", lambda x, y, b: jax_epoch(x, y, b, donate=True))]
+    runners = [r for r in runners if not args.only or r[0] in args.only]
+    print(f"CPU: {cpu_name()}")
     print(f"fit of Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam, {args.samples} samples, "
-          f"median of {args.repeats} epochs after a warm-up epoch")
+          f"median of {args.repeats} epochs after a warm-up epoch" + (", interleaved" if args.interleave else ""))
     print(f"{'framework':<20} {'batch':>6} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
     for batch in args.batch:
-        base = None  # tensorlet's rate
+        epochs = {}
         for name, fn in runners:
             try:
-                seconds = time_epochs(fn(x, y, batch), args.repeats)
+                epochs[name] = fn(x, y, batch)
             except ImportError as e:
                 print(f"{name:<20} {batch:>6} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
-                continue
-            rate = args.samples / seconds
-            if name == "tensorlet":
-                base = rate
-            ratio = f"{base / rate:>18.2f}x" if base else ""
-            print(f"{name:<20} {batch:>6} {seconds:>9.2f} {rate:>11,.0f} {ratio}")
-
+        if args.interleave:
+            for run in epochs.values():
+                run()  # warm-up
+            rounds = [{k: median_seconds(run, repeat=1, number=1, warmup=0) for k, run in epochs.items()}
+                      for _ in range(args.repeats)]
+            seconds = {k: statistics.median(r[k] for r in rounds) for k in epochs}
+            ratios = {k: statistics.median(r[k] / r["tensorlet"] for r in rounds)
+                      for k in epochs if "tensorlet" in epochs}
+        else:
+            seconds = {k: time_epochs(run, args.repeats) for k, run in epochs.items()}
+            ratios = {k: seconds[k] / seconds["tensorlet"] for k in epochs if "tensorlet" in epochs}
+        for name, s in seconds.items():
+            ratio = f"{ratios[name]:>18.2f}x" if name in ratios else ""
+            print(f"{name:<20} {batch:>6} {s:>9.2f} {args.samples / s:>11,.0f} {ratio}")
 
 if __name__ == "__main__":
     main()

@@ -21,10 +21,11 @@ struct Pool {
   std::mutex mu;  // guards the cache; the counters are atomic so small buffers never lock
   std::multimap<size_t, void*> free_blocks;  // capacity -> buffer
   int64_t cached = 0;
-  std::atomic<int64_t> current{0}, peak{0};
+  std::atomic<int64_t> current{0}, peak{0}, allocations{0};
 };
 
 void count_alloc(Pool& p, size_t cap) {
+  p.allocations.fetch_add(1, std::memory_order_relaxed);
   int64_t now = p.current.fetch_add(static_cast<int64_t>(cap), std::memory_order_relaxed) + static_cast<int64_t>(cap);
   int64_t old = p.peak.load(std::memory_order_relaxed);
   while (now > old && !p.peak.compare_exchange_weak(old, now, std::memory_order_relaxed)) {
@@ -134,7 +135,7 @@ void host_free(void* ptr, size_t cap) {
 HostMemoryInfo host_memory_info() {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mu);
-  return {p.current.load(), p.peak.load(), p.cached, kCacheLimit};
+  return {p.current.load(), p.peak.load(), p.cached, kCacheLimit, p.allocations.load()};
 }
 
 void reset_host_peak() {

@@ -17,6 +17,7 @@ struct HostMemoryInfo {
   int64_t peak;     // the most ever held at once (since the last reset)
   int64_t cached;   // bytes of freed buffers kept for reuse
   int64_t cache_limit;
+  int64_t allocations;  // buffers handed out since start (cache hits included)
 };
 HostMemoryInfo host_memory_info();
 void reset_host_peak();

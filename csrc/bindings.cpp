@@ -11,6 +11,7 @@
 #include "conv.h"
 #include "device.h"
 #include "elementwise.h"
+#include "graph/plan.h"
 #include "isa/table.h"
 #include "matmul.h"
 #include "nn.h"
@@ -116,6 +117,39 @@ std::vector<IndexItem> parse_index(const py::tuple& items) {
                       "indices, got " + std::string(py::str(o.get_type().attr("__name__"))));
   }
   return out;
+}
+
+// An op attribute of a traced graph as the runtime holds it; `index`: the
+// attribute is a tuple of index items (strided_slice's). Throws TypeError for
+// anything else, and the graph keeps its Python replay.
+graph::Attr graph_attr(py::handle o, bool index) {
+  graph::Attr a;
+  if (o.is_none()) return a;
+  if (index) {
+    a.kind = graph::Attr::Index;
+    a.index = parse_index(py::reinterpret_borrow<py::tuple>(o));
+  } else if (py::isinstance<py::str>(o)) {
+    a.kind = graph::Attr::Str, a.s = o.cast<std::string>();
+  } else if (py::isinstance<DType>(o)) {
+    a.kind = graph::Attr::Int, a.i = static_cast<int64_t>(o.cast<DType>());
+  } else if (py::isinstance<Device>(o)) {
+    a.kind = graph::Attr::Int, a.i = static_cast<int64_t>(o.cast<Device>());
+  } else if (PyFloat_Check(o.ptr())) {
+    a.kind = graph::Attr::Float, a.f = o.cast<double>();
+  } else if (PyIndex_Check(o.ptr())) {  // a random key may need all 64 bits
+    a.kind = graph::Attr::Int;
+    int overflow = 0;
+    a.i = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
+    if (overflow > 0) a.i = static_cast<int64_t>(o.cast<uint64_t>());
+    else if (overflow < 0) throw TypeError("graph attribute below int64");
+  } else if (py::isinstance<py::list>(o) || py::isinstance<py::tuple>(o)) {
+    a.kind = graph::Attr::Ints, a.ints = o.cast<std::vector<int64_t>>();
+  } else if (py::hasattr(o, "__float__")) {
+    a.kind = graph::Attr::Float, a.f = o.cast<double>();
+  } else {
+    throw TypeError("graph attribute of type " + std::string(py::str(o.get_type().attr("__name__"))));
+  }
+  return a;
 }
 
 }  // namespace
@@ -365,6 +399,42 @@ PYBIND11_MODULE(_core, m) {
   m.def("apply_adam", &apply_adam, py::arg("var"), py::arg("m"), py::arg("v"), py::arg("v_hat").none(true), py::arg("grad"), py::arg("lr"), py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), py::arg("step"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
   m.def("apply_adagrad", &apply_adagrad, py::arg("var"), py::arg("acc"), py::arg("grad"), py::arg("lr"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
 
+  // --- tensorlet.function's graph runtime (csrc/graph/) ---
+  // A node: (op, inputs, attrs, slot_attrs, output, seeded, copy, mutates).
+  // run() releases the GIL for the whole call.
+  m.def("graph_supports", &graph::supports, py::arg("op"), "Whether the C++ graph runtime runs `op`");
+  py::class_<graph::Plan>(m, "GraphPlan")
+      .def(py::init([](int num_slots, const py::list& nodes, std::vector<std::pair<int, Array>> constants,
+                       std::vector<int> args, std::vector<int> vars, std::vector<int> outputs) {
+        std::vector<graph::NodeSpec> specs;
+        for (auto h : nodes) {
+          auto t = py::reinterpret_borrow<py::tuple>(h);
+          graph::NodeSpec n;
+          n.op = t[0].cast<std::string>();
+          n.inputs = t[1].cast<std::vector<int>>();
+          auto attrs = py::reinterpret_borrow<py::sequence>(t[2]);
+          const bool index = n.op == "strided_slice" || n.op == "strided_slice_grad";
+          for (size_t i = 0; i < attrs.size(); ++i) n.attrs.push_back(graph_attr(attrs[i], index && i + 1 == attrs.size()));
+          n.slot_attrs = t[3].cast<std::vector<std::pair<int, int>>>();
+          n.output = t[4].cast<int>();
+          n.seeded = t[5].cast<bool>(), n.copy = t[6].cast<bool>(), n.mutates = t[7].cast<bool>();
+          specs.push_back(std::move(n));
+        }
+        return std::make_unique<graph::Plan>(num_slots, std::move(specs), std::move(constants), std::move(args),
+                                             std::move(vars), std::move(outputs));
+      }), py::arg("num_slots"), py::arg("nodes"), py::arg("constants"), py::arg("args"), py::arg("vars"),
+           py::arg("outputs"))
+      .def("run", &graph::Plan::run, py::arg("args"), py::arg("vars"), py::arg("seeds"),
+           py::call_guard<py::gil_scoped_release>(), "Runs the graph; returns the output arrays")
+      .def("stats", [](const graph::Plan& p) {
+        graph::PlanStats s = p.stats();
+        py::dict d;
+        d["nodes"] = s.nodes, d["fused"] = s.fused, d["folded"] = s.folded, d["into"] = s.into, d["buffers"] = s.buffers;
+        d["buffer_bytes"] = s.buffer_bytes, d["runs"] = s.runs;
+        return d;
+      })
+      .def("describe", &graph::Plan::describe);
+
   // --- variables ---
   // The tape's float test on every recorded tensor: cheaper than building a DType object.
   m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
@@ -391,6 +461,7 @@ PYBIND11_MODULE(_core, m) {
     d["peak"] = i.peak;
     d["cached"] = i.cached;
     d["cache_limit"] = i.cache_limit;
+    d["allocations"] = i.allocations;
     return d;
   }, "Bytes held by arrays now and at peak, and bytes cached for reuse");
   m.def("reset_host_peak", &reset_host_peak);

@@ -249,13 +249,35 @@ def test_cond_and_while_loop_eagerly():
         tf.cond(x > 2, 1, 2)
 
 
-def test_cond_on_a_traced_predicate_inside_a_function_says_not_supported_yet():
+def test_cond_and_while_loop_on_traced_predicates_run_in_the_graph():
     @tf.function
     def f(x):
-        return tf.cond(x > 0, lambda: x, lambda: -x)
+        return tf.cond(x > 0, lambda: x * 3.0, lambda: -x)
 
-    with pytest.raises(OperatorNotAllowedInGraphError, match="not supported inside tensorlet.function"):
-        f(tf.constant(1.0))
+    assert [float(f(tf.constant(v))) for v in (2.0, -1.5, 4.0)] == [6.0, 1.5, 12.0]
+    assert f.experimental_get_tracing_count() == 1
+    # Gradients flow through the branch that was taken.
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def g(x):
+        with tf.GradientTape() as tape:
+            y = tf.cond(x > 0, lambda: w * x, lambda: w * w)
+        return tape.gradient(y, w)
+
+    assert float(g(tf.constant(5.0))) == 5.0 and float(g(tf.constant(-1.0))) == 4.0
+
+    @tf.function
+    def h(n):  # doubles while below n, at most 10 times
+        return tf.while_loop(lambda i, s: i < n, lambda i, s: (i * 2, s + 1), [tf.constant(1), tf.constant(0)],
+                             maximum_iterations=10)
+
+    assert [tuple(map(int, h(tf.constant(v)))) for v in (1, 5, 100, 5000)] == [(1, 0), (8, 3), (128, 7), (1024, 10)]
+    # State changes in a branch, and an unbounded traced loop, need a real branch node.
+    with pytest.raises(OperatorNotAllowedInGraphError, match="may not change state"):
+        tf.function(lambda x: tf.cond(x > 0, lambda: w.assign(x), lambda: w))(tf.constant(1.0))
+    with pytest.raises(OperatorNotAllowedInGraphError, match="maximum_iterations"):
+        tf.function(lambda n: tf.while_loop(lambda i: i < n, lambda i: i + 1, tf.constant(0)))(tf.constant(3))
     # A Python predicate is fine inside.
     assert float(tf.function(lambda x: tf.cond(True, lambda: x + 1, lambda: x))(tf.constant(1.0))) == 2.0
 

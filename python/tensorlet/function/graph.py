@@ -8,16 +8,20 @@ slots (-1 for an absent optional operand), its attributes, the attributes
 read from a slot at run time (a learning rate or step count held in a
 Variable), its output slot and, for a random draw, the op seed that gives it a
 fresh (key, counter) pair per call. That is all a runtime needs: this module
-replays it as a loop over the kernels; the C++ graph runtime (``csrc/graph/``)
-is meant to consume the same structure (slots are integers, attributes plain
-values) and add liveness-based buffer reuse and fusion.
+is consumed once, when a trace is finalised, by the C++ graph runtime
+(``csrc/graph/``: ``_core.GraphPlan``), which runs a whole call in one C++
+call over preallocated, liveness-shared buffers, with fusion, and without the
+GIL. A graph with an op the runtime lacks (``tensorlet.print``, an op whose
+kernel is Python) keeps this module's replay, a loop over the kernels.
 """
 
+from tensorlet import _core
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
 from tensorlet.ops.random_ops import seed_state
 
 ARG, VARIABLE, CONSTANT, NODE = "arg", "variable", "constant", "node"
+native = True  # whether graphs the C++ runtime can run go to it (tests turn it off to compare)
 
 
 class Node:
@@ -94,9 +98,33 @@ class Graph:
         self._plan = [(n.op.kernel, tuple(n.inputs), n.attrs, n.output, n.slot_attrs or n.seed is not None, n.copy,
                        n.writes, n) for n in self.nodes]
         self._vars = [(s, v) for s, (k, v) in enumerate(zip(self.kinds, self.values)) if k is VARIABLE]
+        self._seeded = [n.seed[0] for n in self.nodes if n.seed is not None]
+        self._written = [v for n in self.nodes for v in n.writes]
+        self.plan = self._native() if native else None
+
+    def _native(self):
+        """The C++ plan of this graph, or None when an op needs the Python replay."""
+        from tensorlet.ops.registry import REGISTRY
+        if not all(REGISTRY.get(n.op.name) is n.op and _core.graph_supports(n.op.name) for n in self.nodes):
+            return None
+        nodes = [(n.op.name, n.inputs, [None if any(i == j for j, _ in n.slot_attrs) else a for i, a in
+                                        enumerate(n.attrs)], n.slot_attrs, n.output, n.seed is not None, n.copy,
+                  bool(n.writes)) for n in self.nodes]
+        consts = [(s, v) for s, (k, v) in enumerate(zip(self.kinds, self.values)) if k is CONSTANT]
+        try:
+            return _core.GraphPlan(len(self.kinds), nodes, consts, self.inputs, [s for s, _ in self._vars],
+                                   self.outputs)
+        except (TypeError, ValueError):  # an attribute the runtime does not take
+            return None
 
     def run(self, args):
         """Runs the graph on the argument arrays; returns the output arrays."""
+        if self.plan is not None:
+            seeds = [k for s in self._seeded for k in seed_state.next(s)]
+            outs = self.plan.run(args, [v._a for _, v in self._vars], seeds)
+            for v in self._written:
+                v._version += 1
+            return outs
         vals = list(self.values)
         for s, v in self._vars:
             vals[s] = v._a

@@ -36,6 +36,10 @@ class ConcreteFunction:
         self._structure = structure   # the return value's structure
         self._outputs = outputs       # per output leaf: a slot index, or a Python value
         self._single = isinstance(structure, Tensor) and graph.kinds[outputs[0].slot] != VARIABLE
+        # A flat list or tuple of tensors computed in the graph (a gradient list, say) skips the repacking.
+        flat = type(structure) in (list, tuple) and all(
+            type(o) is _Slot and graph.kinds[o.slot] != VARIABLE for o in outputs) and len(outputs) == len(structure)
+        self._flat = type(structure) if flat and all(type(x) is Tensor for x in structure) else None
         graph.compile()
 
     def _replay(self, tensors):
@@ -43,6 +47,8 @@ class ConcreteFunction:
         arrays = graph.run([t._a for t in tensors])
         if self._single:  # the usual return value: one tensor computed in the graph
             return Tensor._from_array(arrays[0])
+        if self._flat is not None:
+            return self._flat(map(Tensor._from_array, arrays))
         kinds, leaves, k = graph.kinds, [], 0
         for o in self._outputs:
             if type(o) is _Slot:

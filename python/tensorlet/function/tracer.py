@@ -126,8 +126,8 @@ class Tracer:
             raise OperatorNotAllowedInGraphError(
                 f"tensorlet.function {self.name}: using a traced tensor as a Python bool (an `if`, `while`, `and`, "
                 "`or` or `not` on a tensor) is not allowed while tracing: its value differs between calls. Use "
-                "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars), or "
-                "branch on a Python value.")
+                "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars, "
+                "maximum_iterations=n), or branch on a Python value.")
         if what in ("float()", "int()"):
             self.pending[id(t)] = (t, what)  # fine if an op takes it as an attribute (checked at the end)
             return
