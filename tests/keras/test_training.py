@@ -367,10 +367,12 @@ def test_two_outputs_with_loss_list_and_weights():
     target = x[:, :1] * 2.0
     model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5])
     p_cls, p_reg = model.predict(x, verbose=0)
-    want = -np.log(np.clip(p_cls[np.arange(40), y], 1e-7, 1)).mean() + 0.5 * ((p_reg - target) ** 2).mean()
-    assert model.evaluate(x, [y, target], batch_size=40, verbose=0) == pytest.approx(want, rel=1e-4)
+    ce, mse = -np.log(np.clip(p_cls[np.arange(40), y], 1e-7, 1)).mean(), ((p_reg - target) ** 2).mean()
+    # Keras 3 reports the total, then each output's (unweighted) loss
+    got = model.evaluate(x, [y, target], batch_size=40, verbose=0, return_dict=True)
+    assert got == pytest.approx({"loss": ce + 0.5 * mse, f"{cls.name}_loss": ce, f"{reg.name}_loss": mse}, rel=1e-4)
     h = model.fit(x, [y, target], epochs=2, verbose=0)
-    assert len(h.history["loss"]) == 2
+    assert len(h.history["loss"]) == 2 and len(h.history[f"{reg.name}_loss"]) == 2
 
 
 def test_to_categorical():

@@ -13,10 +13,17 @@ from tensorlet.keras.keras_tensor import flatten
 
 
 def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``
+    (a list of two or three is read as a tuple, as a PyTorch DataLoader yields batches)."""
+    if isinstance(data, list) and len(data) in (2, 3):
+        data = tuple(data)
     if isinstance(data, tuple):
         return (tuple(data) + (None, None))[:3]
     return data, None, None
+
+
+_EXPECTS = {"sparse": "integer class labels in [0, number of classes)", "categorical": "one-hot float labels",
+            "binary": "labels 0 or 1 (floats or ints)"}
 
 
 def check_labels(loss, y, out_shape):
@@ -24,6 +31,11 @@ def check_labels(loss, y, out_shape):
     y = np.asarray(y)
     n_classes = out_shape[-1] if out_shape else None
     name = getattr(loss, "name", "loss")
+    if y.dtype.kind in "USO":
+        first = f" such as {y.flat[0].item()!r}" if y.size else ""
+        raise ValueError(f"{name} expects {_EXPECTS.get(kind, 'numeric targets')}, but the targets are strings or "
+                         f"objects{first}: map them to numbers first, e.g. with keras.layers.StringLookup or "
+                         "np.unique(y, return_inverse=True)")
     if kind == "sparse":
         if y.ndim == len(out_shape) and y.shape[-1] != 1:
             raise ValueError(
@@ -95,6 +107,9 @@ def num_samples(x, y=None):
 def class_weights(y, class_weight, sample_weight):
     if not class_weight:
         return sample_weight
+    if isinstance(y, (dict, list)) and len(y) > 1:
+        raise ValueError("class_weight applies to a model with one output; for several, pass sample_weight as a "
+                         "dict keyed by output name")
     labels = np.asarray(first_array(y))
     if labels.ndim > 1 and labels.shape[-1] > 1:
         labels = labels.argmax(-1)
@@ -110,8 +125,9 @@ class ArrayData:
         if x is None:
             raise ValueError("No input data given (x is None)")
         self.n = num_samples(x, y)
-        if sample_weight is not None and len(sample_weight) != self.n:
-            raise ValueError(f"sample_weight has {len(sample_weight)} entries for {self.n} samples")
+        for w in flatten(sample_weight) if sample_weight is not None else ():
+            if len(w) != self.n:
+                raise ValueError(f"sample_weight has {len(w)} entries for {self.n} samples")
         # Float inputs are converted to the model's dtype once, not per batch.
         self.x = map_data(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a, x)
         self.y, self.sw = y, sample_weight
@@ -134,7 +150,7 @@ class ArrayData:
             elif self.sw is None:
                 yield xb, map_data(take, self.y)
             else:
-                yield xb, map_data(take, self.y), take(self.sw)
+                yield xb, map_data(take, self.y), map_data(take, self.sw)
 
 
 class IterableData:
@@ -157,6 +173,8 @@ class IterableData:
                 item = next(it)
             except StopIteration:
                 return
+            if isinstance(item, list) and len(item) in (2, 3):  # a DataLoader's [x, y]: read as a tuple
+                item = tuple(item)
             if isinstance(item, tuple) and not self.inputs_only:
                 x, y, sw = (tuple(item) + (None, None))[:3]
             elif isinstance(item, tuple):

@@ -76,6 +76,11 @@ class Model(Trainer, Layer):
     def inputs(self):
         return flatten(self._graph_inputs) if hasattr(self, "_graph_inputs") else None
 
+    def _check_shapes(self, inputs):
+        if isinstance(inputs, dict) and hasattr(self, "_graph_inputs"):  # in the inputs' order, whatever the keys'
+            inputs = [inputs[t.name] for t in flatten(self._graph_inputs) if t.name in inputs]
+        Layer._check_shapes(self, inputs)
+
     @property
     def outputs(self):
         return flatten(self._graph_outputs) if hasattr(self, "_graph_outputs") else None
