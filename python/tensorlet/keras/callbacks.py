@@ -280,11 +280,17 @@ class ModelCheckpoint(Callback):
             value = logs.get(self.monitor)
             if value is None:
                 return
+            best = f"{self.best:.5f}" if self.best is not None else "inf" if self.mode == "min" else "-inf"
             if self.best is not None and not (value < self.best if self.mode == "min" else value > self.best):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved to {value:.5f}, saving model to {path}")
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {value:.5f}, saving model to "
+                      f"{path}")
             self.best = value
+        elif self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
         if path.endswith(".keras"):
             self.model.save(path)
         else:

@@ -10,6 +10,7 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.keras import losses as losses_module
 from tensorlet.keras.keras_tensor import flatten
+from tensorlet.keras.utils.py_dataset import PyDataset
 
 
 def unpack_x_y_sample_weight(data):
@@ -59,6 +60,8 @@ def check_labels(loss, y, out_shape):
 
 
 def is_batch_iterable(x):
+    if isinstance(x, PyDataset):
+        return True
     if x is None or isinstance(x, (np.ndarray, tf.Tensor, list, tuple, dict)) or np.isscalar(x):
         return False
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
@@ -154,7 +157,7 @@ class ArrayData:
 
 
 class IterableData:
-    """Batches from an iterable or generator of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    """Batches from an iterable, generator or ``PyDataset`` of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
 
     def __init__(self, source, steps, inputs_only=False):
         self.source, self.steps, self.inputs_only = source, steps, inputs_only
@@ -162,11 +165,14 @@ class IterableData:
         self._iterator = source if hasattr(source, "__next__") else None
         if isinstance(source, tf.data.Dataset):  # an endless one is drawn from across epochs
             self.steps, self._iterator = tf.data.experimental.steps_and_iterator(source, steps)
+        elif isinstance(source, PyDataset):
+            self.steps = source.num_batches if steps is None else steps
         elif steps is None and hasattr(source, "__len__"):
             self.steps = len(source)
 
     def batches(self):
-        it = self._iterator if self._iterator is not None else iter(self.source)
+        it = self._iterator if self._iterator is not None else \
+            self.source._epoch() if isinstance(self.source, PyDataset) else iter(self.source)
         count = 0
         while self.steps is None or count < self.steps:
             try:

@@ -165,6 +165,9 @@ class Loss(Serializable):
     def get_config(self):
         return {**self._constructor_config(), "name": self.name, "reduction": self.reduction}
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, reduction={self.reduction}>"
+
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Applies sample weights and the reduction to per-sample loss values."""

@@ -29,7 +29,7 @@ from tensorlet.keras.data_adapter import (
 )
 from tensorlet.function import OperatorNotAllowedInGraphError
 from tensorlet.keras.keras_tensor import KerasTensor, flatten
-from tensorlet.keras.layers.layer import _map_shapes
+from tensorlet.keras.layers.layer import _map_shapes, _Seen
 
 
 class Trainer:
@@ -542,6 +542,8 @@ class _Step:
                               stacklevel=3)
         else:
             out = self.eager(*args)
+        if _Seen.losses:  # what add_loss left behind came from the trace, not from this batch
+            self.model._clear_losses()
         if self.predict:
             return out
         if out is None:  # the metrics were updated inside
@@ -550,7 +552,8 @@ class _Step:
 
 
 def _floats(logs):
-    return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
+    """Python floats of float32 values, as Keras reports them (0.6931471824645996)."""
+    return {k: float(np.float32(v)) for k, v in logs.items()}
 
 
 def _no_separate_targets(y, what):

@@ -85,6 +85,20 @@ class Model(Trainer, Layer):
     def outputs(self):
         return flatten(self._graph_outputs) if hasattr(self, "_graph_outputs") else None
 
+    @property
+    def input(self):
+        """The model's input KerasTensor (the structure of them, for several)."""
+        if hasattr(self, "_graph_inputs"):
+            return self._graph_inputs
+        return self.inputs[0] if self.inputs else Layer.input.fget(self)
+
+    @property
+    def output(self):
+        """The model's output KerasTensor (the structure of them, for several)."""
+        if hasattr(self, "_graph_outputs"):
+            return self._graph_outputs
+        return self.outputs[0] if self.outputs else Layer.output.fget(self)
+
     def call(self, inputs, training=None):
         if not hasattr(self, "_nodes"):
             raise NotImplementedError(f"Model '{self.name}' has no call(): subclasses of keras.Model define "

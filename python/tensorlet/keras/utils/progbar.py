@@ -1,7 +1,8 @@
 """The progress bar ``fit``/``evaluate``/``predict`` print to stdout.
 
 On a terminal the line is redrawn in place (at most every ``interval``
-seconds); elsewhere (a log file, a pipe) each update is a new line.
+seconds); elsewhere (a log file, a pipe) one line is written when the pass
+ends, as Keras's log then reads.
 """
 
 import os
@@ -67,7 +68,7 @@ class Progbar:
         if self.verbose == 0:
             return
         now = time.time()
-        if self.verbose == 2 and not finalize:
+        if not finalize and (self.verbose == 2 or not self._dynamic):
             return
         if not finalize and now - self._last_update < self.interval:
             return
