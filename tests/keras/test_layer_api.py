@@ -191,3 +191,32 @@ def test_keras2_compiled_loss_and_metrics_in_a_custom_train_step():
     assert logs == pytest.approx({"loss": ((pred - Y) ** 2).mean(), "mae": np.abs(pred - Y).mean()}, rel=1e-5)
     said = " ".join(str(w.message) for w in caught)
     assert "self.compute_loss(x, y, y_pred, sample_weight)" in said and "self.compute_metrics(" in said
+
+
+def test_arguments_once_accepted_and_ignored_now_act_or_raise():
+    loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=0)
+    probs = np.array([[0.5, 0.5], [0.2, 0.8], [0.6, 0.4]])
+    assert float(loss(np.array([0, 1, 0]), probs)) == pytest.approx(-np.log(0.8))  # the mean over kept samples
+    np.testing.assert_allclose(keras.losses.sparse_categorical_crossentropy(np.array([0, 1]), probs[:2],
+                                                                           ignore_class=0).numpy(), [0, -np.log(0.8)])
+    with pytest.raises(NotImplementedError, match="axis=0"):
+        keras.losses.categorical_crossentropy(probs, probs, axis=0)
+    logits = np.array([-2.0, 1.0, 0.8, 0.5])  # 3 of the 4 (positive, negative) pairs in order: AUC 0.75
+    a, b = keras.metrics.AUC(from_logits=True), keras.metrics.AUC()
+    a.update_state([0, 1, 0, 1], logits)
+    b.update_state([0, 1, 0, 1], 1 / (1 + np.exp(-logits)))
+    assert float(a.result()) == float(b.result()) == pytest.approx(0.75, abs=0.01)
+    # three thresholds: ROC points (1, 1), (0.5, 1), (0, 0); the last step's height is 0.5, 0 or 1
+    for method, want in (("interpolation", 0.75), ("minoring", 0.5), ("majoring", 1.0)):
+        m = keras.metrics.AUC(num_thresholds=3, summation_method=method, from_logits=True)
+        m.update_state([0, 1, 0, 1], logits)
+        assert float(m.result()) == pytest.approx(want)
+    for make in (lambda: keras.metrics.Precision(top_k=2), lambda: keras.metrics.AUC(multi_label=True)):
+        with pytest.raises(NotImplementedError, match="is not supported yet"):
+            make()
+    x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
+    np.testing.assert_array_equal(layers.Flatten(data_format="channels_first")(x).numpy(),
+                                  np.transpose(x, (0, 2, 3, 1)).reshape(1, -1))
+    inp = keras.Input((3,))
+    assert layers.Lambda(lambda t: t[:, :2], output_shape=(2,))(inp).shape == (None, 2)
+    assert layers.Lambda(lambda t: t, output_shape=lambda s: (s[0], 7))(inp).shape == (None, 7)  # taken on trust

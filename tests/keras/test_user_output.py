@@ -83,3 +83,13 @@ def test_one_dimensional_inputs_train_a_model_built_for_scalar_features():
     h = model.fit(x, 3 * x, epochs=20, verbose=0)
     assert h.history["loss"][-1] < 0.05 * h.history["loss"][0]
     assert model.predict(x[:5], verbose=0).shape == (5, 1)
+
+
+def test_progbar_averages_what_is_not_stateful():
+    import io
+
+    out = io.StringIO()
+    bar = keras.utils.Progbar(4, verbose=2, stream=out, stateful_metrics=["acc"])
+    for step, value in enumerate([1.0, 2.0, 3.0, 6.0], 1):
+        bar.update(step, [("loss", value), ("acc", value)])
+    assert out.getvalue().rstrip().endswith("- acc: 6.0000 - loss: 3.0000")

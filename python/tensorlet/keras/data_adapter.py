@@ -38,6 +38,8 @@ def check_labels(loss, y, out_shape):
                          f"objects{first}: map them to numbers first, e.g. with keras.layers.StringLookup or "
                          "np.unique(y, return_inverse=True)")
     if kind == "sparse":
+        if getattr(loss, "ignore_class", None) is not None:  # those labels are left out, whatever they are
+            y = np.where(y == loss.ignore_class, 0, y)
         if y.ndim == len(out_shape) and y.shape[-1] != 1:
             raise ValueError(
                 f"{name} expects integer class labels (shape {(y.shape[0],)} or {(y.shape[0], 1)}), but the targets "

@@ -5,7 +5,8 @@ import math
 
 import tensorlet as tf
 from tensorlet.keras import activations, constraints, initializers, regularizers
-from tensorlet.keras.keras_tensor import KerasTensor, Node
+from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
+from tensorlet.keras.layers.conv import normalize_data_format
 from tensorlet.keras.layers.layer import Layer
 
 
@@ -126,10 +127,13 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format, "Flatten")
 
     def call(self, inputs):
         if inputs.ndim == 2:
             return inputs
+        if self.data_format == "channels_first":  # flattened in channels_last order, as Keras keeps weights valid
+            inputs = tf.transpose(inputs, [0] + list(range(2, inputs.ndim)) + [1])
         return tf.reshape(inputs, (-1, math.prod(inputs.shape[1:])) if inputs.shape[0] != 0 else (0, -1))
 
     def compute_output_shape(self, input_shape):
@@ -335,7 +339,16 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, **kwargs):
         super().__init__(**kwargs)
-        self.function = function
+        self.function, self.output_shape_arg = function, output_shape
 
     def call(self, inputs):
         return self.function(inputs)
+
+    def _infer(self, inputs, args, kwargs):
+        """Keras models take ``output_shape`` (a shape without the batch dim, or a
+        function of the input shape) on trust where given; else the function runs on symbolic inputs."""
+        shape = self.output_shape_arg
+        if shape is None:
+            return super()._infer(inputs, args, kwargs)
+        given = map_structure(lambda t: tuple(t.shape), inputs)
+        return KerasTensor(tuple(shape(given)) if callable(shape) else (flatten(given)[0],) + tuple(shape), self.dtype)
