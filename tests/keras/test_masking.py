@@ -111,3 +111,28 @@ def test_call_receives_the_mask_and_compute_mask_makes_one():
     np.testing.assert_array_equal(y._keras_mask.numpy(), [[False, True, True]] * 2)
     Probe()(tf.ones((2, 3, 1)))
     assert seen["mask"] is None
+
+
+def test_sequences_of_a_masked_bidirectional_layer_are_zero_where_masked():
+    """As Keras does (it sets zero_output_for_mask on both directions when they return sequences)."""
+    emb = layers.Embedding(5, 3, mask_zero=True, dtype="float64")
+    bi = layers.Bidirectional(layers.LSTM(2, return_sequences=True, dtype="float64"))
+    seq = bi(emb(IDS)).numpy()
+    table = emb.embeddings.numpy()
+    fw, bw = ([w.numpy() for w in l.cell.weights] for l in (bi.forward_layer, bi.backward_layer))
+    for i, n in enumerate(LENGTHS):
+        x = table[IDS[i, :n]][None]
+        np.testing.assert_allclose(seq[i, :n, :2], np_lstm(x, *fw)[0][0], rtol=1e-10)
+        np.testing.assert_allclose(seq[i, :n, 2:], np_lstm(x[:, ::-1], *bw)[0][0][::-1], rtol=1e-10)
+        np.testing.assert_array_equal(seq[i, n:], 0.0)
+    last = layers.LSTM(2, zero_output_for_mask=True, dtype="float64")(emb(IDS)).numpy()
+    np.testing.assert_array_equal(last[:2], 0.0)  # their last step is padding
+    assert np.abs(last[2]).min() > 0
+
+
+def test_wrappers_build_their_layers_in_a_functional_model():
+    inp = keras.Input((5,), dtype="int32")
+    seq = layers.Bidirectional(layers.LSTM(2, return_sequences=True))(layers.Embedding(5, 3, mask_zero=True)(inp))
+    model = keras.Model(inp, layers.TimeDistributed(layers.Dense(4))(seq))
+    assert [tuple(w.shape) for w in model.weights] == [(5, 3), (3, 8), (2, 8), (8,), (3, 8), (2, 8), (8,), (4, 4),
+                                                       (4,)]

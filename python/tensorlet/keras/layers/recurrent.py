@@ -271,12 +271,14 @@ class RNN(Layer):
         if self.go_backwards:
             inputs = tf.reverse(inputs, [1])
             mask = None if mask is None else tf.reverse(mask, [1])
-        masked_ok = mask is None or (initial_state is None and not self.zero_output_for_mask)
-        if steps and masked_ok and recurrent_fused.supports(cell, training):
+        if steps and (mask is None or initial_state is None) and recurrent_fused.supports(cell, training):
             if training and getattr(cell, "dropout", 0):
                 cell.begin(inputs[:, 0], states[0], training)
                 inputs = inputs * tf.expand_dims(cell._masks[0], 1)
             out, states = recurrent_fused.run(cell, inputs, states, self.return_sequences, mask)
+            if mask is not None and self.zero_output_for_mask:  # masked steps output zeros; the states carry over
+                keep = tf.expand_dims(tf.cast(mask, out.dtype), -1)
+                out = out * (keep if self.return_sequences else keep[:, -1])
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
             return [out] + list(states) if self.return_state else out

@@ -35,11 +35,19 @@ class Bidirectional(Layer):
         for attr in ("return_sequences", "return_state"):
             if getattr(layer, attr) != getattr(backward_layer, attr):
                 raise ValueError(f"Bidirectional: forward and backward layers must agree on {attr}")
+        for rnn in (layer, backward_layer):  # as Keras: masked steps of the sequences are zeros, in both directions
+            if hasattr(rnn, "zero_output_for_mask"):
+                rnn.zero_output_for_mask = rnn.return_sequences
         self.forward_layer, self.backward_layer = layer, backward_layer
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
 
     supports_masking = True
+
+    def build(self, input_shape):  # the weights exist once a functional model is made, as in Keras
+        for layer in (self.forward_layer, self.backward_layer):
+            if not layer.built:
+                layer.build(tf.TensorShape(input_shape))
 
     def compute_mask(self, inputs, mask=None):
         mask = mask[0] if isinstance(mask, (list, tuple)) else mask
@@ -109,6 +117,10 @@ class TimeDistributed(Layer):
             raise ValueError(f"TimeDistributed wraps a Layer, got {type(layer).__name__}")
         super().__init__(**{"dtype": layer.dtype, **kwargs})
         self.layer = layer
+
+    def build(self, input_shape):
+        if not self.layer.built:
+            self.layer.build(tf.TensorShape((None,) + tuple(input_shape)[2:]))
 
     def call(self, inputs, training=None, mask=None):
         if inputs.ndim < 3:
