@@ -21,17 +21,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # checkpoints, the CUDA device placement and the wider TF/Keras surface
 # (15.5k lines in all: framework 687, ops 4544, autodiff 506, public API 1231,
 # keras 7133, data and saving 1367) with ~5-10% to spare per layer, plus
-# room for tensorlet.function (~900, not written yet).
+# room for tensorlet.function (~900, not written yet). keras +200 for the
+# multi-output compile matching, add_loss, masks through Layer.__call__,
+# InputSpec and PyDataset.
 LAYERS = {
     "tensors (framework/)": (["framework"], 800),
     "ops (ops/)": (["ops"], 5000),  # +100 for the 3-D convolution and pooling ops
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1350),
-    "keras (keras/)": (["keras"], 7700),
+    "keras (keras/)": (["keras"], 7900),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 17000
+TOTAL_BUDGET = 17200
 
 
 def code_lines(path):

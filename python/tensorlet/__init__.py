@@ -8,7 +8,10 @@
 import os as _os
 import sys as _sys
 
-from tensorlet import _core
+if _os.environ.get("TENSORLET_ISA", "baseline") not in ("baseline", "avx2", "avx512", ""):
+    raise ImportError(f"TENSORLET_ISA={_os.environ['TENSORLET_ISA']!r} is not a valid value: use baseline, avx2 or "
+                      "avx512 (it caps the vector instructions the kernels use), or leave it unset")
+from tensorlet import _core  # noqa: E402
 from tensorlet.framework import errors
 from tensorlet.framework.dtypes import DType, as_dtype, bool_ as bool, float32, float64, double, int32, int64
 from tensorlet.framework.tensor import Tensor

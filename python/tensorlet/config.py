@@ -20,10 +20,10 @@ class PhysicalDevice:
         self.device_type = device_type
 
     def __repr__(self):
-        return f"PhysicalDevice(name={self.name!r}, device_type={self.device_type!r})"
+        return f"{type(self).__name__}(name={self.name!r}, device_type={self.device_type!r})"
 
     def __eq__(self, other):
-        return isinstance(other, PhysicalDevice) and (self.name, self.device_type) == (other.name, other.device_type)
+        return type(other) is type(self) and (self.name, self.device_type) == (other.name, other.device_type)
 
     def __hash__(self):
         return hash((self.name, self.device_type))
@@ -42,9 +42,18 @@ def list_physical_devices(device_type=None):
     return [d for d in devices if d.device_type == str(device_type).upper()]
 
 
+class LogicalDevice(PhysicalDevice):
+    """A device ops are placed on, as ``tf.config.LogicalDevice``: ``name`` is
+    ``'/device:CPU:0'`` (what ``tf.device`` takes), ``device_type`` ``'CPU'`` or ``'GPU'``."""
+
+    __slots__ = ()
+
+
 def list_logical_devices(device_type=None):
-    """The same devices as :func:`list_physical_devices` (one logical device each)."""
-    return list_physical_devices(device_type)
+    """The logical devices of ``device_type`` (one for each physical device), as
+    :class:`LogicalDevice` objects named ``'/device:CPU:0'``, ``'/device:GPU:0'``..."""
+    return [LogicalDevice(d.name.replace("/physical_device:", "/device:"), d.device_type)
+            for d in list_physical_devices(device_type)]
 
 
 def get_visible_devices(device_type=None):

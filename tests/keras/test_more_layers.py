@@ -27,8 +27,12 @@ def test_embedding(rng):
     want = np.zeros((6, 3))
     np.add.at(want, ids.reshape(-1), 2.0)
     np.testing.assert_allclose(g.numpy(), want)
-    with pytest.raises(NotImplementedError, match="embeddings_constraint"):
-        layers.Embedding(3, 2, embeddings_constraint="non_neg")
+    constrained = layers.Embedding(3, 2, embeddings_constraint="non_neg", embeddings_initializer="ones")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(constrained(np.array([0, 2])))
+    keras.optimizers.SGD(5.0).apply_gradients(zip(tape.gradient(loss, [constrained.embeddings]),
+                                                  [constrained.embeddings]))
+    np.testing.assert_array_equal(constrained.embeddings.numpy(), [[0, 0], [1, 1], [0, 0]])  # 1 - 5 -> 0
 
 
 def test_layer_normalization(rng):
@@ -129,9 +133,3 @@ def test_input_batch_shape():
     assert tuple(keras.Input(batch_shape=(None, 5, 2)).shape) == (None, 5, 2)
     with pytest.raises(ValueError, match="either batch_shape or shape"):
         keras.Input(shape=(3,), batch_shape=(None, 3))
-
-
-@pytest.mark.parametrize("arg", ["activity_regularizer", "kernel_constraint", "bias_constraint"])
-def test_dense_refuses_arguments_it_cannot_honour(arg):
-    with pytest.raises(NotImplementedError, match=f"Dense: {arg} is not supported yet"):
-        layers.Dense(2, **{arg: "l2" if arg == "activity_regularizer" else "non_neg"})

@@ -27,7 +27,7 @@ class Tensor:
     public.
     """
 
-    __slots__ = ("_a", "__weakref__")
+    __slots__ = ("_a", "_keras_mask", "__weakref__")  # _keras_mask: set by Keras layers that mask timesteps
     __array_priority__ = 100
 
     def __init__(self, *args, **kwargs):

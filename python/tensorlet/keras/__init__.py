@@ -16,7 +16,7 @@ from tensorlet.keras import (
 )
 from tensorlet.keras import constraints, ops, preprocessing, random  # noqa: E402
 from tensorlet.keras.keras_tensor import KerasTensor
-from tensorlet.keras.layers import Input, InputLayer, Layer
+from tensorlet.keras.layers import Input, InputLayer, InputSpec, Layer
 from tensorlet.keras.models import Model, Sequential
 from tensorlet.keras import applications  # noqa: E402,F401
 

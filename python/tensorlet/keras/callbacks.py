@@ -121,7 +121,7 @@ class ProgbarLogger(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}", flush=True)
-        self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose)
+        self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose, stateless_metrics=())
 
     def on_train_batch_end(self, batch, logs=None):
         self.progbar.update(batch + 1, list(logs.items()) if logs else None, finalize=False)
@@ -131,7 +131,7 @@ class ProgbarLogger(Callback):
 
     def on_test_begin(self, logs=None):
         if not self.params.get("in_fit"):
-            self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose)
+            self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose, stateless_metrics=())
 
     def on_test_batch_end(self, batch, logs=None):
         if not self.params.get("in_fit"):
@@ -142,7 +142,7 @@ class ProgbarLogger(Callback):
             self.progbar.update(self.progbar._seen, list((logs or {}).items()), finalize=True)
 
     def on_predict_begin(self, logs=None):
-        self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose)
+        self.progbar = Progbar(self.params.get("steps"), verbose=self.verbose, stateless_metrics=())
 
     def on_predict_batch_end(self, batch, logs=None):
         self.progbar.update(batch + 1, finalize=False)
@@ -280,11 +280,17 @@ class ModelCheckpoint(Callback):
             value = logs.get(self.monitor)
             if value is None:
                 return
+            best = f"{self.best:.5f}" if self.best is not None else "inf" if self.mode == "min" else "-inf"
             if self.best is not None and not (value < self.best if self.mode == "min" else value > self.best):
+                if self.verbose:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved to {value:.5f}, saving model to {path}")
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {value:.5f}, saving model to "
+                      f"{path}")
             self.best = value
+        elif self.verbose:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
         if path.endswith(".keras"):
             self.model.save(path)
         else:

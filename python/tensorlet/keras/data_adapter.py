@@ -10,13 +10,21 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.keras import losses as losses_module
 from tensorlet.keras.keras_tensor import flatten
+from tensorlet.keras.utils.py_dataset import PyDataset
 
 
 def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``
+    (a list of two or three is read as a tuple, as a PyTorch DataLoader yields batches)."""
+    if isinstance(data, list) and len(data) in (2, 3):
+        data = tuple(data)
     if isinstance(data, tuple):
         return (tuple(data) + (None, None))[:3]
     return data, None, None
+
+
+_EXPECTS = {"sparse": "integer class labels in [0, number of classes)", "categorical": "one-hot float labels",
+            "binary": "labels 0 or 1 (floats or ints)"}
 
 
 def check_labels(loss, y, out_shape):
@@ -24,7 +32,14 @@ def check_labels(loss, y, out_shape):
     y = np.asarray(y)
     n_classes = out_shape[-1] if out_shape else None
     name = getattr(loss, "name", "loss")
+    if y.dtype.kind in "USO":
+        first = f" such as {y.flat[0].item()!r}" if y.size else ""
+        raise ValueError(f"{name} expects {_EXPECTS.get(kind, 'numeric targets')}, but the targets are strings or "
+                         f"objects{first}: map them to numbers first, e.g. with keras.layers.StringLookup or "
+                         "np.unique(y, return_inverse=True)")
     if kind == "sparse":
+        if getattr(loss, "ignore_class", None) is not None:  # those labels are left out, whatever they are
+            y = np.where(y == loss.ignore_class, 0, y)
         if y.ndim == len(out_shape) and y.shape[-1] != 1:
             raise ValueError(
                 f"{name} expects integer class labels (shape {(y.shape[0],)} or {(y.shape[0], 1)}), but the targets "
@@ -47,6 +62,8 @@ def check_labels(loss, y, out_shape):
 
 
 def is_batch_iterable(x):
+    if isinstance(x, PyDataset):
+        return True
     if x is None or isinstance(x, (np.ndarray, tf.Tensor, list, tuple, dict)) or np.isscalar(x):
         return False
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
@@ -95,6 +112,9 @@ def num_samples(x, y=None):
 def class_weights(y, class_weight, sample_weight):
     if not class_weight:
         return sample_weight
+    if isinstance(y, (dict, list)) and len(y) > 1:
+        raise ValueError("class_weight applies to a model with one output; for several, pass sample_weight as a "
+                         "dict keyed by output name")
     labels = np.asarray(first_array(y))
     if labels.ndim > 1 and labels.shape[-1] > 1:
         labels = labels.argmax(-1)
@@ -110,8 +130,9 @@ class ArrayData:
         if x is None:
             raise ValueError("No input data given (x is None)")
         self.n = num_samples(x, y)
-        if sample_weight is not None and len(sample_weight) != self.n:
-            raise ValueError(f"sample_weight has {len(sample_weight)} entries for {self.n} samples")
+        for w in flatten(sample_weight) if sample_weight is not None else ():
+            if len(w) != self.n:
+                raise ValueError(f"sample_weight has {len(w)} entries for {self.n} samples")
         # Float inputs are converted to the model's dtype once, not per batch.
         self.x = map_data(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a, x)
         self.y, self.sw = y, sample_weight
@@ -134,11 +155,11 @@ class ArrayData:
             elif self.sw is None:
                 yield xb, map_data(take, self.y)
             else:
-                yield xb, map_data(take, self.y), take(self.sw)
+                yield xb, map_data(take, self.y), map_data(take, self.sw)
 
 
 class IterableData:
-    """Batches from an iterable or generator of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    """Batches from an iterable, generator or ``PyDataset`` of ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
 
     def __init__(self, source, steps, inputs_only=False):
         self.source, self.steps, self.inputs_only = source, steps, inputs_only
@@ -146,17 +167,22 @@ class IterableData:
         self._iterator = source if hasattr(source, "__next__") else None
         if isinstance(source, tf.data.Dataset):  # an endless one is drawn from across epochs
             self.steps, self._iterator = tf.data.experimental.steps_and_iterator(source, steps)
+        elif isinstance(source, PyDataset):
+            self.steps = source.num_batches if steps is None else steps
         elif steps is None and hasattr(source, "__len__"):
             self.steps = len(source)
 
     def batches(self):
-        it = self._iterator if self._iterator is not None else iter(self.source)
+        it = self._iterator if self._iterator is not None else \
+            self.source._epoch() if isinstance(self.source, PyDataset) else iter(self.source)
         count = 0
         while self.steps is None or count < self.steps:
             try:
                 item = next(it)
             except StopIteration:
                 return
+            if isinstance(item, list) and len(item) in (2, 3):  # a DataLoader's [x, y]: read as a tuple
+                item = tuple(item)
             if isinstance(item, tuple) and not self.inputs_only:
                 x, y, sw = (tuple(item) + (None, None))[:3]
             elif isinstance(item, tuple):

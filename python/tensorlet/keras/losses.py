@@ -77,6 +77,7 @@ def _one_hot_check(y_true, y_pred, name):
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum(y * log p) over the last axis, for one-hot (or soft) labels."""
+    _last_axis(axis, tf.convert_to_tensor(y_pred), "categorical_crossentropy")
     y_true, y_pred = _prep(y_true, y_pred)
     _one_hot_check(y_true, y_pred, "categorical_crossentropy")
     if tuple(y_true.shape) != tuple(y_pred.shape):
@@ -93,9 +94,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """-log p[label] for integer class labels."""
+    """-log p[label] for integer class labels; 0 where the label is ``ignore_class``
+    (and the ``Loss`` then averages over the other samples only, as Keras does)."""
     y_pred = tf.convert_to_tensor(y_pred)
     y_true = tf.convert_to_tensor(y_true)
+    _last_axis(axis, y_pred, "sparse_categorical_crossentropy")
     if y_true.ndim == y_pred.ndim:
         if y_true.shape[-1] == 1:
             y_true = tf.squeeze(y_true, -1)
@@ -107,12 +110,24 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                 "argmax(labels, axis=-1)")
     if not y_true.dtype.is_integer:
         y_true = tf.cast(y_true, "int32")
+    kept = None if ignore_class is None else tf.not_equal(y_true, ignore_class)
+    if kept is not None:
+        y_true = tf.where(kept, y_true, tf.zeros_like(y_true))
     logits = y_pred if from_logits else logits_of(y_pred)
     if logits is None:
         eps = backend.epsilon()
         logits = tf.math.log(tf.clip_by_value(y_pred / tf.reduce_sum(y_pred, axis=-1, keepdims=True), eps,
                                               1.0 - eps))
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_true, logits=logits)
+    out = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_true, logits=logits)
+    if kept is not None:
+        out = out * tf.cast(kept, out.dtype)
+        out._keras_mask = kept
+    return out
+
+
+def _last_axis(axis, y_pred, name):
+    if axis not in (-1, y_pred.ndim - 1):
+        raise NotImplementedError(f"{name}: only the last axis can hold the classes (axis=-1), got axis={axis}")
 
 
 def kl_divergence(y_true, y_pred):
@@ -165,9 +180,14 @@ class Loss(Serializable):
     def get_config(self):
         return {**self._constructor_config(), "name": self.name, "reduction": self.reduction}
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, reduction={self.reduction}>"
+
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Applies sample weights and the reduction to per-sample loss values."""
+    """Applies sample weights and the reduction to per-sample loss values (a mean
+    over the samples a ``_keras_mask`` on ``values`` keeps, where there is one)."""
+    kept = getattr(values, "_keras_mask", None)
     if sample_weight is not None:
         sw = tf.convert_to_tensor(sample_weight)
         if sw.dtype != values.dtype:
@@ -181,6 +201,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         return values
     if reduction == "sum":
         return tf.reduce_sum(values)
+    if kept is not None:
+        return tf.reduce_sum(values) / tf.maximum(tf.reduce_sum(tf.cast(kept, values.dtype)), 1.0)
     return tf.reduce_mean(values)
 
 

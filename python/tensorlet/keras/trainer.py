@@ -20,7 +20,7 @@ import numpy as np
 
 import tensorlet as tf
 from tensorlet.keras import callbacks as callbacks_module
-from tensorlet.keras import losses as losses_module
+from tensorlet.keras import compile_utils
 from tensorlet.keras import metrics as metrics_module
 from tensorlet.keras import optimizers as optimizers_module
 from tensorlet.keras.data_adapter import (
@@ -28,7 +28,8 @@ from tensorlet.keras.data_adapter import (
     num_samples, unpack_x_y_sample_weight,
 )
 from tensorlet.function import OperatorNotAllowedInGraphError
-from tensorlet.keras.keras_tensor import flatten
+from tensorlet.keras.keras_tensor import KerasTensor, flatten
+from tensorlet.keras.layers.layer import _map_shapes, _Seen
 
 
 class Trainer:
@@ -38,8 +39,8 @@ class Trainer:
         self.loss = None
         self.stop_training = False
         self.history = None
-        self._compiled_metrics = None
-        self._loss_fns = None
+        self._compile_loss = None
+        self._compile_metrics = compile_utils.CompileMetrics()
         self._loss_tracker = metrics_module.Mean("loss")
         self.run_eagerly = False
         self.jit_compile = "auto"
@@ -53,9 +54,15 @@ class Trainer:
         Args:
             optimizer: a name (``'adam'``, ``'sgd'``, ``'rmsprop'``, ``'adagrad'``) or optimizer object.
             loss: a name (``'mse'``, ``'sparse_categorical_crossentropy'``...), a Loss object or a
-                function ``fn(y_true, y_pred)``; a list or dict for several outputs.
+                function ``fn(y_true, y_pred)``; for several outputs one loss for
+                all, a list in output order or a dict keyed by output name
+                (targets and sample weights are matched the same way).
             metrics: a list of names (``'accuracy'``, ``'mae'``...), Metric objects or functions.
-            loss_weights: weights of the outputs' losses, for several outputs.
+                For several outputs: a dict of lists by output name, a list of
+                lists in output order, or one list for every output; each is
+                reported as ``<output>_<metric>``.
+            loss_weights: weights of the outputs' losses (a list, or a dict by output name).
+            weighted_metrics: metrics weighted by the sample weights (as ``metrics``).
             run_eagerly: run every step eagerly, op by op (for debugging).
             jit_compile: ``'auto'`` (the default): compile the steps with
                 ``tensorlet.function``, running a step that cannot be traced
@@ -67,21 +74,12 @@ class Trainer:
             ValueError: for an unknown optimizer, loss or metric name (valid names listed).
         """
         self.optimizer = optimizers_module.get(optimizer)
-        self.loss = loss
-        if isinstance(loss, dict):
-            names = [getattr(t, "name", None) for t in (self.outputs or [])]
-            loss = [loss.get(n) for n in names]
-        self._loss_fns = [_loss_object(l) for l in loss] if isinstance(loss, (list, tuple)) else \
-            (None if loss is None else _loss_object(loss))
-        if isinstance(loss_weights, dict):
-            names = [getattr(t, "name", None) for t in (self.outputs or [])]
-            loss_weights = [loss_weights.get(n, 1.0) for n in names]
-        self._loss_weights = loss_weights
-        metrics = list(metrics or []) + list(weighted_metrics or [])
-        for m in metrics:
-            metrics_module.check_name(m)
-        self._metric_specs = metrics
-        self._compiled_metrics = None
+        self.loss, self._loss_weights = loss, loss_weights
+        self._compile_loss = None if loss is None else compile_utils.CompileLoss(loss, loss_weights)
+        self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics)
+        self._metric_specs, self._weighted_metric_specs = metrics, weighted_metrics
+        if self._compile_loss is not None and self.built and self._output_shape is not None:
+            self._compile_loss.build(self._output_names())  # dict keys that name no output fail here
         self.compiled = True
         self._train_vars = None
         self.run_eagerly = bool(run_eagerly)
@@ -96,8 +94,47 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The metrics whose results ``fit``/``evaluate`` report (the loss first); reset every epoch."""
-        return [self._loss_tracker] + list(self._compiled_metrics or [])
+        """The metrics whose results ``fit``/``evaluate`` report (the loss, each output's loss,
+        the compiled metrics); reset every epoch."""
+        per_output = [t for t in self._compile_loss.trackers if t] if self._compile_loss else []
+        return [self._loss_tracker] + per_output + self._compile_metrics.metrics
+
+    @property
+    def compiled_loss(self):
+        """The Keras 2 ``self.compiled_loss(y, y_pred, sample_weight, regularization_losses)`` of
+        a custom ``train_step``; Keras 3 spells it ``self.compute_loss(x, y, y_pred, sample_weight)``."""
+        def compiled_loss(y, y_pred, sample_weight=None, regularization_losses=None):
+            warnings.warn("model.compiled_loss(...) is the Keras 2 spelling; use self.compute_loss(x, y, y_pred, "
+                          "sample_weight) in Keras 3", DeprecationWarning, stacklevel=2)
+            self._require_loss()
+            loss = self._compile_loss(self, y, y_pred, sample_weight)
+            for r in regularization_losses or []:
+                loss = loss + r
+            n = flatten(y_pred)[0].shape[0]
+            self._loss_tracker._add(tf.cast(loss, tf.float64) * float(n), n)  # as Keras 2 tracked it
+            return loss
+        return compiled_loss
+
+    @property
+    def compiled_metrics(self):
+        """The Keras 2 ``self.compiled_metrics.update_state(y, y_pred, sample_weight)``; Keras 3
+        updates them with ``self.compute_metrics(x, y, y_pred, sample_weight)``."""
+        model = self
+
+        class CompiledMetrics:
+            metrics = property(lambda _: model._compile_metrics.metrics)
+
+            def update_state(_, y, y_pred, sample_weight=None):
+                warnings.warn("model.compiled_metrics.update_state(...) is the Keras 2 spelling; use "
+                              "self.compute_metrics(x, y, y_pred, sample_weight) in Keras 3", DeprecationWarning,
+                              stacklevel=2)
+                model._compile_metrics.update(model, y, y_pred, sample_weight, model._loss_fns_for(y_pred))
+
+            def reset_state(_):
+                for m in model._compile_metrics.metrics:
+                    m.reset_state()
+
+        return CompiledMetrics()
 
     def get_metrics_result(self):
         """The current value of every metric, as a dict of Python floats."""
@@ -114,47 +151,31 @@ class Trainer:
                                "metrics=['accuracy'])")
 
     def _require_loss(self):
-        if self._loss_fns is None:
+        if self._compile_loss is None:
             raise ValueError("The model was compiled without a loss; give compile(loss=...), or override "
                              "train_step/test_step")
 
-    def _metrics_for(self, y, y_pred):
-        if self._compiled_metrics is None:
-            y_pred0 = flatten(y_pred)[0]
-            y0 = flatten(y)[0]
-            y0 = y0 if isinstance(y0, tf.Tensor) else np.asarray(y0)
-            loss0 = self._loss_fns[0] if isinstance(self._loss_fns, list) else self._loss_fns
-            self._compiled_metrics = [
-                metrics_module.get(m, tuple(y0.shape), tuple(y_pred0.shape), loss0)
-                for m in self._metric_specs]
-        return self._compiled_metrics
+    def _output_names(self, y_pred=None):
+        """The output names (from ``y_pred``, or from the built model's output shapes)."""
+        if y_pred is None:
+            shape = self._output_shape
+            y_pred = {k: KerasTensor(v) for k, v in shape.items()} if isinstance(shape, dict) else \
+                _map_shapes(KerasTensor, shape)
+        return compile_utils.output_names(self, y_pred)
+
+    def _loss_fns_for(self, y_pred):
+        return None if self._compile_loss is None else self._compile_loss.build(self._output_names(y_pred))
 
     # ---- one step ----------------------------------------------------------------
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
-        """The total loss: the compiled loss(es) plus the layers' regularization losses."""
-        fns = self._loss_fns
-        if isinstance(fns, list):
-            outs, ys = flatten(y_pred), flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
-            weights = self._loss_weights or [1.0] * len(fns)
-            total = None
-            for fn, w, yt, yp in zip(fns, weights, ys, outs):
-                if fn is None:
-                    continue
-                part = fn(yt, yp, sample_weight) * w
-                total = part if total is None else total + part
-            loss = total
-        else:
-            if isinstance(y_pred, (list, tuple)):
-                ys = y if isinstance(y, (list, tuple)) else [y] * len(y_pred)
-                weights = self._loss_weights or [1.0] * len(y_pred)
-                loss = None
-                for yt, yp, w in zip(ys, y_pred, weights):
-                    part = fns(yt, yp, sample_weight) * w
-                    loss = part if loss is None else loss + part
-            else:
-                loss = fns(y, y_pred, sample_weight)
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss: the compiled loss of each output (matched to ``y`` and
+        ``sample_weight`` by output name or position) plus the layers' losses
+        (weight regularizers, activity regularizers, ``add_loss``)."""
+        loss = None if self._compile_loss is None else self._compile_loss(self, y, y_pred, sample_weight)
         for r in self.losses:
-            loss = loss + r
+            loss = r if loss is None else loss + r
+        if loss is None:
+            raise ValueError("compute_loss: the model was compiled without a loss and its layers add none")
         return loss
 
     def train_step(self, data):
@@ -250,11 +271,7 @@ class Trainer:
             # The epoch loss is the mean of batch losses weighted by batch size, as Keras reports it.
             n = batch_len(x)
             self._loss_tracker._add(tf.cast(loss, tf.float64) * float(n), n)
-        if self._metric_specs:
-            yp = flatten(y_pred)[0]
-            yt = flatten(y)[0] if isinstance(y, (list, tuple)) else y
-            for m in self._metrics_for(y, y_pred):
-                m.update_state(yt, yp, sample_weight)
+        self._compile_metrics.update(self, y, y_pred, sample_weight, self._loss_fns_for(y_pred))
 
     # ---- fit ---------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -376,13 +393,16 @@ class Trainer:
         """Builds the model and checks labels against the loss before any weight changes."""
         if not self.built or self._output_shape is None:
             self(data.first_inputs(), training=False)
-        if data.y is None or not self._loss_fns:
+        if data.y is None or self._compile_loss is None:
             return
-        fns = self._loss_fns if isinstance(self._loss_fns, list) else [self._loss_fns]
-        out_shapes = self._output_shape if isinstance(self._output_shape, list) else [self._output_shape]
-        ys = data.y if isinstance(data.y, list) else [data.y]
-        for fn, yt, shape in zip(fns, ys, out_shapes):
-            check_labels(fn, yt, tuple(shape))
+        names = self._output_names()
+        shape = self._output_shape
+        shapes = list(shape.values()) if isinstance(shape, dict) else _map_shapes(lambda s: s, shape)
+        shapes = shapes if isinstance(shapes, list) else [shapes]
+        ys = compile_utils.per_output(data.y, names, f"{what}: the targets (y)")
+        for fn, yt, out_shape in zip(self._compile_loss.build(names), ys, shapes):
+            if fn is not None and yt is not None:
+                check_labels(fn, yt, tuple(out_shape))
 
     # ---- evaluate / predict ----------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -522,6 +542,8 @@ class _Step:
                               stacklevel=3)
         else:
             out = self.eager(*args)
+        if _Seen.losses:  # what add_loss left behind came from the trace, not from this batch
+            self.model._clear_losses()
         if self.predict:
             return out
         if out is None:  # the metrics were updated inside
@@ -530,15 +552,8 @@ class _Step:
 
 
 def _floats(logs):
-    return {k: v if isinstance(v, float) else float(v) for k, v in logs.items()}
-
-def _loss_object(loss):
-    if loss is None:
-        return None
-    fn = losses_module.get(loss)
-    if isinstance(fn, losses_module.Loss):
-        return fn
-    return losses_module.LossFunctionWrapper(fn, name=getattr(fn, "__name__", "loss"))
+    """Python floats of float32 values, as Keras reports them (0.6931471824645996)."""
+    return {k: float(np.float32(v)) for k, v in logs.items()}
 
 
 def _no_separate_targets(y, what):

@@ -1,7 +1,7 @@
 """Convolution layers: Conv1D, Conv2D, Conv3D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose."""
 
 import tensorlet as tf
-from tensorlet.keras import activations, initializers, regularizers
+from tensorlet.keras import activations, constraints, initializers, regularizers
 from tensorlet.keras.layers.layer import Layer
 from tensorlet.ops.conv_ops import _out_dim
 
@@ -44,7 +44,9 @@ class _Conv(Layer):
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         name = type(self).__name__
         if filters is not None and (not isinstance(filters, int) or filters <= 0):
             raise ValueError(f"{name}: filters must be a positive int, got {filters!r}")
@@ -88,9 +90,10 @@ class _Conv(Layer):
     def build(self, input_shape):
         c = self._in_channels(input_shape)
         self.kernel = self.add_weight(self._kernel_shape(c), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
 
     def _fmt(self):
         return "NCHW" if self.data_format == "channels_first" else "NHWC"

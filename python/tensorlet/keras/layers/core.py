@@ -4,8 +4,9 @@ Softmax, ReLU, and the merging layers Concatenate and Add."""
 import math
 
 import tensorlet as tf
-from tensorlet.keras import activations, initializers, regularizers
-from tensorlet.keras.keras_tensor import KerasTensor, Node
+from tensorlet.keras import activations, constraints, initializers, regularizers
+from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
+from tensorlet.keras.layers.conv import normalize_data_format
 from tensorlet.keras.layers.layer import Layer
 
 
@@ -29,10 +30,10 @@ class InputLayer(Layer):
         self.shape = (batch_size,) + tuple(shape)
         self.batch_size = batch_size
         self.built = True
-        self.output = KerasTensor(self.shape, self.dtype, name=self.name)
-        node = Node(self, (), {}, self.output)
+        output = KerasTensor(self.shape, self.dtype, name=self.name)
+        node = Node(self, (), {}, output)
         self._inbound_nodes.append(node)
-        self.output._keras_history = node
+        output._keras_history = node
         self._output_shape = self.shape
 
     def get_config(self):
@@ -67,16 +68,18 @@ class Dense(Layer):
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: names or initializer objects.
         kernel_regularizer, bias_regularizer: optional weight penalties.
+        activity_regularizer: an optional penalty on the outputs.
+        kernel_constraint, bias_constraint: optional projections applied after each optimizer step.
     """
+
+    supports_masking = True  # a mask on the input passes to the output
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
-        for arg, value in (("activity_regularizer", activity_regularizer), ("kernel_constraint", kernel_constraint),
-                           ("bias_constraint", bias_constraint)):
-            if value is not None:  # refused rather than ignored until layers add losses and optimizers project
-                raise NotImplementedError(f"Dense: {arg} is not supported yet")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Dense: units must be a positive int, got {units!r}")
         self.units = units
@@ -92,9 +95,10 @@ class Dense(Layer):
         if last is None:
             raise ValueError(f"Dense '{self.name}': the last dim of the input must be known, got {input_shape}")
         self.kernel = self.add_weight((last, self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
 
     def call(self, inputs):
         if not inputs.dtype.is_floating:  # integer features, as Keras's type promotion allows
@@ -123,10 +127,13 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format, "Flatten")
 
     def call(self, inputs):
         if inputs.ndim == 2:
             return inputs
+        if self.data_format == "channels_first":  # flattened in channels_last order, as Keras keeps weights valid
+            inputs = tf.transpose(inputs, [0] + list(range(2, inputs.ndim)) + [1])
         return tf.reshape(inputs, (-1, math.prod(inputs.shape[1:])) if inputs.shape[0] != 0 else (0, -1))
 
     def compute_output_shape(self, input_shape):
@@ -136,6 +143,8 @@ class Flatten(Layer):
 
 class Activation(Layer):
     """Applies an activation function (a name or a callable)."""
+
+    supports_masking = True  # a mask on the input passes to the output
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -154,6 +163,8 @@ class Dropout(Layer):
 
     At inference (``training`` false, as in ``predict`` and ``evaluate``) it passes inputs through.
     """
+
+    supports_masking = True  # a mask on the input passes to the output
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -199,6 +210,8 @@ class Reshape(Layer):
 class Softmax(Layer):
     """softmax along ``axis`` (the last by default)."""
 
+    supports_masking = True  # a mask on the input passes to the output
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
@@ -213,6 +226,8 @@ class Softmax(Layer):
 
 class ReLU(Layer):
     """max(x, 0), with optional ``max_value``, ``negative_slope`` and ``threshold``."""
+
+    supports_masking = True  # a mask on the input passes to the output
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -234,6 +249,17 @@ class LeakyReLU(ReLU):
 
 
 class _Merge(Layer):
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """A step is kept where any input keeps it; no mask unless every input has one."""
+        if mask is None or any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = tf.logical_or(out, m)
+        return out
+
     def build(self, input_shape):
         if not isinstance(input_shape, (list, tuple)) or not input_shape or not isinstance(input_shape[0], tuple):
             raise ValueError(f"{type(self).__name__} '{self.name}' must be called on a list of inputs")
@@ -259,6 +285,16 @@ class Concatenate(_Merge):
 
     def call(self, inputs):
         return tf.concat(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """The inputs' masks (all-true for an input without one) joined as the inputs are, then
+        reduced over the last axis."""
+        if mask is None:
+            return None
+        full = [tf.ones_like(x, "bool") if m is None else
+                tf.logical_or(tf.expand_dims(m, -1), tf.zeros_like(x, "bool")) if m.ndim < x.ndim else m
+                for x, m in zip(inputs, mask)]
+        return tf.reduce_any(tf.concat(full, axis=self.axis), axis=-1)
 
     def compute_output_shape(self, input_shape):
         axis = self.axis % len(input_shape[0])
@@ -303,7 +339,16 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, **kwargs):
         super().__init__(**kwargs)
-        self.function = function
+        self.function, self.output_shape_arg = function, output_shape
 
     def call(self, inputs):
         return self.function(inputs)
+
+    def _infer(self, inputs, args, kwargs):
+        """Keras models take ``output_shape`` (a shape without the batch dim, or a
+        function of the input shape) on trust where given; else the function runs on symbolic inputs."""
+        shape = self.output_shape_arg
+        if shape is None:
+            return super()._infer(inputs, args, kwargs)
+        given = map_structure(lambda t: tuple(t.shape), inputs)
+        return KerasTensor(tuple(shape(given)) if callable(shape) else (flatten(given)[0],) + tuple(shape), self.dtype)

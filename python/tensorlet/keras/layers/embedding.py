@@ -1,9 +1,8 @@
 """Embedding: integer ids to dense vectors (rows of a trainable table)."""
 
 import tensorlet as tf
-from tensorlet.keras import initializers, regularizers
-from tensorlet.keras.layers.layer import Layer
-from tensorlet.keras.layers.masking import set_mask
+from tensorlet.keras import constraints, initializers, regularizers
+from tensorlet.keras.layers.layer import InputSpec, Layer
 
 
 class Embedding(Layer):
@@ -15,12 +14,12 @@ class Embedding(Layer):
         embeddings_initializer: the table's initializer (uniform on ±0.05).
         embeddings_regularizer: an optional penalty on the table.
         mask_zero: whether id 0 is padding: the output then carries a mask
-            that the recurrent layers after it use to skip those steps.
+            (``compute_mask``) that the recurrent layers after it use to skip those steps.
         input_length: the Keras 2 spelling of ``input_shape=(input_length,)``.
 
     Raises:
         ValueError: for non-positive sizes.
-        NotImplementedError: for ``embeddings_constraint`` or ``sparse=True``.
+        NotImplementedError: for ``sparse=True``.
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
@@ -28,26 +27,25 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        if embeddings_constraint is not None or sparse:
-            raise NotImplementedError(f"Embedding: {'embeddings_constraint' if not sparse else 'sparse=True'} "
-                                      "is not supported yet")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True is not supported yet")
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         if int(input_dim) <= 0 or int(output_dim) <= 0:
             raise ValueError(f"Embedding: input_dim and output_dim must be positive, got {input_dim} and {output_dim}")
         self.input_dim, self.output_dim, self.mask_zero = int(input_dim), int(output_dim), bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.input_spec = InputSpec(min_ndim=1)  # ids of any shape: their last axis is not a feature axis
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
-                                          name="embeddings", regularizer=self.embeddings_regularizer)
-
-    def _check_shapes(self, inputs):
-        pass  # ids of any shape index the table; their last axis is not a feature axis
+                                          name="embeddings", regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
 
     def call(self, inputs):
         ids = inputs if inputs.dtype.is_integer else tf.cast(inputs, "int32")
-        out = tf.gather(self.embeddings, ids)
-        return set_mask(out, self.compute_mask(ids)) if self.mask_zero else out
+        return tf.gather(self.embeddings, ids)
 
     def compute_mask(self, inputs, mask=None):
         return tf.not_equal(inputs, 0) if self.mask_zero else None

@@ -1,7 +1,7 @@
 """LayerNormalization: normalise each sample over its feature axes."""
 
 import tensorlet as tf
-from tensorlet.keras import initializers, regularizers
+from tensorlet.keras import constraints, initializers, regularizers
 from tensorlet.keras.layers.layer import Layer
 
 
@@ -17,17 +17,16 @@ class LayerNormalization(Layer):
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer:
             as for any weight.
 
-    Raises:
-        NotImplementedError: for ``beta_constraint`` / ``gamma_constraint``.
     """
+
+    supports_masking = True  # a mask on the input passes to the output
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        for arg, value in (("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint)):
-            if value is not None:
-                raise NotImplementedError(f"LayerNormalization: {arg} is not supported yet")
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.axis = axis if isinstance(axis, int) else tuple(axis)
         self.epsilon, self.center, self.scale, self.rms_scaling = float(epsilon), center, scale, rms_scaling
         self.beta_initializer = initializers.get(beta_initializer)
@@ -45,9 +44,10 @@ class LayerNormalization(Layer):
         self._shape = [input_shape[i] if i in self._axes else 1 for i in range(n)]
         pshape = [input_shape[a] for a in self._axes]
         self.gamma = self.add_weight(pshape, self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight(pshape, self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer) if self.center and not self.rms_scaling else None
+                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
+            if self.scale else None
+        self.beta = self.add_weight(pshape, self.beta_initializer, name="beta", regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center and not self.rms_scaling else None
 
     def call(self, inputs):
         if self.rms_scaling:

@@ -58,6 +58,9 @@ class Dot(_Merge):
     general the remaining axes of the first input, then of the second.
     """
 
+    def compute_mask(self, inputs, mask=None):
+        return None
+
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
         self.axes = tuple(axes) if isinstance(axes, (list, tuple)) else (axes, axes)

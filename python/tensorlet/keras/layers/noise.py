@@ -9,6 +9,8 @@ from tensorlet.keras.layers.layer import Layer
 
 
 class _Noise(Layer):
+    supports_masking = True  # a mask on the input passes to the output
+
     def __init__(self, rate, seed=None, name_of_rate="rate", **kwargs):
         super().__init__(**kwargs)
         self.seed = seed

@@ -1,7 +1,7 @@
 """BatchNormalization."""
 
 import tensorlet as tf
-from tensorlet.keras import initializers, regularizers
+from tensorlet.keras import constraints, initializers, regularizers
 from tensorlet.keras.layers.layer import Layer
 
 
@@ -25,6 +25,8 @@ class BatchNormalization(Layer):
             for the weights.
     """
 
+    supports_masking = True  # a mask on the input passes to the output
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
@@ -43,6 +45,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape):
         nd = len(input_shape)
@@ -55,9 +59,10 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization '{self.name}': the channel dim (axis {self.axis}) must be known, "
                              f"got {tuple(input_shape)}")
         self.gamma = self.add_weight((c,), self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight((c,), self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer) if self.center else None
+                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
+            if self.scale else None
+        self.beta = self.add_weight((c,), self.beta_initializer, name="beta", regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
         self.moving_mean = self.add_weight((c,), self.moving_mean_initializer, name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight((c,), self.moving_variance_initializer, name="moving_variance",
                                                trainable=False)

@@ -125,9 +125,22 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """The mean over the steps: ``(batch, steps, c)`` -> ``(batch, c)``."""
+    """The mean over the steps: ``(batch, steps, c)`` -> ``(batch, c)``; with a
+    mask (from ``Embedding(mask_zero=True)`` or ``Masking``), over the kept steps."""
 
     rank = 1
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        keep = tf.cast(tf.expand_dims(mask, 2 if self.data_format == "channels_last" else 1), inputs.dtype)
+        axis = self._axes()[0]
+        return tf.reduce_sum(inputs * keep, axis, keepdims=self.keepdims) / \
+            tf.reduce_sum(keep, axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

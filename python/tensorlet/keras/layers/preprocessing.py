@@ -38,6 +38,8 @@ def _range(factor, name, layer, around=0.0):
 class Rescaling(Layer):
     """``inputs * scale + offset`` (``Rescaling(1. / 255)`` maps bytes to [0, 1])."""
 
+    supports_masking = True  # a mask on the input passes to the output
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale, self.offset = scale, offset

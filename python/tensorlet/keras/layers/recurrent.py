@@ -14,10 +14,9 @@ import inspect
 import tensorlet as tf
 from tensorlet.framework import symbolic
 from tensorlet.keras import activations, initializers, regularizers
-from tensorlet.keras.keras_tensor import KerasTensor
+from tensorlet.keras.keras_tensor import KerasTensor, flatten
 from tensorlet.keras.layers.layer import Layer
 from tensorlet.keras.layers import recurrent_fused
-from tensorlet.keras.layers.masking import get_mask, set_mask
 
 
 def _no_constraints(owner, **given):
@@ -236,7 +235,7 @@ class RNN(Layer):
             previous output.
 
     Call arguments: ``mask`` (bool ``(batch, time)``; by default the mask an
-    ``Embedding(mask_zero=True)`` or ``Masking`` layer left on the input),
+    ``Embedding(mask_zero=True)`` or ``Masking`` layer attached to the input),
     ``training``, ``initial_state`` (a list of tensors).
     """
 
@@ -279,9 +278,15 @@ class RNN(Layer):
                 v.assign(s)
         return [out] + list(states) if self.return_state else out
 
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        mask = flatten(mask)[0] if isinstance(mask, (list, tuple)) else mask
+        out = mask if self.return_sequences else None
+        n = len(self.cell.state_size) if isinstance(self.cell.state_size, (list, tuple)) else 1
+        return [out] + [None] * n if self.return_state else out
+
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if mask is None:
-            mask = get_mask(inputs)
         if self.time_major:
             inputs = tf.transpose(inputs, [1, 0, 2])
         if inputs.ndim != 3:
@@ -313,8 +318,6 @@ class RNN(Layer):
             out = seq if self.return_sequences else out
             if self.return_sequences and self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
-            if self.return_sequences and mask is not None:
-                set_mask(out, tf.reverse(mask, [1]) if self.go_backwards else mask)
             return self._finish(out, states)
         fast = hasattr(cell, "step")
         if fast:
@@ -341,8 +344,6 @@ class RNN(Layer):
             out = tf.stack(outputs, 1) if outputs else tf.zeros((batch, 0, out.shape[-1]), inputs.dtype)
             if self.time_major:
                 out = tf.transpose(out, [1, 0, 2])
-            if mask is not None:
-                set_mask(out, tf.reverse(mask, [1]) if self.go_backwards else mask)
         return self._finish(out, states)
 
     def _initial_states(self, initial_state, batch, dtype):

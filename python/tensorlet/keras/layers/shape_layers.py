@@ -52,6 +52,8 @@ class RepeatVector(Layer):
 class Identity(Layer):
     """Returns its input unchanged (a placeholder in a model)."""
 
+    supports_masking = True  # a mask on the input passes to the output
+
     def call(self, inputs):
         return inputs
 

@@ -3,7 +3,6 @@ TimeDistributed (a layer applied to every timestep)."""
 
 import tensorlet as tf
 from tensorlet.keras.layers.layer import Layer
-from tensorlet.keras.layers.masking import get_mask, set_mask
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -24,7 +23,7 @@ class Bidirectional(Layer):
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**{"dtype": layer.dtype, **kwargs})  # computes in the wrapped layer's dtype
         if merge_mode not in _MERGE_MODES:
             raise ValueError(f"Bidirectional: merge_mode must be one of {_MERGE_MODES}, got {merge_mode!r}")
         if weights is not None:
@@ -36,13 +35,31 @@ class Bidirectional(Layer):
         for attr in ("return_sequences", "return_state"):
             if getattr(layer, attr) != getattr(backward_layer, attr):
                 raise ValueError(f"Bidirectional: forward and backward layers must agree on {attr}")
+        for rnn in (layer, backward_layer):  # as Keras: masked steps of the sequences are zeros, in both directions
+            if hasattr(rnn, "zero_output_for_mask"):
+                rnn.zero_output_for_mask = rnn.return_sequences
         self.forward_layer, self.backward_layer = layer, backward_layer
         self.merge_mode = merge_mode
         self.return_sequences, self.return_state = layer.return_sequences, layer.return_state
 
+    supports_masking = True
+
+    def build(self, input_shape):  # the weights exist once a functional model is made, as in Keras
+        for layer in (self.forward_layer, self.backward_layer):
+            if not layer.built:
+                layer.build(tf.TensorShape(input_shape))
+
+    def compute_mask(self, inputs, mask=None):
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        out = (mask if self.merge_mode else [mask, mask]) if self.return_sequences else \
+            (None if self.merge_mode else [None, None])
+        if not self.return_state:
+            return out
+        n = len(self.forward_layer.cell.state_size) if isinstance(self.forward_layer.cell.state_size, (list, tuple)) \
+            else 1
+        return (out if isinstance(out, list) else [out]) + [None] * (2 * n)
+
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if mask is None:
-            mask = get_mask(inputs)
         fw_state = bw_state = None
         if initial_state is not None:
             half = len(initial_state) // 2
@@ -65,8 +82,6 @@ class Bidirectional(Layer):
             out = (fw + bw) * 0.5
         else:
             out = [fw, bw]
-        if self.return_sequences and mask is not None and self.merge_mode is not None:
-            set_mask(out, mask)
         if self.return_state:
             return (out if isinstance(out, list) else [out]) + states
         return out
@@ -95,11 +110,17 @@ class TimeDistributed(Layer):
         layer: the layer to apply; its weights are shared across timesteps.
     """
 
+    supports_masking = True  # the mask of (batch, time) passes on to the output
+
     def __init__(self, layer, **kwargs):
-        super().__init__(**kwargs)
         if not isinstance(layer, Layer):
             raise ValueError(f"TimeDistributed wraps a Layer, got {type(layer).__name__}")
+        super().__init__(**{"dtype": layer.dtype, **kwargs})
         self.layer = layer
+
+    def build(self, input_shape):
+        if not self.layer.built:
+            self.layer.build(tf.TensorShape((None,) + tuple(input_shape)[2:]))
 
     def call(self, inputs, training=None, mask=None):
         if inputs.ndim < 3:
@@ -107,10 +128,11 @@ class TimeDistributed(Layer):
                              f"{tuple(inputs.shape)}")
         batch, steps = inputs.shape[0], inputs.shape[1]
         flat = tf.reshape(inputs, [batch * steps] + list(inputs.shape[2:]))
-        out = self.layer(flat, training=training)
-        out = tf.reshape(out, [batch, steps] + list(out.shape[1:]))
-        mask = get_mask(inputs) if mask is None else mask
-        return set_mask(out, mask) if mask is not None else out
+        kwargs = {"training": training}
+        if mask is not None and self.layer._call_takes_mask:  # each (sample, step) is one sample of the layer
+            kwargs["mask"] = tf.reshape(mask, [batch * steps] + list(mask.shape[2:]))
+        out = self.layer(flat, **kwargs)
+        return tf.reshape(out, [batch, steps] + list(out.shape[1:]))
 
     def compute_output_shape(self, input_shape):
         inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))

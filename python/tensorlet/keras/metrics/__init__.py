@@ -244,6 +244,8 @@ class _Confusion(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = _host(y_true)
         y_pred = _host(y_pred)
+        if getattr(self, "from_logits", False):
+            y_pred = 1 / (1 + np.exp(-y_pred))
         if self.class_id is not None:
             y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
         if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
@@ -258,6 +260,12 @@ class _Confusion(Metric):
         self.tn += (~pred & ~truth) @ w
 
 
+def _unsupported(owner, **given):
+    for arg, value in given.items():
+        if value is not None:
+            raise NotImplementedError(f"{owner}: {arg}={value!r} is not supported yet")
+
+
 def _ratio(a, b):
     return float(a / b) if b else 0.0
 
@@ -266,6 +274,7 @@ class Precision(_Confusion):
     """tp / (tp + fp) with predictions thresholded at ``thresholds`` (0.5)."""
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
+        _unsupported("Precision", top_k=top_k)
         super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
 
     def _value(self):
@@ -276,6 +285,7 @@ class Recall(_Confusion):
     """tp / (tp + fn) with predictions thresholded at ``thresholds`` (0.5)."""
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
+        _unsupported("Recall", top_k=top_k)
         super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
 
     def _value(self):
@@ -283,12 +293,19 @@ class Recall(_Confusion):
 
 
 class AUC(_Confusion):
-    """Area under the ROC (or precision-recall) curve, by the trapezoid rule over
-    ``num_thresholds`` evenly spaced thresholds in [0, 1]."""
+    """Area under the ROC (or precision-recall) curve over ``num_thresholds``
+    evenly spaced thresholds in [0, 1]: by the trapezoid rule
+    (``summation_method='interpolation'``), or the lower ('minoring') or upper
+    ('majoring') Riemann sum."""
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name="auc",
                  dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,
                  from_logits=False):
+        _unsupported("AUC", multi_label=multi_label or None, num_labels=num_labels, label_weights=label_weights)
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f"AUC: summation_method must be 'interpolation', 'minoring' or 'majoring', got "
+                             f"{summation_method!r}")
+        self.from_logits, self.summation_method = from_logits, summation_method
         eps = backend.epsilon()
         if thresholds is None:
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
@@ -303,7 +320,9 @@ class AUC(_Confusion):
             x, y = div(self.tp, self.tp + self.fn), div(self.tp, self.tp + self.fp)
         else:
             x, y = div(self.fp, self.fp + self.tn), div(self.tp, self.tp + self.fn)
-        return float(np.sum((x[:-1] - x[1:]) * (y[:-1] + y[1:]) / 2))
+        heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
+                   "majoring": np.maximum(y[:-1], y[1:])}[self.summation_method]
+        return float(np.sum((x[:-1] - x[1:]) * heights))
 
 
 _BY_NAME = {

@@ -76,9 +76,28 @@ class Model(Trainer, Layer):
     def inputs(self):
         return flatten(self._graph_inputs) if hasattr(self, "_graph_inputs") else None
 
+    def _check_shapes(self, inputs):
+        if isinstance(inputs, dict) and hasattr(self, "_graph_inputs"):  # in the inputs' order, whatever the keys'
+            inputs = [inputs[t.name] for t in flatten(self._graph_inputs) if t.name in inputs]
+        Layer._check_shapes(self, inputs)
+
     @property
     def outputs(self):
         return flatten(self._graph_outputs) if hasattr(self, "_graph_outputs") else None
+
+    @property
+    def input(self):
+        """The model's input KerasTensor (the structure of them, for several)."""
+        if hasattr(self, "_graph_inputs"):
+            return self._graph_inputs
+        return self.inputs[0] if self.inputs else Layer.input.fget(self)
+
+    @property
+    def output(self):
+        """The model's output KerasTensor (the structure of them, for several)."""
+        if hasattr(self, "_graph_outputs"):
+            return self._graph_outputs
+        return self.outputs[0] if self.outputs else Layer.output.fget(self)
 
     def call(self, inputs, training=None):
         if not hasattr(self, "_nodes"):

@@ -20,7 +20,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
-        self.__dict__["_input_layer"] = None
+        self.__dict__["_input_layer"] = self.__dict__["_output_tensor"] = None
         for layer in layers or ():
             self.add(layer)
 
@@ -56,6 +56,7 @@ class Sequential(Model):
         x = self._input_layer.output
         for layer in self._layers:
             x = layer(x)
+        self.__dict__["_output_tensor"] = x
         self.built = True
         self._build_shapes = [tuple(self._input_layer.shape)]
         self._output_shape = tuple(x.shape)
@@ -78,6 +79,10 @@ class Sequential(Model):
     @property
     def inputs(self):
         return [self._input_layer.output] if self._input_layer is not None else None
+
+    @property
+    def outputs(self):
+        return [self._output_tensor] if self._output_tensor is not None and self.built else None
 
     def get_config(self):
         from tensorlet.keras.saving.model_config import sequential_get_config

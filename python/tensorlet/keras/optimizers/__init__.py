@@ -165,6 +165,8 @@ class Optimizer(Serializable):
                     decay = tf.cast(lr * self.weight_decay, v.dtype) if tensor_lr else lr * self.weight_decay
                     v.assign_sub(v * decay)
                 self.update_step(g, v, lr if fused or not tensor_lr else tf.cast(lr, v.dtype))
+                if getattr(v, "constraint", None) is not None:  # kernel_constraint=...: project after the step
+                    v.assign(v.constraint(v))
             self._iterations.assign_add(1)
         return self._iterations
 
@@ -194,6 +196,10 @@ class Optimizer(Serializable):
     @property
     def variables(self):
         return [s for slots in self._slots.values() for s in slots]
+
+    def __repr__(self):
+        lr = self._learning_rate
+        return f"<{type(self).__name__} name={self.name}, learning_rate={lr if callable(lr) else float(lr):g}>"
 
     def get_config(self):
         """The constructor arguments, with the current learning rate (or its schedule)."""

@@ -7,6 +7,7 @@ from tensorlet.keras.utils.directory_datasets import image_dataset_from_director
 from tensorlet.keras.utils.file_utils import get_file
 from tensorlet.keras.utils.plot import model_to_dot, plot_model
 from tensorlet.keras.utils.progbar import Progbar
+from tensorlet.keras.utils.py_dataset import PyDataset, Sequence
 from tensorlet.keras.utils.sequence_utils import pad_sequences
 
 

@@ -1,7 +1,8 @@
 """The progress bar ``fit``/``evaluate``/``predict`` print to stdout.
 
 On a terminal the line is redrawn in place (at most every ``interval``
-seconds); elsewhere (a log file, a pipe) each update is a new line.
+seconds); elsewhere (a log file, a pipe) one line is written when the pass
+ends, as Keras's log then reads.
 """
 
 import os
@@ -40,12 +41,21 @@ class Progbar:
         width: the bar's width in characters.
         verbose: 1 for the bar, 2 for one line when finished, 0 for nothing.
         interval: the least time between redraws, in seconds.
+        stateful_metrics: names of values shown as given; the others are
+            averaged over the steps so far (all of them, by default).
+        stateless_metrics: the names to average instead (the others shown as given).
         unit_name: the name of a step (``step``).
         stream: where to write (stdout by default).
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step",
-                 stream=None):
+                 stream=None, stateless_metrics=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError("Progbar: give stateful_metrics or stateless_metrics, not both")
+        stateful = set(stateful_metrics or ())
+        self._averaged = set(stateless_metrics).__contains__ if stateless_metrics is not None else \
+            (lambda k: k not in stateful)
+        self._sums = {}
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
         self.unit_name = unit_name
         self.stream = stream or sys.stdout
@@ -62,12 +72,16 @@ class Progbar:
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for k, v in values or ():
+            if self._averaged(k):  # weighted by the steps since the last update
+                s = self._sums.setdefault(k, [0.0, 0])
+                s[0], s[1] = s[0] + float(v) * max(current - self._seen, 1), s[1] + max(current - self._seen, 1)
+                v = s[0] / s[1]
             self._values[k] = v
         self._seen = current
         if self.verbose == 0:
             return
         now = time.time()
-        if self.verbose == 2 and not finalize:
+        if not finalize and (self.verbose == 2 or not self._dynamic):
             return
         if not finalize and now - self._last_update < self.interval:
             return
