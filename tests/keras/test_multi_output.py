@@ -125,3 +125,13 @@ def test_string_labels_say_what_the_loss_expects(loss, expects):
         model.fit(X, np.array(["cat", "dog"] * 12), verbose=0)
     for w, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(w, b)
+
+
+def test_string_labels_from_a_generator_are_refused_before_training():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="targets are strings .*'cat'"):
+        model.fit(iter([(X[:2], np.array(["cat", "dog"]))]), verbose=0)
+    for w, b in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(w, b)

@@ -190,5 +190,8 @@ class IterableData:
             else:
                 x, y, sw = item, None, None
             conv = lambda a: map_data(tf.convert_to_tensor, as_arrays(a))  # noqa: E731
+            for labels in flatten(as_arrays(y)) if y is not None else ():
+                if getattr(labels, "dtype", None) is not None and labels.dtype.kind in "USO":
+                    check_labels(None, labels, ())  # says that losses take numbers, not strings
             yield tuple(conv(a) for a in (x, y, sw) if a is not None)
             count += 1
