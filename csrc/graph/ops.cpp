@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "random.h"
 #include "reduce.h"
+#include "rnn.h"
 #include "training.h"
 
 namespace tl::graph {
@@ -262,6 +263,14 @@ Array bn_apply_entry(int, Inputs in, const Attrs& a) {
 }
 Array affine_entry(int, Inputs in, const Attrs& a) { return channel_affine(*in[0], *in[1], *in[2], a[0].i); }
 Array bn_sums_entry(int, Inputs in, const Attrs& a) { return batch_norm_grad_sums(*in[0], *in[1], *in[2], a[0].i); }
+// A whole recurrent sequence and its gradient; the LSTM's cell state is the
+// last input (the list is null-terminated, so a GRU's reads as absent).
+Array rnn_entry(int, Inputs in, const Attrs& a) {
+  return rnn_sequence(a[0].s, *in[0], *in[1], *in[2], *in[3], *in[4], *in[5], in[6]);
+}
+Array rnn_grad_entry(int, Inputs in, const Attrs& a) {
+  return rnn_sequence_grad(a[0].s, *in[0], *in[1], *in[2], *in[3], *in[4], *in[5], *in[6], in[7]);
+}
 
 std::unordered_map<std::string, OpImpl> make_table() {
   std::unordered_map<std::string, OpImpl> t;
@@ -330,6 +339,8 @@ std::unordered_map<std::string, OpImpl> make_table() {
   t["batch_norm_apply"] = {0, bn_apply_entry, nullptr};
   t["channel_affine"] = {0, affine_entry, nullptr};
   t["batch_norm_grad_sums"] = {0, bn_sums_entry, nullptr};
+  t["rnn_sequence"] = {0, rnn_entry, nullptr};
+  t["rnn_sequence_grad"] = {0, rnn_grad_entry, nullptr};
   return t;
 }
 
