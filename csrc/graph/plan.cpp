@@ -28,6 +28,9 @@ void read_scalar(const Array& v, Attr* a) {
     case DType::Int32: a->kind = Attr::Int, a->i = *h.data<int32_t>(); break;
     case DType::Int64: a->kind = Attr::Int, a->i = *h.data<int64_t>(); break;
     case DType::Bool: a->kind = Attr::Int, a->i = *h.data<bool>(); break;
+    default:
+      throw InvalidArgument(std::string("tensorlet.function: an attribute cannot be read from a ") +
+                            dtype_name(h.dtype()) + " tensor");
   }
 }
 
