@@ -3,8 +3,9 @@ epoch) for Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam,
 sparse categorical crossentropy, on 60,000 synthetic samples, at batch 32 and
 128. Keras on TensorFlow, a hand-written PyTorch loop and a jitted JAX/optax
 step (with and without buffer donation) run beside tensorlet in the same
-process when importable (the peers' packages are looked for in
-``$TL_PEERS``, default /work/peers, when not installed beside tensorlet).
+process when importable; Keras on JAX with ``--only tensorlet "keras (jax)"``
+(Keras takes one backend per process). The peers' packages are looked for in
+``$TL_PEERS`` (default /work/peers) when not installed beside tensorlet.
 Medians of ``--repeats`` epochs.
 
     python bench/fit_mlp.py [--samples 60000] [--repeats 3] [--batch 32 128] [--only NAME ...] [--interleave]
@@ -65,11 +66,15 @@ def tensorlet_epoch(x, y, batch):
     return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def keras_tf_epoch(x, y, batch):
-    """A function that runs one epoch of Keras 3 ``fit`` on TensorFlow."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+def keras_tf_epoch(x, y, batch, backend="tensorflow"):
+    """A function that runs one epoch of Keras 3 ``fit`` on TensorFlow (or
+    on ``backend``: Keras picks it once per process, at its import)."""
+    os.environ.setdefault("KERAS_BACKEND", backend)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
+
+    if keras.backend.backend() != backend:
+        raise ImportError(f"keras runs on {keras.backend.backend()} in this process", name=f"keras[{backend}]")
     from keras import layers
 
     model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(256, activation="relu"),
@@ -157,8 +162,9 @@ def main():
     x, y = data(args.samples)
     add_peers()
     runners = [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch), ("pytorch loop", torch_epoch),
-               ("jax jit", jax_epoch), ("jax jit, donated", lambda x, y, b: jax_epoch(x, y, b, donate=True))]
-    runners = [r for r in runners if not args.only or r[0] in args.only]
+               ("jax jit", jax_epoch), ("jax jit, donated", lambda x, y, b: jax_epoch(x, y, b, donate=True)),
+               ("keras (jax)", lambda x, y, b: keras_tf_epoch(x, y, b, "jax"))]
+    runners = [r for r in runners if (r[0] in args.only if args.only else r[0] != "keras (jax)")]
     print(f"CPU: {cpu_name()}")
     print(f"fit of Flatten(28x28) -> Dense(256, relu) -> Dense(10, softmax), Adam, {args.samples} samples, "
           f"median of {args.repeats} epochs after a warm-up epoch" + (", interleaved" if args.interleave else ""))

@@ -108,9 +108,11 @@ bool labels_ok(const Array& labels, int64_t classes) {
   if (l.dtype() == DType::Int32) {
     const int32_t* p = l.data<int32_t>();
     for (int64_t i = 0; i < n; ++i) if (p[i] < 0 || p[i] >= classes) return false;
-  } else {
+  } else if (l.dtype() == DType::Int64) {
     const int64_t* p = l.data<int64_t>();
     for (int64_t i = 0; i < n; ++i) if (p[i] < 0 || p[i] >= classes) return false;
+  } else {
+    return false;  // the entry point says what it accepts
   }
   return true;
 }

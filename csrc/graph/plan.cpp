@@ -3,6 +3,7 @@
 #include "graph/plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <sstream>
 
@@ -28,6 +29,9 @@ void read_scalar(const Array& v, Attr* a) {
     case DType::Int32: a->kind = Attr::Int, a->i = *h.data<int32_t>(); break;
     case DType::Int64: a->kind = Attr::Int, a->i = *h.data<int64_t>(); break;
     case DType::Bool: a->kind = Attr::Int, a->i = *h.data<bool>(); break;
+    default:
+      throw InvalidArgument(std::string("tensorlet.function: an attribute cannot be read from a ") +
+                            dtype_name(h.dtype()) + " tensor");
   }
 }
 
@@ -80,24 +84,35 @@ void Plan::run_steps(bool first, const std::vector<uint64_t>& seeds) {
       k += 2;
     }
     for (size_t j = 0; j < n.inputs.size(); ++j) st.in[j] = n.inputs[j] < 0 ? nullptr : &vals_[n.inputs[j]];
-    if (!first && !st.chain.empty()) {
-      run_chain(st);
-      vals_[n.output] = st.out;
-      continue;
+    if (first) {
+      run_step(st, true);
+    } else {  // timed: describe() shows where a run's time goes
+      const auto t0 = std::chrono::steady_clock::now();
+      run_step(st, false);
+      st.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
-    if (!first && st.mode == Step::Into) {
-      st.impl->into(st.code, st.out, st.in.data(), n.attrs);
-      vals_[n.output] = st.out;
-      continue;
-    }
-    Array r = st.impl->entry(st.code, st.in.data(), n.attrs);
-    if (n.mutates) continue;
-    if (!first && st.mode == Step::Copy) {
-      backend(st.out.device()).kernels.copy(st.out, r);
-      vals_[n.output] = st.out;
-    } else {
-      vals_[n.output] = n.copy ? r.copy() : std::move(r);
-    }
+  }
+}
+
+void Plan::run_step(Step& st, bool first) {
+  NodeSpec& n = st.spec;
+  if (!first && !st.chain.empty()) {
+    run_chain(st);
+    vals_[n.output] = st.out;
+    return;
+  }
+  if (!first && st.mode == Step::Into) {
+    st.impl->into(st.code, st.out, st.in.data(), n.attrs);
+    vals_[n.output] = st.out;
+    return;
+  }
+  Array r = st.impl->entry(st.code, st.in.data(), n.attrs);
+  if (n.mutates) return;
+  if (!first && st.mode == Step::Copy) {
+    backend(st.out.device()).kernels.copy(st.out, r);
+    vals_[n.output] = st.out;
+  } else {
+    vals_[n.output] = n.copy ? r.copy() : std::move(r);
   }
 }
 
@@ -337,11 +352,13 @@ std::vector<Array> Plan::run(const std::vector<Array>& args, const std::vector<A
         st.out = buffers_[st.buffer].view(st.shape, contiguous_strides(st.shape), 0);
       }
     run_steps(false, seeds);
+    ++timed_runs_;
   } else {
     for (int s : keep_folded_) keep_[s] = false;  // a new discovery folds again
     keep_folded_.clear();
     for (Step& st : steps_) st.skip = st.folded = false, st.mode = Step::Entry, st.buffer = -1, st.chain.clear(),
-                             st.extra_inputs.clear();
+                             st.extra_inputs.clear(), st.seconds = 0;
+    timed_runs_ = 0;
     run_steps(true, seeds);
     arg_devices_.clear();
     for (const Array& a : args) arg_devices_.push_back(a.device());
@@ -381,6 +398,7 @@ std::string Plan::describe() const {
     if (st.spec.mutates) o << "  in place";
     else if (ready_) o << "  " << kModes[st.mode] << (st.buffer >= 0 ? " buffer " + std::to_string(st.buffer) : "")
                        << " " << shape_str(st.shape);
+    if (timed_runs_ > 0) o << "  " << static_cast<int64_t>(st.seconds / timed_runs_ * 1e7) / 10.0 << " us";
     o << "\n";
   }
   return o.str();

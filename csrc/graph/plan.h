@@ -72,6 +72,7 @@ struct Step {
   std::vector<const Array*> in;
   std::vector<int> chain;         // a fused elementwise chain ending here: its steps, in order
   std::vector<int> extra_inputs;  // the chain's other operands
+  double seconds = 0;             // time spent in the steady-state runs
 };
 
 class Plan {
@@ -85,11 +86,12 @@ class Plan {
   std::vector<Array> run(const std::vector<Array>& args, const std::vector<Array>& vars,
                          const std::vector<uint64_t>& seeds);
   PlanStats stats() const;
-  std::string describe() const;  // one line per step: how it runs
+  std::string describe() const;  // one line per step: how it runs, its mean time per run
 
  private:
   void discover();      // the first run's outputs -> modes, fusions, buffers
   void run_steps(bool first, const std::vector<uint64_t>& seeds);
+  void run_step(Step& st, bool first);
   void assign_buffers();
   void fuse_chains(const std::vector<int>& uses);
   void run_chain(Step& st);
@@ -102,7 +104,7 @@ class Plan {
   std::vector<int> args_, vars_, outputs_;
   std::vector<Array> buffers_;  // 1-D, one dtype each; slots view them
   bool ready_ = false;
-  int64_t runs_ = 0;
+  int64_t runs_ = 0, timed_runs_ = 0;
   std::mutex mu_;  // one run at a time: the buffers are shared state
 };
 
