@@ -79,7 +79,11 @@ def main():
         for name, python, lib, blocking in columns:
             for n, vals in run(python, lib, args.sizes, blocking).items():
                 samples[name].setdefault(n, []).extend(vals)
-    print(f"CPU: {platform.processor() or platform.machine()}; caches and derived blocking: {core.gemm_blocking()}")
+    cpu = platform.processor() or platform.machine()
+    if os.path.exists("/proc/cpuinfo"):
+        names = [ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")]
+        cpu = f"{names[0]} x{len(names)}" if names else cpu
+    print(f"CPU: {cpu}; load average {os.getloadavg()[0]:.1f}; caches and derived blocking: {core.gemm_blocking()}")
     print("sgemm GFLOP/s (median of %d samples)" % (5 * args.rounds))
     print("| n | " + " | ".join(c[0] for c in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
