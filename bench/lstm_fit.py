@@ -2,12 +2,17 @@
 epoch) for LSTM(units) -> Dense(1, sigmoid) on random sequences (binary
 labels), Adam, at one batch size. Keras on TensorFlow and a hand-written
 PyTorch loop run beside tensorlet in the same process when importable.
+Beside the wall time, the process's CPU time per epoch (all its threads):
+on a shared machine, where the wall time follows the scheduler, it shows
+how much work each framework does.
 
     python bench/lstm_fit.py [--samples 20000] [--steps 100] [--features 8] [--units 64] [--batch 64]
 """
 
 import argparse
 import os
+import statistics
+import time
 
 import numpy as np
 
@@ -77,18 +82,28 @@ def main():
     x, y = data(args.samples, args.steps, args.features)
     print(f"fit of LSTM({args.units}) -> Dense(1) on {args.samples} x {args.steps} steps x {args.features} "
           f"features, batch {args.batch}, median of {args.repeats} epoch(s) after a warm-up epoch")
-    print(f"{'framework':<20} {'epoch s':>9} {'samples/s':>11} {'tensorlet speed-up':>19}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'framework':<20} {'epoch s':>9} {'samples/s':>11} {'cpu s':>7} {'tensorlet speed-up':>19}")
     base = None
     for name, fn in [("tensorlet", tensorlet_epoch), ("keras (tensorflow)", keras_tf_epoch),
                      ("pytorch loop", torch_epoch)]:
         try:
-            seconds = median_seconds(fn(x, y, args.units, args.batch), repeat=args.repeats, number=1)
+            epoch, cpu = fn(x, y, args.units, args.batch), []
+
+            def timed(epoch=epoch, cpu=cpu):
+                start = time.process_time()
+                epoch()
+                cpu.append(time.process_time() - start)
+
+            seconds = median_seconds(timed, repeat=args.repeats, number=1)
         except ImportError as e:
-            print(f"{name:<20} {'-':>9} {'-':>11} {'':>19}  (not installed: {e.name})")
+            print(f"{name:<20} {'-':>9} {'-':>11} {'-':>7} {'':>19}  (not installed: {e.name})")
             continue
         rate = args.samples / seconds
         base = rate if name == "tensorlet" else base
-        print(f"{name:<20} {seconds:>9.2f} {rate:>11,.0f} {f'{base / rate:>18.2f}x' if base else ''}")
+        print(f"{name:<20} {seconds:>9.2f} {rate:>11,.0f} {statistics.median(cpu[1:]):>7.2f} "
+              f"{f'{base / rate:>18.2f}x' if base else ''}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
