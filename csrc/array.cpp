@@ -160,6 +160,7 @@ Array Array::broadcast_to(const Shape& shape) const {
     throw InvalidArgument("broadcast_to: cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
   for (auto d : shape)
     if (d < 0) throw InvalidArgument("broadcast_to: negative dimension in " + shape_str(shape));
+  numel(shape, "broadcast_to");  // the only view that can grow the element count: size() trusts it
   Shape strides(nd, 0);
   for (int64_t i = 0; i < ndim(); ++i) {
     int64_t j = nd - ndim() + i;

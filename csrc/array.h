@@ -54,7 +54,14 @@ class Array {
   DType dtype() const { return dtype_; }
   Device device() const { return storage_ ? storage_->device : Device::CPU; }
   int64_t ndim() const { return static_cast<int64_t>(shape_.size()); }
-  int64_t size() const { return numel(shape_); }
+  // Every array's element count fits in int64 (checked where its shape was
+  // made), so no checks: this is on every op's path. Unsigned, so a zero-size
+  // shape with huge other dims stays defined.
+  int64_t size() const {
+    uint64_t n = 1;
+    for (int64_t s : shape_) n *= static_cast<uint64_t>(s);
+    return static_cast<int64_t>(n);
+  }
   int64_t itemsize() const { return tl::itemsize(dtype_); }
   bool is_contiguous() const;
   const std::shared_ptr<Storage>& storage() const { return storage_; }
