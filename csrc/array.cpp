@@ -160,7 +160,13 @@ Array Array::broadcast_to(const Shape& shape) const {
     throw InvalidArgument("broadcast_to: cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
   for (auto d : shape)
     if (d < 0) throw InvalidArgument("broadcast_to: negative dimension in " + shape_str(shape));
-  numel(shape, "broadcast_to");  // the only view that can grow the element count: size() trusts it
+  // The only view that can grow the element count (size() trusts it): a
+  // count beyond int64 could never be allocated, as Array::empty says too.
+  int64_t count = 1;
+  bool zero = false, overflow = false;
+  for (auto d : shape) zero = zero || d == 0, overflow = __builtin_mul_overflow(count, d, &count) || overflow;
+  if (overflow && !zero)
+    throw ResourceExhausted("broadcast_to: shape " + shape_str(shape) + " has more elements than fit in int64");
   Shape strides(nd, 0);
   for (int64_t i = 0; i < ndim(); ++i) {
     int64_t j = nd - ndim() + i;
