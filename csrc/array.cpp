@@ -288,9 +288,9 @@ void convert_loop(const Array& dst, const Array& src) {
     D* dp = d + off[0];
     const S* sp = s + off[1];
     if (st[0] == 1 && st[1] == 1) {
-      for (int64_t i = 0; i < n; ++i) dp[i] = static_cast<D>(sp[i]);
+      for (int64_t i = 0; i < n; ++i) dp[i] = convert_value<D>(sp[i]);
     } else {
-      for (int64_t i = 0; i < n; ++i) dp[i * st[0]] = static_cast<D>(sp[i * st[1]]);
+      for (int64_t i = 0; i < n; ++i) dp[i * st[0]] = convert_value<D>(sp[i * st[1]]);
     }
   });
 }
@@ -300,9 +300,9 @@ void cpu_copy(const Array& dst, const Array& s) {
     std::memmove(dst.raw(), s.raw(), dst.size() * dst.itemsize());
     return;
   }
-  dispatch<kAll>(dst.dtype(), "copy", [&](auto d) {
+  dispatch<kEvery>(dst.dtype(), "copy", [&](auto d) {
     using D = decltype(d);
-    dispatch<kAll>(s.dtype(), "copy", [&](auto sv) {
+    dispatch<kEvery>(s.dtype(), "copy", [&](auto sv) {
       using S = decltype(sv);
       convert_loop<D, S>(dst, s);
     });
@@ -322,7 +322,7 @@ void copy_into(const Array& dst, const Array& src) {
 
 Array scalar(double value, DType dtype, Device device) {
   Array host = Array::empty({}, dtype);
-  dispatch<kAll>(dtype, "scalar", [&](auto v) { *host.data<decltype(v)>() = static_cast<decltype(v)>(value); });
+  dispatch<kEvery>(dtype, "scalar", [&](auto v) { *host.data<decltype(v)>() = convert_value<decltype(v)>(value); });
   return to_device(host, device);
 }
 

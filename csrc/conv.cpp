@@ -477,6 +477,12 @@ void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy
 Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
              const std::string& data_format, const Array* bias, const std::string& activation) {
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(x.dtype()) && x.dtype() == filter.dtype() && (!bias || bias->dtype() == x.dtype())) {
+    Array b = bias ? widen(*bias) : Array();
+    return narrow(conv2d(widen(x), widen(filter), strides, padding, pads, dilations, groups, data_format,
+                         bias ? &b : nullptr, activation), x.dtype());
+  }
   const char* op = bias || activation != "linear" ? "fused_conv2d" : "conv2d";
   const bool cf = channels_first(op, data_format);
   int act = 0;
@@ -510,6 +516,10 @@ Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array
                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
                             const std::string& data_format) {
   const char* op = "conv2d_backprop_input";
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(dy.dtype()) && dy.dtype() == filter.dtype())
+    return narrow(conv2d_backprop_input(input_shape, widen(filter), widen(dy), strides, padding, pads, dilations,
+                                        groups, data_format), dy.dtype());
   const bool cf = channels_first(op, data_format);
   check_operands(op, dy, "out_backprop", filter, "filter");
   for (int64_t d : input_shape)
@@ -530,6 +540,10 @@ Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
                              int64_t groups, const std::string& data_format) {
   const char* op = "conv2d_backprop_filter";
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(dy.dtype()) && dy.dtype() == x.dtype())
+    return narrow(conv2d_backprop_filter(widen(x), filter_shape, widen(dy), strides, padding, pads, dilations,
+                                         groups, data_format), dy.dtype());
   const bool cf = channels_first(op, data_format);
   check_operands(op, x, "input", dy, "out_backprop");
   for (int64_t d : filter_shape)

@@ -5,6 +5,7 @@
 
 #include <type_traits>
 
+#include "complex.h"
 #include "cpu_kernels.h"
 #include "device.h"
 #include "formulas.h"
@@ -14,6 +15,12 @@
 namespace tl {
 
 namespace {
+
+// Complex tensors: the ops that accept them, on the CPU only.
+void check_complex(const char* name, bool defined, const Array& a) {
+  if (!defined) throw TypeError(std::string(name) + ": not defined for complex tensors (" + dtype_name(a.dtype()) + ")");
+  if (a.device() != Device::CPU) throw_not_implemented(name, a.device());
+}
 
 void check_binary(BinaryOp op, const Array& a, const Array& b) {
   const Domain d = op_domain(op);
@@ -26,6 +33,7 @@ void check_binary(BinaryOp op, const Array& a, const Array& b) {
   if (d != Domain::Logical && d != Domain::Compare && a.dtype() == DType::Bool)
     throw TypeError(std::string(op_name(op)) + ": not defined for bool tensors");
   check_same_device(op_name(op), a, b);
+  if (is_complex(a.dtype())) check_complex(op_name(op), complex_op(op), a);
 }
 
 // Whether x goes to the slot as it is: of out's shape, or a single element
@@ -54,12 +62,17 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
     throw InvalidArgument(std::string(op_name(op)) + ": output dtype " + dtype_name(out.dtype()) +
                           " differs from the result dtype " + dtype_name(rt));
   if (out.size() == 0) return;
+  if (is_narrow(a.dtype()) || is_narrow(out.dtype())) {  // computed wide, stored narrow
+    Array r = binary(op, a, b);
+    return copy_into(out, r.shape() == out.shape() ? r : r.broadcast_to(out.shape()));
+  }
   run_binary(op, out, a, b);
 }
 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
   const DType rt = binary_result_dtype(op, a.dtype());
+  if (is_narrow(a.dtype())) return cast(binary(op, widen(a), widen(b)), rt);
   // Same shapes, or one operand a single element that does not raise the
   // rank (the usual cases in a training step): no shapes to work out and no
   // views to make.
@@ -83,10 +96,13 @@ Array unary(UnaryOp op, const Array& a) {
     if (a.dtype() != DType::Bool) throw TypeError(std::string(name) + ": expects a bool tensor, got " + dtype_name(a.dtype()));
   } else if (a.dtype() == DType::Bool) {
     throw TypeError(std::string(name) + ": not defined for bool tensors");
-  } else if (d == Domain::Float && !is_float(a.dtype())) {
-    throw TypeError(std::string(name) + ": expects a float32 or float64 tensor, got " + dtype_name(a.dtype()) +
+  } else if (d == Domain::Float && !is_floating(a.dtype()) && !is_complex(a.dtype())) {
+    throw TypeError(std::string(name) + ": expects a floating-point tensor, got " + dtype_name(a.dtype()) +
                     "; cast it with tensorlet.cast first");
   }
+  if (op == UnaryOp::Abs && is_complex(a.dtype())) return complex_part(a, ComplexPart::Abs);
+  if (is_complex(a.dtype())) check_complex(name, complex_op(op), a);
+  if (is_narrow(a.dtype())) return narrow(unary(op, widen(a)), a.dtype());
   Array out = Array::empty(a.shape(), a.dtype(), a.device());
   if (a.size() == 0) return out;
   kernel(a.device(), &DeviceKernels::unary, name)(op, out, a);
@@ -122,7 +138,7 @@ void binary_switch(BinaryOp op, const Array& out, const Array& a, const Array& b
   if constexpr (I < static_cast<int>(BinaryOp::Count)) {
     constexpr BinaryOp OP = static_cast<BinaryOp>(I);
     if (static_cast<int>(op) != I) return binary_switch<T, I + 1>(op, out, a, b);
-    if constexpr (accepts<T>(op_domain(OP))) binary_loop<T, OP>(out, a, b);
+    if constexpr (accepts_op<T>(OP)) binary_loop<T, OP>(out, a, b);
   }
 }
 
@@ -171,7 +187,7 @@ void cpu_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   // The loops walk every operand with out's shape: single elements as views.
   const Array x = a.shape() == out.shape() ? a : a.broadcast_to(out.shape());
   const Array y = b.shape() == out.shape() ? b : b.broadcast_to(out.shape());
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, x, y); });
+  dispatch<kAll | kComplex>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, x, y); });
 }
 
 template <typename T, UnaryOp OP>
@@ -195,7 +211,7 @@ void unary_switch(UnaryOp op, const Array& out, const Array& a) {
   if constexpr (I < static_cast<int>(UnaryOp::Count)) {
     constexpr UnaryOp OP = static_cast<UnaryOp>(I);
     if (static_cast<int>(op) != I) return unary_switch<T, I + 1>(op, out, a);
-    if constexpr (accepts<T>(op_domain(OP))) unary_loop<T, OP>(out, a);
+    if constexpr (accepts_op<T>(OP)) unary_loop<T, OP>(out, a);
   }
 }
 
@@ -226,7 +242,7 @@ void cpu_unary(UnaryOp op, const Array& out, const Array& a) {
     });
     return;
   }
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { unary_switch<decltype(tv)>(op, out, a); });
+  dispatch<kAll | kComplex>(a.dtype(), op_name(op), [&](auto tv) { unary_switch<decltype(tv)>(op, out, a); });
 }
 
 }  // namespace

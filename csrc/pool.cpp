@@ -211,6 +211,8 @@ void avg_pool2d_grad_cpu(const Array& dx, const Array& dy, const ConvGeom& g) {
 Array pool2d(const Array& x, bool is_max, const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
              const std::string& padding, const std::string& data_format) {
   const char* op = is_max ? "max_pool2d" : "avg_pool2d";
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(x.dtype())) return narrow(pool2d(widen(x), is_max, ksize, strides, padding, data_format), x.dtype());
   const bool cf = channels_first(op, data_format);
   check_float(op, x);
   const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
@@ -224,6 +226,8 @@ Array max_pool2d_grad(const Array& x, const Array& dy, const std::vector<int64_t
                       const std::vector<int64_t>& strides, const std::string& padding,
                       const std::string& data_format) {
   const char* op = "max_pool2d_grad";
+  if (is_half(x.dtype()) && x.dtype() == dy.dtype())
+    return narrow(max_pool2d_grad(widen(x), widen(dy), ksize, strides, padding, data_format), x.dtype());
   const bool cf = channels_first(op, data_format);
   check_pair(op, x, "input", dy, "gradient");
   const ConvGeom g = geometry(op, x.shape(), cf, ksize, strides, padding);
@@ -254,6 +258,7 @@ Array avg_pool2d_grad(const std::vector<int64_t>& input_shape, const Array& dy, 
                       const std::vector<int64_t>& strides, const std::string& padding,
                       const std::string& data_format) {
   const char* op = "avg_pool2d_grad";
+  if (is_half(dy.dtype())) return narrow(avg_pool2d_grad(input_shape, widen(dy), ksize, strides, padding, data_format), dy.dtype());
   const bool cf = channels_first(op, data_format);
   check_float(op, dy);
   for (int64_t d : input_shape)

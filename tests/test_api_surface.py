@@ -133,7 +133,7 @@ def test_shapes_as_tf_accepts_them():
 
 
 @pytest.mark.parametrize("module,name,spelled", [
-    ("tensorlet", "strings", "tf.strings"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
+    ("tensorlet", "signal", "tf.signal"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
     ("tensorlet.nn", "conv3d", "tf.nn.conv3d"), ("tensorlet.keras.layers", "StringLookup", "keras.layers.StringLookup"),
     ("tensorlet.keras", "mixed_precision", "keras.mixed_precision")])
 def test_missing_tf_names_say_so(module, name, spelled):

@@ -21,17 +21,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # checkpoints, the CUDA device placement and the wider TF/Keras surface
 # (15.5k lines in all: framework 687, ops 4544, autodiff 506, public API 1231,
 # keras 7133, data and saving 1367) with ~5-10% to spare per layer, plus
-# room for tensorlet.function (~900, not written yet).
+# room for tensorlet.function (~900, not written yet). Then +120 tensors and
+# +170 public API for the narrow, complex and string dtypes (string tensors,
+# tf.strings, tf.io.decode_raw).
 LAYERS = {
-    "tensors (framework/)": (["framework"], 800),
+    "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 4900),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 1350),
+    "public API (top-level modules)": (["*.py"], 1520),
     "keras (keras/)": (["keras"], 7700),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 17000
+TOTAL_BUDGET = 17300  # +300 with the tensors and public API raises above
 
 
 def code_lines(path):
