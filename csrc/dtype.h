@@ -56,30 +56,28 @@ TL_HD_CONV inline float bits_float(uint32_t u) {
 #endif
 }
 
+// Written as selects of values computed unconditionally, so the compiler can
+// vectorise the conversion loops.
 TL_HD_CONV inline uint16_t float_to_half_bits(float f) {
   const uint32_t x = float_bits(f), sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
-  if (ax >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0u));
-  if (ax >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds past 65504: inf
-  if (ax < 0x38800000u) {  // below 2^-14: a subnormal half, in units of 2^-24 (exact scaling)
-#if defined(__CUDA_ARCH__)
-    float units = rintf(bits_float(ax) * 16777216.0f);
-#else
-    float units = std::nearbyint(bits_float(ax) * 16777216.0f);
-#endif
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(units));
-  }
-  // Rebias the exponent (127 -> 15) and round the mantissa to 10 bits; a carry
-  // moves into the exponent, as it should.
-  const uint32_t r = ax + 0xfffu + ((ax >> 13) & 1u) - ((127u - 15u) << 23);
-  return static_cast<uint16_t>(sign | (r >> 13));
+  // Normal: rebias the exponent (127 -> 15) and round the mantissa to 10 bits;
+  // a carry moves into the exponent, as it should.
+  const uint32_t normal = (ax + 0xfffu + ((ax >> 13) & 1u) - ((127u - 15u) << 23)) >> 13;
+  // Below 2^-14 (subnormal or zero): adding 0.5 lines the 10 mantissa bits up
+  // at the bottom of a float, the addition rounding to nearest even.
+  const uint32_t sub = float_bits(bits_float(ax) + 0.5f) - 0x3f000000u;
+  const uint32_t r = ax > 0x7f800000u ? 0x7e00u                  // NaN
+                     : ax >= 0x477ff000u ? 0x7c00u                // rounds past 65504 (or is inf): inf
+                     : ax < 0x38800000u ? sub : normal;
+  return static_cast<uint16_t>(sign | r);
 }
 TL_HD_CONV inline float half_bits_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-  if (e == 0) {
-    const float v = static_cast<float>(m) * (1.0f / 16777216.0f);
-    return sign ? -v : v;
-  }
-  return bits_float(sign | (e == 31 ? 0x7f800000u | (m << 13) : ((e + 112u) << 23) | (m << 13)));
+  const uint32_t o = static_cast<uint32_t>(h & 0x7fffu) << 13, exp = o & 0x0f800000u;
+  const uint32_t normal = o + ((127u - 15u) << 23);
+  const uint32_t special = normal + ((128u - 16u) << 23);                          // inf and NaN
+  const uint32_t sub = float_bits(bits_float(o + (113u << 23)) - bits_float(113u << 23));  // m * 2^-24, exact
+  const uint32_t r = exp == 0x0f800000u ? special : exp == 0 ? sub : normal;
+  return bits_float(r | (static_cast<uint32_t>(h & 0x8000u) << 16));
 }
 TL_HD_CONV inline uint16_t float_to_bfloat_bits(float f) {
   const uint32_t x = float_bits(f);
