@@ -6,6 +6,7 @@
 #include <new>
 
 #include "cpu_kernels.h"
+#include "isa/table.h"
 #include "loop.h"
 
 namespace tl {
@@ -296,9 +297,23 @@ void convert_loop(const Array& dst, const Array& src) {
 }
 
 void cpu_copy(const Array& dst, const Array& s) {
-  if (s.dtype() == dst.dtype() && dst.is_contiguous() && s.is_contiguous()) {
+  const bool flat = dst.is_contiguous() && s.is_contiguous() && s.shape() == dst.shape();
+  if (s.dtype() == dst.dtype() && flat) {
     std::memmove(dst.raw(), s.raw(), dst.size() * dst.itemsize());
     return;
+  }
+  // float16 <-> float32 (every narrow float op's widening and narrowing) with
+  // the CPU's conversion instructions, where it has them.
+  const int64_t n = dst.size();
+  if (flat && s.dtype() == DType::Float16 && dst.dtype() == DType::Float32 && isa().half_to_float) {
+    const uint16_t* a = static_cast<const uint16_t*>(s.raw());
+    float* o = dst.data<float>();
+    return parallel_for(n, n, [&](int64_t b, int64_t e) { isa().half_to_float(a + b, o + b, e - b); });
+  }
+  if (flat && s.dtype() == DType::Float32 && dst.dtype() == DType::Float16 && isa().float_to_half) {
+    const float* a = s.data<float>();
+    uint16_t* o = static_cast<uint16_t*>(dst.raw());
+    return parallel_for(n, n, [&](int64_t b, int64_t e) { isa().float_to_half(a + b, o + b, e - b); });
   }
   dispatch<kEvery>(dst.dtype(), "copy", [&](auto d) {
     using D = decltype(d);

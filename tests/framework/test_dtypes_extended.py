@@ -41,6 +41,15 @@ def test_float16_rounding_is_bit_exact_with_numpy():
     np.testing.assert_array_equal(back, got.astype(np.float32))
 
 
+def test_every_float16_value_converts_exactly():
+    every = np.arange(2**16, dtype=np.uint16).view(np.float16)
+    wide = tf.cast(tf.constant(every), tf.float32).numpy()
+    np.testing.assert_array_equal(wide, every.astype(np.float32))  # NaNs compare equal here
+    finite = np.isfinite(every)
+    back = tf.cast(tf.constant(wide[finite]), tf.float16).numpy()
+    np.testing.assert_array_equal(back.view(np.uint16), every[finite].view(np.uint16))
+
+
 def _bfloat16_reference(x):
     """float32 -> bfloat16 (round to nearest even) -> float32, with numpy bit operations."""
     bits = x.view(np.uint32).astype(np.uint64)
