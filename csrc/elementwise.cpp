@@ -3,6 +3,7 @@
 // implementation of the binary and unary slots.
 #include "elementwise.h"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "complex.h"
@@ -15,6 +16,10 @@
 namespace tl {
 
 namespace {
+
+// float16 on the CPU, fused (csrc/elementwise.cpp's CPU section); false when
+// it does not apply.
+bool cpu_half_binary(BinaryOp op, const Array& out, const Array& a, const Array& b);
 
 // Complex tensors: the ops that accept them, on the CPU only.
 void check_complex(const char* name, bool defined, const Array& a) {
@@ -72,13 +77,17 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
 Array binary(BinaryOp op, const Array& a, const Array& b) {
   check_binary(op, a, b);
   const DType rt = binary_result_dtype(op, a.dtype());
-  if (is_narrow(a.dtype())) return cast(binary(op, widen(a), widen(b)), rt);
   // Same shapes, or one operand a single element that does not raise the
   // rank (the usual cases in a training step): no shapes to work out and no
   // views to make.
   const Array* big = nullptr;
   if (a.shape() == b.shape() || (b.size() == 1 && b.ndim() <= a.ndim())) big = &a;
   else if (a.size() == 1 && a.ndim() <= b.ndim()) big = &b;
+  if (big && a.dtype() == DType::Float16 && a.device() == Device::CPU) {
+    Array out = Array::empty(big->shape(), rt, a.device());
+    if (out.size() == 0 || cpu_half_binary(op, out, a, b)) return out;
+  }
+  if (is_narrow(a.dtype())) return cast(binary(op, widen(a), widen(b)), rt);
   if (big) {
     Array out = Array::empty(big->shape(), rt, a.device());
     if (out.size() > 0) kernel(a.device(), &DeviceKernels::binary, op_name(op))(op, out, a, b);
@@ -177,6 +186,37 @@ bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Arra
   int flags = mode | (n * static_cast<int64_t>(sizeof(T)) >= kStreamOutBytes ? kStreamOut : 0);
   parallel_for(n, n, [&](int64_t s, int64_t e) {
     fn(mode == 2 ? x : x + s, mode == 1 ? y : y + s, o + s, e - s, flags);
+  });
+  return true;
+}
+
+// float16 operands, each contiguous of out's shape or a single element, for
+// an op with a vectorised float32 kernel: converted to float32 in blocks on
+// the stack, computed, converted back (no temporaries in memory).
+bool cpu_half_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
+  const IsaTable& t = isa();
+  const int v = vec_index(op);
+  if (v < 0 || !t.half_to_float || !t.float_to_half || !out.is_contiguous()) return false;
+  auto kind = [](const Array& x) { return x.size() == 1 ? 1 : (x.is_contiguous() ? 0 : -1); };
+  const int ka = kind(a), kb = kind(b);
+  if (ka < 0 || kb < 0) return false;
+  const int mode = (ka == 0 && kb == 0) ? 0 : (ka == 0 ? 1 : (kb == 0 ? 2 : 0));
+  const uint16_t* x = static_cast<const uint16_t*>(a.raw());
+  const uint16_t* y = static_cast<const uint16_t*>(b.raw());
+  uint16_t* o = static_cast<uint16_t*>(out.raw());
+  const int64_t n = out.size();
+  parallel_for(n, n, [&](int64_t s, int64_t e) {
+    constexpr int64_t kBlock = 512;
+    float fa[kBlock], fb[kBlock], fo[kBlock];
+    if (mode == 2) t.half_to_float(x, fa, 1);
+    if (mode == 1) t.half_to_float(y, fb, 1);
+    for (int64_t i = s; i < e; i += kBlock) {
+      const int64_t m = std::min(kBlock, e - i);
+      if (mode != 2) t.half_to_float(x + i, fa, m);
+      if (mode != 1) t.half_to_float(y + i, fb, m);
+      t.binary_f32[v](fa, fb, fo, m, mode);
+      t.float_to_half(fo, o + i, m);
+    }
   });
   return true;
 }

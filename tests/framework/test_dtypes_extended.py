@@ -50,6 +50,19 @@ def test_every_float16_value_converts_exactly():
     np.testing.assert_array_equal(back.view(np.uint16), every[finite].view(np.uint16))
 
 
+@pytest.mark.parametrize("sa,sb", [((1000,), (1000,)), ((3, 7), ()), ((), (5,)), ((1,), (1,)), ((2, 600), (2, 600)),
+                                   ((4, 3), (3,))])
+def test_float16_binary_ops_round_float32_results_once(sa, sb):
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=sa).astype(np.float16), (rng.normal(size=sb) + 3).astype(np.float16)
+    for fn, ref in [(tf.add, np.add), (tf.subtract, np.subtract), (tf.multiply, np.multiply),
+                    (tf.divide, np.divide), (tf.maximum, np.maximum), (tf.minimum, np.minimum)]:
+        got = fn(tf.constant(a), tf.constant(b)).numpy()
+        want = ref(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
+        assert got.dtype == np.float16 and got.shape == want.shape
+        np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16), err_msg=fn.__name__)
+
+
 def _bfloat16_reference(x):
     """float32 -> bfloat16 (round to nearest even) -> float32, with numpy bit operations."""
     bits = x.view(np.uint32).astype(np.uint64)
