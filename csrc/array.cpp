@@ -6,6 +6,7 @@
 #include <new>
 
 #include "cpu_kernels.h"
+#include "isa/table.h"
 #include "loop.h"
 
 namespace tl {
@@ -295,21 +296,35 @@ void convert_loop(const Array& dst, const Array& src) {
     D* dp = d + off[0];
     const S* sp = s + off[1];
     if (st[0] == 1 && st[1] == 1) {
-      for (int64_t i = 0; i < n; ++i) dp[i] = static_cast<D>(sp[i]);
+      for (int64_t i = 0; i < n; ++i) dp[i] = convert_value<D>(sp[i]);
     } else {
-      for (int64_t i = 0; i < n; ++i) dp[i * st[0]] = static_cast<D>(sp[i * st[1]]);
+      for (int64_t i = 0; i < n; ++i) dp[i * st[0]] = convert_value<D>(sp[i * st[1]]);
     }
   });
 }
 
 void cpu_copy(const Array& dst, const Array& s) {
-  if (s.dtype() == dst.dtype() && dst.is_contiguous() && s.is_contiguous()) {
+  const bool flat = dst.is_contiguous() && s.is_contiguous() && s.shape() == dst.shape();
+  if (s.dtype() == dst.dtype() && flat) {
     std::memmove(dst.raw(), s.raw(), dst.size() * dst.itemsize());
     return;
   }
-  dispatch<kAll>(dst.dtype(), "copy", [&](auto d) {
+  // float16 <-> float32 (every narrow float op's widening and narrowing) with
+  // the CPU's conversion instructions, where it has them.
+  const int64_t n = dst.size();
+  if (flat && s.dtype() == DType::Float16 && dst.dtype() == DType::Float32 && isa().half_to_float) {
+    const uint16_t* a = static_cast<const uint16_t*>(s.raw());
+    float* o = dst.data<float>();
+    return parallel_for(n, n, [&](int64_t b, int64_t e) { isa().half_to_float(a + b, o + b, e - b); });
+  }
+  if (flat && s.dtype() == DType::Float32 && dst.dtype() == DType::Float16 && isa().float_to_half) {
+    const float* a = s.data<float>();
+    uint16_t* o = static_cast<uint16_t*>(dst.raw());
+    return parallel_for(n, n, [&](int64_t b, int64_t e) { isa().float_to_half(a + b, o + b, e - b); });
+  }
+  dispatch<kEvery>(dst.dtype(), "copy", [&](auto d) {
     using D = decltype(d);
-    dispatch<kAll>(s.dtype(), "copy", [&](auto sv) {
+    dispatch<kEvery>(s.dtype(), "copy", [&](auto sv) {
       using S = decltype(sv);
       convert_loop<D, S>(dst, s);
     });
@@ -329,7 +344,7 @@ void copy_into(const Array& dst, const Array& src) {
 
 Array scalar(double value, DType dtype, Device device) {
   Array host = Array::empty({}, dtype);
-  dispatch<kAll>(dtype, "scalar", [&](auto v) { *host.data<decltype(v)>() = static_cast<decltype(v)>(value); });
+  dispatch<kEvery>(dtype, "scalar", [&](auto v) { *host.data<decltype(v)>() = convert_value<decltype(v)>(value); });
   return to_device(host, device);
 }
 

@@ -95,6 +95,15 @@ Array index_grad(const Array& dy, const Shape& shape, const std::vector<IndexIte
 // Writes src (broadcast to dst's shape, converted to dst's dtype) into dst.
 void copy_into(const Array& dst, const Array& src);
 Array cast(const Array& a, DType dtype);
+// `a` in its compute dtype (dtype.h): float32 for float16/bfloat16, int32
+// for int8/int16/uint8, `a` itself otherwise. Lossless.
+inline Array widen(const Array& a) { return cast(a, compute_dtype(a.dtype())); }
+// A kernel's result `r`, computed from inputs of the narrow dtype `storage`,
+// stored back in it when r came out in storage's compute dtype (a bool or
+// int64 result stays as it is).
+inline Array narrow(const Array& r, DType storage) {
+  return r.dtype() == compute_dtype(storage) ? cast(r, storage) : r;
+}
 // A 0-d array holding `value` converted to dtype, on `device`.
 Array scalar(double value, DType dtype, Device device);
 // `shape` filled with `value` converted to dtype, on `device`.

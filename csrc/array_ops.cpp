@@ -61,6 +61,7 @@ Array arange(double start, double limit, double delta, DType dtype, Device devic
   double span = std::ceil((limit - start) / delta);
   if (span >= 9.2e18) throw InvalidArgument("range: " + std::to_string(span) + " elements do not fit in int64");
   int64_t n = span > 0 ? static_cast<int64_t>(span) : 0;
+  if (is_narrow(dtype)) return cast(arange(start, limit, delta, compute_dtype(dtype), device), dtype);
   if (!in_family(dtype, kNumeric)) throw TypeError(std::string("range: unsupported dtype ") + dtype_name(dtype));
   if (is_int(dtype) && n > 0) {
     // Integer steps: start, delta and the last value must be values of the
@@ -178,7 +179,7 @@ void gather_rows(const Array& p, const I* idx, int64_t nidx, int64_t ax, const A
   const int64_t isz = out.itemsize();
   const char* src = static_cast<const char*>(p.raw());
   char* dst = static_cast<char*>(out.raw());
-  if (inner == 1) {  // single elements: a typed copy instead of one memcpy call each
+  if (inner == 1 && isz <= 8) {  // single elements: a typed copy instead of one memcpy call each
     auto pick = [&](auto u) {
       using U = decltype(u);
       const U* s = reinterpret_cast<const U*>(src);
@@ -193,6 +194,7 @@ void gather_rows(const Array& p, const I* idx, int64_t nidx, int64_t ax, const A
     };
     if (isz == 8) pick(uint64_t{});
     else if (isz == 4) pick(uint32_t{});
+    else if (isz == 2) pick(uint16_t{});
     else pick(uint8_t{});
     return;
   }
@@ -212,6 +214,7 @@ Array gather(const Array& params, const Array& indices, int64_t axis) {
   if (!is_int(indices.dtype()))
     throw TypeError(std::string("gather: indices must be int32 or int64, got ") + dtype_name(indices.dtype()));
   check_same_device("gather", params, indices);
+  if (is_complex(params.dtype()) && params.device() != Device::CPU) throw_not_implemented("gather", params.device());
   const Shape& ps = params.shape();
   Array ih = to_host(indices);  // checked on the host (the indices only, not the params)
   dispatch<kInt>(ih.dtype(), "gather", [&](auto iv) {
@@ -232,6 +235,7 @@ Array gather_grad(const Array& dy, const Array& indices, const Shape& params_sha
     throw InvalidArgument("gather_grad: gradient of shape " + shape_str(dy.shape()) + " does not match " +
                           shape_str(want) + " (params " + shape_str(params_shape) + ", indices " +
                           shape_str(indices.shape()) + ", axis " + std::to_string(ax) + ")");
+  if (is_narrow(dy.dtype())) return narrow(gather_grad(widen(dy), indices, params_shape, axis), dy.dtype());
   if (!in_family(dy.dtype(), kNumeric))
     throw TypeError(std::string("gather_grad: unsupported dtype ") + dtype_name(dy.dtype()));
   check_same_device("gather_grad", dy, indices);
@@ -250,6 +254,7 @@ Array one_hot(const Array& indices, int64_t depth, double on, double off, int64_
                           "] for indices of shape " + shape_str(indices.shape()));
   if (!is_int(indices.dtype()))
     throw TypeError(std::string("one_hot: indices must be int32 or int64, got ") + dtype_name(indices.dtype()));
+  if (is_narrow(dtype)) return cast(one_hot(indices, depth, on, off, axis, compute_dtype(dtype)), dtype);
   int64_t ax = axis == -1 ? nd : axis;
   Shape shape = indices.shape();
   shape.insert(shape.begin() + ax, depth);
@@ -281,6 +286,7 @@ Array where(const Array& cond, const Array& a, const Array& b) {
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string("where: x and y must have one dtype, got ") + dtype_name(a.dtype()) +
                           " and " + dtype_name(b.dtype()));
+  if (is_narrow(a.dtype())) return narrow(where(cond, widen(a), widen(b)), a.dtype());
   Array out, v[3];
   if (ternary("where", cond, a, b, a.dtype(), &out, v))
     kernel(out.device(), &DeviceKernels::where, "where")(out, v[0], v[1], v[2]);
@@ -291,6 +297,7 @@ Array clip(const Array& x, const Array& lo, const Array& hi) {
   if (x.dtype() != lo.dtype() || x.dtype() != hi.dtype())
     throw InvalidArgument(std::string("clip_by_value: t, clip_value_min and clip_value_max must have one dtype, got ") +
                           dtype_name(x.dtype()) + ", " + dtype_name(lo.dtype()) + " and " + dtype_name(hi.dtype()));
+  if (is_narrow(x.dtype())) return narrow(clip(widen(x), widen(lo), widen(hi)), x.dtype());
   if (!in_family(x.dtype(), kNumeric))
     throw TypeError(std::string("clip_by_value: unsupported dtype ") + dtype_name(x.dtype()));
   Array out, v[3];

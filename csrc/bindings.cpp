@@ -8,6 +8,7 @@
 #include "array.h"
 #include "array_ops.h"
 #include "batchnorm.h"
+#include "complex.h"
 #include "conv.h"
 #include "device.h"
 #include "elementwise.h"
@@ -40,6 +41,13 @@ const char* buffer_format(DType t) {
     case DType::Int64: return sizeof(long) == 8 ? "l" : "q";  // numpy's own int64 code
     case DType::Float32: return "f";
     case DType::Float64: return "d";
+    case DType::Float16: return "e";
+    case DType::BFloat16: return "f";  // exported as a float32 copy (numpy has no bfloat16)
+    case DType::Int8: return "b";
+    case DType::Int16: return "h";
+    case DType::UInt8: return "B";
+    case DType::Complex64: return "Zf";
+    case DType::Complex128: return "Zd";
   }
   return "";
 }
@@ -52,8 +60,16 @@ DType dtype_from_numpy(const py::dtype& dt) {
   if (kind == 'i' && size == 8) return DType::Int64;
   if (kind == 'f' && size == 4) return DType::Float32;
   if (kind == 'f' && size == 8) return DType::Float64;
+  if (kind == 'f' && size == 2) return DType::Float16;
+  if (kind == 'i' && size == 1) return DType::Int8;
+  if (kind == 'i' && size == 2) return DType::Int16;
+  if (kind == 'u' && size == 1) return DType::UInt8;
+  if (kind == 'c' && size == 8) return DType::Complex64;
+  if (kind == 'c' && size == 16) return DType::Complex128;
+  if (std::string(py::str(dt)) == "bfloat16" && size == 2) return DType::BFloat16;  // ml_dtypes' bits are ours
   throw TypeError("unsupported numpy dtype " + std::string(py::str(dt)) +
-                  "; tensorlet supports bool, int32, int64, float32 and float64");
+                  "; tensorlet supports bool, int8, int16, int32, int64, uint8, float16, bfloat16, float32, "
+                  "float64, complex64 and complex128");
 }
 
 // Copies a numpy array (any layout) into a new contiguous Array on `device`.
@@ -71,8 +87,8 @@ Array from_numpy(py::array src, Device device) {
 // view, no copy), any other through to_host, whose copy the exported view
 // keeps alive (the Py_buffer holds a reference to it).
 py::buffer_info host_buffer(const Array& a) {
-  if (a.device() != Device::CPU) {
-    py::object host = py::cast(to_host(a));
+  if (a.device() != Device::CPU || a.dtype() == DType::BFloat16) {
+    py::object host = py::cast(a.dtype() == DType::BFloat16 ? cast(to_host(a), DType::Float32) : to_host(a));
     auto* view = new Py_buffer();
     if (PyObject_GetBuffer(host.ptr(), view, PyBUF_STRIDES | PyBUF_FORMAT) != 0) {
       delete view;
@@ -222,7 +238,14 @@ PYBIND11_MODULE(_core, m) {
       .value("int32", DType::Int32)
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
-      .value("float64", DType::Float64);
+      .value("float64", DType::Float64)
+      .value("float16", DType::Float16)
+      .value("bfloat16", DType::BFloat16)
+      .value("int8", DType::Int8)
+      .value("int16", DType::Int16)
+      .value("uint8", DType::UInt8)
+      .value("complex64", DType::Complex64)
+      .value("complex128", DType::Complex128);
 
   // Python names the accelerator GPU, as TensorFlow's device strings do.
   py::enum_<Device>(m, "Device").value("CPU", Device::CPU).value("GPU", Device::CUDA);
@@ -264,7 +287,10 @@ PYBIND11_MODULE(_core, m) {
       .def_buffer(&host_buffer);
 
   // No device given: the thread's default device (tensorlet.device scopes).
-  m.def("from_numpy", [](py::array a, std::optional<Device> d) { return from_numpy(a, d ? *d : default_device()); },
+  // Complex arrays stay on the host unless asked otherwise: their kernels are CPU-only.
+  m.def("from_numpy", [](py::array a, std::optional<Device> d) {
+    return from_numpy(a, d ? *d : a.dtype().kind() == 'c' ? Device::CPU : default_device());
+  },
         py::arg("array"), py::arg("device") = py::none(), "Copies a numpy array into a new Array on `device`");
   m.def("empty", [](const Shape& s, DType t, std::optional<Device> d) {
     return Array::empty(s, t, d ? *d : default_device());
@@ -437,7 +463,14 @@ PYBIND11_MODULE(_core, m) {
 
   // --- variables ---
   // The tape's float test on every recorded tensor: cheaper than building a DType object.
-  m.def("is_floating", [](const Array& a) { return a.dtype() == DType::Float32 || a.dtype() == DType::Float64; });
+  m.def("is_floating", [](const Array& a) { return is_floating(a.dtype()); });
+
+  // --- complex numbers (host only) ---
+  m.def("real", [](const Array& a) { return complex_part(a, ComplexPart::Real); });
+  m.def("imag", [](const Array& a) { return complex_part(a, ComplexPart::Imag); });
+  m.def("angle", [](const Array& a) { return complex_part(a, ComplexPart::Angle); });
+  m.def("conj", [](const Array& a) { return complex_part(a, ComplexPart::Conj); });
+  m.def("complex", &make_complex);
 
   // Runtime settings and queries: short, they keep the GIL.
   m.def("isa", [] { return std::string(isa().name); }, "The vector instruction set in use");

@@ -529,6 +529,12 @@ Array conv_nd(const char* op, size_t r, decltype(&DeviceKernels::conv2d) slot, c
               const std::vector<int64_t>& strides, const std::string& padding, const std::vector<int64_t>& pads,
               const std::vector<int64_t>& dilations, int64_t groups, const std::string& data_format,
               const Array* bias, const std::string& activation) {
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(x.dtype()) && x.dtype() == filter.dtype() && (!bias || bias->dtype() == x.dtype())) {
+    Array b = bias ? widen(*bias) : Array();
+    return narrow(conv_nd(op, r, slot, widen(x), widen(filter), strides, padding, pads, dilations, groups,
+                          data_format, bias ? &b : nullptr, activation), x.dtype());
+  }
   const bool cf = channels_first_nd(op, data_format, r);
   int act = 0;
   if (activation == "relu") act = 1;
@@ -561,6 +567,9 @@ Array conv_nd_backprop_input(const char* op, size_t r, decltype(&DeviceKernels::
                              const std::vector<int64_t>& strides, const std::string& padding,
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
                              int64_t groups, const std::string& data_format) {
+  if (is_half(dy.dtype()) && dy.dtype() == filter.dtype())
+    return narrow(conv_nd_backprop_input(op, r, slot, input_shape, widen(filter), widen(dy), strides, padding, pads,
+                                         dilations, groups, data_format), dy.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_operands(op, dy, "out_backprop", filter, "filter");
   for (int64_t d : input_shape)
@@ -582,6 +591,9 @@ Array conv_nd_backprop_filter(const char* op, size_t r, decltype(&DeviceKernels:
                               const std::vector<int64_t>& strides, const std::string& padding,
                               const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
                               int64_t groups, const std::string& data_format) {
+  if (is_half(dy.dtype()) && dy.dtype() == x.dtype())
+    return narrow(conv_nd_backprop_filter(op, r, slot, widen(x), filter_shape, widen(dy), strides, padding, pads,
+                                          dilations, groups, data_format), dy.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_operands(op, x, "input", dy, "out_backprop");
   for (int64_t d : filter_shape)

@@ -3,8 +3,10 @@
 // implementation of the binary and unary slots.
 #include "elementwise.h"
 
+#include <algorithm>
 #include <type_traits>
 
+#include "complex.h"
 #include "cpu_kernels.h"
 #include "device.h"
 #include "formulas.h"
@@ -14,6 +16,16 @@
 namespace tl {
 
 namespace {
+
+// float16 on the CPU, fused (csrc/elementwise.cpp's CPU section); false when
+// it does not apply.
+bool cpu_half_binary(BinaryOp op, const Array& out, const Array& a, const Array& b);
+
+// Complex tensors: the ops that accept them, on the CPU only.
+void check_complex(const char* name, bool defined, const Array& a) {
+  if (!defined) throw TypeError(std::string(name) + ": not defined for complex tensors (" + dtype_name(a.dtype()) + ")");
+  if (a.device() != Device::CPU) throw_not_implemented(name, a.device());
+}
 
 void check_binary(BinaryOp op, const Array& a, const Array& b) {
   const Domain d = op_domain(op);
@@ -26,6 +38,7 @@ void check_binary(BinaryOp op, const Array& a, const Array& b) {
   if (d != Domain::Logical && d != Domain::Compare && a.dtype() == DType::Bool)
     throw TypeError(std::string(op_name(op)) + ": not defined for bool tensors");
   check_same_device(op_name(op), a, b);
+  if (is_complex(a.dtype())) check_complex(op_name(op), complex_op(op), a);
 }
 
 // Whether x goes to the slot as it is: of out's shape, or a single element
@@ -54,6 +67,10 @@ void binary_into(BinaryOp op, const Array& out, const Array& a, const Array& b) 
     throw InvalidArgument(std::string(op_name(op)) + ": output dtype " + dtype_name(out.dtype()) +
                           " differs from the result dtype " + dtype_name(rt));
   if (out.size() == 0) return;
+  if (is_narrow(a.dtype()) || is_narrow(out.dtype())) {  // computed wide, stored narrow
+    Array r = binary(op, a, b);
+    return copy_into(out, r.shape() == out.shape() ? r : r.broadcast_to(out.shape()));
+  }
   run_binary(op, out, a, b);
 }
 
@@ -66,6 +83,11 @@ Array binary(BinaryOp op, const Array& a, const Array& b) {
   const Array* big = nullptr;
   if (a.shape() == b.shape() || (b.size() == 1 && b.ndim() <= a.ndim())) big = &a;
   else if (a.size() == 1 && a.ndim() <= b.ndim()) big = &b;
+  if (big && a.dtype() == DType::Float16 && a.device() == Device::CPU) {
+    Array out = Array::empty(big->shape(), rt, a.device());
+    if (out.size() == 0 || cpu_half_binary(op, out, a, b)) return out;
+  }
+  if (is_narrow(a.dtype())) return cast(binary(op, widen(a), widen(b)), rt);
   if (big) {
     Array out = Array::empty(big->shape(), rt, a.device());
     if (out.size() > 0) kernel(a.device(), &DeviceKernels::binary, op_name(op))(op, out, a, b);
@@ -83,10 +105,13 @@ Array unary(UnaryOp op, const Array& a) {
     if (a.dtype() != DType::Bool) throw TypeError(std::string(name) + ": expects a bool tensor, got " + dtype_name(a.dtype()));
   } else if (a.dtype() == DType::Bool) {
     throw TypeError(std::string(name) + ": not defined for bool tensors");
-  } else if (d == Domain::Float && !is_float(a.dtype())) {
-    throw TypeError(std::string(name) + ": expects a float32 or float64 tensor, got " + dtype_name(a.dtype()) +
+  } else if (d == Domain::Float && !is_floating(a.dtype()) && !is_complex(a.dtype())) {
+    throw TypeError(std::string(name) + ": expects a floating-point tensor, got " + dtype_name(a.dtype()) +
                     "; cast it with tensorlet.cast first");
   }
+  if (op == UnaryOp::Abs && is_complex(a.dtype())) return complex_part(a, ComplexPart::Abs);
+  if (is_complex(a.dtype())) check_complex(name, complex_op(op), a);
+  if (is_narrow(a.dtype())) return narrow(unary(op, widen(a)), a.dtype());
   Array out = Array::empty(a.shape(), a.dtype(), a.device());
   if (a.size() == 0) return out;
   kernel(a.device(), &DeviceKernels::unary, name)(op, out, a);
@@ -122,7 +147,7 @@ void binary_switch(BinaryOp op, const Array& out, const Array& a, const Array& b
   if constexpr (I < static_cast<int>(BinaryOp::Count)) {
     constexpr BinaryOp OP = static_cast<BinaryOp>(I);
     if (static_cast<int>(op) != I) return binary_switch<T, I + 1>(op, out, a, b);
-    if constexpr (accepts<T>(op_domain(OP))) binary_loop<T, OP>(out, a, b);
+    if constexpr (accepts_op<T>(OP)) binary_loop<T, OP>(out, a, b);
   }
 }
 
@@ -165,13 +190,44 @@ bool try_vector_binary(BinaryOp op, const Array& out, const Array& a, const Arra
   return true;
 }
 
+// float16 operands, each contiguous of out's shape or a single element, for
+// an op with a vectorised float32 kernel: converted to float32 in blocks on
+// the stack, computed, converted back (no temporaries in memory).
+bool cpu_half_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
+  const IsaTable& t = isa();
+  const int v = vec_index(op);
+  if (v < 0 || !t.half_to_float || !t.float_to_half || !out.is_contiguous()) return false;
+  auto kind = [](const Array& x) { return x.size() == 1 ? 1 : (x.is_contiguous() ? 0 : -1); };
+  const int ka = kind(a), kb = kind(b);
+  if (ka < 0 || kb < 0) return false;
+  const int mode = (ka == 0 && kb == 0) ? 0 : (ka == 0 ? 1 : (kb == 0 ? 2 : 0));
+  const uint16_t* x = static_cast<const uint16_t*>(a.raw());
+  const uint16_t* y = static_cast<const uint16_t*>(b.raw());
+  uint16_t* o = static_cast<uint16_t*>(out.raw());
+  const int64_t n = out.size();
+  parallel_for(n, n, [&](int64_t s, int64_t e) {
+    constexpr int64_t kBlock = 512;
+    float fa[kBlock], fb[kBlock], fo[kBlock];
+    if (mode == 2) t.half_to_float(x, fa, 1);
+    if (mode == 1) t.half_to_float(y, fb, 1);
+    for (int64_t i = s; i < e; i += kBlock) {
+      const int64_t m = std::min(kBlock, e - i);
+      if (mode != 2) t.half_to_float(x + i, fa, m);
+      if (mode != 1) t.half_to_float(y + i, fb, m);
+      t.binary_f32[v](fa, fb, fo, m, mode);
+      t.float_to_half(fo, o + i, m);
+    }
+  });
+  return true;
+}
+
 void cpu_binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
   if (a.dtype() == DType::Float32 && try_vector_binary<float>(op, out, a, b)) return;
   if (a.dtype() == DType::Float64 && try_vector_binary<double>(op, out, a, b)) return;
   // The loops walk every operand with out's shape: single elements as views.
   const Array x = a.shape() == out.shape() ? a : a.broadcast_to(out.shape());
   const Array y = b.shape() == out.shape() ? b : b.broadcast_to(out.shape());
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, x, y); });
+  dispatch<kAll | kComplex>(a.dtype(), op_name(op), [&](auto tv) { binary_switch<decltype(tv)>(op, out, x, y); });
 }
 
 template <typename T, UnaryOp OP>
@@ -195,7 +251,7 @@ void unary_switch(UnaryOp op, const Array& out, const Array& a) {
   if constexpr (I < static_cast<int>(UnaryOp::Count)) {
     constexpr UnaryOp OP = static_cast<UnaryOp>(I);
     if (static_cast<int>(op) != I) return unary_switch<T, I + 1>(op, out, a);
-    if constexpr (accepts<T>(op_domain(OP))) unary_loop<T, OP>(out, a);
+    if constexpr (accepts_op<T>(OP)) unary_loop<T, OP>(out, a);
   }
 }
 
@@ -226,7 +282,7 @@ void cpu_unary(UnaryOp op, const Array& out, const Array& a) {
     });
     return;
   }
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { unary_switch<decltype(tv)>(op, out, a); });
+  dispatch<kAll | kComplex>(a.dtype(), op_name(op), [&](auto tv) { unary_switch<decltype(tv)>(op, out, a); });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ inline DType binary_result_dtype(BinaryOp op, DType t) {
   const Domain d = op_domain(op);
   if (d == Domain::Compare || d == Domain::Logical) return DType::Bool;
   if (d == Domain::TrueDiv && is_int(t)) return DType::Float64;
+  if (d == Domain::TrueDiv && is_narrow_int(t)) return DType::Float32;  // as TensorFlow
   return t;
 }
 Array binary(BinaryOp op, const Array& a, const Array& b);

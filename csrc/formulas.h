@@ -6,10 +6,12 @@
 // 0, so a device backend checks divisors before launching).
 #pragma once
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
 
+#include "dtype.h"
 #include "errors.h"
 #include "ops.h"
 
@@ -180,6 +182,28 @@ constexpr bool accepts(Domain domain) {
   return domain != Domain::Logical;
 }
 
+// The ops defined for complex numbers (the others need an order, or give a
+// real result: abs, real, imag and angle are complex.cpp's).
+constexpr bool complex_op(BinaryOp op) {
+  return op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div ||
+         op == BinaryOp::Pow || op == BinaryOp::Eq || op == BinaryOp::Ne;
+}
+constexpr bool complex_op(UnaryOp op) {
+  return op == UnaryOp::Neg || op == UnaryOp::Square || op == UnaryOp::Sqrt || op == UnaryOp::Exp ||
+         op == UnaryOp::Log || op == UnaryOp::Sin || op == UnaryOp::Cos || op == UnaryOp::Tanh ||
+         op == UnaryOp::Reciprocal;
+}
+constexpr bool complex_op(ReduceOp op) {
+  return op == ReduceOp::Sum || op == ReduceOp::Mean || op == ReduceOp::Prod;
+}
+
+// Whether op OP (a BinaryOp, UnaryOp or ReduceOp) is defined for element type T.
+template <typename T, typename Op>
+constexpr bool accepts_op(Op op) {
+  if constexpr (is_complex_type<T>::value) return complex_op(op);
+  else return accepts<T>(op_domain(op));
+}
+
 // The formula of binary op OP (its row in TL_BINARY_OPS).
 template <BinaryOp OP, typename T>
 TL_HD auto binary_formula(T x, T y) {
@@ -207,7 +231,8 @@ TL_HD T unary_formula(T x) {
 // TensorFlow's fixed-width arithmetic without signed overflow. ----
 
 template <typename T>
-using Wide = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+using Wide = std::conditional_t<is_complex_type<T>::value, std::complex<double>,
+                                std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>>;
 
 template <ReduceOp OP, typename T>
 struct ReducePolicy;
@@ -226,7 +251,7 @@ template <typename T>
 struct ReducePolicy<ReduceOp::Mean, T> : ReducePolicy<ReduceOp::Sum, T> {
   using Acc = Wide<T>;
   TL_HD static T finish(Acc a, int64_t n) {
-    if constexpr (std::is_floating_point_v<T>) return static_cast<T>(a / static_cast<double>(n));
+    if constexpr (!std::is_integral_v<T>) return static_cast<T>(a / static_cast<double>(n));
     else return n ? static_cast<T>(static_cast<int64_t>(a) / n) : T(0);
   }
 };

@@ -373,10 +373,15 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   run_serial(kern, pr, A, B, C, 0, pr.batch);
 }
 
-// Integer matmul: exact, with wrap-around like TensorFlow's; a plain loop.
+// Integer matmul: exact, with wrap-around like TensorFlow's; a plain loop
+// (complex matmul too, without the unsigned detour).
+template <typename T> struct LoopAcc { using type = T; };
+template <> struct LoopAcc<int32_t> { using type = uint32_t; };
+template <> struct LoopAcc<int64_t> { using type = uint64_t; };
+
 template <typename T>
 void int_matmul(const Problem& pr, const T* A, const T* B, T* C) {
-  using U = std::make_unsigned_t<T>;
+  using U = typename LoopAcc<T>::type;
   parallel_for(pr.batch * pr.m, pr.batch * pr.m * pr.n * pr.k, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t bi = r / pr.m, i = r % pr.m;
@@ -422,9 +427,11 @@ Array matmul(const Array& a, const Array& b, bool transpose_a, bool transpose_b)
   if (a.dtype() != b.dtype())
     throw InvalidArgument(std::string("matmul: operands must have the same dtype, got ") +
                           dtype_name(a.dtype()) + " @ " + dtype_name(b.dtype()));
-  if (!in_family(a.dtype(), kNumeric))
+  if (is_narrow(a.dtype())) return narrow(matmul(widen(a), widen(b), transpose_a, transpose_b), a.dtype());
+  if (!in_family(a.dtype(), kNumeric | kComplex))
     throw TypeError(std::string("matmul: unsupported dtype ") + dtype_name(a.dtype()));
   check_same_device("matmul", a, b);
+  if (is_complex(a.dtype()) && a.device() != Device::CPU) throw_not_implemented("matmul", a.device());
 
   // The flags only swap the last two axes: views, no copies.
   auto swap_last = [](const Array& x) {
@@ -500,6 +507,9 @@ Array dense(const Array& x, const Array& w, const Array* bias, const std::string
     throw InvalidArgument(std::string("dense: inputs, kernel and bias must have the same dtype, got ") +
                           dtype_name(x.dtype()) + ", " + dtype_name(w.dtype()) +
                           (bias ? std::string(", ") + dtype_name(bias->dtype()) : std::string()));
+  if (is_half(x.dtype()))
+    return narrow(bias ? [&] { Array b = widen(*bias); return dense(widen(x), widen(w), &b, activation); }()
+                       : dense(widen(x), widen(w), nullptr, activation), x.dtype());
   if (x.dtype() != DType::Float32 && x.dtype() != DType::Float64)
     throw TypeError(std::string("dense: unsupported dtype ") + dtype_name(x.dtype()) + " (float32 or float64)");
   check_same_device("dense", x, w);
@@ -590,6 +600,12 @@ void cpu_matmul(const Array& out, const Array& a, const Array& b) {
       break;
     case DType::Int64:
       int_matmul(pr, a.data<int64_t>(), b.data<int64_t>(), out.data<int64_t>());
+      break;
+    case DType::Complex64:
+      int_matmul(pr, a.data<std::complex<float>>(), b.data<std::complex<float>>(), out.data<std::complex<float>>());
+      break;
+    case DType::Complex128:
+      int_matmul(pr, a.data<std::complex<double>>(), b.data<std::complex<double>>(), out.data<std::complex<double>>());
       break;
     default:
       break;

@@ -81,6 +81,7 @@ void check_pair(const char* op, const char* a_name, const Array& x, const Array&
 }  // namespace
 
 Array softmax(const Array& x, int64_t axis, bool log) {
+  if (is_half(x.dtype())) return narrow(softmax(widen(x), axis, log), x.dtype());
   const char* op = log ? "log_softmax" : "softmax";
   check_float(x, op, "logits");
   Array out;
@@ -90,6 +91,7 @@ Array softmax(const Array& x, int64_t axis, bool log) {
 }
 
 Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
+  if (is_half(y.dtype()) && y.dtype() == dy.dtype()) return narrow(softmax_grad(widen(y), widen(dy), axis, log), y.dtype());
   const char* op = log ? "log_softmax_grad" : "softmax_grad";
   check_float(y, op, "y");
   check_pair(op, "y", y, dy);
@@ -101,6 +103,7 @@ Array softmax_grad(const Array& y, const Array& dy, int64_t axis, bool log) {
 }
 
 Array relu_grad(const Array& x, const Array& dy) {
+  if (is_narrow(x.dtype()) && x.dtype() == dy.dtype()) return narrow(relu_grad(widen(x), widen(dy)), x.dtype());
   check_pair("relu_grad", "x", x, dy);
   if (!in_family(x.dtype(), kNumeric))
     throw TypeError(std::string("relu_grad: unsupported dtype ") + dtype_name(x.dtype()));
@@ -110,6 +113,7 @@ Array relu_grad(const Array& x, const Array& dy) {
 }
 
 Array gelu(const Array& x, bool approximate) {
+  if (is_half(x.dtype())) return narrow(gelu(widen(x), approximate), x.dtype());
   check_float(x, "gelu", "features");
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
   if (out.size() > 0) kernel(x.device(), &DeviceKernels::gelu, "gelu")(out, x, approximate);
@@ -117,6 +121,7 @@ Array gelu(const Array& x, bool approximate) {
 }
 
 Array gelu_grad(const Array& x, const Array& dy, bool approximate) {
+  if (is_half(x.dtype()) && x.dtype() == dy.dtype()) return narrow(gelu_grad(widen(x), widen(dy), approximate), x.dtype());
   check_float(x, "gelu_grad", "x");
   check_pair("gelu_grad", "x", x, dy);
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
@@ -188,6 +193,7 @@ void check_dense(const Array& logits, const Array& labels) {
 }  // namespace
 
 Array sparse_xent(const Array& logits, const Array& labels) {
+  if (is_half(logits.dtype())) return narrow(sparse_xent(widen(logits), labels), logits.dtype());
   check_sparse(logits, labels);
   Array out = Array::empty({logits.shape()[0]}, logits.dtype(), logits.device());
   if (out.size() > 0) kernel(logits.device(), &DeviceKernels::sparse_xent, kSparse)(out, logits, labels);
@@ -195,6 +201,8 @@ Array sparse_xent(const Array& logits, const Array& labels) {
 }
 
 Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  if (is_half(logits.dtype()) && logits.dtype() == dloss.dtype())
+    return narrow(sparse_xent_grad(widen(logits), labels, widen(dloss)), logits.dtype());
   check_sparse(logits, labels);
   const char* op = "sparse_softmax_cross_entropy_with_logits_grad";
   check_dloss(dloss, logits, op);
@@ -204,6 +212,8 @@ Array sparse_xent_grad(const Array& logits, const Array& labels, const Array& dl
 }
 
 Array softmax_xent(const Array& logits, const Array& labels) {
+  if (is_half(logits.dtype()) && logits.dtype() == labels.dtype())
+    return narrow(softmax_xent(widen(logits), widen(labels)), logits.dtype());
   check_dense(logits, labels);
   Array out = Array::empty({logits.shape()[0]}, logits.dtype(), logits.device());
   if (out.size() > 0) kernel(logits.device(), &DeviceKernels::softmax_xent, kDense)(out, logits, labels);
@@ -211,6 +221,8 @@ Array softmax_xent(const Array& logits, const Array& labels) {
 }
 
 Array softmax_xent_grad(const Array& logits, const Array& labels, const Array& dloss) {
+  if (is_half(logits.dtype()) && logits.dtype() == labels.dtype() && logits.dtype() == dloss.dtype())
+    return narrow(softmax_xent_grad(widen(logits), widen(labels), widen(dloss)), logits.dtype());
   check_dense(logits, labels);
   const char* op = "softmax_cross_entropy_with_logits_grad";
   check_dloss(dloss, logits, op);

@@ -229,6 +229,8 @@ bool channels_first_nd(const char* op, const std::string& fmt, size_t r) {
 // The entry points for spatial rank r; `op` names them in errors.
 Array pool_nd(const char* op, size_t r, const Array& x, bool is_max, const std::vector<int64_t>& ksize,
               const std::vector<int64_t>& strides, const std::string& padding, const std::string& data_format) {
+  // float16/bfloat16: computed in float32 (dtype.h).
+  if (is_half(x.dtype())) return narrow(pool_nd(op, r, widen(x), is_max, ksize, strides, padding, data_format), x.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_float(op, x);
   const ConvGeom g = geometry(op, r, x.shape(), cf, ksize, strides, padding);
@@ -241,6 +243,8 @@ Array pool_nd(const char* op, size_t r, const Array& x, bool is_max, const std::
 Array max_pool_nd_grad(const char* op, size_t r, const Array& x, const Array& dy, const std::vector<int64_t>& ksize,
                        const std::vector<int64_t>& strides, const std::string& padding,
                        const std::string& data_format) {
+  if (is_half(x.dtype()) && x.dtype() == dy.dtype())
+    return narrow(max_pool_nd_grad(op, r, widen(x), widen(dy), ksize, strides, padding, data_format), x.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_pair(op, x, "input", dy, "gradient");
   const ConvGeom g = geometry(op, r, x.shape(), cf, ksize, strides, padding);
@@ -255,6 +259,8 @@ Array max_pool_nd_grad(const char* op, size_t r, const Array& x, const Array& dy
 Array max_pool_nd_grad_grad(const char* op, size_t r, const Array& x, const Array& ddx,
                             const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
                             const std::string& padding, const std::string& data_format) {
+  if (is_half(x.dtype()) && x.dtype() == ddx.dtype())
+    return narrow(max_pool_nd_grad_grad(op, r, widen(x), widen(ddx), ksize, strides, padding, data_format), x.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_pair(op, x, "input", ddx, "gradient");
   if (ddx.shape() != x.shape())
@@ -271,6 +277,8 @@ Array max_pool_nd_grad_grad(const char* op, size_t r, const Array& x, const Arra
 Array avg_pool_nd_grad(const char* op, size_t r, const std::vector<int64_t>& input_shape, const Array& dy,
                        const std::vector<int64_t>& ksize, const std::vector<int64_t>& strides,
                        const std::string& padding, const std::string& data_format) {
+  if (is_half(dy.dtype()))
+    return narrow(avg_pool_nd_grad(op, r, input_shape, widen(dy), ksize, strides, padding, data_format), dy.dtype());
   const bool cf = channels_first_nd(op, data_format, r);
   check_float(op, dy);
   for (int64_t d : input_shape)

@@ -97,6 +97,7 @@ bool random_output(const char* op, const Shape& shape, DType dtype, unsigned fam
 
 Array random_uniform(const Shape& shape, double minval, double maxval, DType dtype, uint64_t seed,
                      uint64_t counter, Device device) {
+  if (is_half(dtype)) return cast(random_uniform(shape, minval, maxval, DType::Float32, seed, counter, device), dtype);  // drawn in float32
   Array out;
   if (random_output("random_uniform", shape, dtype, kFloat, device, &out))
     kernel(device, &DeviceKernels::random_uniform, "random_uniform")(out, minval, maxval, seed, counter);
@@ -122,6 +123,7 @@ Array random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DTy
 
 Array random_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed, uint64_t counter,
                     Device device) {
+  if (is_half(dtype)) return cast(random_normal(shape, mean, stddev, DType::Float32, seed, counter, device), dtype);  // drawn in float32
   Array out;
   if (random_output("random_normal", shape, dtype, kFloat, device, &out))
     kernel(device, &DeviceKernels::random_normal, "random_normal")(out, mean, stddev, seed, counter);
@@ -130,6 +132,7 @@ Array random_normal(const Shape& shape, double mean, double stddev, DType dtype,
 
 Array truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, uint64_t seed,
                        uint64_t counter, Device device) {
+  if (is_half(dtype)) return cast(truncated_normal(shape, mean, stddev, DType::Float32, seed, counter, device), dtype);  // drawn in float32
   Array out;
   if (random_output("truncated_normal", shape, dtype, kFloat, device, &out))
     kernel(device, &DeviceKernels::truncated_normal, "truncated_normal")(out, mean, stddev, seed, counter);

@@ -183,7 +183,7 @@ void reduce_switch(ReduceOp op, const Array& a, const std::vector<bool>& red, in
   if constexpr (I < static_cast<int>(ReduceOp::Count)) {
     constexpr ReduceOp OP = static_cast<ReduceOp>(I);
     if (static_cast<int>(op) != I) return reduce_switch<T, I + 1>(op, a, red, n, out);
-    if constexpr (accepts<T>(op_domain(OP))) reduce_typed<OP, T>(a, red, n, out);
+    if constexpr (accepts_op<T>(OP)) reduce_typed<OP, T>(a, red, n, out);
   }
 }
 
@@ -191,7 +191,7 @@ void cpu_reduce(ReduceOp op, const Array& out, const Array& a, const std::vector
   int64_t n = 1;
   for (int64_t d = 0; d < a.ndim(); ++d)
     if (reduced[d]) n *= a.shape()[d];
-  dispatch<kAll>(a.dtype(), op_name(op), [&](auto tv) { reduce_switch<decltype(tv)>(op, a, reduced, n, out); });
+  dispatch<kAll | kComplex>(a.dtype(), op_name(op), [&](auto tv) { reduce_switch<decltype(tv)>(op, a, reduced, n, out); });
 }
 
 // What op gives over no elements (sum 0, max -inf, ...), as a host scalar.
@@ -201,9 +201,9 @@ Array empty_reduction(ReduceOp op, DType dtype) {
   if constexpr (I < static_cast<int>(ReduceOp::Count)) {
     constexpr ReduceOp OP = static_cast<ReduceOp>(I);
     if (static_cast<int>(op) != I) return empty_reduction<I + 1>(op, dtype);
-    dispatch<kAll>(dtype, op_name(op), [&](auto tv) {
+    dispatch<kAll | kComplex | kNarrowInt>(dtype, op_name(op), [&](auto tv) {
       using T = decltype(tv);
-      if constexpr (accepts<T>(op_domain(OP))) *v.data<T>() = Policy<OP, T>::finish(Policy<OP, T>::init(), 0);
+      if constexpr (accepts_op<T>(OP)) *v.data<T>() = Policy<OP, T>::finish(Policy<OP, T>::init(), 0);
     });
   }
   return v;
@@ -218,6 +218,11 @@ Array reduce(ReduceOp op, const Array& a, const std::vector<int64_t>& axes, bool
     throw TypeError(name + ": expects a bool tensor, got " + dtype_name(a.dtype()));
   if (!logical && a.dtype() == DType::Bool)
     throw TypeError(name + ": not defined for bool tensors; cast to int32 or float32 first");
+  // Narrow types compute wide; an empty int8 max is int8's lowest, not int32's.
+  if (is_narrow(a.dtype()) && (a.size() > 0 || is_half(a.dtype())))
+    return narrow(reduce(op, widen(a), axes, keepdims), a.dtype());
+  if (is_complex(a.dtype()) && !complex_op(op)) throw TypeError(name + ": not defined for complex tensors");
+  if (is_complex(a.dtype()) && a.device() != Device::CPU) throw_not_implemented(name.c_str(), a.device());
   const int64_t nd = a.ndim();
   std::vector<bool> red(nd, false);
   for (int64_t ax : axes) {
@@ -295,6 +300,7 @@ Array arg_reduce(bool is_max, const Array& a, int64_t axis) {
   if (a.shape()[ax] == 0)
     throw InvalidArgument(name + ": cannot reduce over axis " + std::to_string(axis) + " of size 0 in shape " +
                           shape_str(a.shape()));
+  if (is_narrow(a.dtype()) && a.dtype() != DType::Bool) return arg_reduce(is_max, widen(a), axis);
   if (!in_family(a.dtype(), kNumeric)) throw TypeError(name + ": unsupported dtype " + dtype_name(a.dtype()));
   Shape out_shape = a.shape();
   out_shape.erase(out_shape.begin() + ax);

@@ -1,5 +1,8 @@
 #include "training.h"
 
+#include <utility>
+#include <vector>
+
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -28,9 +31,9 @@ std::string describe(const Operand& o) {
 Array check(const char* op, std::initializer_list<Operand> states, const Array& grad) {
   const Operand& var = *states.begin();
   DType t = var.a->dtype();
-  if (!is_float(t))
-    throw TypeError(std::string(op) + ": var has dtype " + dtype_name(t) + "; optimizer updates need float32 or "
-                    "float64 variables");
+  if (!is_floating(t))
+    throw TypeError(std::string(op) + ": var has dtype " + dtype_name(t) + "; optimizer updates need float16, "
+                    "bfloat16, float32 or float64 variables");
   Operand g{"grad", &grad};
   auto check_one = [&](const Operand& o) {
     if (!o.a) return;
@@ -77,11 +80,31 @@ void over_chunks(const Array& var, F&& fn) {
   parallel_for(n, n, [&](int64_t b, int64_t e) { fn(b, e - b); });
 }
 
+// float16/bfloat16 variables update in float32 copies of the variable and
+// its slots, stored back once the update has succeeded.
+struct Widened {
+  std::vector<std::pair<const Array*, Array>> held;
+  Widened() { held.reserve(8); }  // pointers into it stay valid
+  const Array* operator()(const Array* a) {
+    if (!a) return nullptr;
+    held.emplace_back(a, widen(*a));
+    return &held.back().second;
+  }
+  void store() const {
+    for (const auto& h : held) copy_into(*h.first, h.second);
+  }
+};
+
 }  // namespace
 
 void apply_sgd(const Array& var, const Array* mom, const Array& grad, double lr, double momentum, bool nesterov,
                double weight_decay) {
   Array g = check("apply_sgd", {{"var", &var}, {"accum", mom}}, grad);
+  if (is_half(var.dtype())) {
+    Widened w;
+    apply_sgd(*w(&var), w(mom), widen(g), lr, momentum, nesterov, weight_decay);
+    return w.store();
+  }
   if (var.size())
     kernel(var.device(), &DeviceKernels::apply_sgd, "apply_sgd")(var, mom, g, lr, momentum, nesterov, weight_decay);
 }
@@ -89,6 +112,11 @@ void apply_sgd(const Array& var, const Array* mom, const Array& grad, double lr,
 void apply_rmsprop(const Array& var, const Array& ms, const Array* mom, const Array* mg, const Array& grad,
                    double lr, double rho, double momentum, double epsilon, double weight_decay) {
   Array g = check("apply_rmsprop", {{"var", &var}, {"ms", &ms}, {"mom", mom}, {"mg", mg}}, grad);
+  if (is_half(var.dtype())) {
+    Widened w;
+    apply_rmsprop(*w(&var), *w(&ms), w(mom), w(mg), widen(g), lr, rho, momentum, epsilon, weight_decay);
+    return w.store();
+  }
   if (var.size())
     kernel(var.device(), &DeviceKernels::apply_rmsprop, "apply_rmsprop")(var, ms, mom, mg, g, lr, rho, momentum,
                                                                          epsilon, weight_decay);
@@ -99,6 +127,11 @@ void apply_adam(const Array& var, const Array& m, const Array& v, const Array* v
   Array g = check("apply_adam", {{"var", &var}, {"m", &m}, {"v", &v}, {"v_hat", vhat}}, grad);
   if (step < 1) throw InvalidArgument("apply_adam: step must be >= 1 (the 1-based update count), got " +
                                       std::to_string(step));
+  if (is_half(var.dtype())) {
+    Widened w;
+    apply_adam(*w(&var), *w(&m), *w(&v), w(vhat), widen(g), lr, beta_1, beta_2, epsilon, step, weight_decay);
+    return w.store();
+  }
   if (var.size())
     kernel(var.device(), &DeviceKernels::apply_adam, "apply_adam")(var, m, v, vhat, g, lr, beta_1, beta_2, epsilon,
                                                                    step, weight_decay);
@@ -107,6 +140,11 @@ void apply_adam(const Array& var, const Array& m, const Array& v, const Array* v
 void apply_adagrad(const Array& var, const Array& acc, const Array& grad, double lr, double epsilon,
                    double weight_decay) {
   Array g = check("apply_adagrad", {{"var", &var}, {"accum", &acc}}, grad);
+  if (is_half(var.dtype())) {
+    Widened w;
+    apply_adagrad(*w(&var), *w(&acc), widen(g), lr, epsilon, weight_decay);
+    return w.store();
+  }
   if (var.size())
     kernel(var.device(), &DeviceKernels::apply_adagrad, "apply_adagrad")(var, acc, g, lr, epsilon, weight_decay);
 }

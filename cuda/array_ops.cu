@@ -64,6 +64,7 @@ void gather(const Array& out, const Array& params, const Array& indices, int64_t
     };
     if (out.itemsize() == 8) go(uint64_t{});
     else if (out.itemsize() == 4) go(uint32_t{});
+    else if (out.itemsize() == 2) go(uint16_t{});
     else go(uint8_t{});
   });
   launched("gather");

@@ -186,7 +186,7 @@ void unary(UnaryOp op, const Array& out, const Array& a) {
 
 template <typename D, typename S>
 __global__ void convert_flat(D* o, const S* a, int64_t n) {
-  TL_GRID_LOOP(i, n) o[i] = static_cast<D>(a[i]);
+  TL_GRID_LOOP(i, n) o[i] = convert_value<D>(a[i]);
 }
 
 template <typename D, typename S, typename I>
@@ -194,7 +194,7 @@ __global__ void convert_strided(D* o, const S* a, Strided<2> s, int64_t n) {
   TL_GRID_LOOP(i, n) {
     int64_t off[2];
     s.offsets<I>(i, off);
-    o[off[0]] = static_cast<D>(a[off[1]]);
+    o[off[0]] = convert_value<D>(a[off[1]]);
   }
 }
 
@@ -206,6 +206,11 @@ void convert(const Array& out, const Array& src, const Strided<2>& s, int64_t n)
   else if (fits32(n)) convert_strided<D, S, uint32_t><<<grid_for(n), kThreads, 0, stream()>>>(o, x, s, n);
   else convert_strided<D, S, int64_t><<<grid_for(n), kThreads, 0, stream()>>>(o, x, s, n);
 }
+
+// A complex128 element, moved as one raw word.
+struct alignas(16) Word16 {
+  uint64_t lo, hi;
+};
 
 // Same dtype: moved as raw words of the item size.
 template <typename W>
@@ -229,12 +234,16 @@ void copy(const Array& out, const Array& src_in) {
     }
     switch (out.itemsize()) {
       case 1: move_words<uint8_t>(out, src, s, n); break;
+      case 2: move_words<uint16_t>(out, src, s, n); break;
       case 4: move_words<uint32_t>(out, src, s, n); break;
+      case 16: move_words<Word16>(out, src, s, n); break;
       default: move_words<uint64_t>(out, src, s, n); break;
     }
   } else {
-    dispatch<kAll>(out.dtype(), "copy", [&](auto d) {
-      dispatch<kAll>(src.dtype(), "copy", [&](auto sv) {
+    // Complex casts run on the host only (complex tensors are CPU tensors).
+    if (is_complex(out.dtype()) || is_complex(src.dtype())) throw_not_implemented("cast", Device::CUDA);
+    dispatch<kAll | kNarrow>(out.dtype(), "copy", [&](auto d) {
+      dispatch<kAll | kNarrow>(src.dtype(), "copy", [&](auto sv) {
         convert<decltype(d), decltype(sv)>(out, src, s, n);
       });
     });

@@ -25,7 +25,9 @@ def strided(a):
 
 
 def tolerance(dtype):
-    return {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-12, atol=1e-12)}.get(
+    f32, f64 = dict(rtol=2e-5, atol=2e-6), dict(rtol=1e-12, atol=1e-12)
+    return {"float32": f32, "float64": f64, "complex64": f32, "complex128": f64,
+            "float16": dict(rtol=2e-3, atol=2e-3)}.get(
         str(dtype), dict(rtol=0, atol=0))
 
 

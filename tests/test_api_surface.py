@@ -133,7 +133,7 @@ def test_shapes_as_tf_accepts_them():
 
 
 @pytest.mark.parametrize("module,name,spelled", [
-    ("tensorlet", "strings", "tf.strings"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
+    ("tensorlet", "signal", "tf.signal"), ("tensorlet.math", "cumprod", "tf.math.cumprod"),
     ("tensorlet.nn", "conv3d_transpose", "tf.nn.conv3d_transpose"),
     ("tensorlet.keras.layers", "StringLookup", "keras.layers.StringLookup"),
     ("tensorlet.keras", "mixed_precision", "keras.mixed_precision")])

@@ -54,8 +54,8 @@ def test_image_resize(rng):
         loss = tf.reduce_sum(tf.image.resize(xt, (5, 2)) * w)
     np.testing.assert_allclose(tape.gradient(loss, xt).numpy(),
                                numeric_gradient(lambda a: np.sum(_np_bilinear(a, 5, 2) * w), x.copy()), rtol=1e-6)
-    with pytest.raises(NotImplementedError, match="uint8"):
-        tf.image.convert_image_dtype(ints, tf.float32)
+    np.testing.assert_allclose(tf.image.convert_image_dtype(ints, tf.float32).numpy(),
+                               np.asarray(ints) / float(np.iinfo(np.asarray(ints).dtype).max), rtol=1e-6)
 
 
 def test_sparse(rng):

@@ -23,17 +23,21 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # keras 7133, data and saving 1367) with ~5-10% to spare per layer, plus
 # room for tensorlet.function (~900, not written yet). keras +200 for the
 # multi-output compile matching, add_loss, masks through Layer.__call__,
-# InputSpec and PyDataset.
+# InputSpec and PyDataset; +100 ops for the 3-D convolution and pooling ops;
+# +120 tensors and +170 public API for the narrow, complex and string dtypes
+# (string tensors, tf.strings, tf.io.decode_raw); then, in review, ops +250
+# for the fused recurrent ops and the composites' input checks, keras +100 for
+# stateful recurrent layers and constraints.
 LAYERS = {
-    "tensors (framework/)": (["framework"], 800),
-    "ops (ops/)": (["ops"], 5000),  # +100 for the 3-D convolution and pooling ops
+    "tensors (framework/)": (["framework"], 920),
+    "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 1350),
-    "keras (keras/)": (["keras"], 7900),
+    "public API (top-level modules)": (["*.py"], 1560),
+    "keras (keras/)": (["keras"], 8000),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 17200
+TOTAL_BUDGET = 18400
 
 
 def code_lines(path):

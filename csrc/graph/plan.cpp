@@ -150,8 +150,14 @@ void Plan::discover() {
     const Array& r = vals_[st.spec.output];
     st.shape = r.shape(), st.dtype = r.dtype(), st.device = r.device();
     bool fresh = r.storage() != nullptr && r.size() > 0 && r.is_contiguous() && r.offset() == 0;
+    // The slots take only the dtypes kernels compute in: narrow and complex
+    // tensors go through the entry points, which widen and narrow them.
+    auto computed_in = [](DType t) { return compute_dtype(t) == t && !is_complex(t); };
+    fresh = fresh && computed_in(r.dtype());
     for (int s : st.spec.inputs)
-      if (s >= 0 && (vals_[s].size() == 0 || (vals_[s].storage() && vals_[s].storage() == r.storage()))) fresh = false;
+      if (s >= 0 && (vals_[s].size() == 0 || (vals_[s].storage() && vals_[s].storage() == r.storage()) ||
+                     !computed_in(vals_[s].dtype())))
+        fresh = false;
     if (st.spec.copy && r.size() > 0) st.mode = Step::Copy;
     else if (fresh && st.impl->into && !st.spec.copy) st.mode = Step::Into;
   }

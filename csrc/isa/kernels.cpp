@@ -127,6 +127,36 @@ void fill_unary(Tab& un, T) {
   un[kVRelu] = unary<Relu, T>;
 }
 
+#if defined(__F16C__)
+// float16 conversions, 8 values at a time (F16C); the tail through a padded buffer.
+void half_to_float(const uint16_t* a, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i))));
+  if (i < n) {
+    uint16_t in[8] = {0};
+    float res[8];
+    for (int64_t j = i; j < n; ++j) in[j - i] = a[j];
+    _mm256_storeu_ps(res, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in))));
+    for (int64_t j = i; j < n; ++j) out[j] = res[j - i];
+  }
+}
+void float_to_half(const float* a, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(a + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  if (i < n) {
+    float in[8] = {0};
+    uint16_t res[8];
+    for (int64_t j = i; j < n; ++j) in[j - i] = a[j];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(res),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(in), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (int64_t j = i; j < n; ++j) out[j] = res[j - i];
+  }
+}
+#endif
+
 }  // namespace
 
 void fill_table(IsaTable* t) {
@@ -139,6 +169,13 @@ void fill_table(IsaTable* t) {
   fill_unary(t->unary_f64, double{});
   t->sum_f32 = sum<float>;
   t->sum_f64 = sum<double>;
+#if defined(__F16C__)
+  t->half_to_float = half_to_float;
+  t->float_to_half = float_to_half;
+#else
+  t->half_to_float = nullptr;
+  t->float_to_half = nullptr;
+#endif
 }
 
 }  // namespace TL_ISA

@@ -92,6 +92,11 @@ struct IsaTable {
   double (*exp_shift_f64)(const double* a, double* out, int64_t n, double shift);
   OptimizerKernelsF32 optim_f32;
   OptimizerKernelsF64 optim_f64;
+  // float16 (as raw bits) to and from float32, n contiguous values, rounding
+  // to nearest even; null where the CPU has no conversion instructions (F16C),
+  // and the scalar conversions of dtype.h run instead.
+  void (*half_to_float)(const uint16_t* a, float* out, int64_t n);
+  void (*float_to_half)(const float* a, uint16_t* out, int64_t n);
 };
 
 namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }

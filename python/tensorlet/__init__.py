@@ -13,7 +13,10 @@ if _os.environ.get("TENSORLET_ISA", "baseline") not in ("baseline", "avx2", "avx
                       "avx512 (it caps the vector instructions the kernels use), or leave it unset")
 from tensorlet import _core  # noqa: E402
 from tensorlet.framework import errors
-from tensorlet.framework.dtypes import DType, as_dtype, bool_ as bool, float32, float64, double, int32, int64
+from tensorlet.framework.dtypes import (
+    DType, as_dtype, bfloat16, bool_ as bool, complex64, complex128, double, float16, float32, float64, half, int8,
+    int16, int32, int64, string, uint8,
+)
 from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_shape import TensorShape
 from tensorlet.framework.convert import constant, convert_to_tensor, is_tensor
@@ -52,6 +55,8 @@ from tensorlet.ops.composite_ops import (
     tensordot, truediv,
 )
 from tensorlet.ops.tensor_array import TensorArray
+from tensorlet.ops.complex_ops import complex
+from tensorlet.strings import as_string
 from tensorlet.module import Module, get_current_name_scope, name_scope
 from tensorlet.printing import print
 from tensorlet.function import cond, function, while_loop

@@ -87,6 +87,12 @@ stateless_poisson stateless_truncated_normal stateless_uniform truncated_normal 
 uniform_candidate_sampler
 """
 
+_TF_STRINGS = """
+as_string bytes_split format join length lower ngrams reduce_join regex_full_match regex_replace split strip substr
+to_hash_bucket to_hash_bucket_fast to_hash_bucket_strong to_number unicode_decode unicode_decode_with_offsets
+unicode_encode unicode_script unicode_split unicode_split_with_offsets unicode_transcode upper
+"""
+
 _TF_CONFIG = """
 LogicalDevice LogicalDeviceConfiguration PhysicalDevice experimental experimental_connect_to_cluster
 experimental_connect_to_host experimental_functions_run_eagerly experimental_run_functions_eagerly
@@ -233,6 +239,7 @@ serialize_keras_object
 
 NAMES = {ns: frozenset(text.split()) for ns, text in {
     "tf": _TF, "tf.math": _TF_MATH, "tf.nn": _TF_NN, "tf.linalg": _TF_LINALG, "tf.random": _TF_RANDOM,
+    "tf.strings": _TF_STRINGS,
     "tf.config": _TF_CONFIG, "keras": _KERAS, "keras.layers": _KERAS_LAYERS, "keras.losses": _KERAS_LOSSES,
     "keras.metrics": _KERAS_METRICS, "keras.optimizers": _KERAS_OPTIMIZERS, "keras.callbacks": _KERAS_CALLBACKS,
     "keras.activations": _KERAS_ACTIVATIONS, "keras.initializers": _KERAS_INITIALIZERS,

@@ -109,16 +109,29 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
 
 
 def convert_image_dtype(image, dtype, saturate=False, name=None):
-    """Converts a float image to another float dtype.
+    """Converts an image between dtypes, rescaling as TensorFlow does: integer
+    images span [0, dtype.max], float images [0, 1).
 
-    Raises:
-        NotImplementedError: for integer images or targets: tensorlet has no
-            uint8 yet (images from numpy uint8 arrive as int32, which
-            TensorFlow would scale by 2**31 - 1); divide by 255.0 instead.
+    Args:
+        image: a tensor of a numeric dtype.
+        dtype: the target dtype.
+        saturate: clip floats to the target's range before casting to an integer.
+
+    Returns:
+        The image in ``dtype``.
     """
     image = tf.convert_to_tensor(image)
     dtype = tf.as_dtype(dtype)
-    if not (image.dtype.is_floating and dtype.is_floating):
-        raise NotImplementedError("image.convert_image_dtype: integer images need uint8, which tensorlet lacks yet; "
-                                  "use tf.cast(image, tf.float32) / 255.0")
-    return tf.cast(image, dtype)
+    src = image.dtype
+    if src is dtype:
+        return image
+    if src.is_floating and dtype.is_floating:
+        return tf.cast(image, dtype)
+    if src.is_floating:  # [0, 1) -> [0, max]
+        scaled = tf.cast(image, "float32") * (dtype.max + 0.5)
+        return tf.cast(tf.clip_by_value(scaled, float(dtype.min), float(dtype.max)) if saturate else scaled, dtype)
+    if dtype.is_floating:
+        return tf.cast(tf.cast(image, "float64" if src.size >= 4 else "float32") * (1.0 / src.max), dtype)
+    wide = tf.cast(image, "int64")  # integer to integer: scale by the ratio of the ranges
+    up, down = (int(dtype.max) + 1) // (int(src.max) + 1), (int(src.max) + 1) // (int(dtype.max) + 1)
+    return tf.cast(wide * up if up >= 1 else wide // down, dtype)

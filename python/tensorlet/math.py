@@ -18,8 +18,10 @@ from tensorlet.ops.composite_ops import (
 )
 from tensorlet.ops.sequence_ops import add_n, cumsum
 from tensorlet.ops.sort_ops import top_k
+from tensorlet.ops.complex_ops import angle, conj, imag, real
 
-__all__ = ["add_n", "cumsum", "top_k", "unsorted_segment_sum", "bincount", "confusion_matrix", "cosh", "divide_no_nan",
+__all__ = ["angle", "conj", "imag", "real",
+           "add_n", "cumsum", "top_k", "unsorted_segment_sum", "bincount", "confusion_matrix", "cosh", "divide_no_nan",
            "in_top_k", "is_finite", "is_inf", "is_nan", "log_sigmoid", "logical_xor", "reduce_euclidean_norm",
            "segment_mean", "segment_sum", "sinh", "softsign", "squared_difference", "tan", "truediv",
            "unsorted_segment_mean", "xlogy",

@@ -128,6 +128,10 @@ class RaggedTensor:
         rows = np.repeat(np.arange(len(lengths)), lengths)
         cols = np.arange(int(s[-1])) - np.repeat(s[:-1], lengths)
         keep = cols < width
+        if inner.dtype == "string":  # host values: pad with numpy
+            out = np.full([len(lengths), width] + list(inner.shape[1:]), default_value or b"", object)
+            out[rows[keep], cols[keep]] = inner.numpy()[keep]
+            return tf.constant(out)
         idx = np.stack([rows[keep], cols[keep]], 1).astype(np.int64)
         kept = tf.gather(inner, np.flatnonzero(keep)) if not keep.all() else inner
         out_shape = [len(lengths), width] + list(inner.shape[1:])

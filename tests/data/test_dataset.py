@@ -184,7 +184,7 @@ def test_strings_text_and_csv(tmp_path):
                                                shuffle=False)
     feats, label = next(iter(ds))
     assert sorted(feats) == ["age", "height", "name"] and feats["age"].dtype == tf.int32
-    assert feats["height"].dtype == tf.float32 and feats["name"].tolist() == [b"ann", b"bo, b"]
+    assert feats["height"].dtype == tf.float32 and feats["name"].numpy().tolist() == [b"ann", b"bo, b"]
     np.testing.assert_array_equal(label.numpy(), [1, 0])
     with pytest.raises(ValueError, match="label_name"):
         tf.data.experimental.make_csv_dataset(str(csv_file), 2, label_name="nope")

@@ -25,7 +25,6 @@ def test_every_numpy_dtype_and_byte_order_keeps_its_values(code, order):
     (np.array([np.inf]), tf.int32),
     (np.array([2**40]), tf.int32),
     (np.array([1 + 2j]), tf.float32),
-    (np.array([1 + 2j]), None),
     (None, tf.float64),
     (None, None),
     ("abc", tf.bool),

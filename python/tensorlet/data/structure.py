@@ -2,8 +2,8 @@
 conversion between numpy (inside pipelines) and tensors (handed to users).
 
 As in TensorFlow, tuples and dicts are structure and a list is one value
-(``from_tensor_slices([1, 2])`` slices a vector). Strings have no tensor type
-in tensorlet, so string values stay numpy (``bytes``, or arrays of ``bytes``).
+(``from_tensor_slices([1, 2])`` slices a vector). Inside pipelines string
+values stay numpy (``bytes``, or arrays of ``bytes``); users get string tensors.
 """
 
 import numpy as np
@@ -73,12 +73,10 @@ def is_string(a):
 
 
 def to_output(value):
-    """What users see: a tensor for numbers, ``bytes`` or an array of ``bytes`` for strings."""
+    """What users see: a tensor (a string tensor for text)."""
     if isinstance(value, tf.Tensor):
         return value
-    if is_string(value):
-        return value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
-    return tf.convert_to_tensor(value)
+    return tf.convert_to_tensor(value, "string" if is_string(value) else None)
 
 
 def to_numpy_output(value):

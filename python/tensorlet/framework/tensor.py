@@ -67,12 +67,16 @@ class Tensor:
         if tracers:
             tracers[-1].host_read(self, "numpy()")
         a = np.array(self._a, copy=True)
+        if self._a.dtype_code == 6:  # bfloat16 leaves the buffer as float32
+            a = a.astype(_BY_CODE[6].as_numpy_dtype)
         return a[()] if a.ndim == 0 else a
 
     def __array__(self, dtype=None, copy=None):
         if tracers:
             tracers[-1].host_read(self, "a numpy conversion")
         a = np.asarray(self._a)  # zero-copy, read-only view of the storage
+        if dtype is None and self._a.dtype_code == 6:
+            dtype = _BY_CODE[6].as_numpy_dtype
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         if copy:

@@ -20,6 +20,17 @@ def to_tensor(x):
     return convert_to_tensor(x)
 
 
+def host_numbers(x, op, what, integer=False):
+    """``x`` as a numpy array for host-side composites, or a TypeError naming
+    ``op`` when it does not hold real numbers (integers, with ``integer``)."""
+    t = to_tensor(x)
+    ok = t.dtype.is_integer if integer else (t.dtype.is_integer or t.dtype.is_floating or t.dtype.is_bool)
+    if not ok:
+        kind = "an integer" if integer else "a real-valued"
+        raise TypeError(f"{op}: {what} must be {kind} tensor, got {t.dtype.name}")
+    return np.asarray(t.numpy())
+
+
 def pair(x, y):
     """Converts two operands; a non-tensor adopts the dtype of the tensor."""
     if isinstance(x, Tensor):

@@ -122,8 +122,8 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
 
 
 def _segments(data, segment_ids, op):
+    idx = h.host_numbers(segment_ids, op, "segment_ids", integer=True)
     ids = h.to_tensor(segment_ids)
-    idx = ids.numpy()
     if idx.ndim != 1 or (idx.size and (np.diff(idx) < 0).any()):
         raise InvalidArgumentError(f"{op}: segment_ids must be a sorted 1-D tensor, got {idx.tolist()}")
     return ids, (int(idx[-1]) + 1 if idx.size else 0)
@@ -154,7 +154,7 @@ def segment_mean(data, segment_ids, name=None):
 
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None, axis=None):
     """How often each value 0, 1, ... occurs in the non-negative integer ``arr`` (or the sum of its weights)."""
-    a = h.to_tensor(arr).numpy().reshape(-1)
+    a = h.host_numbers(arr, "bincount", "arr", integer=True).reshape(-1)
     if a.size and a.min() < 0:
         raise InvalidArgumentError(f"bincount: values must be non-negative, got {int(a.min())}")
     n = max(int(a.max()) + 1 if a.size else 0, int(minlength or 0))
@@ -171,8 +171,8 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.in
 
 def in_top_k(targets, predictions, k, name=None):
     """Whether each target class is among the ``k`` highest predictions of its row (ties count as in)."""
-    p = h.to_tensor(predictions).numpy()
-    t = h.to_tensor(targets).numpy().astype(np.int64)
+    p = h.host_numbers(predictions, "in_top_k", "predictions")
+    t = h.host_numbers(targets, "in_top_k", "targets", integer=True).astype(np.int64)
     if p.ndim != 2 or t.shape != p.shape[:1]:
         raise InvalidArgumentError(f"in_top_k: expects predictions of shape (batch, classes) and targets of shape "
                                    f"(batch,), got {p.shape} and {t.shape}")
@@ -185,10 +185,10 @@ def in_top_k(targets, predictions, k, name=None):
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dtypes.int32, name=None):
     """Counts (or summed weights) of each (label, prediction) pair: a ``num_classes`` square matrix."""
-    lab = h.to_tensor(labels).numpy().astype(np.int64).reshape(-1)
-    pred = h.to_tensor(predictions).numpy().astype(np.int64).reshape(-1)
+    lab = h.host_numbers(labels, "confusion_matrix", "labels").astype(np.int64).reshape(-1)
+    pred = h.host_numbers(predictions, "confusion_matrix", "predictions").astype(np.int64).reshape(-1)
     n = int(num_classes) if num_classes is not None else int(max(lab.max(initial=-1), pred.max(initial=-1)) + 1)
-    w = np.ones(lab.shape) if weights is None else h.to_tensor(weights).numpy().reshape(-1)
+    w = np.ones(lab.shape) if weights is None else h.host_numbers(weights, "confusion_matrix", "weights").reshape(-1)
     if not lab.shape == pred.shape == w.shape:
         raise InvalidArgumentError(f"confusion_matrix: labels, predictions and weights must have the same size, got "
                                    f"{lab.size}, {pred.size} and {w.size}")

@@ -8,8 +8,10 @@ from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, op_function, register
 from tensorlet.ops.view_ops import cast
 
-_FLOATS = ("float32", "float64")
-_NUMERIC = ("int32", "int64", "float32", "float64")
+# float16 computes in float32 and int8/int16/uint8 in int32 (csrc/dtype.h);
+# the generic tests walk them too.
+_FLOATS = ("float32", "float64", "float16")
+_NUMERIC = ("int32", "int64", "float32", "float64", "float16", "int8", "int16", "uint8")
 _ALL = ("bool",) + _NUMERIC
 
 
@@ -91,8 +93,9 @@ multiply = _binary("multiply", np.multiply, "Returns x * y element-wise.",
                    grad=(lambda dy, i, a, o: dy * i[1], lambda dy, i, a, o: dy * i[0]))
 divide = _binary("divide", np.true_divide,
                  "Returns x / y element-wise (true division: integer inputs give float64).",
-                 samples=h.binary_samples(-2.0, 2.0, 1.0, 2.0),
-                 dtype=lambda dts, attrs: dts[0] if dts[0].is_floating else _dtypes.float64,
+                 samples=h.binary_samples(-2.0, 2.0, 1.0, 2.0), dtypes=_NUMERIC[:5],
+                 dtype=lambda dts, attrs: dts[0] if dts[0].is_floating else _dtypes.float64 if dts[0].size >= 4
+                 else _dtypes.float32,
                  grad=(lambda dy, i, a, o: dy / i[1], lambda dy, i, a, o: negative(dy) * i[0] / square(i[1])))
 floordiv = _binary("floor_div", np.floor_divide, "Returns floor(x / y) element-wise.",
                    samples=h.binary_samples(-5.0, 5.0, 1.0, 3.0))

@@ -15,7 +15,7 @@ from tensorlet.ops.creation_ops import eye
 from tensorlet.ops.registry import apply, register
 from tensorlet.ops.view_ops import _broadcast_to, cast, reshape, stop_gradient, transpose
 
-_NUMERIC = ("int32", "int64", "float32", "float64")
+_NUMERIC = ("int32", "int64", "float32", "float64", "float16", "int8", "int16")
 
 
 # ---- rules, references and samples ----------------------------------------------

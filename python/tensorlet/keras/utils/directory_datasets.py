@@ -16,6 +16,12 @@ import tensorlet as tf
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 
 
+
+def _path(path):
+    """A file name from a str, bytes or a scalar string tensor."""
+    path = path.numpy() if hasattr(path, "numpy") else path
+    return path if isinstance(path, str) else path.decode()
+
 def _index(directory, formats, labels, class_names, follow_links, who):
     """``(paths, int labels or None, class_names)`` of the matching files under ``directory``."""
     if not os.path.isdir(directory):
@@ -129,7 +135,7 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
         ValueError: for a missing folder, no ``.txt`` files, or inconsistent arguments.
     """
     def read(path):
-        with open(path if isinstance(path, str) else path.decode(), "rb") as f:
+        with open(_path(path), "rb") as f:
             text = f.read()
         return text if max_length is None else text.decode("utf-8", "replace")[:max_length].encode()
 
@@ -170,7 +176,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     height, width = image_size
 
     def read(path):
-        with Image.open(path if isinstance(path, str) else path.decode()) as img:
+        with Image.open(_path(path)) as img:
             img = img.convert(modes[color_mode])
             if crop_to_aspect_ratio:
                 img = _crop(img, width / height)
