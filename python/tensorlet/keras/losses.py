@@ -10,6 +10,7 @@ import tensorlet as tf
 from tensorlet.keras import backend
 from tensorlet.keras.activations import logits_of
 from tensorlet.keras.saving.serialization import Serializable
+from tensorlet.ops.registry import composite as named  # errors name the loss, not its inner op
 
 
 def _prep(y_true, y_pred, cast_true=True):
@@ -31,18 +32,21 @@ def _prep(y_true, y_pred, cast_true=True):
     return y_true, y_pred
 
 
+@named
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true)**2) over the last axis."""
     y_true, y_pred = _prep(y_true, y_pred)
     return tf.reduce_mean(tf.square(y_pred - y_true), axis=-1)
 
 
+@named
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|) over the last axis."""
     y_true, y_pred = _prep(y_true, y_pred)
     return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
 
 
+@named
 def huber(y_true, y_pred, delta=1.0):
     """0.5 * e**2 where |e| <= delta, else delta * |e| - 0.5 * delta**2; mean over the last axis."""
     y_true, y_pred = _prep(y_true, y_pred)
@@ -52,6 +56,7 @@ def huber(y_true, y_pred, delta=1.0):
     return tf.reduce_mean(0.5 * tf.square(quad) + delta * (err - quad), axis=-1)
 
 
+@named
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-(y log p + (1 - y) log(1 - p)), mean over the last axis."""
     y_true, y_pred = _prep(y_true, y_pred)
@@ -75,6 +80,7 @@ def _one_hot_check(y_true, y_pred, name):
             "encode them with keras.utils.to_categorical")
 
 
+@named
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum(y * log p) over the last axis, for one-hot (or soft) labels."""
     _last_axis(axis, tf.convert_to_tensor(y_pred), "categorical_crossentropy")
@@ -93,6 +99,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -tf.reduce_sum(y_true * tf.math.log(p), axis=-1)
 
 
+@named
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """-log p[label] for integer class labels; 0 where the label is ``ignore_class``
     (and the ``Loss`` then averages over the other samples only, as Keras does)."""
@@ -130,6 +137,7 @@ def _last_axis(axis, y_pred, name):
         raise NotImplementedError(f"{name}: only the last axis can hold the classes (axis=-1), got axis={axis}")
 
 
+@named
 def kl_divergence(y_true, y_pred):
     """sum(y * log(y / p)) over the last axis, both clipped to [epsilon, 1]."""
     y_true, y_pred = _prep(y_true, y_pred)
@@ -143,6 +151,7 @@ def _l2_normalize(x, axis):
     return x / tf.sqrt(tf.maximum(tf.reduce_sum(tf.square(x), axis=axis, keepdims=True), 1e-12))
 
 
+@named
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-cos(y_true, y_pred) along ``axis`` (so that minimising it aligns the vectors)."""
     y_true, y_pred = _prep(y_true, y_pred)

@@ -7,6 +7,7 @@ import math
 import tensorlet as tf
 from tensorlet.keras import backend
 from tensorlet.keras import losses as _losses
+from tensorlet.keras.losses import named
 
 __all__ = [
     "CategoricalHinge", "Hinge", "LogCosh", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Poisson",
@@ -21,18 +22,21 @@ def _hinge_labels(y_true):
     return tf.where(is_binary, 2.0 * y_true - 1.0, y_true)
 
 
+@named
 def hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)) over the last axis; labels -1/1 (or 0/1)."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
     return tf.reduce_mean(tf.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
 
 
+@named
 def squared_hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)**2) over the last axis; labels -1/1 (or 0/1)."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
     return tf.reduce_mean(tf.square(tf.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
 
 
+@named
 def categorical_hinge(y_true, y_pred):
     """max(max((1 - y) * p) - sum(y * p) + 1, 0), for one-hot labels."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
@@ -41,6 +45,7 @@ def categorical_hinge(y_true, y_pred):
     return tf.maximum(neg - pos + 1.0, 0.0)
 
 
+@named
 def log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true))) over the last axis, computed without overflow."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
@@ -48,12 +53,14 @@ def log_cosh(y_true, y_pred):
     return tf.reduce_mean(x + tf.math.softplus(-2.0 * x) - math.log(2.0), axis=-1)
 
 
+@named
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + epsilon)) over the last axis."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
     return tf.reduce_mean(y_pred - y_true * tf.math.log(y_pred + backend.epsilon()), axis=-1)
 
 
+@named
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(1 + y_pred) - log(1 + y_true))**2) over the last axis, values clipped at epsilon."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
@@ -62,6 +69,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return tf.reduce_mean(tf.square(d), axis=-1)
 
 
+@named
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|y_true - y_pred| / max(|y_true|, epsilon)) over the last axis."""
     y_true, y_pred = _losses._prep(y_true, y_pred)
