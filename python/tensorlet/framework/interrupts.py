@@ -6,6 +6,7 @@ some of them (and their slots) one step ahead of the rest. Inside
 is raised when the block ends, between steps.
 """
 
+import _signal  # the C functions: signal's wrappers convert to enums on every call
 import signal
 import threading
 
@@ -23,8 +24,8 @@ class deferred_interrupts:
         self._old = None
         self._hit = None
         if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._old = signal.signal(signal.SIGINT, self._note)
+                _signal.getsignal(_signal.SIGINT) is signal.default_int_handler:
+            self._old = _signal.signal(_signal.SIGINT, self._note)
         return self
 
     def _note(self, signum, frame):
@@ -32,7 +33,7 @@ class deferred_interrupts:
 
     def __exit__(self, exc_type, exc, tb):
         if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+            _signal.signal(_signal.SIGINT, self._old)
             if self._hit is not None and exc_type is None:
                 self._old(*self._hit)  # the default handler: raises KeyboardInterrupt now
         return False

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from tensorlet import _core
-from tensorlet.framework.convert import numpy_in_dtype, constant
+from tensorlet.framework.convert import constant, convert_like, numpy_in_dtype
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor, _numpy_text, tracers
 from tensorlet.framework.tensor_shape import TensorShape
@@ -116,6 +116,8 @@ class Variable(Tensor):
             if value._a.shares_storage(self._a):
                 return Tensor._from_array(value._a.copy())
             return value
+        if type(value) in (float, int, bool):  # v.assign_add(1): the cached scalar of expressions
+            return convert_like(value, self)
         return Tensor._from_array(_core.from_numpy(numpy_in_dtype(value, self.dtype), self._a.device))
 
     def __setitem__(self, key, value):

@@ -16,6 +16,7 @@ Variables updated by ops, as in Keras, so a step compiled by
 import tensorlet as tf
 from tensorlet.framework.convert import short_repr as _short
 from tensorlet.framework.interrupts import deferred_interrupts
+from tensorlet.framework.tensor import tracers
 from tensorlet.keras.optimizers import schedules
 from tensorlet.keras.optimizers.schedules import LearningRateSchedule
 from tensorlet.keras.saving.serialization import Serializable, serialize_keras_object
@@ -155,7 +156,11 @@ class Optimizer(Serializable):
                 self.__dict__.pop("_deferred_restore")()
         lr = self._current_lr()
         fused = getattr(type(self).update_step, "folds_weight_decay", False)
-        self._step = self._iterations + 1  # the 1-based step the updates are for (a tensor)
+        if tracers:  # the 1-based step the updates are for: a tensor in a trace, read each run
+            self._step = self._iterations + 1
+        else:  # eager: the step's scalars read once, not once per variable
+            self._step = int(self._iterations) + 1
+            lr = float(lr) if isinstance(lr, tf.Tensor) and lr.shape.rank == 0 else lr
         with deferred_interrupts():  # Ctrl-C lands after every variable has its update, not between two
             for g, v in zip(grads, variables):
                 if g.dtype != v.dtype:
