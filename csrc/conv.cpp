@@ -502,27 +502,11 @@ Shape out_shape(const ConvGeom& g, bool cf, size_t r) {
   return cf ? Shape{g.n, g.o, g.oh, g.ow} : Shape{g.n, g.oh, g.ow, g.o};
 }
 
-// Channels-first to channels-last and back, for 4-D and 5-D arrays.
-Array to_nhwc(const Array& a, bool cf) {
-  if (!cf) return a.contiguous();
-  return (a.ndim() == 5 ? a.transpose({0, 2, 3, 4, 1}) : a.transpose({0, 2, 3, 1})).contiguous();
-}
-Array from_nhwc(const Array& a, bool cf) {
-  if (!cf) return a;
-  return (a.ndim() == 5 ? a.transpose({0, 4, 1, 2, 3}) : a.transpose({0, 3, 1, 2})).contiguous();
-}
 
 Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
 
 bool empty_conv(const ConvGeom& g) { return g.n * g.out_pixels() * g.o == 0 || g.d * g.h * g.w * g.c == 0; }
 
-// data_format of a convolution of spatial rank r: whether channels come first.
-bool channels_first_nd(const char* op, const std::string& fmt, size_t r) {
-  if (r == 2) return channels_first(op, fmt);
-  if (fmt == "NDHWC") return false;
-  if (fmt == "NCDHW") return true;
-  throw InvalidArgument(std::string(op) + ": data_format must be 'NDHWC' or 'NCDHW', got '" + fmt + "'");
-}
 
 // The convolution of spatial rank r, through the device slot `slot`.
 Array conv_nd(const char* op, size_t r, decltype(&DeviceKernels::conv2d) slot, const Array& x, const Array& filter,
@@ -688,6 +672,23 @@ void fill_cpu_conv_kernels(DeviceKernels* k) {
   k->conv3d = &conv2d_cpu;  // the geometry carries the depth
   k->conv3d_backprop_input = &conv2d_backprop_input_cpu;
   k->conv3d_backprop_filter = &conv2d_backprop_filter_cpu;
+}
+
+Array to_nhwc(const Array& a, bool cf) {
+  if (!cf) return a.contiguous();
+  return (a.ndim() == 5 ? a.transpose({0, 2, 3, 4, 1}) : a.transpose({0, 2, 3, 1})).contiguous();
+}
+
+Array from_nhwc(const Array& a, bool cf) {
+  if (!cf) return a;
+  return (a.ndim() == 5 ? a.transpose({0, 4, 1, 2, 3}) : a.transpose({0, 3, 1, 2})).contiguous();
+}
+
+bool channels_first_nd(const char* op, const std::string& fmt, size_t r) {
+  if (r == 2) return channels_first(op, fmt);
+  if (fmt == "NDHWC") return false;
+  if (fmt == "NCDHW") return true;
+  throw InvalidArgument(std::string(op) + ": data_format must be 'NDHWC' or 'NCDHW', got '" + fmt + "'");
 }
 
 }  // namespace tl

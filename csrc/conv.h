@@ -43,6 +43,11 @@ void conv_fill_geometry(const char* op, ConvGeom* g, const std::vector<int64_t>&
 
 // data_format "NHWC" or "NCHW": whether channels come first (checked).
 bool channels_first(const char* op, const std::string& data_format);
+// The same for spatial rank r (2, or 3: "NDHWC" or "NCDHW").
+bool channels_first_nd(const char* op, const std::string& data_format, size_t r);
+// Channels-first 4-D and 5-D arrays to channels-last (contiguous), and back.
+Array to_nhwc(const Array& a, bool cf);
+Array from_nhwc(const Array& a, bool cf);
 
 // With a bias (out_channels,) and/or activation "relu" (else "linear"), they
 // are applied as the GEMM writes each tile of the output.

@@ -206,25 +206,11 @@ void check_dy(const char* op, const Array& dy, const ConvGeom& g, bool cf, size_
                           shape_str(out_shape(g, cf, r)));
 }
 
-Array to_nhwc(const Array& a, bool cf) {
-  if (!cf) return a.contiguous();
-  return (a.ndim() == 5 ? a.transpose({0, 2, 3, 4, 1}) : a.transpose({0, 2, 3, 1})).contiguous();
-}
-Array from_nhwc(const Array& a, bool cf) {
-  if (!cf) return a;
-  return (a.ndim() == 5 ? a.transpose({0, 4, 1, 2, 3}) : a.transpose({0, 3, 1, 2})).contiguous();
-}
 
 bool empty(const ConvGeom& g) { return g.n * g.c * g.out_pixels() == 0; }
 
 Array zeros(const Shape& s, DType dt, Device d) { return full(s, 0.0, dt, d); }
 
-bool channels_first_nd(const char* op, const std::string& fmt, size_t r) {
-  if (r == 2) return channels_first(op, fmt);
-  if (fmt == "NDHWC") return false;
-  if (fmt == "NCDHW") return true;
-  throw InvalidArgument(std::string(op) + ": data_format must be 'NDHWC' or 'NCDHW', got '" + fmt + "'");
-}
 
 // The entry points for spatial rank r; `op` names them in errors.
 Array pool_nd(const char* op, size_t r, const Array& x, bool is_max, const std::vector<int64_t>& ksize,
