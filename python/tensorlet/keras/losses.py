@@ -171,18 +171,27 @@ class Loss(Serializable):
     Args:
         name: the loss's name.
         reduction: ``'sum_over_batch_size'`` (mean; the default), ``'sum'`` or ``'none'``.
+        dtype: the float dtype the loss is computed in (predictions and
+            float targets are cast to it); None keeps the predictions' dtype.
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in ("sum_over_batch_size", "sum", "none", None, "auto", "mean"):
             raise ValueError(f"Invalid reduction {reduction!r}; use 'sum_over_batch_size', 'sum' or 'none'")
+        if dtype is not None and not tf.as_dtype(dtype).is_floating:
+            raise ValueError(f"{type(self).__name__}: dtype must be a float dtype, got {dtype!r}")
         self.name = name or backend.snake_case(type(self).__name__)
         self.reduction = reduction
+        self.dtype = None if dtype is None else tf.as_dtype(dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if self.dtype is not None:
+            y_pred = tf.cast(y_pred, self.dtype)
+            y_true = tf.convert_to_tensor(y_true)
+            y_true = tf.cast(y_true, self.dtype) if y_true.dtype.is_floating else y_true
         values = self.call(y_true, y_pred)
         return reduce_values(values, sample_weight, self.reduction)
 
@@ -218,8 +227,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 class LossFunctionWrapper(Loss):
     """A Loss that calls ``fn(y_true, y_pred, **kwargs)``."""
 
-    def __init__(self, fn, name=None, reduction="sum_over_batch_size", **kwargs):
-        super().__init__(name=name, reduction=reduction)
+    def __init__(self, fn, name=None, reduction="sum_over_batch_size", dtype=None, **kwargs):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn, self._fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):
@@ -234,11 +243,11 @@ def _wrapper(fn, default_name, doc, **defaults):
 
     params = list(defaults)
 
-    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, **kwargs):
+    def __init__(self, *args, reduction="sum_over_batch_size", name=default_name, dtype=None, **kwargs):
         values = dict(defaults)
         values.update(zip(params, args))
         values.update(kwargs)
-        LossFunctionWrapper.__init__(self, fn, name=name, reduction=reduction, **values)
+        LossFunctionWrapper.__init__(self, fn, name=name, reduction=reduction, dtype=dtype, **values)
         for k, v in values.items():
             setattr(self, k, v)
 
@@ -246,7 +255,7 @@ def _wrapper(fn, default_name, doc, **defaults):
     __init__.__signature__ = inspect.Signature(
         [P("self", P.POSITIONAL_ONLY)] + [P(k, P.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()]
         + [P("reduction", P.KEYWORD_ONLY, default="sum_over_batch_size"),
-           P("name", P.KEYWORD_ONLY, default=default_name)])
+           P("name", P.KEYWORD_ONLY, default=default_name), P("dtype", P.KEYWORD_ONLY, default=None)])
     cls_name = "".join(part.capitalize() for part in default_name.split("_"))
     return type(cls_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc,
                                                      "__module__": __name__})
