@@ -49,7 +49,10 @@ TL_INLINE float exp_f(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  // NaN (from a NaN x) becomes exponent 0 instead of an undefined float-to-int
+  // conversion; the result is NaN through p either way. Shifted unsigned.
+  const int32_t ni = n == n ? static_cast<int32_t>(n) : 0;
+  const uint32_t bits = static_cast<uint32_t>(ni + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return (p * r * r + r + 1.0f) * scale;
