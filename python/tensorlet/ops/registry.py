@@ -117,21 +117,12 @@ class _ThreadObservers:
     def __contains__(self, o):
         return o in _mine()
 
-    def index(self, o):
-        return _mine().index(o)
-
     def append(self, o):
         enter(o)
 
     def remove(self, o):
         if leave(o) is None:
             raise ValueError("not an active observer of this thread")
-
-    def insert(self, i, o):
-        self._change(lambda m: m.insert(i, o))
-
-    def __delitem__(self, i):
-        self._change(lambda m: m.__delitem__(i))
 
     def __setitem__(self, i, v):
         self._change(lambda m: m.__setitem__(i, v))
