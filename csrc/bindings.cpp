@@ -1,5 +1,8 @@
 // The only pybind11 file: exposes Array and the kernels as tensorlet._core.
 // Thin by design: argument conversion and error translation only.
+#include <algorithm>
+#include <cstring>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -81,6 +84,32 @@ Array from_numpy(py::array src, Device device) {
   if (!(src.flags() & py::array::c_style))
     src = py::module_::import("numpy").attr("ascontiguousarray")(src);
   return from_host(src.data(), Shape(src.shape(), src.shape() + src.ndim()), dt, device);
+}
+
+// Rows `index` of a C-contiguous numpy array gathered straight into a new
+// Array: a batch of data held in numpy costs one copy, not numpy's gather
+// and then from_numpy's. Every index is checked before anything is copied.
+Array take_rows(py::array src, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& index,
+                Device device) {
+  DType dt = dtype_from_numpy(src.dtype());
+  if (src.ndim() == 0 || !(src.flags() & py::array::c_style) || !src.dtype().attr("isnative").cast<bool>())
+    throw InvalidArgument("take_rows: the source must be a C-contiguous array of native byte order with at least "
+                          "one axis");
+  if (index.ndim() != 1) throw InvalidArgument("take_rows: the index must be 1-D");
+  Shape shape(src.shape(), src.shape() + src.ndim());
+  const int64_t rows = shape[0], n = index.shape(0);
+  const int64_t* idx = index.data();
+  for (int64_t i = 0; i < n; ++i)
+    if (idx[i] < 0 || idx[i] >= rows)
+      throw InvalidArgument("take_rows: index " + std::to_string(idx[i]) + " is out of range for " +
+                            std::to_string(rows) + " rows");
+  shape[0] = n;
+  Array out = Array::empty(shape, dt, Device::CPU);
+  const size_t row = static_cast<size_t>(src.itemsize()) * static_cast<size_t>(out.size() / std::max<int64_t>(n, 1));
+  auto* dst = static_cast<char*>(out.raw());
+  const auto* base = static_cast<const char*>(src.data());
+  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * row, base + idx[i] * row, row);
+  return device == Device::CPU ? out : to_device(out, device);
 }
 
 // The buffer protocol exports host memory only: a CPU array as it lies (a
@@ -292,6 +321,12 @@ PYBIND11_MODULE(_core, m) {
     return from_numpy(a, d ? *d : a.dtype().kind() == 'c' ? Device::CPU : default_device());
   },
         py::arg("array"), py::arg("device") = py::none(), "Copies a numpy array into a new Array on `device`");
+  m.def("take_rows", [](py::array a, const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& index,
+                        std::optional<Device> d) {
+    return take_rows(a, index, d ? *d : a.dtype().kind() == 'c' ? Device::CPU : default_device());
+  },
+        py::arg("array"), py::arg("index"), py::arg("device") = py::none(),
+        "Rows `index` of a C-contiguous numpy array, copied once into a new Array on `device`");
   m.def("empty", [](const Shape& s, DType t, std::optional<Device> d) {
     return Array::empty(s, t, d ? *d : default_device());
   }, py::arg("shape"), py::arg("dtype"), py::arg("device") = py::none());

@@ -1,6 +1,8 @@
 #include "nn.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -28,6 +30,47 @@ template <typename T>
 double exp_shift(const T* p, T* out, int64_t n, T shift) {
   if constexpr (std::is_same_v<T, float>) return isa().exp_shift_f32(p, out, n, shift);
   else return isa().exp_shift_f64(p, out, n, shift);
+}
+
+// Rows handled per block by the row kernels below (bounded scratch).
+constexpr int64_t kRowBlock = 4096;
+
+// For `rows` rows of n contiguous values: ex = exp(x - row max), with each
+// row's max and sum of exps (softmax and cross-entropy). A short float row
+// (a 10-class output) costs more in one exp_shift call's dependency chain
+// than in arithmetic, so short rows are shifted by their max first and a
+// whole block takes one vector exp; the sums add in exp_shift's order.
+template <typename T>
+void exp_rows(const T* x, T* ex, int64_t rows, int64_t n, T* max, double* sum) {
+  if (!std::is_same_v<T, float> || n >= 16 || n * rows < 64) {
+    for (int64_t r = 0; r < rows; ++r) {
+      max[r] = row_max(x + r * n, n);
+      sum[r] = exp_shift(x + r * n, ex + r * n, n, max[r]);
+    }
+    return;
+  }
+  T shifted[kRowBlock];
+  const int64_t per = kRowBlock / n;
+  for (int64_t r0 = 0; r0 < rows; r0 += per) {
+    const int64_t cnt = std::min(per, rows - r0);
+    for (int64_t r = r0; r < r0 + cnt; ++r) {
+      const T* p = x + r * n;
+      T m = -std::numeric_limits<T>::infinity();
+      bool nan = false;
+      for (int64_t i = 0; i < n; ++i) {
+        m = p[i] > m ? p[i] : m;
+        nan |= p[i] != p[i];
+      }
+      max[r] = nan ? std::numeric_limits<T>::quiet_NaN() : m;
+      for (int64_t i = 0; i < n; ++i) shifted[(r - r0) * n + i] = p[i] - max[r];
+    }
+    exp_shift(shifted, ex + r0 * n, cnt * n, T(0));
+    for (int64_t r = r0; r < r0 + cnt; ++r) {
+      T part = 0;
+      for (int64_t i = 0; i < n; ++i) part += ex[r * n + i];
+      sum[r] = part;
+    }
+  }
 }
 
 void check_float(const Array& a, const char* op, const char* what) {
@@ -243,11 +286,16 @@ void cpu_softmax(const Array& out, const Array& x, int64_t ax, bool log) {
       const T* in = xs[0].data<T>();
       T* o = res.data<T>();
       parallel_for(rows, rows * n * kExpWork, [&](int64_t b, int64_t e) {
+        const int64_t block = std::max<int64_t>(1, kRowBlock / n);
+        std::vector<T> mx(std::min(block, e - b));
+        std::vector<double> sm(mx.size());
         for (int64_t r = b; r < e; ++r) {
+          const int64_t k = (r - b) % block;
+          if (k == 0) exp_rows(in + r * n, o + r * n, std::min(block, e - r), n, mx.data(), sm.data());
           const T* p = in + r * n;
           T* q = o + r * n;
-          T m = row_max(p, n);
-          double s = exp_shift(p, q, n, m);
+          T m = mx[k];
+          double s = sm[k];
           if (log) {
             T lse = static_cast<T>(std::log(s));
             for (int64_t i = 0; i < n; ++i) q[i] = (p[i] - m) - lse;
@@ -377,12 +425,13 @@ void xent_rows(const Array& logits, F&& fn) {
   const int64_t N = x.shape()[0], C = x.shape()[1];
   const T* xs = x.data<T>();
   parallel_for(N, N * C * kExpWork, [&](int64_t b, int64_t e) {
-    std::vector<T> scratch(C);
+    const int64_t block = std::max<int64_t>(1, kRowBlock / C);
+    std::vector<T> ex(std::min(block, e - b) * C), mx(std::min(block, e - b));
+    std::vector<double> sm(mx.size());
     for (int64_t r = b; r < e; ++r) {
-      const T* p = xs + r * C;
-      T m = row_max(p, C);
-      double s = exp_shift(p, scratch.data(), C, m);
-      fn(r, p, scratch.data(), m, s);
+      const int64_t k = (r - b) % block;
+      if (k == 0) exp_rows(xs + r * C, ex.data(), std::min(block, e - r), C, mx.data(), sm.data());
+      fn(r, xs + r * C, ex.data() + k * C, mx[k], sm[k]);
     }
   });
 }

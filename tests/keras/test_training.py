@@ -443,3 +443,27 @@ def test_fit_converges_with_each_optimizer(optimizer):
     history = model.fit(x, y, epochs=10, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert history.history["accuracy"][-1] > 0.95
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool"])
+def test_shuffled_batches_gather_matching_rows_of_every_input(dtype):
+    from tensorlet.keras.data_adapter import ArrayData
+    x = (np.arange(70 * 3).reshape(70, 3) % 7).astype(dtype)
+    y = np.arange(70)
+    xs, ys = [], []
+    np.random.seed(3)
+    for xb, yb in ArrayData(x, y, None, 16, True, None, "float32").batches():
+        assert xb.dtype.name == ("float32" if dtype.startswith("float") else dtype)
+        xs.append(xb.numpy())
+        ys.append(yb.numpy())
+    order = np.concatenate(ys)
+    assert sorted(order) == list(range(70)) and list(order) != list(range(70))
+    np.testing.assert_array_equal(np.concatenate(xs), x[order].astype(xs[0].dtype))
+
+
+def test_take_rows_checks_every_index_before_copying():
+    from tensorlet import _core
+    with pytest.raises(tf.errors.InvalidArgumentError, match="take_rows: index 5 is out of range for 5 rows"):
+        _core.take_rows(np.zeros((5, 2), np.float32), np.array([0, 5]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="C-contiguous"):
+        _core.take_rows(np.zeros((4, 2), np.float32).T, np.array([0]))

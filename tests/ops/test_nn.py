@@ -331,3 +331,27 @@ def test_dense_second_order_gradients_match_the_unfused_ops():
         unfused = second_order(lambda t: (tf.nn.relu if act == "relu" else tf.identity)(tf.matmul(t, wv) + bv))
         for got, want in zip(fused, unfused):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("classes", [1, 3, 10, 15, 16, 40])
+def test_many_short_rows_match_numpy_and_the_row_at_a_time_path(classes):
+    # Blocks of short rows take one vector exp; a few rows go one at a time.
+    rng = np.random.default_rng(classes)
+    x = (rng.standard_normal((700, classes)) * 6).astype(np.float32)
+    x[5, 0], x[9, :] = np.nan, -np.inf
+    x[11, -1] = np.inf
+    labels = rng.integers(0, classes, 700)
+    with np.errstate(invalid="ignore"):
+        ref = np.exp(x - x.max(-1, keepdims=True).astype(np.float64))
+        probs = ref / ref.sum(-1, keepdims=True)
+    ours = tf.nn.softmax(x).numpy()
+    np.testing.assert_allclose(ours, probs, rtol=2e-6, atol=1e-7)
+    one_at_a_time = np.concatenate([tf.nn.softmax(x[i:i + 1]).numpy() for i in range(20)])
+    np.testing.assert_array_equal(np.isnan(ours[:20]), np.isnan(one_at_a_time))
+    np.testing.assert_allclose(ours[:20], one_at_a_time, rtol=2e-7, atol=1e-8)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_ref = np.log(probs)
+    np.testing.assert_allclose(tf.nn.log_softmax(x).numpy(), log_ref, rtol=2e-6, atol=2e-6)
+    xent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x).numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.testing.assert_allclose(xent, -log_ref[np.arange(700), labels], rtol=2e-6, atol=2e-6)

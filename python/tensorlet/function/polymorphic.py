@@ -105,11 +105,11 @@ class Function:
             # A tape or an enclosing trace is recording: run the body so it sees every op.
             return self.python_function(*args, **kwargs)
         if not kwargs:  # the usual call: tensors only
-            key = _fast_key(args)
+            key, tensors = _fast_key(args)
             if key is not None:
                 concrete = self._concrete.get(key)
                 if concrete is not None:
-                    return concrete._replay(args)
+                    return concrete._replay(tensors)
         key, tensors = self._key(args, kwargs)
         concrete = self._concrete.get(key)
         if concrete is None:
@@ -239,21 +239,28 @@ class Function:
         return f"<tensorlet.function {self.name}>"
 
 
+_NONE = (type(None), None)
 _FLAT = {}  # number of arguments -> the structure part of a key of that many tensors
 
 
 def _fast_key(args):
-    """The key ``_key`` gives a call with only plain tensors, cheaply; else None."""
+    """The key ``_key`` gives a call of plain tensors and Nones (a Keras step's
+    ``(x, y, None)``), cheaply, and the tensors; else ``(None, args)``."""
     parts = []
     for a in args:
-        if type(a) is not Tensor:
-            return None
-        parts.append((a._a.shape, a._a.dtype_code))
+        if type(a) is Tensor:
+            parts.append((a._a.shape, a._a.dtype_code))
+        elif a is None:
+            parts.append(_NONE)
+        else:
+            return None, args
     n = len(args)
     structure = _FLAT.get(n)
     if structure is None:
         structure = _FLAT[n] = repr(pack_sequence_as((args, {}), [0] * n))
-    return structure, tuple(parts)
+    if _NONE in parts:
+        args = [a for a in args if a is not None]
+    return (structure, tuple(parts)), args
 
 
 def _fresh(x):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 import tensorlet as tf
+from tensorlet import _core
 from tensorlet.keras import losses as losses_module
 from tensorlet.keras.keras_tensor import flatten
 from tensorlet.keras.utils.py_dataset import PyDataset
@@ -148,7 +149,7 @@ class ArrayData:
         for i in range(self.steps):
             s = slice(i * self.batch_size, min(self.n, (i + 1) * self.batch_size))
             idx = s if order is None else order[s]
-            take = lambda a: tf.convert_to_tensor(np.ascontiguousarray(a[idx]))  # noqa: E731
+            take = _rows(idx)
             xb = map_data(take, self.x)
             if self.y is None:
                 yield (xb,)
@@ -156,6 +157,21 @@ class ArrayData:
                 yield xb, map_data(take, self.y)
             else:
                 yield xb, map_data(take, self.y), map_data(take, self.sw)
+
+
+_ROW_DTYPES = frozenset(np.dtype(t) for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "float16",
+                                                 "float32", "float64"))
+
+
+def _rows(idx):
+    """Takes the rows ``idx`` of an array as a tensor; a shuffled batch of a
+    plain numpy array is gathered straight into the tensor (one copy)."""
+    def take(a):
+        if type(idx) is np.ndarray and type(a) is np.ndarray and a.dtype in _ROW_DTYPES and a.ndim \
+                and a.flags.c_contiguous and a.dtype.isnative:
+            return tf.Tensor._from_array(_core.take_rows(a, idx))
+        return tf.convert_to_tensor(np.ascontiguousarray(a[idx]))
+    return take
 
 
 class IterableData:

@@ -28,6 +28,7 @@ from tensorlet.keras.data_adapter import (
     num_samples, unpack_x_y_sample_weight,
 )
 from tensorlet.function import OperatorNotAllowedInGraphError
+from tensorlet.function.polymorphic import _fast_key
 from tensorlet.keras.keras_tensor import KerasTensor, flatten
 from tensorlet.keras.layers.layer import _map_shapes, _Seen
 
@@ -528,7 +529,9 @@ class _Step:
         while self.levels:
             f = self.levels[0]
             try:
-                key, tensors = f._key(args, {})
+                key, tensors = _fast_key(args)
+                if key is None:
+                    key, tensors = f._key(args, {})
                 out = (f._concrete.get(key) or f.get_concrete_function(*args))._replay(tensors)
                 break
             except OperatorNotAllowedInGraphError as e:
