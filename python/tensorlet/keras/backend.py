@@ -37,8 +37,12 @@ def unique_name(prefix):
 
 
 def clear_session():
-    """Resets the layer-name counters (``dense`` is ``dense`` again)."""
+    """Resets the layer and variable name counters (``dense`` is ``dense``
+    again, and its kernel ``dense/kernel:0``)."""
+    from tensorlet.framework import variable
+
     _name_counts.clear()
+    variable._name_counts.clear()
 
 
 def get_value(x):
