@@ -36,7 +36,8 @@ REQUIRED = {
     "SpatialDropout1D": {"rate": 0.3}, "SpatialDropout2D": {"rate": 0.3}, "SpatialDropout3D": {"rate": 0.3},
     "CenterCrop": {"height": 4, "width": 5}, "Resizing": {"height": 4, "width": 5},
     "RandomContrast": {"factor": 0.2}, "RandomRotation": {"factor": 0.1}, "RandomZoom": {"height_factor": 0.1},
-    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2},
+    "RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2}, "RandomCrop": {"height": 3, "width": 4},
+    "RandomBrightness": {"factor": 0.2},
     "SimpleRNN": {"units": 4}, "SimpleRNNCell": {"units": 4}, "LSTM": {"units": 4}, "LSTMCell": {"units": 4},
     "GRU": {"units": 4}, "GRUCell": {"units": 4},
     "RNN": {"cell": layers.LSTMCell(3, name="cell"), "stateful": False},  # stateful: not implemented
@@ -46,6 +47,7 @@ REQUIRED = {
     # where the value by argument name below does not fit this class's argument
     "RandomFlip": {"mode": "vertical"}, "ZeroPadding2D": {"padding": ((1, 2), (3, 4))},
     "ZeroPadding3D": {"padding": ((1, 2), (3, 4), (0, 1))}, "Cropping3D": {"cropping": ((1, 0), (2, 1), (0, 2))},
+    "ZeroPadding1D": {"padding": (2, 3)}, "Cropping1D": {"cropping": (0, 2)},
 }
 # Non-default values for optional arguments, by argument name.
 BY_NAME = {

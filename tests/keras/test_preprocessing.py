@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet import keras
 from tensorlet.keras import layers
 
 
@@ -90,3 +91,45 @@ def test_normalization_adapt(rng):
     np.testing.assert_allclose(inv(y).numpy(), data, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="both"):
         layers.Normalization(mean=[0.0])
+
+
+def test_random_crop_takes_every_window_when_training_and_resizes_otherwise(rng):
+    x = rng.uniform(0, 255, (4, 7, 9, 3)).astype(np.float32)
+    crop, seen = layers.RandomCrop(5, 6), set()
+    for _ in range(60):
+        y = crop(x, training=True).numpy()
+        windows = [(i, j) for i in range(3) for j in range(4) if np.array_equal(x[:, i:i + 5, j:j + 6], y)]
+        assert len(windows) == 1
+        seen.add(windows[0])
+    assert len(seen) == 12  # every offset in [0, 2] x [0, 3] turns up
+    np.testing.assert_allclose(crop(x).numpy(), layers.Resizing(5, 6, crop_to_aspect_ratio=True)(x).numpy())
+    np.testing.assert_allclose(layers.RandomCrop(9, 9)(x, training=True).numpy(),
+                               tf.image.resize(x, (9, 9)).numpy())
+    assert crop.compute_output_shape((None, 7, 9, 3)) == (None, 5, 6, 3)
+
+
+def test_random_brightness_shifts_each_image_by_one_delta_and_clips(rng):
+    x = rng.uniform(0, 255, (6, 4, 5, 3)).astype(np.float32)
+    y = layers.RandomBrightness((-0.2, 0.1))(x, training=True).numpy()
+    assert y.min() >= 0 and y.max() <= 255
+    for i in range(6):
+        inside = (y[i] > 0) & (y[i] < 255)
+        delta = (y[i] - x[i])[inside]
+        assert np.ptp(delta) < 1e-3 and -0.2 * 255 - 1e-3 <= delta[0] <= 0.1 * 255 + 1e-3
+    assert len({round(float(np.median(y[i] - x[i])), 3) for i in range(6)}) > 1
+    np.testing.assert_array_equal(layers.RandomBrightness(0.3)(x).numpy(), x)
+    with pytest.raises(ValueError, match="RandomBrightness: factor must be within"):
+        layers.RandomBrightness(1.5)
+
+
+def test_one_dimensional_padding_cropping_and_upsampling():
+    x = np.arange(2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)
+    np.testing.assert_array_equal(layers.ZeroPadding1D(2)(x).numpy(), np.pad(x, ((0, 0), (2, 2), (0, 0))))
+    np.testing.assert_array_equal(layers.ZeroPadding1D((1, 3))(x).numpy(), np.pad(x, ((0, 0), (1, 3), (0, 0))))
+    np.testing.assert_array_equal(layers.Cropping1D((1, 2))(x).numpy(), x[:, 1:3])
+    np.testing.assert_array_equal(layers.UpSampling1D(3)(x).numpy(), x.repeat(3, axis=1))
+    inp = keras.Input((5, 3))
+    out = layers.UpSampling1D(2)(layers.Cropping1D(1)(layers.ZeroPadding1D((0, 2))(inp)))
+    assert tuple(out.shape) == (None, 10, 3)
+    assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D and layers.GlobalMaxPool1D is \
+        layers.GlobalMaxPooling1D and layers.Convolution1D is layers.Conv1D

@@ -13,11 +13,12 @@ from tensorlet.keras.layers.pooling import (
 )
 from tensorlet.keras.layers.normalization import BatchNormalization
 from tensorlet.keras.layers.reshaping import (
-    Cropping2D, Cropping3D, UpSampling2D, UpSampling3D, ZeroPadding2D, ZeroPadding3D,
+    Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+    ZeroPadding3D,
 )
 from tensorlet.keras.layers.preprocessing import (
-    CenterCrop, Normalization, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling,
-    Resizing,
+    CenterCrop, Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+    RandomTranslation, RandomZoom, Rescaling, Resizing,
 )
 from tensorlet.keras.layers.embedding import Embedding
 from tensorlet.keras.layers.layer_norm import LayerNormalization
@@ -35,3 +36,7 @@ from tensorlet.keras.layers.wrappers import Bidirectional, TimeDistributed
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D, Convolution2D = (MaxPooling2D, AveragePooling2D, MaxPooling1D,
                                                             AveragePooling1D, Conv2D)
 MaxPool3D, AvgPool3D, Convolution3D = MaxPooling3D, AveragePooling3D, Conv3D
+Convolution1D, SeparableConvolution2D = Conv1D, SeparableConv2D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D

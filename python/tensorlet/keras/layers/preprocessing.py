@@ -368,3 +368,51 @@ class RandomContrast(_Random):
         f = tf.cast(tf.reshape(self._uniform(x.shape[0], self._lo, self._hi), (-1, 1, 1, 1)), x.dtype)
         mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
         return tf.clip_by_value((x - mean) * f + mean, *self.value_range)
+
+
+class RandomCrop(_Random):
+    """A random ``(height, width)`` window of each batch when training (one
+    offset for the batch); otherwise the images resized to that size after a
+    centred crop to its aspect ratio. Images smaller than the window are
+    resized instead of cropped."""
+
+    def __init__(self, height, width, seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs, training=None):
+        if training:
+            return super().call(inputs, training)
+        return Resizing(self.height, self.width, crop_to_aspect_ratio=True, dtype=self.dtype)(inputs)
+
+    def _augment(self, x):
+        h, w = x.shape[1:3]
+        if h < self.height or w < self.width:
+            return tf.image.resize(x, (self.height, self.width))
+        picks = []
+        for size, n in ((h, self.height), (w, self.width)):  # offsets drawn in [0, size - n]
+            start = tf.cast(tf.floor(self._uniform(1, 0, size - n + 1)), tf.int64)
+            picks.append(tf.minimum(start, size - n) + tf.range(n, dtype=tf.int64))
+        return tf.gather(tf.gather(x, picks[0], axis=1), picks[1], axis=2)
+
+    def compute_output_shape(self, input_shape):
+        s = tuple(input_shape)
+        return s[:-3] + (self.height, self.width, s[-1])
+
+
+class RandomBrightness(_Random):
+    """Adds to each image a random ``delta * (high - low)`` for ``value_range``
+    ``(low, high)``, ``delta`` drawn from ``factor`` (a float f for [-f, f] or
+    a pair, within [-1, 1]), then clips to ``value_range``."""
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed, **kwargs)
+        self._lo, self._hi = _range(factor, "factor", "RandomBrightness")
+        if self._lo < -1 or self._hi > 1:
+            raise ValueError(f"RandomBrightness: factor must be within [-1, 1], got {factor!r}")
+        self.factor, self.value_range = factor, tuple(value_range)
+
+    def _augment(self, x):
+        span = self.value_range[1] - self.value_range[0]
+        delta = tf.reshape(self._uniform(x.shape[0], self._lo, self._hi), (-1, 1, 1, 1)) * span
+        return tf.clip_by_value(x + tf.cast(delta, x.dtype), *self.value_range)

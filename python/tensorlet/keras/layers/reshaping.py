@@ -1,4 +1,5 @@
-"""Spatial reshaping layers for images and volumes: ZeroPadding2D/3D, Cropping2D/3D, UpSampling2D/3D."""
+"""Spatial reshaping layers for sequences, images and volumes: ZeroPadding1D/2D/3D, Cropping1D/2D/3D,
+UpSampling1D/2D/3D."""
 
 import tensorlet as tf
 from tensorlet.keras.layers.conv import normalize_data_format, normalize_tuple
@@ -169,3 +170,38 @@ class UpSampling3D(_Spatial2D):
             out[a] *= self.size[i]
             x = tf.broadcast_to(x, shape)
         return tf.reshape(x, out)
+
+
+def _one_pair(v):
+    """A 1-D layer's int or ``(start, end)`` pair, as the n-D layers take it."""
+    return v if isinstance(v, int) or not all(isinstance(i, int) for i in v) else (tuple(v),)
+
+
+class ZeroPadding1D(ZeroPadding2D):
+    """Adds zeros at both ends of sequences ``(batch, steps, features)``:
+    ``padding`` an int (both ends) or a pair ``(start, end)``."""
+
+    rank = 1
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(_one_pair(padding), None, **kwargs)
+
+
+class Cropping1D(Cropping2D):
+    """Removes steps at both ends of sequences ``(batch, steps, features)``:
+    ``cropping`` an int (both ends) or a pair ``(start, end)``."""
+
+    rank = 1
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(_one_pair(cropping), None, **kwargs)
+
+
+class UpSampling1D(UpSampling3D):
+    """Repeats each step of sequences ``(batch, steps, features)`` ``size`` times."""
+
+    rank = 1
+
+    def __init__(self, size=2, **kwargs):
+        _Spatial2D.__init__(self, None, **kwargs)
+        self.size = normalize_tuple(size, 1, "size", "UpSampling1D")
