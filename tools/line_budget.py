@@ -29,17 +29,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # for the fused recurrent ops and the composites' input checks, keras +100 for
 # stateful recurrent layers and constraints; keras +100 and the total +100
 # for the 1-D padding, cropping and upsampling layers and RandomCrop and
-# RandomBrightness in front of convnets.
+# RandomBrightness in front of convnets; public API +160 and the total +150
+# for tf.image's adjustments, crops, pads and random forms (input pipelines).
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 1560),
+    "public API (top-level modules)": (["*.py"], 1720),
     "keras (keras/)": (["keras"], 8100),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18500
+TOTAL_BUDGET = 18650
 
 
 def code_lines(path):

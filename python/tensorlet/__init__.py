@@ -75,8 +75,9 @@ _missing.install(config, linalg, math, nn, random)
 # Composites raise their inner ops' errors under their own public name.
 from tensorlet.ops import registry as _registry  # noqa: E402
 
-_registry.name_errors(image, *[m for n, m in list(_sys.modules.items()) if n.startswith("tensorlet.ops.") and
-                               "._" not in n and n not in ("tensorlet.ops.registry", "tensorlet.ops.state_ops")])
+_OWN = ("tensorlet.ops.registry", "tensorlet.ops.state_ops")
+_registry.name_errors(image, *[m for n, m in list(_sys.modules.items()) if n == "tensorlet.image_adjust" or (
+    n.startswith("tensorlet.ops.") and "._" not in n and n not in _OWN)])
 
 
 def __getattr__(name):  # tensorlet.keras loads on first use; names TensorFlow has and tensorlet lacks say so

@@ -1,4 +1,5 @@
-"""``tensorlet.image`` (as ``tf.image``): flips, rotations, resizing.
+"""``tensorlet.image`` (as ``tf.image``): flips, rotations, resizing, and
+(``image_adjust.py``) colour adjustments, crops, pads and random forms.
 
 Images are ``(height, width, channels)`` or batches ``(batch, height, width,
 channels)``. Every function is a composition of registered ops, so it is
@@ -135,3 +136,9 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     wide = tf.cast(image, "int64")  # integer to integer: scale by the ratio of the ranges
     up, down = (int(dtype.max) + 1) // (int(src.max) + 1), (int(src.max) + 1) // (int(dtype.max) + 1)
     return tf.cast(wide * up if up >= 1 else wide // down, dtype)
+
+
+from tensorlet.image_adjust import *  # noqa: E402,F401,F403
+from tensorlet.image_adjust import __all__ as _adjust  # noqa: E402
+
+__all__ += _adjust
