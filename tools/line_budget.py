@@ -27,14 +27,16 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # +120 tensors and +170 public API for the narrow, complex and string dtypes
 # (string tensors, tf.strings, tf.io.decode_raw); then, in review, ops +250
 # for the fused recurrent ops and the composites' input checks, keras +100 for
-# stateful recurrent layers and constraints.
+# stateful recurrent layers and constraints; keras +110 for the confusion-matrix
+# metrics in ops (Precision/Recall top_k and class_id, multi-label AUC, label
+# weights, the interpolated PR AUC) so that compiled steps keep them.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1560),
-    "keras (keras/)": (["keras"], 8000),
+    "keras (keras/)": (["keras"], 8110),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
 TOTAL_BUDGET = 18400
