@@ -58,14 +58,16 @@ def confusion_counts(owner, y_true, y_pred, thresholds, sample_weight=None, top_
     if multi_label and y_pred.ndim != 2:
         raise ValueError(f"{type(owner).__name__}: multi_label=True needs predictions of shape (batch, labels), got "
                          f"{tuple(y_pred.shape)}")
-    shape = (-1, y_pred.shape[-1] if multi_label else 1)
-    truth = tf.reshape(tf.cast(tf.not_equal(y_true, 0), owner.dtype), shape)
-    w = None if w is None else tf.reshape(w, shape)
-    hit = tf.cast(tf.reshape(y_pred, (1,) + shape) > tf.reshape(thresholds, (-1, 1, 1)), owner.dtype)
-    pos, neg = (truth, 1 - truth) if w is None else (truth * w, (1 - truth) * w)
-    tp, fp = tf.reduce_sum(hit * pos, 1), tf.reduce_sum(hit * neg, 1)
-    counts = (tp, fp, tf.reduce_sum(neg, 0) - fp, tf.reduce_sum(pos, 0) - tp)
-    return counts if multi_label else tuple(tf.reshape(c, (-1,)) for c in counts)
+    # (labels, samples) rows: the weighted sums over the samples above, and at or below, each
+    # threshold are one batched matmul (exact zeros where nothing counts).
+    rows = lambda t: tf.transpose(tf.reshape(t, (-1, y_pred.shape[-1] if multi_label else 1)))  # noqa: E731
+    truth = rows(tf.cast(tf.not_equal(y_true, 0), owner.dtype))
+    pos, neg = (truth, 1 - truth) if w is None else (truth * rows(w), (1 - truth) * rows(w))
+    hit = tf.cast(tf.expand_dims(rows(y_pred), -1) > thresholds, owner.dtype)  # (labels, samples, thresholds)
+    n = thresholds.shape[0]
+    sums = tf.matmul(tf.stack([pos, neg], 1), tf.concat([hit, 1 - hit], -1))  # (labels, 2, 2 * thresholds)
+    counts = [tf.transpose(sums[:, i, j * n:(j + 1) * n]) for i, j in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    return counts if multi_label else [tf.reshape(c, (-1,)) for c in counts]
 
 
 def _thresholds(owner, thresholds, default):
