@@ -221,6 +221,7 @@ def test_state_lives_in_variables_and_resets():
     assert all(not v.numpy().any() for v in m.variables) and list(m._value()) == [0.0, 0.0]
     auc = metrics.AUC(multi_label=True)
     auc.reset_state()  # not built yet: nothing to reset
+    assert auc._value() == 0.0  # (its compiled result is traced again once the counts exist)
     auc.update_state(np.eye(3), np.eye(3) * 0.9)
     assert len(auc.variables) == 4 and auc._value() == pytest.approx(1.0)
     auc.reset_state()
@@ -349,3 +350,31 @@ def test_metrics_stay_in_the_compiled_step_and_equal_eager():
     for k in e1:
         np.testing.assert_allclose(e1[k], e2[k], rtol=1e-5, atol=1e-6)
     assert 0.5 < h1["val_auc"][-1] <= 1 and h1["true_positives"][-1] + h1["false_negatives"][-1] > 0
+
+
+METRIC_CLASSES = sorted((c for n, c in vars(metrics).items() if isinstance(c, type) and issubclass(c, metrics.Metric)
+                         and not n.startswith("_") and c not in (metrics.Metric, metrics.MeanMetricWrapper)),
+                        key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", METRIC_CLASSES, ids=lambda c: c.__name__)
+def test_every_metric_updates_inside_a_function_run_by_the_cpp_runtime(cls):
+    r = np.random.default_rng(2)
+    p = r.uniform(0.05, 0.95, (8, 3)).astype(np.float32)
+    p /= p.sum(1, keepdims=True)
+    labels = r.integers(0, 3, 8)
+    y = labels if "Sparse" in cls.__name__ else np.eye(3, dtype=np.float32)[labels]
+    traced, eager = cls(), cls()
+
+    def update(m, y, p):
+        m.update_state(p) if cls in (metrics.Mean, metrics.Sum) else m.update_state(y, p)
+        return m.result()
+
+    step = tf.function(lambda y, p: update(traced, y, p))
+    for _ in range(2):
+        got = step(tf.constant(y), tf.constant(p))
+        update(eager, y, p)
+    (concrete,) = step._concrete.values()
+    assert concrete.graph.plan is not None
+    np.testing.assert_allclose(got.numpy(), eager._value(), rtol=1e-6)
+    np.testing.assert_allclose(traced._value(), eager._value(), rtol=1e-6)
