@@ -378,3 +378,17 @@ def test_every_metric_updates_inside_a_function_run_by_the_cpp_runtime(cls):
     assert concrete.graph.plan is not None
     np.testing.assert_allclose(got.numpy(), eager._value(), rtol=1e-6)
     np.testing.assert_allclose(traced._value(), eager._value(), rtol=1e-6)
+
+
+def test_a_subclass_result_runs_as_written():
+    class Scaled(metrics.Precision):
+        scale = 1.0
+
+        def result(self):  # reads a Python attribute: a compiled copy would freeze it
+            return super().result() * self.scale
+
+    m = Scaled()
+    m.update_state([1, 0, 1], [0.9, 0.8, 0.2])
+    assert m._value() == pytest.approx(0.5)
+    m.scale = 2.0
+    assert m._value() == pytest.approx(1.0)

@@ -94,14 +94,15 @@ class Metric(Serializable):
         return tf.constant(self._value(), dtype=self.dtype)
 
     # Built-in metrics whose result() reads nothing but their Variables: fit reads it after every
-    # step, so it runs as one compiled call (traced again once the Variables are made).
+    # step, so it runs as one compiled call (traced again once the Variables are made). A subclass's
+    # own result() runs as written.
     _compiled_result = False
 
     def _value(self):
         if type(self).result is Metric.result:
             raise NotImplementedError(f"{type(self).__name__}: implement result()")
         result = self.result
-        if self._compiled_result:
+        if self._compiled_result and type(self).result.__module__.startswith("tensorlet."):
             if getattr(self, "_result_fn", (None,))[0] != len(self._variables):
                 self._result_fn = (len(self._variables), tf.function(self.result))
             result = self._result_fn[1]
