@@ -30,17 +30,20 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # stateful recurrent layers and constraints; keras +100 and the total +100
 # for the 1-D padding, cropping and upsampling layers and RandomCrop and
 # RandomBrightness in front of convnets; public API +160 and the total +150
-# for tf.image's adjustments, crops, pads and random forms (input pipelines).
+# for tf.image's adjustments, crops, pads and random forms (input pipelines);
+# keras +110 and the total +110 for the confusion-matrix metrics in ops
+# (Precision/Recall top_k and class_id, multi-label AUC, label weights, the
+# interpolated PR AUC) so that compiled steps keep them.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1720),
-    "keras (keras/)": (["keras"], 8100),
+    "keras (keras/)": (["keras"], 8210),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18650
+TOTAL_BUDGET = 18760
 
 
 def code_lines(path):

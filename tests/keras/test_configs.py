@@ -113,11 +113,8 @@ def _arguments(cls):
         kwargs.update(name="custom_layer", trainable=False)
     elif "name" in inspect.signature(cls.__init__).parameters:
         kwargs["name"] = "custom_name"
-    if cls in (metrics.Precision, metrics.Recall):
-        kwargs.pop("top_k")  # thresholds at k best scores are not implemented
     if cls is metrics.AUC:
         kwargs.pop("thresholds")  # given thresholds replace num_thresholds
-        kwargs.update(multi_label=False, num_labels=None, label_weights=None)
     return kwargs
 
 

@@ -211,9 +211,6 @@ def test_arguments_once_accepted_and_ignored_now_act_or_raise():
         m = keras.metrics.AUC(num_thresholds=3, summation_method=method, from_logits=True)
         m.update_state([0, 1, 0, 1], logits)
         assert float(m.result()) == pytest.approx(want)
-    for make in (lambda: keras.metrics.Precision(top_k=2), lambda: keras.metrics.AUC(multi_label=True)):
-        with pytest.raises(NotImplementedError, match="is not supported yet"):
-            make()
     x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
     np.testing.assert_array_equal(layers.Flatten(data_format="channels_first")(x).numpy(),
                                   np.transpose(x, (0, 2, 3, 1)).reshape(1, -1))

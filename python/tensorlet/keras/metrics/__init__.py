@@ -1,8 +1,9 @@
 """Stateful metrics (``update_state`` / ``result`` / ``reset_state``) and metric functions.
 
 A metric accumulates over batches: ``fit`` reports each metric's value over
-the epoch so far. The per-batch values are computed with tensorlet ops; the
-running totals are kept on the host, where reading them costs nothing.
+the epoch so far. The running totals are Variables updated with tensorlet
+ops, so a compiled training step updates them in its graph; ``result()`` is
+computed with ops too.
 """
 
 import inspect
@@ -92,10 +93,20 @@ class Metric(Serializable):
         """The metric's value, a scalar tensor."""
         return tf.constant(self._value(), dtype=self.dtype)
 
+    # Built-in metrics whose result() reads nothing but their Variables: fit reads it after every
+    # step, so it runs as one compiled call (traced again once the Variables are made). A subclass's
+    # own result() runs as written.
+    _compiled_result = False
+
     def _value(self):
         if type(self).result is Metric.result:
             raise NotImplementedError(f"{type(self).__name__}: implement result()")
-        r = np.asarray(self.result())  # a custom metric's own result()
+        result = self.result
+        if self._compiled_result and type(self).result.__module__.startswith("tensorlet."):
+            if getattr(self, "_result_fn", (None,))[0] != len(self._variables):
+                self._result_fn = (len(self._variables), tf.function(self.result))
+            result = self._result_fn[1]
+        r = np.asarray(result())
         return float(r) if r.ndim == 0 else r
 
     def reset_state(self):
@@ -118,8 +129,12 @@ class Metric(Serializable):
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _host(x, dtype=np.float64):
-    return np.asarray(x).astype(dtype, copy=False)
+def _weights_like(sample_weight, values):
+    """``sample_weight`` broadcast to ``values``: (batch,) weights weigh whole rows; trailing 1s are dropped."""
+    sw = sample_weight
+    while sw.ndim > values.ndim and sw.shape[-1] == 1:
+        sw = tf.squeeze(sw, -1)
+    return tf.broadcast_to(tf.reshape(sw, tuple(sw.shape) + (1,) * (values.ndim - sw.ndim)), values.shape)
 
 
 class Mean(Metric):
@@ -146,10 +161,7 @@ class Mean(Metric):
             self._total.assign_add(tf.reduce_sum(values))
             self._count.assign_add(float(int(np.prod(values.shape, dtype=np.int64))))
         else:
-            sw = tf.cast(sample_weight, tf.float64)
-            while sw.ndim > values.ndim and sw.shape[-1] == 1:
-                sw = tf.squeeze(sw, -1)
-            sw = tf.broadcast_to(tf.reshape(sw, tuple(sw.shape) + (1,) * (values.ndim - sw.ndim)), values.shape)
+            sw = _weights_like(tf.cast(sample_weight, tf.float64), values)
             self._total.assign_add(tf.reduce_sum(values * sw))
             self._count.assign_add(tf.reduce_sum(sw))
 
@@ -158,13 +170,19 @@ class Mean(Metric):
         self._total.assign_add(tf.cast(total, tf.float64))
         self._count.assign_add(float(count))
 
-    def _value(self):
+    def result(self):
+        return tf.cast(tf.math.divide_no_nan(self._total, self._count), self.dtype)
+
+    def _value(self):  # on the host: fit reads it after every step
         count = self.count
         return self.total / count if count else 0.0
 
 
 class Sum(Mean):
     """The (weighted) sum of all values seen."""
+
+    def result(self):
+        return tf.cast(self._total, self.dtype)
 
     def _value(self):
         return self.total
@@ -228,108 +246,11 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(mean_absolute_error, name, dtype)
 
 
-class _Confusion(Metric):
-    """Counts of true/false positives/negatives at fixed thresholds."""
-
-    def __init__(self, thresholds, name=None, dtype=None, class_id=None):
-        super().__init__(name, dtype)
-        self.thresholds = np.asarray(thresholds, dtype=np.float64)
-        self.class_id = class_id
-        self.reset_state()
-
-    def reset_state(self):
-        n = len(self.thresholds)
-        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = _host(y_true)
-        y_pred = _host(y_pred)
-        if getattr(self, "from_logits", False):
-            y_pred = 1 / (1 + np.exp(-y_pred))
-        if self.class_id is not None:
-            y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
-        if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
-            y_true = y_true.reshape(y_pred.shape)
-        truth = (y_true > 0.5).ravel()
-        w = np.ones(truth.shape) if sample_weight is None else np.broadcast_to(
-            _host(sample_weight).reshape(-1, *([1] * (y_pred.ndim - 1))), y_pred.shape).ravel()
-        pred = y_pred.ravel()[None, :] > self.thresholds[:, None]
-        self.tp += (pred & truth) @ w
-        self.fp += (pred & ~truth) @ w
-        self.fn += (~pred & truth) @ w
-        self.tn += (~pred & ~truth) @ w
-
-
-def _unsupported(owner, **given):
-    for arg, value in given.items():
-        if value is not None:
-            raise NotImplementedError(f"{owner}: {arg}={value!r} is not supported yet")
-
-
-def _ratio(a, b):
-    return float(a / b) if b else 0.0
-
-
-class Precision(_Confusion):
-    """tp / (tp + fp) with predictions thresholded at ``thresholds`` (0.5)."""
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision", dtype=None):
-        _unsupported("Precision", top_k=top_k)
-        super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
-
-    def _value(self):
-        return _ratio(self.tp[0], self.tp[0] + self.fp[0])
-
-
-class Recall(_Confusion):
-    """tp / (tp + fn) with predictions thresholded at ``thresholds`` (0.5)."""
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
-        _unsupported("Recall", top_k=top_k)
-        super().__init__([0.5 if thresholds is None else thresholds], name, dtype, class_id)
-
-    def _value(self):
-        return _ratio(self.tp[0], self.tp[0] + self.fn[0])
-
-
-class AUC(_Confusion):
-    """Area under the ROC (or precision-recall) curve over ``num_thresholds``
-    evenly spaced thresholds in [0, 1]: by the trapezoid rule
-    (``summation_method='interpolation'``), or the lower ('minoring') or upper
-    ('majoring') Riemann sum."""
-
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name="auc",
-                 dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,
-                 from_logits=False):
-        _unsupported("AUC", multi_label=multi_label or None, num_labels=num_labels, label_weights=label_weights)
-        if summation_method not in ("interpolation", "minoring", "majoring"):
-            raise ValueError(f"AUC: summation_method must be 'interpolation', 'minoring' or 'majoring', got "
-                             f"{summation_method!r}")
-        self.from_logits, self.summation_method = from_logits, summation_method
-        eps = backend.epsilon()
-        if thresholds is None:
-            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
-        else:
-            inner = list(thresholds)
-        super().__init__([0.0 - eps] + inner + [1.0 + eps], name, dtype)
-        self.num_thresholds, self.curve = len(self.thresholds), curve.upper()
-
-    def _value(self):
-        div = lambda a, b: np.divide(a, b, out=np.zeros_like(a), where=b != 0)  # noqa: E731
-        if self.curve == "PR":
-            x, y = div(self.tp, self.tp + self.fn), div(self.tp, self.tp + self.fp)
-        else:
-            x, y = div(self.fp, self.fp + self.tn), div(self.tp, self.tp + self.fn)
-        heights = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
-                   "majoring": np.maximum(y[:-1], y[1:])}[self.summation_method]
-        return float(np.sum((x[:-1] - x[1:]) * heights))
-
-
 _BY_NAME = {
     "accuracy": accuracy, "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy, "mse": mean_squared_error,
     "mean_squared_error": mean_squared_error, "mae": mean_absolute_error,
-    "mean_absolute_error": mean_absolute_error, "precision": Precision, "recall": Recall, "auc": AUC,
+    "mean_absolute_error": mean_absolute_error,
     "binary_crossentropy": binary_crossentropy, "categorical_crossentropy": categorical_crossentropy,
     "sparse_categorical_crossentropy": sparse_categorical_crossentropy, "kl_divergence": kl_divergence,
     "kld": kl_divergence,
@@ -386,4 +307,5 @@ def check_name(identifier):
     if isinstance(identifier, str) and identifier.lower() not in _BY_NAME and identifier.lower() not in (
             "accuracy", "acc"):
         get(identifier)
-from tensorlet.keras.metrics.extra import *  # noqa: E402,F401,F403  (confusion counts, top-k, RMSE, F1 ...)
+from tensorlet.keras.metrics.confusion import *  # noqa: E402,F401,F403  (confusion counts, precision, recall, AUC)
+from tensorlet.keras.metrics.extra import *  # noqa: E402,F401,F403  (top-k, RMSE, F1 ...)

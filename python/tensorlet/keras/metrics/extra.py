@@ -1,7 +1,7 @@
-"""More metrics: confusion counts, top-k accuracy, RMSE, losses as metrics
-(crossentropies, hinge, Poisson, MSLE, MAPE, ...) and F1/F-beta scores,
-re-exported by ``keras.metrics``. Totals are kept on the host, as for the
-other metrics."""
+"""More metrics: top-k accuracy, RMSE, losses as metrics (crossentropies,
+hinge, Poisson, MSLE, MAPE, ...) and F1/F-beta scores,
+re-exported by ``keras.metrics``. Totals are Variables updated with ops, as
+for the other metrics."""
 
 import numpy as np
 
@@ -13,72 +13,37 @@ from tensorlet.keras import metrics as _m
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score",
-    "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError",
+    "FBetaScore", "Hinge", "KLDivergence", "LogCoshError",
     "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Poisson", "RootMeanSquaredError",
     "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SquaredHinge", "TopKCategoricalAccuracy",
-    "TrueNegatives", "TruePositives", "categorical_hinge", "hinge", "log_cosh", "mean_absolute_percentage_error",
+    "categorical_hinge", "hinge", "log_cosh", "mean_absolute_percentage_error",
     "mean_squared_logarithmic_error", "poisson", "sparse_top_k_categorical_accuracy", "squared_hinge",
     "top_k_categorical_accuracy",
 ]
 
 
-# ---- confusion counts -------------------------------------------------------------
-class _Count(_m._Confusion):
-    _field = "tp"
-
-    def __init__(self, thresholds=None, name=None, dtype=None):
-        self._many = isinstance(thresholds, (list, tuple, np.ndarray))
-        super().__init__(thresholds if self._many else [0.5 if thresholds is None else thresholds], name, dtype)
-
-    def _value(self):
-        counts = getattr(self, self._field)
-        return counts.copy() if self._many else float(counts[0])
-
-    def get_config(self):
-        t = self.thresholds.tolist()
-        return {**super().get_config(), "thresholds": t if self._many else t[0]}
-
-
-class TruePositives(_Count):
-    """The (weighted) number of predictions above ``thresholds`` (0.5) whose label is 1."""
-    _field = "tp"
-
-
-class FalsePositives(_Count):
-    """The (weighted) number of predictions above ``thresholds`` (0.5) whose label is 0."""
-    _field = "fp"
-
-
-class TrueNegatives(_Count):
-    """The (weighted) number of predictions at or below ``thresholds`` (0.5) whose label is 0."""
-    _field = "tn"
-
-
-class FalseNegatives(_Count):
-    """The (weighted) number of predictions at or below ``thresholds`` (0.5) whose label is 1."""
-    _field = "fn"
-
-
 # ---- top-k accuracy -----------------------------------------------------------------
 def _in_top_k(scores, targets, k):
-    # A target is in the top k when fewer than k scores beat it (ties count as in, as tf.math.in_top_k).
-    scores = np.asarray(scores)
-    target_score = np.take_along_axis(scores, targets[..., None].astype(np.int64), -1)
-    return tf.constant((np.sum(scores > target_score, -1) < k).astype(backend.floatx()))
+    # A target is in the top k when fewer than k scores beat it (ties count as in, as tf.math.in_top_k);
+    # a target outside [0, classes) is not.
+    scores = tf.convert_to_tensor(scores)
+    hit = tf.one_hot(tf.cast(targets, tf.int32), scores.shape[-1]) > 0
+    target = tf.reduce_sum(tf.where(hit, scores, tf.zeros_like(scores)), -1, keepdims=True)
+    beaten_by = tf.reduce_sum(tf.cast(scores > target, tf.int32), -1)
+    return tf.cast(tf.logical_and(beaten_by < k, tf.reduce_any(hit, -1)), backend.floatx())
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot label's class is among the ``k`` highest predictions."""
-    return _in_top_k(y_pred, np.argmax(np.asarray(y_true), -1), k)
+    return _in_top_k(y_pred, tf.argmax(y_true, -1), k)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the integer label is among the ``k`` highest predictions."""
-    y_true = np.asarray(y_true)
-    scores = np.asarray(y_pred)
-    if y_true.ndim == scores.ndim:
-        y_true = y_true[..., 0]
-    return _in_top_k(scores, y_true, k)
+    y_true, y_pred = tf.convert_to_tensor(y_true), tf.convert_to_tensor(y_pred)
+    if y_true.ndim == y_pred.ndim:
+        y_true = tf.squeeze(y_true, -1)
+    return _in_top_k(y_pred, y_true, k)
 
 
 class TopKCategoricalAccuracy(_m.MeanMetricWrapper):
@@ -105,6 +70,9 @@ class RootMeanSquaredError(_m.Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = _losses._prep(y_true, y_pred)
         super().update_state(tf.square(y_pred - y_true), sample_weight)
+
+    def result(self):
+        return tf.sqrt(super().result())
 
     def _value(self):
         return float(np.sqrt(super()._value()))
@@ -169,6 +137,7 @@ class FBetaScore(_m.Metric):
     Raises:
         ValueError: for an unknown ``average`` or a non-positive ``beta``.
     """
+    _compiled_result = True
 
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name, dtype)
@@ -178,41 +147,43 @@ class FBetaScore(_m.Metric):
         if not beta > 0:
             raise ValueError(f"{type(self).__name__}: beta must be positive, got {beta!r}")
         self.average, self.beta, self.threshold = average, float(beta), threshold
-        self.reset_state()
 
     def reset_state(self):
-        self.tp = self.fp = self.fn = self.support = 0.0
+        if self.variables:  # made by the first update, when the number of classes is known
+            super().reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = _m._host(y_true)
-        y_pred = _m._host(y_pred)
+        y_true, y_pred = _losses._prep(y_true, tf.cast(y_pred, self.dtype))
         if y_true.shape != y_pred.shape or y_pred.ndim != 2:
             raise ValueError(f"{type(self).__name__} expects labels and predictions of one shape (batch, classes), "
-                             f"got {y_true.shape} and {y_pred.shape}")
-        if self.threshold is None:
-            pred = (y_pred == y_pred.max(-1, keepdims=True)).astype(np.float64)
+                             f"got {tuple(y_true.shape)} and {tuple(y_pred.shape)}")
+        if self.threshold is None:  # each row's highest prediction (all of them, if tied), unless it is 0
+            pred = tf.logical_and(y_pred >= tf.reduce_max(y_pred, -1, keepdims=True), tf.abs(y_pred) > 1e-9)
         else:
-            pred = (y_pred > self.threshold).astype(np.float64)
-        w = np.ones((len(y_true), 1)) if sample_weight is None else _m._host(sample_weight).reshape(-1, 1)
-        self.tp = self.tp + (pred * y_true * w).sum(0)
-        self.fp = self.fp + (pred * (1 - y_true) * w).sum(0)
-        self.fn = self.fn + ((1 - pred) * y_true * w).sum(0)
-        self.support = self.support + (y_true * w).sum(0)
+            pred = y_pred > self.threshold
+        pred = tf.cast(pred, self.dtype)
+        w = 1.0 if sample_weight is None else tf.reshape(tf.cast(sample_weight, self.dtype), (-1, 1))
+        sums = [tf.reduce_sum(v * w, 0) for v in (pred * y_true, pred * (1 - y_true), (1 - pred) * y_true, y_true)]
+        if not self.variables:
+            for name in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
+                setattr(self, name, self.add_variable(y_pred.shape[-1:], name=name))
+        for var, s in zip(self.variables, sums):
+            var.assign_add(s)
 
-    def _value(self):
-        tp, fp, fn = (np.atleast_1d(np.asarray(v, np.float64)) for v in (self.tp, self.fp, self.fn))
+    def result(self):
+        if not self.variables:
+            return tf.constant(0.0 if self.average else [], self.dtype)
+        tp, fp, fn, support = (tf.identity(v) for v in self.variables)
         if self.average == "micro":
-            tp, fp, fn = tp.sum(), fp.sum(), fn.sum()
-        div = lambda a, b: np.divide(a, b, out=np.zeros_like(np.asarray(a, np.float64)), where=np.asarray(b) != 0)  # noqa: E731
-        precision, recall = div(tp, tp + fp), div(tp, tp + fn)
+            tp, fp, fn = tf.reduce_sum(tp), tf.reduce_sum(fp), tf.reduce_sum(fn)
+        precision, recall = tf.math.divide_no_nan(tp, tp + fp), tf.math.divide_no_nan(tp, tp + fn)
         b2 = self.beta ** 2
-        score = div((1 + b2) * precision * recall, b2 * precision + recall)
+        score = tf.math.divide_no_nan((1 + b2) * precision * recall, b2 * precision + recall)
         if self.average == "macro":
-            return float(np.mean(score))
+            return tf.reduce_mean(score)
         if self.average == "weighted":
-            support = np.atleast_1d(self.support)
-            return float(np.sum(score * support) / np.sum(support)) if np.sum(support) else 0.0
-        return float(score) if np.ndim(score) == 0 else score
+            return tf.math.divide_no_nan(tf.reduce_sum(score * support), tf.reduce_sum(support))
+        return score
 
     def get_config(self):
         return {**super().get_config(), "average": self.average, "beta": self.beta, "threshold": self.threshold}
@@ -237,6 +208,5 @@ _m._BY_NAME.update({
     "categorical_hinge": categorical_hinge, "poisson": poisson, "logcosh": log_cosh, "log_cosh": log_cosh,
     "mean_squared_logarithmic_error": mean_squared_logarithmic_error, "msle": mean_squared_logarithmic_error,
     "mean_absolute_percentage_error": mean_absolute_percentage_error, "mape": mean_absolute_percentage_error,
-    "cosine_similarity": CosineSimilarity, "true_positives": TruePositives, "false_positives": FalsePositives,
-    "true_negatives": TrueNegatives, "false_negatives": FalseNegatives, "f1_score": F1Score,
+    "cosine_similarity": CosineSimilarity, "f1_score": F1Score,
 })
