@@ -319,6 +319,18 @@ void gemm_direct(const Kern& kern, const Problem& pr, const T* A, const T* B, T*
   });
 }
 
+// One or two columns of a row-major B, copied contiguous: the small kernel
+// then takes dot products along k instead of a store-to-load chain per step.
+template <typename T>
+const T* as_columns(const Problem& pr, const T* b, int64_t& rs, int64_t& cs, std::vector<T>& buf) {
+  if (pr.n > 2 || rs == 1 || pr.a.cs != 1 || pr.k < 8) return b;
+  buf.resize(static_cast<size_t>(pr.n * pr.k));
+  for (int64_t j = 0; j < pr.n; ++j)
+    for (int64_t p = 0; p < pr.k; ++p) buf[j * pr.k + p] = b[p * rs + j * cs];
+  rs = 1, cs = pr.k;
+  return buf.data();
+}
+
 template <typename T, typename Kern>
 void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
   const int64_t flops = pr.m * pr.n * pr.k;  // multiply-adds per batch
@@ -329,9 +341,11 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
     const int64_t work = total >= kThreadMacs ? total : 0;
     if (pr.batch > 1 || work == 0) {
       parallel_for(pr.batch, work, [&](int64_t b0, int64_t b1) {
+        std::vector<T> cols;
         for (int64_t bi = b0; bi < b1; ++bi) {
-          kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, B + pr.b_off[bi], pr.b.rs,
-                     pr.b.cs, C + bi * pr.m * pr.n, pr.n);
+          int64_t rsb = pr.b.rs, csb = pr.b.cs;
+          const T* b = as_columns(pr, B + pr.b_off[bi], rsb, csb, cols);
+          kern.small(pr.m, pr.n, pr.k, A + pr.a_off[bi], pr.a.rs, pr.a.cs, b, rsb, csb, C + bi * pr.m * pr.n, pr.n);
           if (bias || pr.act) apply_epilogue(C + bi * pr.m * pr.n, pr.m, pr.n, pr.n, bias, pr.act);
         }
       });
@@ -343,9 +357,11 @@ void gemm(const Kern& kern, const Problem& pr, const T* A, const T* B, T* C) {
         if (bias || pr.act) apply_epilogue(C + j0, pr.m, j1 - j0, pr.n, bias ? bias + j0 : nullptr, pr.act);
       });
     } else {
+      std::vector<T> cols;
+      int64_t rsb = pr.b.rs, csb = pr.b.cs;
+      const T* b = as_columns(pr, B, rsb, csb, cols);
       parallel_for(pr.m, work, [&](int64_t i0, int64_t i1) {
-        kern.small(i1 - i0, pr.n, pr.k, A + i0 * pr.a.rs, pr.a.rs, pr.a.cs, B, pr.b.rs, pr.b.cs, C + i0 * pr.n,
-                   pr.n);
+        kern.small(i1 - i0, pr.n, pr.k, A + i0 * pr.a.rs, pr.a.rs, pr.a.cs, b, rsb, csb, C + i0 * pr.n, pr.n);
         if (bias || pr.act) apply_epilogue(C + i0 * pr.n, i1 - i0, pr.n, pr.n, bias, pr.act);
       });
     }

@@ -55,7 +55,8 @@ def test_rectangular_sizes(rng, dtype):
 
 # Few rows or few columns: the unpacked path, alone and split over threads.
 _DIRECT_SHAPES = [(32, 784, 256), (3, 40, 33), (13, 17, 300), (64, 129, 65), (65, 100, 70), (128, 200, 130),
-                  (200, 33, 10), (300, 7, 31), (33, 256, 10), (12, 5, 32), (25, 1, 17), (129, 70, 33)]
+                  (200, 33, 10), (300, 7, 31), (33, 256, 10), (12, 5, 32), (25, 1, 17), (129, 70, 33),
+                  (200, 128, 2), (4096, 64, 2), (300, 9, 1), (2, 128, 200), (7, 8, 2)]  # one or two columns
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
