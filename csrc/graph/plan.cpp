@@ -132,6 +132,9 @@ void Plan::run_multi(Step& st, bool first) {
     return;
   }
   std::vector<Array> r = st.impl->multi(st.code, st.in.data(), n.attrs);
+  if (r.size() != n.outputs.size())
+    throw InvalidArgument("tensorlet.function: op '" + n.op + "' gave " + std::to_string(r.size()) +
+                          " outputs, the graph has " + std::to_string(n.outputs.size()));
   for (size_t k = 0; k < n.outputs.size(); ++k) vals_[n.outputs[k]] = n.copy ? r[k].copy() : std::move(r[k]);
 }
 

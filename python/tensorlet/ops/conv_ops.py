@@ -596,7 +596,7 @@ def _train_grad(dys, inputs, attrs, outs):
         b = b + dvar * (2.0 / m)
     if dmean is not None:
         c = c + dmean / m
-    return dy * _bc(si, dy, axis) + _affine(x, b, c - b * mean, axis), s[1] * inv, s[0]
+    return dy * _bc(si, dy, axis) + _affine(x - _bc(mean, x, axis), b, c, axis), s[1] * inv, s[0]
 
 
 _bn_train = register(
