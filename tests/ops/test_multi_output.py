@@ -269,3 +269,33 @@ def test_the_layer_without_gamma_and_beta_trains_on_batch_statistics_channels_fi
     np.testing.assert_allclose(y, (x - bc(mean)) / np.sqrt(bc(var) + 1e-3), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(layer.moving_mean.numpy(), mean * 0.5, rtol=1e-5)
     np.testing.assert_allclose(layer.moving_variance.numpy(), 0.5 + var * 0.5, rtol=1e-5)
+
+
+def test_a_custom_gradient_with_several_outputs_is_one_op_with_one_backward_call():
+    calls = []
+
+    @tf.custom_gradient
+    def pair(x):
+        def grad(d1, d2):
+            calls.append(1)
+            return d1 * 10.0 + d2 * 100.0  # d2: zeros (b is unused), else the gradient would show it
+        return [x * 2.0, x * 3.0], grad
+
+    def run(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            a, b = pair(x)
+            loss = tf.reduce_sum(a * a)  # b unused: its gradient is zeros
+        return tape.gradient(loss, x), b
+
+    x = tf.constant([1.0, -2.0])
+    for fn in (run, tf.function(run)):
+        calls.clear()
+        g, b = fn(x)
+        np.testing.assert_allclose(g.numpy(), [40.0, -80.0])
+        np.testing.assert_allclose(b.numpy(), [3.0, -6.0])
+        g, b = fn(tf.constant([0.5, 1.0]))  # a traced function replays with the new argument
+        np.testing.assert_allclose(g.numpy(), [20.0, 40.0])
+        np.testing.assert_allclose(b.numpy(), [1.5, 3.0])
+        # one call per backward pass (a trace calls it once, then replays)
+        assert len(calls) == (2 if fn is run else 1)

@@ -105,6 +105,18 @@ class Tracer:
             return
         if op.name in _SHAPE_OPS:
             traced = False
+        if type(out) is tuple and registry.REGISTRY.get(op.name) is not op:
+            # A custom_gradient's outputs, computed before: the traced arrays (else constants).
+            for o in out:
+                alias = self.by_array.get(id(o._a))
+                if alias is None:
+                    self._bind(o, self.graph.new_slot(CONSTANT, o._a))
+                else:
+                    slots[id(o)] = alias[0]
+                    self.keep.append(o)
+                if traced:
+                    self.traced.add(id(o))
+            return
         if type(out) is tuple:  # a multi-output op: one node with a slot per output
             outs = tuple(self.graph.new_slot(NODE) for _ in out)
             for o, s in zip(out, outs):
