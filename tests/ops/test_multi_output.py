@@ -299,3 +299,16 @@ def test_a_custom_gradient_with_several_outputs_is_one_op_with_one_backward_call
         np.testing.assert_allclose(b.numpy(), [1.5, 3.0])
         # one call per backward pass (a trace calls it once, then replays)
         assert len(calls) == (2 if fn is run else 1)
+
+
+def test_outputs_of_a_multi_output_op_the_caller_keeps_are_not_overwritten(rng):
+    f = tf.function(lambda x: tf.nn.batch_norm_training(x * 2.0, epsilon=0.1))
+    x1, x2 = (tf.constant(rng.standard_normal((5, 3)).astype("f4")) for _ in range(2))
+    for _ in range(3):
+        kept = f(x1)
+    assert list(f._concrete.values())[0].graph.plan is not None
+    want = [t.numpy().copy() for t in kept]
+    again = f(x2)
+    for k, w, a in zip(kept, want, again):
+        np.testing.assert_array_equal(k.numpy(), w)
+        assert not np.array_equal(a.numpy(), w)
