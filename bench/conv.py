@@ -1,5 +1,6 @@
 """Convolutional networks: conv2d forward+backward GFLOP/s, max pooling
-forward+backward time, and the samples/s of one epoch of fit of the small
+forward+backward time, training-mode batch normalization forward+backward
+time (32x56x56x64), and the samples/s of one epoch of fit of the small
 convnet (Conv2D 32 3x3 relu -> MaxPooling2D -> Conv2D 64 3x3 relu -> Flatten
 -> Dense(10, softmax), Adam, batch 64, 28x28 inputs). PyTorch (NCHW and
 channels_last) and Keras on TensorFlow run beside tensorlet in the same
@@ -125,6 +126,54 @@ def tf_pool():
     return lambda: step().numpy()
 
 
+BN_SHAPE = (32, 56, 56, 64)  # NHWC
+
+
+def tensorlet_bn():
+    import tensorlet as tf
+
+    x = tf.constant(np.random.default_rng(0).standard_normal(BN_SHAPE, dtype=np.float32))
+    scale, offset = tf.Variable(np.ones(64, np.float32)), tf.Variable(np.zeros(64, np.float32))
+
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.fused_batch_norm(x, scale, offset)[0]
+        tape.gradient(y, [x, scale, offset], output_gradients=y)
+    return step
+
+
+def torch_bn(channels_last):
+    import torch
+
+    n, h, w, c = BN_SHAPE
+    x = torch.randn(n, c, h, w)
+    if channels_last:
+        x = x.to(memory_format=torch.channels_last)
+    x.requires_grad_()
+    bn = torch.nn.BatchNorm2d(c)
+
+    def step():
+        y = bn(x)
+        y.backward(y.detach())
+    return step
+
+
+def tf_bn():
+    import tensorflow as tf
+
+    x = tf.random.normal(BN_SHAPE)
+    scale, offset = tf.Variable(tf.ones(64)), tf.Variable(tf.zeros(64))
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.compat.v1.nn.fused_batch_norm(x, scale, offset, is_training=True)[0]
+        return tape.gradient(y, [x, scale, offset], output_gradients=y)
+    return lambda: step()[0].numpy()
+
+
 def fit_data(n):
     rng = np.random.default_rng(0)
     return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
@@ -212,6 +261,11 @@ def main():
     secs = measure({"tensorlet": tensorlet_pool, "torch NCHW": lambda: torch_pool(False),
                     "torch NHWC": lambda: torch_pool(True), "TF": tf_pool}, **timing)
     print(f"{'max_pool 2x2 fwd+bwd 32x24x24x64, us':44s}" + "".join(
+        f"{secs[k] * 1e6:>{w}.0f}" if k in secs else f"{'-':>{w}s}" for k, w in cols))
+
+    secs = measure({"tensorlet": tensorlet_bn, "torch NCHW": lambda: torch_bn(False),
+                    "torch NHWC": lambda: torch_bn(True), "TF": tf_bn}, **timing)
+    print(f"{'batch norm train fwd+bwd 32x56x56x64, us':44s}" + "".join(
         f"{secs[k] * 1e6:>{w}.0f}" if k in secs else f"{'-':>{w}s}" for k, w in cols))
 
     x, y = fit_data(args.samples)

@@ -461,7 +461,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("apply_adagrad", &apply_adagrad, py::arg("var"), py::arg("acc"), py::arg("grad"), py::arg("lr"), py::arg("epsilon"), py::arg("weight_decay"), py::call_guard<py::gil_scoped_release>());
 
   // --- tensorlet.function's graph runtime (csrc/graph/) ---
-  // A node: (op, inputs, attrs, slot_attrs, output, seeded, copy, mutates).
+  // A node: (op, inputs, attrs, slot_attrs, output, seeded, copy, mutates); output is a list of
+  // slots for a multi-output op.
   // run() releases the GIL for the whole call.
   m.def("graph_supports", &graph::supports, py::arg("op"), "Whether the C++ graph runtime runs `op`");
   py::class_<graph::Plan>(m, "GraphPlan")
@@ -477,7 +478,12 @@ PYBIND11_MODULE(_core, m) {
           const bool index = n.op == "strided_slice" || n.op == "strided_slice_grad";
           for (size_t i = 0; i < attrs.size(); ++i) n.attrs.push_back(graph_attr(attrs[i], index && i + 1 == attrs.size()));
           n.slot_attrs = t[3].cast<std::vector<std::pair<int, int>>>();
-          n.output = t[4].cast<int>();
+          if (py::isinstance<py::int_>(t[4])) {
+            n.output = t[4].cast<int>();
+          } else {  // a multi-output op: its output slots
+            n.outputs = t[4].cast<std::vector<int>>();
+            n.output = n.outputs.empty() ? -1 : n.outputs[0];
+          }
           n.seeded = t[5].cast<bool>(), n.copy = t[6].cast<bool>(), n.mutates = t[7].cast<bool>();
           specs.push_back(std::move(n));
         }
@@ -641,6 +647,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("batch_norm_apply", &batch_norm_apply, py::call_guard<py::gil_scoped_release>());
   m.def("channel_affine", &channel_affine, py::call_guard<py::gil_scoped_release>());
   m.def("batch_norm_grad_sums", &batch_norm_grad_sums, py::call_guard<py::gil_scoped_release>());
+  m.def("batch_norm_train", &batch_norm_train, py::call_guard<py::gil_scoped_release>());
+  m.def("batch_norm_train_grad", &batch_norm_train_grad, py::arg("dy"), py::arg("x"), py::arg("mean"),
+        py::arg("variance"), py::arg("scale"), py::arg("dmean").none(true), py::arg("dvar").none(true),
+        py::arg("epsilon"), py::arg("axis"), py::call_guard<py::gil_scoped_release>());
   m.def("rnn_sequence", [](const Array& x, const Array& w, const Array& r, const Array& b, const Array& mask, const Array& h0, const Array& c0, const std::string& kind) { return rnn_sequence(kind, x, w, r, b, mask, h0, &c0); }, py::call_guard<py::gil_scoped_release>());
   m.def("rnn_sequence", [](const Array& x, const Array& w, const Array& r, const Array& b, const Array& mask, const Array& h0, const std::string& kind) { return rnn_sequence(kind, x, w, r, b, mask, h0, nullptr); }, py::call_guard<py::gil_scoped_release>());
   m.def("rnn_sequence_grad", [](const Array& dy, const Array& out, const Array& x, const Array& w, const Array& r, const Array& mask, const Array& h0, const Array& c0, const std::string& kind) { return rnn_sequence_grad(kind, dy, out, x, w, r, mask, h0, &c0); }, py::call_guard<py::gil_scoped_release>());

@@ -512,7 +512,7 @@ bool empty_conv(const ConvGeom& g) { return g.n * g.out_pixels() * g.o == 0 || g
 Array conv_nd(const char* op, size_t r, decltype(&DeviceKernels::conv2d) slot, const Array& x, const Array& filter,
               const std::vector<int64_t>& strides, const std::string& padding, const std::vector<int64_t>& pads,
               const std::vector<int64_t>& dilations, int64_t groups, const std::string& data_format,
-              const Array* bias, const std::string& activation) {
+              const Array* bias, const std::string& activation, const Array* into = nullptr) {
   // float16/bfloat16: computed in float32 (dtype.h).
   if (is_half(x.dtype()) && x.dtype() == filter.dtype() && (!bias || bias->dtype() == x.dtype())) {
     Array b = bias ? widen(*bias) : Array();
@@ -541,7 +541,7 @@ Array conv_nd(const char* op, size_t r, decltype(&DeviceKernels::conv2d) slot, c
     if (bias && z.size()) copy_into(zl, act ? unary(UnaryOp::Relu, b) : b);
     return z;
   }
-  Array out = Array::empty(out_shape(g, false, r), x.dtype(), x.device());
+  Array out = into && !cf ? *into : Array::empty(out_shape(g, false, r), x.dtype(), x.device());
   kernel(x.device(), slot, op)(out, to_nhwc(x, cf), filter.contiguous(), bias ? &b : nullptr, act, g);
   return from_nhwc(out, cf);
 }
@@ -550,7 +550,7 @@ Array conv_nd_backprop_input(const char* op, size_t r, decltype(&DeviceKernels::
                              const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
                              const std::vector<int64_t>& strides, const std::string& padding,
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
-                             int64_t groups, const std::string& data_format) {
+                             int64_t groups, const std::string& data_format, const Array* into = nullptr) {
   if (is_half(dy.dtype()) && dy.dtype() == filter.dtype())
     return narrow(conv_nd_backprop_input(op, r, slot, input_shape, widen(filter), widen(dy), strides, padding, pads,
                                          dilations, groups, data_format), dy.dtype());
@@ -565,7 +565,7 @@ Array conv_nd_backprop_input(const char* op, size_t r, decltype(&DeviceKernels::
                           " and a filter of shape " + shape_str(filter.shape()));
   if (empty_conv(g)) return zeros(input_shape, dy.dtype(), dy.device());
   Shape nhwc = r == 3 ? Shape{g.n, g.d, g.h, g.w, g.c} : Shape{g.n, g.h, g.w, g.c};
-  Array dx = Array::empty(nhwc, dy.dtype(), dy.device());
+  Array dx = into && !cf ? *into : Array::empty(nhwc, dy.dtype(), dy.device());
   kernel(dy.device(), slot, op)(dx, filter.contiguous(), to_nhwc(dy, cf), g);
   return from_nhwc(dx, cf);
 }
@@ -574,7 +574,7 @@ Array conv_nd_backprop_filter(const char* op, size_t r, decltype(&DeviceKernels:
                               const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
                               const std::vector<int64_t>& strides, const std::string& padding,
                               const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
-                              int64_t groups, const std::string& data_format) {
+                              int64_t groups, const std::string& data_format, const Array* into = nullptr) {
   if (is_half(dy.dtype()) && dy.dtype() == x.dtype())
     return narrow(conv_nd_backprop_filter(op, r, slot, widen(x), filter_shape, widen(dy), strides, padding, pads,
                                           dilations, groups, data_format), dy.dtype());
@@ -588,7 +588,7 @@ Array conv_nd_backprop_filter(const char* op, size_t r, decltype(&DeviceKernels:
                           shape_str(out_shape(g, cf, r)) + " for an input of shape " + shape_str(x.shape()) +
                           " and a filter of shape " + shape_str(filter_shape));
   if (empty_conv(g)) return zeros(filter_shape, x.dtype(), x.device());
-  Array dw = Array::empty(filter_shape, x.dtype(), x.device());
+  Array dw = into ? *into : Array::empty(filter_shape, x.dtype(), x.device());
   kernel(x.device(), slot, op)(dw, to_nhwc(x, cf), to_nhwc(dy, cf), g);
   return dw;
 }
@@ -619,26 +619,26 @@ void conv2d_backprop_filter_cpu(const Array& dw, const Array& x, const Array& dy
 
 Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
-             const std::string& data_format, const Array* bias, const std::string& activation) {
+             const std::string& data_format, const Array* bias, const std::string& activation, const Array* into) {
   const char* op = bias || activation != "linear" ? "fused_conv2d" : "conv2d";
   return conv_nd(op, 2, &DeviceKernels::conv2d, x, filter, strides, padding, pads, dilations, groups, data_format,
-                 bias, activation);
+                 bias, activation, into);
 }
 
 Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
                             const std::vector<int64_t>& strides, const std::string& padding,
                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
-                            const std::string& data_format) {
+                            const std::string& data_format, const Array* into) {
   return conv_nd_backprop_input("conv2d_backprop_input", 2, &DeviceKernels::conv2d_backprop_input, input_shape,
-                                filter, dy, strides, padding, pads, dilations, groups, data_format);
+                                filter, dy, strides, padding, pads, dilations, groups, data_format, into);
 }
 
 Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
                              const std::vector<int64_t>& strides, const std::string& padding,
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
-                             int64_t groups, const std::string& data_format) {
+                             int64_t groups, const std::string& data_format, const Array* into) {
   return conv_nd_backprop_filter("conv2d_backprop_filter", 2, &DeviceKernels::conv2d_backprop_filter, x,
-                                 filter_shape, dy, strides, padding, pads, dilations, groups, data_format);
+                                 filter_shape, dy, strides, padding, pads, dilations, groups, data_format, into);
 }
 
 // 3-D: the same CPU code (its geometry has a depth), its own device slots.

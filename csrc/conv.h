@@ -50,22 +50,24 @@ Array to_nhwc(const Array& a, bool cf);
 Array from_nhwc(const Array& a, bool cf);
 
 // With a bias (out_channels,) and/or activation "relu" (else "linear"), they
-// are applied as the GEMM writes each tile of the output.
+// are applied as the GEMM writes each tile of the output. `into` (the graph
+// runtime's buffer: contiguous, of the result's shape and dtype) receives a
+// channels-last result directly; the result returned is then that array.
 Array conv2d(const Array& x, const Array& filter, const std::vector<int64_t>& strides, const std::string& padding,
              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
              const std::string& data_format, const Array* bias = nullptr,
-             const std::string& activation = "linear");
+             const std::string& activation = "linear", const Array* into = nullptr);
 // The gradient of conv2d with respect to its input (of shape input_shape),
 // given the filter and the output's gradient dy; also conv2d_transpose.
 Array conv2d_backprop_input(const std::vector<int64_t>& input_shape, const Array& filter, const Array& dy,
                             const std::vector<int64_t>& strides, const std::string& padding,
                             const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations, int64_t groups,
-                            const std::string& data_format);
+                            const std::string& data_format, const Array* into = nullptr);
 // The gradient of conv2d with respect to its filter (of shape filter_shape).
 Array conv2d_backprop_filter(const Array& x, const std::vector<int64_t>& filter_shape, const Array& dy,
                              const std::vector<int64_t>& strides, const std::string& padding,
                              const std::vector<int64_t>& pads, const std::vector<int64_t>& dilations,
-                             int64_t groups, const std::string& data_format);
+                             int64_t groups, const std::string& data_format, const Array* into = nullptr);
 
 // 3-D: inputs (batch, depth, height, width, channels) ("NDHWC") or "NCDHW",
 // filters (kd, kh, kw, in_channels / groups, out_channels); otherwise as 2-D.

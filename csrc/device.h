@@ -155,6 +155,14 @@ struct DeviceKernels {
                          int64_t inner);
   void (*batch_norm_grad_sums)(const Array& sums, const Array& dy, const Array& x, const Array& mean, int64_t outer,
                                int64_t c, int64_t inner);
+  // Training mode, one op per direction (batchnorm.h): y, mean, var from x;
+  // dx, dscale, doffset from dy (dmean, dvar may be null). All outputs contiguous.
+  void (*batch_norm_train)(const Array& y, const Array& mean, const Array& var, const Array& x, const Array& scale,
+                           const Array& offset, double epsilon, int64_t outer, int64_t c, int64_t inner);
+  void (*batch_norm_train_grad)(const Array& dx, const Array& dscale, const Array& doffset, const Array& dy,
+                                const Array& x, const Array& mean, const Array& var, const Array& scale,
+                                const Array* dmean, const Array* dvar, double epsilon, int64_t outer, int64_t c,
+                                int64_t inner);
 
   // ---- recurrent sequences (rnn.cpp; shapes and the packed layout in rnn.h) ----
   // kind 0 simple_rnn, 1 lstm, 2 gru; operands contiguous; batch and time

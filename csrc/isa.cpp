@@ -42,16 +42,19 @@ IsaTable make_table() {
     avx512::fill_rows(&t);
     avx512::fill_gemm(&t);
     avx512::fill_training(&t);
+    avx512::fill_batchnorm(&t);
   } else if (level == 1) {
     avx2::fill_table(&t);
     avx2::fill_rows(&t);
     avx2::fill_gemm(&t);
     avx2::fill_training(&t);
+    avx2::fill_batchnorm(&t);
   } else {
     baseline::fill_table(&t);
     baseline::fill_rows(&t);
     baseline::fill_gemm(&t);
     baseline::fill_training(&t);
+    baseline::fill_batchnorm(&t);
   }
   return t;
 }

@@ -3,7 +3,9 @@
 // channel and accumulate in double, as the CPU does (in another order); the
 // statistics make two passes (the variance around the mean: no
 // cancellation). apply folds each channel's coefficients once (in double, as
-// the CPU), then one multiply-add per element.
+// the CPU), then one multiply-add per element. The training ops compose these
+// kernels: statistics then apply; the gradient's sums, its per-channel terms,
+// then dx in one elementwise pass.
 #include <cmath>
 
 #include "common.cuh"
@@ -39,7 +41,8 @@ __device__ __forceinline__ int64_t at(int64_t e, int64_t ch, int64_t c, int64_t 
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) stats_kernel(T* out, const T* x, int64_t outer, int64_t c, int64_t inner) {
+__global__ void __launch_bounds__(kThreads) stats_kernel(T* out_mean, T* out_var, const T* x, int64_t outer, int64_t c,
+                                                         int64_t inner) {
   __shared__ double shared[32];
   __shared__ double mean_of_block;
   const int64_t m = outer * inner;
@@ -56,7 +59,7 @@ __global__ void __launch_bounds__(kThreads) stats_kernel(T* out, const T* x, int
       q += d * d;
     }
     q = block_sum(q, shared);
-    if (threadIdx.x == 0) out[ch] = static_cast<T>(mean), out[c + ch] = static_cast<T>(q / static_cast<double>(m));
+    if (threadIdx.x == 0) out_mean[ch] = static_cast<T>(mean), out_var[ch] = static_cast<T>(q / static_cast<double>(m));
     __syncthreads();  // mean_of_block is read before the next channel writes it
   }
 }
@@ -109,7 +112,8 @@ int channel_blocks(int64_t c) {
 void batch_norm_stats(const Array& stats, const Array& x, int64_t outer, int64_t c, int64_t inner) {
   dispatch<kFloat>(x.dtype(), "batch_norm_stats", [&](auto tv) {
     using T = decltype(tv);
-    stats_kernel<T><<<channel_blocks(c), kThreads, 0, stream()>>>(stats.data<T>(), x.data<T>(), outer, c, inner);
+    stats_kernel<T><<<channel_blocks(c), kThreads, 0, stream()>>>(stats.data<T>(), stats.data<T>() + c, x.data<T>(),
+                                                                  outer, c, inner);
   });
   launched("batch_norm_stats");
 }
@@ -151,6 +155,66 @@ void batch_norm_apply(const Array& y, const Array& x, const Array& mean, const A
   launched("batch_norm_apply");
 }
 
+// The gradient's per-channel terms (batchnorm.cpp): dscale, doffset and the
+// coefficients of dx = A dy + B (x - mean) + C, from the sums s0, s1.
+template <typename T>
+__global__ void grad_coefficients_kernel(T* dscale, T* doffset, T* coef, const T* sums, const T* var,
+                                         const T* scale, const T* dmean, const T* dvar, double epsilon, double m,
+                                         int64_t c) {
+  TL_GRID_LOOP(k, c) {
+    const double s0 = static_cast<double>(sums[k]), s1 = static_cast<double>(sums[c + k]);
+    const double inv = 1.0 / sqrt(static_cast<double>(var[k]) + epsilon), si = static_cast<double>(scale[k]) * inv;
+    dscale[k] = static_cast<T>(s1 * inv), doffset[k] = static_cast<T>(s0);
+    coef[k] = static_cast<T>(si);
+    coef[c + k] = static_cast<T>(((dvar ? 2.0 * static_cast<double>(dvar[k]) : 0.0) - si * inv * inv * s1) / m);
+    coef[2 * c + k] = static_cast<T>(((dmean ? static_cast<double>(dmean[k]) : 0.0) - si * s0) / m);
+  }
+}
+
+template <typename T>
+__global__ void grad_dx_kernel(T* dx, const T* dy, const T* x, const T* mean, const T* coef, int64_t c, int64_t inner,
+                               int64_t total) {
+  TL_GRID_LOOP(e, total) {
+    const int64_t ch = inner == 1 ? e % c : (e / inner) % c;
+    dx[e] = dy[e] * coef[ch] + (x[e] - mean[ch]) * coef[c + ch] + coef[2 * c + ch];
+  }
+}
+
+// Training mode: the statistics kernel writes mean and var, then apply.
+void batch_norm_train(const Array& y, const Array& mean, const Array& var, const Array& x, const Array& scale,
+                      const Array& offset, double epsilon, int64_t outer, int64_t c, int64_t inner) {
+  dispatch<kFloat>(x.dtype(), "batch_norm_train", [&](auto tv) {
+    using T = decltype(tv);
+    stats_kernel<T><<<channel_blocks(c), kThreads, 0, stream()>>>(mean.data<T>(), var.data<T>(), x.data<T>(), outer,
+                                                                  c, inner);
+  });
+  launched("batch_norm_train");
+  batch_norm_apply(y, x, mean, var, scale, offset, epsilon, outer, c, inner);
+}
+
+void batch_norm_train_grad(const Array& dx, const Array& dscale, const Array& doffset, const Array& dy,
+                           const Array& x, const Array& mean, const Array& var, const Array& scale,
+                           const Array* dmean, const Array* dvar, double epsilon, int64_t outer, int64_t c,
+                           int64_t inner) {
+  const int64_t total = outer * c * inner;
+  dispatch<kFloat>(x.dtype(), "batch_norm_train_grad", [&](auto tv) {
+    using T = decltype(tv);
+    Scratch work(5 * static_cast<size_t>(c) * sizeof(T));
+    T *sums = work.as<T>(), *coef = sums + 2 * c;
+    grad_sums_kernel<T><<<channel_blocks(c), kThreads, 0, stream()>>>(sums, dy.data<T>(), x.data<T>(),
+                                                                       mean.data<T>(), outer, c, inner);
+    launched("batch_norm_train_grad");
+    grad_coefficients_kernel<T><<<grid_for(c), kThreads, 0, stream()>>>(
+        dscale.data<T>(), doffset.data<T>(), coef, sums, var.data<T>(), scale.data<T>(),
+        dmean ? dmean->data<T>() : nullptr, dvar ? dvar->data<T>() : nullptr, epsilon,
+        static_cast<double>(outer * inner), c);
+    launched("batch_norm_train_grad");
+    grad_dx_kernel<T><<<grid_for(total), kThreads, 0, stream()>>>(dx.data<T>(), dy.data<T>(), x.data<T>(),
+                                                                   mean.data<T>(), coef, c, inner, total);
+  });
+  launched("batch_norm_train_grad");
+}
+
 }  // namespace
 
 void fill_batchnorm(DeviceKernels* k) {
@@ -158,6 +222,8 @@ void fill_batchnorm(DeviceKernels* k) {
   k->batch_norm_apply = batch_norm_apply;
   k->channel_affine = channel_affine;
   k->batch_norm_grad_sums = batch_norm_grad_sums;
+  k->batch_norm_train = batch_norm_train;
+  k->batch_norm_train_grad = batch_norm_train_grad;
 }
 
 }  // namespace cuda

@@ -33,17 +33,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # for tf.image's adjustments, crops, pads and random forms (input pipelines);
 # keras +110 and the total +110 for the confusion-matrix metrics in ops
 # (Precision/Recall top_k and class_id, multi-label AUC, label weights, the
-# interpolated PR AUC) so that compiled steps keep them.
+# interpolated PR AUC) so that compiled steps keep them; ops +50 and the
+# total +50 for multi-output ops in the registry and the fused
+# training-mode batch-norm ops.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
-    "ops (ops/)": (["ops"], 5300),
+    "ops (ops/)": (["ops"], 5350),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1720),
     "keras (keras/)": (["keras"], 8210),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18760
+TOTAL_BUDGET = 18830
 
 
 def code_lines(path):

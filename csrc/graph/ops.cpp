@@ -239,6 +239,33 @@ Array fused_conv_entry(int, Inputs in, const Attrs& a) {
   const std::string& p = padding_of(a[1], &pads);
   return conv2d(*in[0], *in[1], a[0].ints, p, pads, a[2].ints, a[3].i, a[4].s, in[2], a[5].s);
 }
+// Into the plan's buffer: channels-last results are written there directly;
+// others (channels first, half precision, empty) are copied in.
+void fill_from(const Array& out, const Array& r) {
+  if (r.storage() != out.storage() || r.offset() != out.offset()) slots(out).copy(out, r);
+}
+void conv_to(int, const Array& out, Inputs in, const Attrs& a) {
+  std::vector<int64_t> pads;
+  const std::string& p = padding_of(a[1], &pads);
+  fill_from(out, conv2d(*in[0], *in[1], a[0].ints, p, pads, a[2].ints, a[3].i, a[4].s, nullptr, "linear", &out));
+}
+void fused_conv_to(int, const Array& out, Inputs in, const Attrs& a) {
+  std::vector<int64_t> pads;
+  const std::string& p = padding_of(a[1], &pads);
+  fill_from(out, conv2d(*in[0], *in[1], a[0].ints, p, pads, a[2].ints, a[3].i, a[4].s, in[2], a[5].s, &out));
+}
+void conv_input_to(int, const Array& out, Inputs in, const Attrs& a) {
+  std::vector<int64_t> pads;
+  const std::string& p = padding_of(a[2], &pads);
+  fill_from(out, conv2d_backprop_input(a[0].ints, *in[0], *in[1], a[1].ints, p, pads, a[3].ints, a[4].i, a[5].s,
+                                       &out));
+}
+void conv_filter_to(int, const Array& out, Inputs in, const Attrs& a) {
+  std::vector<int64_t> pads;
+  const std::string& p = padding_of(a[2], &pads);
+  fill_from(out, conv2d_backprop_filter(*in[0], a[0].ints, *in[1], a[1].ints, p, pads, a[3].ints, a[4].i, a[5].s,
+                                        &out));
+}
 Array conv_input_entry(int, Inputs in, const Attrs& a) {
   std::vector<int64_t> pads;
   const std::string& p = padding_of(a[2], &pads);
@@ -265,6 +292,20 @@ Array bn_apply_entry(int, Inputs in, const Attrs& a) {
 }
 Array affine_entry(int, Inputs in, const Attrs& a) { return channel_affine(*in[0], *in[1], *in[2], a[0].i); }
 Array bn_sums_entry(int, Inputs in, const Attrs& a) { return batch_norm_grad_sums(*in[0], *in[1], *in[2], a[0].i); }
+// Training-mode batch norm: (x, scale, offset; epsilon, axis) -> y, mean, var;
+// (dy, x, mean, var, scale, dmean?, dvar?; epsilon, axis) -> dx, dscale, doffset.
+std::vector<Array> bn_train_entry(int, Inputs in, const Attrs& a) {
+  return batch_norm_train(*in[0], *in[1], *in[2], a[0].num(), a[1].i);
+}
+void bn_train_to(int, const Array* outs, Inputs in, const Attrs& a) {
+  batch_norm_train_to(outs, *in[0], *in[1], *in[2], a[0].num(), a[1].i);
+}
+std::vector<Array> bn_train_grad_entry(int, Inputs in, const Attrs& a) {
+  return batch_norm_train_grad(*in[0], *in[1], *in[2], *in[3], *in[4], in[5], in[6], a[0].num(), a[1].i);
+}
+void bn_train_grad_to(int, const Array* outs, Inputs in, const Attrs& a) {
+  batch_norm_train_grad_to(outs, *in[0], *in[1], *in[2], *in[3], *in[4], in[5], in[6], a[0].num(), a[1].i);
+}
 // A whole recurrent sequence and its gradient; the LSTM's cell state is the
 // last input (the list is null-terminated, so a GRU's reads as absent).
 Array rnn_entry(int, Inputs in, const Attrs& a) {
@@ -328,10 +369,10 @@ std::unordered_map<std::string, OpImpl> make_table() {
   t["random_uniform_int"] = {0, uniform_int_entry, uniform_int_to};
   t["random_normal"] = {0, normal_entry, normal_to};
   t["truncated_normal"] = {0, truncated_entry, truncated_to};
-  t["conv2d"] = {0, conv_entry, nullptr};
-  t["fused_conv2d"] = {0, fused_conv_entry, nullptr};
-  t["conv2d_backprop_input"] = {0, conv_input_entry, nullptr};
-  t["conv2d_backprop_filter"] = {0, conv_filter_entry, nullptr};
+  t["conv2d"] = {0, conv_entry, conv_to};
+  t["fused_conv2d"] = {0, fused_conv_entry, fused_conv_to};
+  t["conv2d_backprop_input"] = {0, conv_input_entry, conv_input_to};
+  t["conv2d_backprop_filter"] = {0, conv_filter_entry, conv_filter_to};
   t["max_pool2d"] = {1, pool_entry, nullptr};
   t["avg_pool2d"] = {0, pool_entry, nullptr};
   t["max_pool2d_grad"] = {0, max_pool_grad_entry, nullptr};
@@ -341,6 +382,8 @@ std::unordered_map<std::string, OpImpl> make_table() {
   t["batch_norm_apply"] = {0, bn_apply_entry, nullptr};
   t["channel_affine"] = {0, affine_entry, nullptr};
   t["batch_norm_grad_sums"] = {0, bn_sums_entry, nullptr};
+  t["batch_norm_train"] = {0, nullptr, nullptr, false, bn_train_entry, bn_train_to};
+  t["batch_norm_train_grad"] = {0, nullptr, nullptr, false, bn_train_grad_entry, bn_train_grad_to};
   t["rnn_sequence"] = {0, rnn_entry, nullptr};
   t["rnn_sequence_grad"] = {0, rnn_grad_entry, nullptr};
   return t;

@@ -19,6 +19,10 @@ struct OpImpl {
   // null: no output-taking form (views, data-dependent checks, composites).
   void (*into)(int code, const Array& out, Inputs in, const std::vector<Attr>& a);
   bool elementwise = false;  // a unary/binary op, candidate for chain fusion
+  // A multi-output op (entry and into null): every output from the checked
+  // entry point, or written into given outputs (one per output, in order).
+  std::vector<Array> (*multi)(int code, Inputs in, const std::vector<Attr>& a) = nullptr;
+  void (*multi_into)(int code, const Array* outs, Inputs in, const std::vector<Attr>& a) = nullptr;
 };
 
 const OpImpl* find_op(const std::string& name);

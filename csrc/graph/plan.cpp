@@ -59,6 +59,9 @@ Plan::Plan(int num_slots, std::vector<NodeSpec> nodes, std::vector<std::pair<int
     st.code = st.impl->code;
     for (int s : n.inputs) check_slot(s);
     check_slot(n.output);
+    for (int s : n.outputs) check_slot(s);
+    if (n.outputs.empty() != (st.impl->multi == nullptr) || (!n.outputs.empty() && n.outputs[0] != n.output))
+      throw InvalidArgument("tensorlet.function: op '" + n.op + "' has another number of outputs in the runtime");
     for (auto& sa : n.slot_attrs) {
       check_slot(sa.second);
       if (sa.first < 0 || sa.first >= static_cast<int>(n.attrs.size()))
@@ -96,6 +99,7 @@ void Plan::run_steps(bool first, const std::vector<uint64_t>& seeds) {
 
 void Plan::run_step(Step& st, bool first) {
   NodeSpec& n = st.spec;
+  if (!n.outputs.empty()) return run_multi(st, first);
   if (!first && !st.chain.empty()) {
     run_chain(st);
     vals_[n.output] = st.out;
@@ -116,6 +120,24 @@ void Plan::run_step(Step& st, bool first) {
   }
 }
 
+void Plan::run_multi(Step& st, bool first) {
+  const NodeSpec& n = st.spec;
+  if (!first && st.mode == Step::Into) {
+    thread_local std::vector<Array> outs;  // kept: a steady-state run allocates nothing
+    outs.clear();
+    for (const Step::Out& o : st.outs) outs.push_back(o.out);
+    st.impl->multi_into(st.code, outs.data(), st.in.data(), n.attrs);
+    outs.clear();  // holds no buffer between runs (run() counts who holds one)
+    for (const Step::Out& o : st.outs) vals_[o.slot] = o.out;
+    return;
+  }
+  std::vector<Array> r = st.impl->multi(st.code, st.in.data(), n.attrs);
+  if (r.size() != n.outputs.size())
+    throw InvalidArgument("tensorlet.function: op '" + n.op + "' gave " + std::to_string(r.size()) +
+                          " outputs, the graph has " + std::to_string(n.outputs.size()));
+  for (size_t k = 0; k < n.outputs.size(); ++k) vals_[n.outputs[k]] = n.copy ? r[k].copy() : std::move(r[k]);
+}
+
 // After the first run: each output's shape, dtype and kind; then fusion and buffers.
 void Plan::discover() {
   std::vector<int> uses(vals_.size(), 0);
@@ -130,12 +152,15 @@ void Plan::discover() {
     Step& st = steps_[j];
     if (st.spec.mutates) continue;
     producer[st.spec.output] = static_cast<int>(j);
+    for (int s : st.spec.outputs) producer[s] = static_cast<int>(j);
     // Pure ops of constants: computed once, by this first run.
     bool folds = !st.spec.seeded && st.spec.slot_attrs.empty() && !st.spec.copy;
     for (int s : st.spec.inputs) folds = folds && (s < 0 || keep_[s]);
     if (folds) {
-      keep_[st.spec.output] = true;
-      keep_folded_.push_back(st.spec.output);
+      for (int s : st.spec.outputs.empty() ? std::vector<int>{st.spec.output} : st.spec.outputs) {
+        keep_[s] = true;
+        keep_folded_.push_back(s);
+      }
       st.skip = st.folded = true;
       continue;
     }
@@ -158,6 +183,19 @@ void Plan::discover() {
       if (s >= 0 && (vals_[s].size() == 0 || (vals_[s].storage() && vals_[s].storage() == r.storage()) ||
                      !computed_in(vals_[s].dtype())))
         fresh = false;
+    if (!st.spec.outputs.empty()) {  // a multi-output op: into its buffers when every output is fresh
+      st.outs.clear();
+      for (int s : st.spec.outputs) {
+        const Array& o = vals_[s];
+        fresh = fresh && o.storage() && o.size() > 0 && o.is_contiguous() && o.offset() == 0 &&
+                computed_in(o.dtype()) && o.device() == st.device;
+        for (int i : st.spec.inputs)
+          if (i >= 0 && vals_[i].storage() == o.storage()) fresh = false;
+        st.outs.push_back({s, -1, false, o.shape(), o.dtype(), Array()});
+      }
+      if (fresh && st.impl->multi_into && !st.spec.copy) st.mode = Step::Into;
+      continue;
+    }
     if (st.spec.copy && r.size() > 0) st.mode = Step::Copy;
     else if (fresh && st.impl->into && !st.spec.copy) st.mode = Step::Into;
   }
@@ -224,7 +262,9 @@ void Plan::fuse_chains(const std::vector<int>& uses) {
     if (v.size() == 1) return true;
     bool fixed = keep_[s];
     for (const Step& p : steps_)
-      if (!p.spec.mutates && !p.folded && p.spec.output == s) fixed = p.mode != Step::Entry;
+      if (!p.spec.mutates && !p.folded &&
+          (p.spec.output == s || std::count(p.spec.outputs.begin(), p.spec.outputs.end(), s)))
+        fixed = p.mode != Step::Entry;
     return fixed && v.is_contiguous() && v.shape() == st.shape;
   };
   for (size_t j = 0; j < steps_.size(); ++j) {
@@ -289,10 +329,12 @@ void Plan::assign_buffers() {
     Step& st = steps_[j];
     if (st.skip) continue;
     const bool aliases = st.mode == Step::Entry && !st.spec.mutates;
+    int out_end = end[st.spec.output];
+    for (int s : st.spec.outputs) out_end = std::max(out_end, end[s]);
     auto use = [&](int s) {
       if (s < 0) return;
       end[s] = std::max(end[s], j);
-      if (aliases) end[s] = std::max(end[s], end[st.spec.output]);
+      if (aliases) end[s] = std::max(end[s], out_end);
     };
     for (int s : st.spec.inputs) use(s);
     for (int s : st.extra_inputs) use(s);
@@ -300,16 +342,15 @@ void Plan::assign_buffers() {
   }
   struct Buf { DType dtype; Device device; int64_t size; int busy_until; };
   std::vector<Buf> bufs;
-  for (int j = 0; j < n; ++j) {
-    Step& st = steps_[j];
-    if (st.skip || st.spec.mutates || st.mode == Step::Entry) continue;
-    const int until = std::max(end[st.spec.output], j);
-    const int64_t size = numel(st.shape);
+  // A buffer for the output `slot` written at step j: sets *buffer, *escapes.
+  auto place = [&](int j, int slot, const Shape& shape, DType dtype, Device device, int* buffer, bool* escapes) {
+    const int until = std::max(end[slot], j);
+    const int64_t size = numel(shape);
     int best = -1;
     if (until != kForever) {
       for (int b = 0; b < static_cast<int>(bufs.size()); ++b) {
         const Buf& f = bufs[b];
-        if (f.busy_until >= j || f.dtype != st.dtype || f.device != st.device) continue;
+        if (f.busy_until >= j || f.dtype != dtype || f.device != device) continue;
         // The smallest that fits, else the largest (it grows).
         if (best < 0) best = b;
         else if (f.size >= size ? (bufs[best].size < size || f.size < bufs[best].size) : f.size > bufs[best].size)
@@ -317,18 +358,27 @@ void Plan::assign_buffers() {
       }
     }
     if (best < 0) {
-      bufs.push_back({st.dtype, st.device, 0, 0});
+      bufs.push_back({dtype, device, 0, 0});
       best = static_cast<int>(bufs.size()) - 1;
     }
     bufs[best].size = std::max(bufs[best].size, size);
     bufs[best].busy_until = until;
-    st.buffer = best;
-    st.escapes = until == kForever;
+    *buffer = best;
+    *escapes = until == kForever;
+  };
+  for (int j = 0; j < n; ++j) {
+    Step& st = steps_[j];
+    if (st.skip || st.spec.mutates || st.mode == Step::Entry) continue;
+    if (st.outs.empty()) place(j, st.spec.output, st.shape, st.dtype, st.device, &st.buffer, &st.escapes);
+    for (Step::Out& o : st.outs) place(j, o.slot, o.shape, o.dtype, st.device, &o.buffer, &o.escapes);
   }
   buffers_.clear();
   for (const Buf& b : bufs) buffers_.push_back(Array::empty({b.size}, b.dtype, b.device));
-  for (Step& st : steps_)
+  for (Step& st : steps_) {
     if (st.buffer >= 0) st.out = buffers_[st.buffer].view(st.shape, contiguous_strides(st.shape), 0);
+    for (Step::Out& o : st.outs)
+      if (o.buffer >= 0) o.out = buffers_[o.buffer].view(o.shape, contiguous_strides(o.shape), 0);
+  }
   ready_ = true;
 }
 
@@ -352,18 +402,24 @@ std::vector<Array> Plan::run(const std::vector<Array>& args, const std::vector<A
   for (size_t i = 0; ready_ && i < args.size(); ++i) ready_ = args[i].device() == arg_devices_[i];
   if (ready_) {
     // An output buffer the caller still holds (from the last run) is left to it.
-    for (Step& st : steps_)
+    for (Step& st : steps_) {
       if (st.escapes && st.buffer >= 0 && buffers_[st.buffer].storage().use_count() > 2) {
         buffers_[st.buffer] = Array::empty({numel(st.shape)}, st.dtype, st.device);
         st.out = buffers_[st.buffer].view(st.shape, contiguous_strides(st.shape), 0);
       }
+      for (Step::Out& o : st.outs)
+        if (o.escapes && o.buffer >= 0 && buffers_[o.buffer].storage().use_count() > 2) {
+          buffers_[o.buffer] = Array::empty({numel(o.shape)}, o.dtype, st.device);
+          o.out = buffers_[o.buffer].view(o.shape, contiguous_strides(o.shape), 0);
+        }
+    }
     run_steps(false, seeds);
     ++timed_runs_;
   } else {
     for (int s : keep_folded_) keep_[s] = false;  // a new discovery folds again
     keep_folded_.clear();
     for (Step& st : steps_) st.skip = st.folded = false, st.mode = Step::Entry, st.buffer = -1, st.chain.clear(),
-                             st.extra_inputs.clear(), st.seconds = 0;
+                             st.extra_inputs.clear(), st.outs.clear(), st.seconds = 0;
     timed_runs_ = 0;
     run_steps(true, seeds);
     arg_devices_.clear();
@@ -396,7 +452,9 @@ std::string Plan::describe() const {
   static const char* kModes[] = {"entry", "into", "copy"};
   for (const Step& st : steps_) {
     if (st.skip) continue;
-    o << "%" << st.spec.output << " = " << st.spec.op << "(";
+    if (st.spec.outputs.empty()) o << "%" << st.spec.output;
+    for (size_t k = 0; k < st.spec.outputs.size(); ++k) o << (k ? ", %" : "%") << st.spec.outputs[k];
+    o << " = " << st.spec.op << "(";
     for (size_t j = 0; j < st.spec.inputs.size(); ++j)
       o << (j ? ", " : "") << (st.spec.inputs[j] < 0 ? std::string("_") : "%" + std::to_string(st.spec.inputs[j]));
     o << ")";
@@ -404,6 +462,8 @@ std::string Plan::describe() const {
     if (st.spec.mutates) o << "  in place";
     else if (ready_) o << "  " << kModes[st.mode] << (st.buffer >= 0 ? " buffer " + std::to_string(st.buffer) : "")
                        << " " << shape_str(st.shape);
+    for (const Step::Out& b : st.outs)
+      if (b.buffer >= 0) o << " buffer " << b.buffer;
     if (timed_runs_ > 0) o << "  " << static_cast<int64_t>(st.seconds / timed_runs_ * 1e7) / 10.0 << " us";
     o << "\n";
   }

@@ -43,6 +43,7 @@ struct NodeSpec {
   std::vector<Attr> attrs;
   std::vector<std::pair<int, int>> slot_attrs;  // attribute index <- a 0-d slot, read each run
   int output = -1;
+  std::vector<int> outputs;  // a multi-output op's slots, in order (output is the first); empty otherwise
   bool seeded = false;  // the last two attributes are a (key, counter) pair given per run
   bool copy = false;    // the output is copied (it would view a variable)
   bool mutates = false;
@@ -70,6 +71,16 @@ struct Step {
   Device device = Device::CPU;
   Array out;              // the buffer view the output is written to (Into, Copy)
   std::vector<const Array*> in;
+  // A multi-output op's outputs (NodeSpec::outputs), each with its own
+  // shape, dtype and buffer (the step's own fields describe the first).
+  struct Out {
+    int slot = -1, buffer = -1;
+    bool escapes = false;
+    Shape shape;
+    DType dtype = DType::Float32;
+    Array out;
+  };
+  std::vector<Out> outs;
   std::vector<int> chain;         // a fused elementwise chain ending here: its steps, in order
   std::vector<int> extra_inputs;  // the chain's other operands
   double seconds = 0;             // time spent in the steady-state runs
@@ -92,6 +103,7 @@ class Plan {
   void discover();      // the first run's outputs -> modes, fusions, buffers
   void run_steps(bool first, const std::vector<uint64_t>& seeds);
   void run_step(Step& st, bool first);
+  void run_multi(Step& st, bool first);
   void assign_buffers();
   void fuse_chains(const std::vector<int>& uses);
   void run_chain(Step& st);

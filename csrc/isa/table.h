@@ -71,6 +71,31 @@ TL_OPTIMIZER_KERNELS(OptimizerKernelsF32, float)
 TL_OPTIMIZER_KERNELS(OptimizerKernelsF64, double)
 #undef TL_OPTIMIZER_KERNELS
 
+// Training-mode batch normalization (isa/batchnorm.cpp). "rows": `rows`
+// contiguous rows of c values, one per channel, with per-channel vectors of c
+// values; "run": n contiguous values of one channel, with scalars.
+// rows_stats: s0 += x - shift, s1 += (x - shift)^2 (partial sums in T);
+// rows_grad_sums: s0 += dy, s1 += dy * (x - mean); run_sums: the same over a
+// run into doubles (b null: the statistics' sums around shift; else sum(b)
+// and sum(b * (x - shift))); affine: y = (x - m) * a + b; dx: dx = dy * a +
+// (x - m) * b + c.
+#define TL_BATCHNORM_KERNELS(Name, T)                                                         \
+  struct Name {                                                                               \
+    void (*rows_stats)(const T* x, const T* shift, T* s0, T* s1, int64_t c, int64_t rows);    \
+    void (*rows_grad_sums)(const T* dy, const T* x, const T* mean, T* s0, T* s1, int64_t c,   \
+                           int64_t rows);                                                     \
+    void (*run_sums)(const T* x, const T* b, T shift, int64_t n, double* s0, double* s1);     \
+    void (*rows_affine)(const T* x, const T* m, const T* a, const T* b, T* y, int64_t c,      \
+                        int64_t rows);                                                        \
+    void (*run_affine)(const T* x, T m, T a, T b, T* y, int64_t n);                           \
+    void (*rows_dx)(const T* dy, const T* x, const T* m, const T* a, const T* b, const T* c,  \
+                    T* dx, int64_t ch, int64_t rows);                                         \
+    void (*run_dx)(const T* dy, const T* x, T m, T a, T b, T c, T* dx, int64_t n);            \
+  };
+TL_BATCHNORM_KERNELS(BatchNormKernelsF32, float)
+TL_BATCHNORM_KERNELS(BatchNormKernelsF64, double)
+#undef TL_BATCHNORM_KERNELS
+
 struct IsaTable {
   const char* name;
   BinaryF32 binary_f32[kVBinaryCount];
@@ -92,6 +117,8 @@ struct IsaTable {
   double (*exp_shift_f64)(const double* a, double* out, int64_t n, double shift);
   OptimizerKernelsF32 optim_f32;
   OptimizerKernelsF64 optim_f64;
+  BatchNormKernelsF32 bn_f32;
+  BatchNormKernelsF64 bn_f64;
   // float16 (as raw bits) to and from float32, n contiguous values, rounding
   // to nearest even; null where the CPU has no conversion instructions (F16C),
   // and the scalar conversions of dtype.h run instead.
@@ -102,9 +129,9 @@ struct IsaTable {
 namespace baseline { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 namespace avx2 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
 namespace avx512 { void fill_table(IsaTable* t); void fill_rows(IsaTable* t); void fill_gemm(IsaTable* t); }
-namespace baseline { void fill_training(IsaTable* t); }
-namespace avx2 { void fill_training(IsaTable* t); }
-namespace avx512 { void fill_training(IsaTable* t); }
+namespace baseline { void fill_training(IsaTable* t); void fill_batchnorm(IsaTable* t); }
+namespace avx2 { void fill_training(IsaTable* t); void fill_batchnorm(IsaTable* t); }
+namespace avx512 { void fill_training(IsaTable* t); void fill_batchnorm(IsaTable* t); }
 
 // The active table: chosen from CPUID, lowered by TENSORLET_ISA.
 const IsaTable& isa();

@@ -24,7 +24,8 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.ops.registry import REGISTRY, apply
 
-OPS = sorted(n for n, op in REGISTRY.items() if op.ref and op.samples and not (op.mutates or op.seeded))
+OPS = sorted(n for n, op in REGISTRY.items() if op.ref and op.samples and not (op.mutates or op.seeded)
+             and op.outputs == 1)
 DOCUMENTED = (tf.errors.InvalidArgumentError, TypeError, ValueError, MemoryError, NotImplementedError)
 LEAKS = ("incompatible function arguments", "Unable to cast", "invalid literal", "setting an array element",
          "std::bad_alloc", "could not convert string", "Python int too large")

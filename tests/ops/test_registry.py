@@ -10,9 +10,10 @@ from tensorlet.framework import symbolic
 from tensorlet.ops.registry import REGISTRY, apply
 from tests.conftest import strided, tolerance
 
-# Stateful ops (assignments, optimizer updates, random draws) have tests of their own.
+# Stateful ops (assignments, optimizer updates, random draws) and multi-output
+# ops (tests/ops/test_multi_output.py) have tests of their own.
 CASES = [(name, dt) for name, op in sorted(REGISTRY.items())
-         if op.ref and op.samples and not (op.mutates or op.seeded) for dt in op.dtypes]
+         if op.ref and op.samples and not (op.mutates or op.seeded) and op.outputs == 1 for dt in op.dtypes]
 
 
 def _check(op, arrays, attrs, make):
@@ -43,7 +44,8 @@ def test_every_op_has_a_reference():
 
 
 def _takes_tensors(op):
-    return op.samples and not (op.mutates or op.seeded) and op.samples(np.random.default_rng(0), op.dtypes[0])[0][0]
+    return (op.samples and not (op.mutates or op.seeded) and op.outputs == 1
+            and op.samples(np.random.default_rng(0), op.dtypes[0])[0][0])
 
 
 @pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if _takes_tensors(op)))

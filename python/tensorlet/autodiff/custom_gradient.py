@@ -83,26 +83,28 @@ def custom_gradient(f=None):
         outs = [_fresh(o) for o in outs]
         all_inputs = tuple(inputs[i] for i in used) + tuple(variables)
 
-        def gradient_for(k):
-            def grad(dy, _inputs, _attrs, _out):
-                dys = [dy if j == k else _zeros_like(o) for j, o in enumerate(outs)]
-                res = grad_fn(*dys, variables=variables) if takes_variables else grad_fn(*dys)
-                arg_grads, var_grads = res if takes_variables else (res, ())
-                if not isinstance(arg_grads, (list, tuple)):
-                    arg_grads = [arg_grads]
-                if len(arg_grads) != len(args):
-                    raise ValueError(f"custom_gradient: the gradient function of {f.__name__} returned "
-                                     f"{len(arg_grads)} gradients for {len(args)} arguments")
-                return tuple(arg_grads[i] for i in used) + tuple(var_grads or [None] * len(variables))
+        def grad(dys, _inputs, _attrs, _out):  # one call for all outputs; zeros for an unused one
+            dys = [_zeros_like(o) if d is None else d for d, o in zip(dys, outs)]
+            res = grad_fn(*dys, variables=variables) if takes_variables else grad_fn(*dys)
+            arg_grads, var_grads = res if takes_variables else (res, ())
+            if not isinstance(arg_grads, (list, tuple)):
+                arg_grads = [arg_grads]
+            if len(arg_grads) != len(args):
+                raise ValueError(f"custom_gradient: the gradient function of {f.__name__} returned "
+                                 f"{len(arg_grads)} gradients for {len(args)} arguments")
+            return tuple(arg_grads[i] for i in used) + tuple(var_grads or [None] * len(variables))
 
-            return grad
-
-        for k, out in enumerate(outs):
-            # The op's "kernel" hands back the output already computed, so the
-            # one hot path wraps it and offers it to the tapes.
-            op = Op(f"custom_gradient:{f.__name__}", lambda *arrays, _a=out._a: _a, gradient_for(k), None, None,
-                    None, None, None, ())
-            outs[k] = registry.apply(op, all_inputs)
+        # One op (with an output per output of f) whose "kernel" hands back
+        # the outputs already computed, so the one hot path wraps them and
+        # offers them to the tapes.
+        arrays = [o._a for o in outs]
+        name = f"custom_gradient:{f.__name__}"
+        if len(outs) == 1:
+            op = Op(name, lambda *_: arrays[0], lambda dy, *a: grad([dy], *a), None, None, None, None, None, ())
+            outs = [registry.apply(op, all_inputs)]
+        else:
+            op = Op(name, lambda *_: arrays, grad, None, None, None, None, None, (), outputs=len(outs))
+            outs = list(registry.apply_multi(op, all_inputs))
         if isinstance(result, (list, tuple)):
             return type(result)(outs)
         return outs[0]

@@ -5,7 +5,8 @@ every op to the observers in ``registry.observers``, the active tapes among
 them. A tape keeps an op when one of its inputs is watched, and then watches
 the op's output too. ``gradient`` walks the kept
 ops in reverse, calling each op's ``grad`` with the gradient of its output
-and adding up the gradients of its inputs (summed back to each input's shape
+(of a multi-output op: one gradient per output, None for an output the
+target does not depend on) and adding up the gradients of its inputs (summed back to each input's shape
 where the op broadcast it). Gradient functions are written in tensorlet ops,
 so an enclosing tape records them: nested tapes give higher-order gradients.
 """
@@ -62,6 +63,8 @@ class GradientTape:
     was assigned after an op read it.
     """
 
+    differentiates = True  # ops recorded while it observes need gradients (see ops/conv_ops.py)
+
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
@@ -97,7 +100,11 @@ class GradientTape:
             elif id(x) in watched:
                 hit = True
         if hit and op.grad is not None:
-            watched[id(out)] = out
+            if type(out) is tuple:  # a multi-output op: one record, each output watched
+                for o in out:
+                    watched[id(o)] = o
+            else:
+                watched[id(out)] = out
             self._records.append((op, inputs, attrs, out, reads))
 
     def watch(self, tensor):
@@ -266,8 +273,11 @@ class GradientTape:
         watched = self._watched
         live = {id(s) for s in sources if id(s) in watched and _is_float(s._a)}
         for op, inputs, attrs, out, _ in self._records:
-            if not live.isdisjoint(map(id, inputs)) and _is_float(out._a):
-                live.add(id(out))
+            if not live.isdisjoint(map(id, inputs)):
+                if type(out) is tuple:
+                    live.update(id(o) for o in out if _is_float(o._a))
+                elif _is_float(out._a):
+                    live.add(id(out))
         grads = {}
         for t, dy in zip(targets, dys):
             if id(t) not in live:
@@ -281,9 +291,14 @@ class GradientTape:
                                      f"of shape {t.shape}")
             _accumulate(grads, t, dy)
         for op, inputs, attrs, out, reads in reversed(self._records):
-            dy = grads.get(id(out))
-            if dy is None:
-                continue
+            if type(out) is tuple:  # one gradient per output, None where unused
+                dy = [grads.get(id(o)) for o in out]
+                if all(d is None for d in dy):
+                    continue
+            else:
+                dy = grads.get(id(out))
+                if dy is None:
+                    continue
             for v, version in reads:
                 if v._version != version:
                     raise RuntimeError(f"gradient: variable '{v.name}' was assigned after the tape recorded "

@@ -33,7 +33,8 @@ class Node:
         attrs: the attributes, as the kernel takes them.
         slot_attrs: ``(index, slot)`` pairs: attribute ``index`` is read from
             ``slot`` (a 0-d array) each run.
-        output: the output slot (for a mutating op, its first input's slot).
+        output: the output slot (for a mutating op, its first input's slot; for
+            a multi-output op, a tuple of slots, one per output).
         seed: for a random draw, ``(op_seed,)``: each run draws a fresh
             (key, counter) pair from the global seed state, as eager does.
         copy: whether the output is copied (a view of a variable would
@@ -47,9 +48,14 @@ class Node:
         self.op, self.inputs, self.attrs, self.slot_attrs = op, inputs, attrs, slot_attrs
         self.output, self.seed, self.copy, self.writes = output, seed, copy, writes
 
+    @property
+    def outputs(self):
+        """The output slots, as a tuple."""
+        return self.output if type(self.output) is tuple else (self.output,)
+
     def __repr__(self):
         ins = ", ".join("_" if i < 0 else f"%{i}" for i in self.inputs)
-        return f"%{self.output} = {self.op.name}({ins})"
+        return f"{', '.join(f'%{s}' for s in self.outputs)} = {self.op.name}({ins})"
 
 
 class Graph:
@@ -87,7 +93,7 @@ class Graph:
         first call, as it does eagerly."""
         live, kept = set(self.outputs), []
         for n in reversed(self.nodes):
-            if n.output in live or n.op.mutates or n.op.effect:
+            if not live.isdisjoint(n.outputs) or n.op.mutates or n.op.effect:
                 live.update(n.inputs)
                 live.update(s for _, s in n.slot_attrs)
                 kept.append(n)
@@ -141,6 +147,9 @@ class Graph:
             if writes:
                 for v in writes:
                     v._version += 1
+            elif type(output) is tuple:
+                for s, a in zip(output, out):
+                    vals[s] = a.copy() if copy else a
             else:
                 vals[output] = out.copy() if copy else out
         return [vals[s] for s in self.outputs]
@@ -177,7 +186,7 @@ class Graph:
             if n.writes:
                 lines.append(f"  n{j} -> {producer.get(n.output, 'out')} [style=dashed];")
             else:
-                producer[n.output] = f"n{j}"
+                producer.update((s, f"n{j}") for s in n.outputs)
         for s in self.outputs:
             lines.append(f'  {producer.get(s, f"s{s}")} -> out;')
         lines.append('  out [shape=doublecircle, label="return"];')

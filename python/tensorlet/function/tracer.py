@@ -105,6 +105,27 @@ class Tracer:
             return
         if op.name in _SHAPE_OPS:
             traced = False
+        if type(out) is tuple and registry.REGISTRY.get(op.name) is not op:
+            # A custom_gradient's outputs, computed before: the traced arrays (else constants).
+            for o in out:
+                alias = self.by_array.get(id(o._a))
+                if alias is None:
+                    self._bind(o, self.graph.new_slot(CONSTANT, o._a))
+                else:
+                    slots[id(o)] = alias[0]
+                    self.keep.append(o)
+                if traced:
+                    self.traced.add(id(o))
+            return
+        if type(out) is tuple:  # a multi-output op: one node with a slot per output
+            outs = tuple(self.graph.new_slot(NODE) for _ in out)
+            for o, s in zip(out, outs):
+                self._bind(o, s)
+                if traced:
+                    self.traced.add(id(o))
+            copy = any(is_variable(x) for x in inputs) and _aliases(op, inputs, attrs)
+            self.graph.nodes.append(Node(op, ins, tuple(attrs), slot_attrs, outs, seed, copy, ()))
+            return
         # An unregistered op (a custom_gradient's) hands back an array computed before.
         alias = self.by_array.get(id(out._a)) if registry.REGISTRY.get(op.name) is not op else None
         if alias is not None:
@@ -183,4 +204,5 @@ def _aliases(op, inputs, attrs):
         return False
     arrays = [None if x is None else x._a for x in inputs]
     out = op.kernel(*arrays, *attrs)
-    return any(is_variable(x) and out.shares_storage(x._a) for x in inputs)
+    outs = out if isinstance(out, (list, tuple)) else (out,)
+    return any(is_variable(x) and o.shares_storage(x._a) for x in inputs for o in outs)

@@ -14,7 +14,8 @@ from tensorlet import _core
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.array_ops import expand_dims, reshape, squeeze
-from tensorlet.ops.registry import apply, register
+from tensorlet.ops import registry
+from tensorlet.ops.registry import apply, apply_multi, register
 
 # ---- geometry (the rules the kernels follow) ----------------------------------------
 
@@ -529,6 +530,84 @@ _bn_apply = register(
     ref=_np_apply, samples=_apply_samples)
 
 
+# ---- training mode: one op per direction ------------------------------------------------
+# batch_norm_train gives y and the batch statistics in one kernel call (two
+# passes over x); its gradient is one call of batch_norm_train_grad (dx,
+# dscale, doffset: two passes). That op has no gradient of its own: while a
+# tape records the backward pass (a nested or outer tape asking for second
+# order), the gradient is built from the decomposed ops above instead, which
+# are differentiable.
+
+def _np_train(x, scale, offset, eps, axis):
+    mean, var = _np_stats(x, axis)
+    return _np_apply(x, mean, var, scale, offset, eps, axis), mean, var
+
+
+def _np_train_grad(dy, x, mean, var, scale, dmean, dvar, eps, axis):
+    b = lambda v: _np_bc(v.astype(np.float64), x, axis)  # noqa: E731
+    s0, s1 = _np_sums(dy, x, mean, axis).astype(np.float64)
+    m, inv = _count(x, axis), 1 / np.sqrt(var.astype(np.float64) + eps)
+    dm = 0 if dmean is None else dmean.astype(np.float64)
+    dv = 0 if dvar is None else dvar.astype(np.float64)
+    dx = (b(scale * inv) * dy + b((2 * dv - scale * inv ** 3 * s1) / m) * (x - b(mean))
+          + b((dm - scale * inv * s0) / m))
+    return dx.astype(x.dtype), (s1 * inv).astype(x.dtype), s0.astype(x.dtype)
+
+
+def _train_samples(rng, dtype):
+    return [((h.sample_values(rng, s, dtype), _vec(rng, s, ax, dtype, 0.5, 1.5), _vec(rng, s, ax, dtype)), (1e-3, ax))
+            for s, ax in BN_CASES]
+
+
+def _train_grad_samples(rng, dtype):
+    out = []
+    for (x, scale, offset), (eps, ax) in _train_samples(rng, dtype):
+        _, mean, var = _np_train(x, scale, offset, eps, ax)
+        dy = h.sample_values(rng, x.shape, dtype)
+        out += [((dy, x, mean, var, scale, None, None), (eps, ax)),
+                ((dy, x, mean, var, scale, _vec(rng, x.shape, ax, dtype), _vec(rng, x.shape, ax, dtype)), (eps, ax))]
+    return out
+
+
+def _train_shape(shapes, attrs):
+    c = shapes[0][attrs[-1]]
+    return [tuple(shapes[0]), (c,), (c,)]
+
+
+def _taped():
+    """Whether a tape records this thread's ops (the backward pass then
+    needs differentiable ops)."""
+    return any(getattr(o, "differentiates", False) for o in registry.observers)
+
+
+def _train_grad(dys, inputs, attrs, outs):
+    (dy, dmean, dvar), (x, scale, _), (eps, axis) = dys, inputs, attrs
+    _, mean, var = outs
+    if dy is None:
+        dy = h.convert_like(np.zeros(x.shape), x)
+    if not _taped():
+        return apply_multi(_bn_train_grad, (dy, x, mean, var, scale, dmean, dvar), eps, axis)
+    from tensorlet.ops.elementwise import rsqrt
+    s, m = _sums(dy, x, mean, axis), _count(x, axis)
+    inv = rsqrt(var + eps)
+    si = scale * inv
+    b, c = -si * inv * inv * s[1] / m, -si * s[0] / m
+    if dvar is not None:
+        b = b + dvar * (2.0 / m)
+    if dmean is not None:
+        c = c + dmean / m
+    return dy * _bc(si, dy, axis) + _affine(x - _bc(mean, x, axis), b, c, axis), s[1] * inv, s[0]
+
+
+_bn_train = register(
+    "batch_norm_train", _core.batch_norm_train, grad=_train_grad, diff=(True, True, True), outputs=3,
+    shape=_train_shape, dtype=lambda d, a: [d[0]] * 3, ref=_np_train, samples=_train_samples)
+
+_bn_train_grad = register(
+    "batch_norm_train_grad", _core.batch_norm_train_grad, outputs=3, shape=lambda s, a: _train_shape(s[1:], a),
+    dtype=lambda d, a: [d[1]] * 3, ref=_np_train_grad, samples=_train_grad_samples)
+
+
 # ---- public functions (tensorlet.nn) ---------------------------------------------------
 
 
@@ -787,6 +866,33 @@ def batch_norm_stats(x, axis=-1):
     return apply(_bn_stats, (x,), h.normalize_axes(axis, x.ndim, "batch_norm_stats")[0])
 
 
+def batch_norm_training(x, scale=None, offset=None, epsilon=0.001, axis=-1, name=None):
+    """Training-mode batch normalization along the channel ``axis``, with the
+    batch's statistics, in one fused op per direction (tensorlet's own).
+
+    Args:
+        x: a float32 or float64 tensor.
+        scale, offset: per-channel vectors ``(channels,)``, or None (1 and 0).
+        epsilon: added to the variance.
+        axis: the channel axis; statistics run over every other axis.
+        name: ignored.
+
+    Returns:
+        ``(y, batch_mean, batch_variance)``; the variance is the biased one.
+        All three are differentiable.
+
+    Raises:
+        InvalidArgumentError: for vectors that do not match the channels, or an
+            empty batch.
+    """
+    x = h.to_tensor(x)
+    axis = h.normalize_axes(axis, x.ndim, "batch_norm_training")[0]
+    c = x.shape[axis]
+    scale = h.convert_like(np.ones(c) if scale is None else scale, x)
+    offset = h.convert_like(np.zeros(c) if offset is None else offset, x)
+    return apply_multi(_bn_train, (x, scale, offset), float(epsilon), axis)
+
+
 def _channel_axis(x, params):
     """The axis along which every param is a per-channel vector ((c,) for the
     last axis, or c on one axis and 1 elsewhere), or None."""
@@ -867,9 +973,7 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001, 
     axis = 1 if fmt == "NCHW" else 3
     scale, offset = h.convert_like(scale, x), h.convert_like(offset, x)
     if is_training:
-        stats = apply(_bn_stats, (x,), axis)
-        bm, bv = stats[0], stats[1]
-        y = apply(_bn_apply, (x, bm, bv, scale, offset), float(epsilon), axis)
+        y, bm, bv = apply_multi(_bn_train, (x, scale, offset), float(epsilon), axis)
         if mean is not None and variance is not None and exponential_avg_factor != 1.0:
             f = exponential_avg_factor
             bm = h.convert_like(mean, x) * (1 - f) + bm * f

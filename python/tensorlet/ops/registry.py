@@ -38,7 +38,8 @@ from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.variable import Variable
 
 # Who watches the op path: active gradient tapes (innermost last) and the
-# tracers of ``tensorlet.function``. Each has ``_record(op, inputs, attrs, out)``.
+# tracers of ``tensorlet.function``. Each has ``_record(op, inputs, attrs, out)``
+# (``out``: a tuple of Tensors for a multi-output op).
 _observing = []  # every thread's observers: empty means nobody observes anywhere
 _local = threading.local()
 _lock = threading.Lock()
@@ -166,13 +167,21 @@ class Op:
             pair, its last two attributes: the same pair gives the same numbers.
         effect: whether the op acts outside its output (``print``), so a
             compiled function runs it even when nothing uses its output.
+        outputs: how many outputs the op has. A multi-output op (``outputs >
+            1``) has a kernel returning a sequence of arrays and runs through
+            :data:`apply_multi`: its output is a tuple of Tensors, offered to
+            the observers once; its shape and dtype rules return one shape and
+            one dtype per output, and its ``grad`` takes a list with one
+            upstream gradient per output, None for an output the target does
+            not depend on (at least one is a Tensor), and the tuple of outputs.
     """
 
     __slots__ = ("name", "kernel", "grad", "input_grads", "grad_prep", "diff", "shape", "dtype", "ref", "samples",
-                 "dtypes", "mutates", "seeded", "effect")
+                 "dtypes", "mutates", "seeded", "effect", "outputs")
 
     def __init__(self, name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep=None, mutates=(),
-                 seeded=False, effect=False):
+                 seeded=False, effect=False, outputs=1):
+        self.outputs = outputs
         self.mutates = tuple(mutates)
         self.seeded = seeded
         self.effect = effect
@@ -204,21 +213,24 @@ def _all_inputs(input_grads, prep):
 
 
 def register(name, kernel, *, grad=None, diff=None, shape=None, dtype=None, ref=None, samples=None,
-             dtypes=("float32", "float64"), grad_prep=None, mutates=(), seeded=False, effect=False):
+             dtypes=("float32", "float64"), grad_prep=None, mutates=(), seeded=False, effect=False, outputs=1):
     """Registers an op and returns its :class:`Op`. Names must be unique.
 
     ``grad`` is one function returning a tuple of per-input gradients, or a
     tuple of functions, one per input, optionally with ``grad_prep`` (see
     :class:`Op`). A stateful op (``mutates`` or ``seeded``) has no gradient.
     For a mutating op, ``ref`` returns the new value of its first input.
-    ``effect`` marks an op acting outside its output (see :class:`Op`)."""
+    ``effect`` marks an op acting outside its output; ``outputs`` > 1 makes a
+    multi-output op (see :class:`Op`)."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is registered twice")
     if grad_prep is not None and not isinstance(grad, tuple):
         raise ValueError(f"op {name!r}: grad_prep needs one gradient function per input")
     if (mutates or seeded) and grad is not None:
         raise ValueError(f"op {name!r}: a stateful op is not differentiable")
-    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep, mutates, seeded, effect)
+    if outputs > 1 and (mutates or seeded):
+        raise ValueError(f"op {name!r}: a stateful op has one output")
+    op = Op(name, kernel, grad, diff, shape, dtype, ref, samples, dtypes, grad_prep, mutates, seeded, effect, outputs)
     REGISTRY[name] = op
     return op
 
@@ -277,8 +289,10 @@ def _symbolic(op, inputs, attrs):
     if op.shape is None or op.dtype is None:
         raise TypeError(f"{op.name}: the op has no shape and dtype rules, so it cannot run on symbolic tensors "
                         "(tensors with a shape but no values)") from None
-    shape = op.shape([tuple(x._a.shape) for x in inputs], attrs)
-    dtype = op.dtype([x.dtype for x in inputs], attrs)
+    shape = op.shape([None if x is None else tuple(x._a.shape) for x in inputs], attrs)
+    dtype = op.dtype([None if x is None else x.dtype for x in inputs], attrs)
+    if op.outputs > 1:
+        return tuple(symbolic.tensor(s, d, None) for s, d in zip(shape, dtype))
     return symbolic.tensor(shape, dtype, _value(op, inputs, attrs, dtype))
 
 
@@ -402,6 +416,10 @@ def _generate(name, params, inputs, attrs, run, prologue="pass", module=__name__
 apply = _generate("apply", "op, inputs, *attrs", "inputs", "attrs",
                   "out = new(op.kernel(*[t._a for t in inputs], *attrs))")
 apply.__doc__ = """Runs ``op`` on ``inputs`` (Tensors) with ``attrs``; returns a Tensor."""
+apply_multi = _generate("apply_multi", "op, inputs, *attrs", "inputs", "attrs",
+                        "out = tuple(map(new, op.kernel(*[None if t is None else t._a for t in inputs], *attrs)))")
+apply_multi.__doc__ = """Runs the multi-output ``op`` on ``inputs`` (Tensors, None for an absent
+optional operand) with ``attrs``; returns a tuple of Tensors, one per output."""
 apply_mutating = _generate("apply_mutating", "op, inputs, *attrs", "inputs", "attrs",
                            "op.kernel(*[None if t is None else t._a for t in inputs], *attrs)\n"
                            "    out = wrote(*[inputs[i] for i in op.mutates])")
@@ -459,6 +477,8 @@ def op_function(op, params, inputs, attrs=(), *, fast=None, convert=None, option
         run = call + "".join(f"\n    {inputs[i]}._version += 1" if inputs[i] not in optional else
                              f"\n    if {inputs[i]} is not None: {inputs[i]}._version += 1" for i in op.mutates)
         run += f"\n    out = {inputs[0]}"
+    elif op.outputs > 1:
+        run = f"out = tuple(map(new, {call}))"
     else:
         run = f"out = {'make' if new else 'new'}({call})"
     fn = _generate(name, params, "(" + "".join(f"{x}, " for x in inputs) + ")",

@@ -74,9 +74,7 @@ class BatchNormalization(Layer):
         gamma = None if self.gamma is None else bc(self.gamma)
         beta = None if self.beta is None else bc(self.beta)
         if training and self.trainable:
-            stats = tf.nn.batch_norm_stats(inputs, self._axis)
-            mean, var = stats[0], stats[1]
-            y = tf.nn.batch_normalization(inputs, bc(mean), bc(var), beta, gamma, self.epsilon)
+            y, mean, var = tf.nn.batch_norm_training(inputs, self.gamma, self.beta, self.epsilon, self._axis)
             # Updated after the output exists: a failed call changes nothing.
             m = self.momentum
             self.moving_mean.assign(self.moving_mean * m + tf.stop_gradient(mean) * (1.0 - m))
