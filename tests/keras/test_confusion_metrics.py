@@ -392,3 +392,18 @@ def test_a_subclass_result_runs_as_written():
     assert m._value() == pytest.approx(0.5)
     m.scale = 2.0
     assert m._value() == pytest.approx(1.0)
+
+
+def test_fit_reports_metrics_with_one_value_per_class_or_threshold(capsys):
+    rng = np.random.default_rng(5)
+    x = rng.random((40, 4)).astype("f4")
+    y = np.eye(3, dtype="f4")[rng.integers(0, 3, 40)]
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy",
+                  metrics=[keras.metrics.F1Score(average=None), keras.metrics.Precision(thresholds=[0.3, 0.6])])
+    hist = model.fit(x, y, epochs=2, verbose=2, validation_data=(x, y)).history
+    assert "f1_score: [" in capsys.readouterr().out
+    assert [np.shape(v) for v in hist["f1_score"]] == [(3,), (3,)] and np.shape(hist["val_precision"][1]) == (2,)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["precision"], hist["val_precision"][1], rtol=1e-6)
+    np.testing.assert_allclose(logs["f1_score"], hist["val_f1_score"][1], rtol=1e-6)

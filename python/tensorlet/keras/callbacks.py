@@ -106,7 +106,7 @@ class History(Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():
-            self.history.setdefault(k, []).append(float(v))
+            self.history.setdefault(k, []).append(float(v) if np.ndim(v) == 0 else v)
         self.model.history = self
 
 

@@ -555,8 +555,9 @@ class _Step:
 
 
 def _floats(logs):
-    """Python floats of float32 values, as Keras reports them (0.6931471824645996)."""
-    return {k: float(np.float32(v)) for k, v in logs.items()}
+    """Python floats of float32 values, as Keras reports them (0.6931471824645996);
+    a metric with one value per class or threshold stays an array."""
+    return {k: float(np.float32(v)) if np.ndim(v) == 0 else np.asarray(v, np.float32) for k, v in logs.items()}
 
 
 def _no_separate_targets(y, what):

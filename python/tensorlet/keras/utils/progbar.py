@@ -27,6 +27,8 @@ def _format_per_step(seconds, unit):
 
 
 def _format_value(value):
+    if getattr(value, "ndim", 0):  # one value per class or threshold
+        return "[" + " ".join(_format_value(float(v)) for v in value.ravel()) + "]"
     if isinstance(value, float) or hasattr(value, "__float__"):
         value = float(value)
         return f"{value:.4f}" if 1e-3 <= abs(value) < 1e4 or value == 0 else f"{value:.4e}"
