@@ -35,17 +35,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # (Precision/Recall top_k and class_id, multi-label AUC, label weights, the
 # interpolated PR AUC) so that compiled steps keep them; ops +50 and the
 # total +50 for multi-output ops in the registry and the fused
-# training-mode batch-norm ops.
+# training-mode batch-norm ops; function +60 and the total +170 for
+# in-graph branch and loop nodes (state changes in tensorlet.cond and
+# tensorlet.while_loop, loops without maximum_iterations).
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5350),
     "autodiff (autodiff/)": (["autodiff"], 700),
-    "function (function/)": (["function"], 900),
+    "function (function/)": (["function"], 960),
     "public API (top-level modules)": (["*.py"], 1720),
     "keras (keras/)": (["keras"], 8210),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18830
+TOTAL_BUDGET = 19000
 
 
 def code_lines(path):

@@ -62,7 +62,12 @@ def print(*inputs, **kwargs):
     apply(_print, tensors, (inputs, stream, summarize, sep, end))
 
 
+quiet = 0  # above 0 while tracing a branch or loop body that this call does not run (no output then)
+
+
 def _print_kernel(*args):
+    if quiet:
+        return _NOTHING
     arrays, (inputs, stream, summarize, sep, end) = args[:-1], args[-1]
     it = iter(arrays)
     values = pack_sequence_as(inputs, [Tensor._from_array(next(it)) if isinstance(x, Tensor) else x

@@ -273,11 +273,6 @@ def test_cond_and_while_loop_on_traced_predicates_run_in_the_graph():
                              maximum_iterations=10)
 
     assert [tuple(map(int, h(tf.constant(v)))) for v in (1, 5, 100, 5000)] == [(1, 0), (8, 3), (128, 7), (1024, 10)]
-    # State changes in a branch, and an unbounded traced loop, need a real branch node.
-    with pytest.raises(OperatorNotAllowedInGraphError, match="may not change state"):
-        tf.function(lambda x: tf.cond(x > 0, lambda: w.assign(x), lambda: w))(tf.constant(1.0))
-    with pytest.raises(OperatorNotAllowedInGraphError, match="maximum_iterations"):
-        tf.function(lambda n: tf.while_loop(lambda i: i < n, lambda i: i + 1, tf.constant(0)))(tf.constant(3))
     # A Python predicate is fine inside.
     assert float(tf.function(lambda x: tf.cond(True, lambda: x + 1, lambda: x))(tf.constant(1.0))) == 2.0
 
@@ -325,3 +320,48 @@ def test_stateless_draws_repeat_and_a_product_gradient_follows_the_data():
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_allclose(ga.numpy(), [12.0, 8.0, 6.0])
     np.testing.assert_allclose(gb.numpy(), [12.0, 0.0, 0.0])
+
+
+def test_branches_that_change_state_run_as_a_branch_node():
+    v = tf.Variable(0.0)
+
+    @tf.function
+    def step(x):
+        return tf.cond(tf.reduce_sum(x) > 0, lambda: v.assign_add(1.0), lambda: v.assign_sub(2.0))
+
+    seen = [float(step(tf.constant([s]))) for s in (1.0, -1.0, 1.0, 1.0)]
+    assert seen == [1.0, -1.0, 0.0, 1.0] and float(v) == 1.0 and step.experimental_get_tracing_count() == 1
+    assert "cond" in step.get_concrete_function(tf.constant([1.0])).graph.ops() and float(v) == 1.0
+
+
+def test_loops_without_a_limit_or_with_state_changes_run_as_a_loop_node(capsys):
+    calls = tf.Variable(0)
+
+    @tf.function
+    def total(n):
+        def body(i, s):
+            calls.assign_add(1)
+            tf.print("step", i)
+            return i + 1, s + tf.cast(i, tf.float32)
+        return tf.while_loop(lambda i, s: i < n, body, [tf.constant(0), tf.constant(0.0)])
+
+    got = [tuple(map(float, total(tf.constant(n)))) for n in (4, 7, 0)]
+    assert got == [(4.0, 6.0), (7.0, 21.0), (0.0, 0.0)] and int(calls) == 11
+    assert capsys.readouterr().err.count("step") == 11  # every iteration prints, tracing adds none
+    doubling = tf.function(lambda n: tf.while_loop(lambda i: i < n, lambda i: i * 2, [tf.constant(1)]))
+    assert [int(doubling(tf.constant(n))[0]) for n in (100, 5, 1)] == [128, 8, 1]
+    assert doubling.experimental_get_tracing_count() == 1
+
+
+def test_a_tape_may_not_record_through_a_branch_node():
+    w = tf.Variable(1.0)
+
+    @tf.function
+    def g(x):
+        with tf.GradientTape() as tape:
+            y = tf.cond(x > 0, lambda: w.assign_add(1.0) * x, lambda: w * 1.0)
+        return tape.gradient(y, w)
+
+    with pytest.raises(OperatorNotAllowedInGraphError, match="gradient tape cannot record through it"):
+        g(tf.constant(1.0))
+    assert float(w) == 1.0

@@ -101,8 +101,7 @@ class Graph:
 
     def compile(self):
         """Freezes the nodes into the plain tuples :meth:`run` loops over."""
-        self._plan = [(n.op.kernel, tuple(n.inputs), n.attrs, n.output, n.slot_attrs or n.seed is not None, n.copy,
-                       n.writes, n) for n in self.nodes]
+        self._plan = compiled(self.nodes)
         self._vars = [(s, v) for s, (k, v) in enumerate(zip(self.kinds, self.values)) if k is VARIABLE]
         self._seeded = [n.seed[0] for n in self.nodes if n.seed is not None]
         self._written = [v for n in self.nodes for v in n.writes]
@@ -136,22 +135,7 @@ class Graph:
             vals[s] = v._a
         for s, a in zip(self.inputs, args):
             vals[s] = a
-        for kernel, inputs, attrs, output, late, copy, writes, n in self._plan:
-            if late:
-                attrs = list(attrs)
-                for i, s in n.slot_attrs:
-                    attrs[i] = Tensor._from_array(vals[s])
-                if n.seed is not None:
-                    attrs[-2:] = seed_state.next(n.seed[0])
-            out = kernel(*[None if i < 0 else vals[i] for i in inputs], *attrs)
-            if writes:
-                for v in writes:
-                    v._version += 1
-            elif type(output) is tuple:
-                for s, a in zip(output, out):
-                    vals[s] = a.copy() if copy else a
-            else:
-                vals[output] = out.copy() if copy else out
+        execute(self._plan, vals)
         return [vals[s] for s in self.outputs]
 
     def __repr__(self):
@@ -192,6 +176,35 @@ class Graph:
         lines.append('  out [shape=doublecircle, label="return"];')
         lines.append("}")
         return "\n".join(lines)
+
+
+def compiled(nodes):
+    """The plain tuples :func:`execute` loops over."""
+    return [(n.op.kernel, tuple(n.inputs), n.attrs, n.output, n.slot_attrs or n.seed is not None, n.copy, n.writes, n)
+            for n in nodes]
+
+
+def execute(plan, vals):
+    """Runs compiled nodes on ``vals`` (an array per slot), in place."""
+    for kernel, inputs, attrs, output, late, copy, writes, n in plan:
+        if kernel is None:  # a branch or loop node runs its regions
+            n.op.run(n, vals)
+            continue
+        if late:
+            attrs = list(attrs)
+            for i, s in n.slot_attrs:
+                attrs[i] = Tensor._from_array(vals[s])
+            if n.seed is not None:
+                attrs[-2:] = seed_state.next(n.seed[0])
+        out = kernel(*[None if i < 0 else vals[i] for i in inputs], *attrs)
+        if writes:
+            for v in writes:
+                v._version += 1
+        elif type(output) is tuple:
+            for s, a in zip(output, out):
+                vals[s] = a.copy() if copy else a
+        else:
+            vals[output] = out.copy() if copy else out
 
 
 def is_variable(x):

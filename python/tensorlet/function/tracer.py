@@ -16,6 +16,8 @@ step count) is allowed when the op then takes that tensor as an attribute;
 the graph reads it each run.
 """
 
+import contextlib
+
 from tensorlet.framework import tensor as _tensor
 from tensorlet.framework.tensor import Tensor
 from tensorlet.function.graph import ARG, CONSTANT, NODE, VARIABLE, Graph, Node, is_variable
@@ -139,6 +141,32 @@ class Tracer:
         if traced:
             self.traced.add(id(out))
 
+    @contextlib.contextmanager
+    def region(self):
+        """Records the ops run inside into a fresh node list (a branch or loop
+        body), yielded, instead of the graph's."""
+        saved, self.graph.nodes = self.graph.nodes, []
+        try:
+            yield self.graph.nodes
+        finally:
+            self.graph.nodes = saved
+
+    def values(self):
+        """The array of every slot this trace has bound (for running a node now)."""
+        vals = [v._a if k is VARIABLE else v for k, v in zip(self.graph.kinds, self.graph.values)]
+        for t in self.keep:
+            s = self.slots.get(id(t))
+            if s is not None and self.graph.kinds[s] is not VARIABLE:
+                vals[s] = t._a
+        return vals
+
+    def bind_new(self, array, slot=None):
+        """A traced tensor holding ``array``, bound to ``slot`` (a new one by default)."""
+        t = Tensor._from_array(array)
+        self._bind(t, self.graph.new_slot(NODE) if slot is None else slot)
+        self.traced.add(id(t))
+        return t
+
     # ---- hooks called by Tensor, Variable and the seed state -----------------
     def host_read(self, t, what):
         if id(t) not in self.traced and not is_variable(t):
@@ -147,8 +175,8 @@ class Tracer:
             raise OperatorNotAllowedInGraphError(
                 f"tensorlet.function {self.name}: using a traced tensor as a Python bool (an `if`, `while`, `and`, "
                 "`or` or `not` on a tensor) is not allowed while tracing: its value differs between calls. Use "
-                "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars, "
-                "maximum_iterations=n), or branch on a Python value.")
+                "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars), or branch "
+                "on a Python value.")
         if what in ("float()", "int()"):
             self.pending[id(t)] = (t, what)  # fine if an op takes it as an attribute (checked at the end)
             return
