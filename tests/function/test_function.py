@@ -365,3 +365,22 @@ def test_a_tape_may_not_record_through_a_branch_node():
     with pytest.raises(OperatorNotAllowedInGraphError, match="gradient tape cannot record through it"):
         g(tf.constant(1.0))
     assert float(w) == 1.0
+
+
+def test_branch_and_loop_nodes_draw_and_nest_as_eager_code_does():
+    v = tf.Variable(0.0)
+
+    def body(i, s):  # a draw and an assignment under a nested branch
+        d = tf.random.uniform(())
+        s = tf.cond(d > 0.5, lambda: v.assign_add(d) * 1.0, lambda: s + d)
+        return i + 1, s
+
+    def run(n):
+        return tf.while_loop(lambda i, s: i < n, body, [tf.constant(0), tf.constant(0.0)])
+
+    results = []
+    for fn in (run, tf.function(run)):
+        tf.random.set_seed(7)
+        v.assign(0.0)
+        results.append([(float(run_out[1]), float(v)) for run_out in (fn(tf.constant(5)), fn(tf.constant(3)))])
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
