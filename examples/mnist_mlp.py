@@ -87,7 +87,7 @@ def main(argv=None):
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
     print(f"test loss: {test_loss:.4f}  test accuracy: {test_acc:.4f} (on {len(x_test)} images not seen in training "
           "or validation)")
-    print(f"wall time: {time.perf_counter() - start:.1f} s")
+    print(f"wall time: {time.perf_counter() - start:.2f} s")
     return model, x_test
 
 

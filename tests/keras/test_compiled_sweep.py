@@ -149,6 +149,12 @@ OPTIMIZERS = {
     "Adam": lambda: keras.optimizers.Adam(0.01, amsgrad=True),
     "RMSprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
     "Adagrad": lambda: keras.optimizers.Adagrad(0.05),
+    "AdamW, cosine warm-up": lambda: keras.optimizers.AdamW(keras.optimizers.schedules.CosineDecay(
+        0.0, 4, warmup_target=0.02, warmup_steps=2)),
+    "SGD, piecewise constant": lambda: keras.optimizers.SGD(
+        keras.optimizers.schedules.PiecewiseConstantDecay([2, 4], [0.05, 0.02, 0.01])),
+    "RMSprop, polynomial decay": lambda: keras.optimizers.RMSprop(
+        keras.optimizers.schedules.PolynomialDecay(0.01, 5, cycle=True)),
     "Adam, clipnorm and decay": lambda: keras.optimizers.Adam(
         keras.optimizers.schedules.InverseTimeDecay(0.01, 2, 0.5), clipnorm=0.5, weight_decay=0.01),
 }

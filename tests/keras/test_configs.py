@@ -24,6 +24,9 @@ REQUIRED = {
     "Reshape": {"target_shape": (2, 3)}, "Lambda": {"function": doubled},
     "ExponentialDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
     "InverseTimeDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
+    "PiecewiseConstantDecay": {"boundaries": [3, 9], "values": [0.5, 0.2, 0.1]},
+    "PolynomialDecay": {"initial_learning_rate": 0.5, "decay_steps": 7},
+    "CosineDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "warmup_target": 0.9},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy}, "LossFunctionWrapper": {"fn": losses.huber},
     # layers that may be added later: their required arguments
     "Conv1D": {"filters": 4, "kernel_size": 3}, "Conv2D": {"filters": 4, "kernel_size": 3},

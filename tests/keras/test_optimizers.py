@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet import keras
 from tensorlet.keras import optimizers
 
 W0 = np.array([[0.5, -1.0], [2.0, 0.1]], np.float32)
@@ -257,3 +258,44 @@ def test_fused_updates_equal_the_op_by_op_ones_exactly(fused, op_by_op):
         results.append([v.numpy()] + [s.numpy() for s in opt.variables])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+# Keras 3.15's values at steps 0, 3, 5, 10, 15, 20, 25.
+_SCHEDULE_VALUES = [
+    (lambda s: s.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1]), [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.1]),
+    (lambda s: s.PolynomialDecay(0.1, 10, 0.01, 2.0), [0.1, 0.0541, 0.0325, 0.01, 0.01, 0.01, 0.01]),
+    (lambda s: s.PolynomialDecay(0.1, 10, 0.01, cycle=True), [0.1, 0.073, 0.055, 0.01, 0.0325, 0.01, 0.025]),
+    (lambda s: s.CosineDecay(0.1, 10, 0.1), [0.1, 0.08145, 0.055, 0.01, 0.01, 0.01, 0.01]),
+    (lambda s: s.CosineDecay(0.0, 10, warmup_target=0.2, warmup_steps=5), [0.0, 0.12, 0.2, 0.1, 0.0, 0.0, 0.0]),
+    (lambda s: s.CosineDecay(0.1, 10, warmup_steps=5), [0.1, 0.079389, 0.05, 0.0, 0.0, 0.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("make,expected", _SCHEDULE_VALUES)
+def test_schedules_match_keras_for_python_and_tensor_steps(make, expected):
+    schedule = make(keras.optimizers.schedules)
+    steps = (0, 3, 5, 10, 15, 20, 25)
+    np.testing.assert_allclose([schedule(s) for s in steps], expected, atol=5e-7)
+    np.testing.assert_allclose([float(schedule(tf.constant(s, tf.int64))) for s in steps], expected, atol=5e-7)
+    restored = type(schedule).from_config(schedule.get_config())
+    assert [restored(s) for s in steps] == [schedule(s) for s in steps]
+
+
+def test_adamw_is_adam_with_decoupled_weight_decay():
+    results = []
+    for opt in (keras.optimizers.get("adamw"), keras.optimizers.Adam(weight_decay=0.004)):
+        v = tf.Variable([1.0, -2.0])
+        for _ in range(3):
+            opt.apply_gradients([(tf.constant([0.5, 0.25]), v)])
+        results.append(v.numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.allclose(results[0], _adam_without_decay())
+    with pytest.raises(ValueError, match="one more value than boundaries"):
+        keras.optimizers.schedules.PiecewiseConstantDecay([1, 2], [0.1])
+
+
+def _adam_without_decay():
+    opt, v = keras.optimizers.Adam(), tf.Variable([1.0, -2.0])
+    for _ in range(3):
+        opt.apply_gradients([(tf.constant([0.5, 0.25]), v)])
+    return v.numpy()

@@ -1,4 +1,4 @@
-"""Optimizers with Keras's defaults: SGD, RMSprop, Adam, Adagrad.
+"""Optimizers with Keras's defaults: SGD, RMSprop, Adam, AdamW, Adagrad.
 
 ``apply_gradients(zip(grads, variables))`` builds each optimizer's slots
 (momentum, moments...) on first use, then runs its ``update_step`` per
@@ -300,6 +300,15 @@ class Adam(Optimizer):
                                 self._step, slots[2] if self.amsgrad else None, self._folded_decay())
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``weight_decay`` 0.004 by default):
+    each variable shrinks by ``lr * weight_decay`` times itself per step."""
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, name="adamw", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
+
+
 class Adagrad(Optimizer):
     """Scales each step by the root of the sum of all past squared gradients.
 
@@ -323,7 +332,7 @@ class Adagrad(Optimizer):
         tf.raw_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
 
 
 def get(identifier):
