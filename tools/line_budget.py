@@ -37,19 +37,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # total +50 for multi-output ops in the registry and the fused
 # training-mode batch-norm ops; function +60 and the total +170 for
 # in-graph branch and loop nodes (state changes in tensorlet.cond and
-# tensorlet.while_loop, loops without maximum_iterations); keras +60 and the
-# total +60 for AdamW and the piecewise-constant, polynomial and cosine
-# learning-rate schedules.
+# tensorlet.while_loop, loops without maximum_iterations); keras +110 and the
+# total +110 for AdamW, Adamax, Nadam and the piecewise-constant,
+# polynomial and cosine learning-rate schedules.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5350),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 960),
     "public API (top-level modules)": (["*.py"], 1720),
-    "keras (keras/)": (["keras"], 8270),
+    "keras (keras/)": (["keras"], 8320),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 19060
+TOTAL_BUDGET = 19110
 
 
 def code_lines(path):

@@ -149,6 +149,7 @@ OPTIMIZERS = {
     "Adam": lambda: keras.optimizers.Adam(0.01, amsgrad=True),
     "RMSprop": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
     "Adagrad": lambda: keras.optimizers.Adagrad(0.05),
+    "Adamax": lambda: keras.optimizers.Adamax(0.02), "Nadam": lambda: keras.optimizers.Nadam(0.02),
     "AdamW, cosine warm-up": lambda: keras.optimizers.AdamW(keras.optimizers.schedules.CosineDecay(
         0.0, 4, warmup_target=0.02, warmup_steps=2)),
     "SGD, piecewise constant": lambda: keras.optimizers.SGD(

@@ -299,3 +299,19 @@ def _adam_without_decay():
     for _ in range(3):
         opt.apply_gradients([(tf.constant([0.5, 0.25]), v)])
     return v.numpy()
+
+
+@pytest.mark.parametrize("name,expected", [  # Keras 3.15's values for the same six steps
+    ("Adamax", [0.7492806, -1.7492806, 0.2492805]), ("Nadam", [0.7332478, -1.7332479, 0.2332477]),
+    ("AdamW", [0.6987727, -1.6975744, 0.199372])])
+def test_adamax_nadam_and_adamw_follow_keras(name, expected):
+    for compiled in (False, True):
+        opt = keras.optimizers.get(name.lower())
+        opt.learning_rate = 0.05
+        v = tf.Variable(np.array([1.0, -2.0, 0.5], np.float32))
+        step = tf.function(lambda g: opt.apply_gradients([(g, v)])) if compiled else \
+            (lambda g: opt.apply_gradients([(g, v)]))
+        for i in range(6):
+            step(tf.constant(np.array([0.5, -0.25, 1.5], np.float32) * (i + 1) ** 0.5))
+        np.testing.assert_allclose(v.numpy(), expected, rtol=1e-5, atol=1e-5)
+        assert int(opt.iterations) == 6

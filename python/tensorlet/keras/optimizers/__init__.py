@@ -1,4 +1,4 @@
-"""Optimizers with Keras's defaults: SGD, RMSprop, Adam, AdamW, Adagrad.
+"""Optimizers with Keras's defaults: SGD, RMSprop, Adam, AdamW, Adamax, Nadam, Adagrad.
 
 ``apply_gradients(zip(grads, variables))`` builds each optimizer's slots
 (momentum, moments...) on first use, then runs its ``update_step`` per
@@ -161,6 +161,7 @@ class Optimizer(Serializable):
         else:  # eager: the step's scalars read once, not once per variable
             self._step = int(self._iterations) + 1
             lr = float(lr) if isinstance(lr, tf.Tensor) and lr.shape.rank == 0 else lr
+        self._begin_step()
         with deferred_interrupts():  # Ctrl-C lands after every variable has its update, not between two
             for g, v in zip(grads, variables):
                 if g.dtype != v.dtype:
@@ -174,6 +175,15 @@ class Optimizer(Serializable):
                     v.assign(v.constraint(v))
             self._iterations.assign_add(1)
         return self._iterations
+
+    def _begin_step(self):
+        """Updates state shared by all variables, once per step (before their updates)."""
+
+    def _power(self, base, dtype):
+        """``base ** step`` for this step, as ``dtype``."""
+        if isinstance(self._step, tf.Tensor):
+            return tf.pow(tf.constant(base, dtype), tf.cast(self._step, dtype))
+        return base ** self._step
 
     def apply(self, grads, trainable_variables):
         return self.apply_gradients(zip(grads, trainable_variables))
@@ -309,6 +319,56 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
 
 
+class Adamax(Adam):
+    """Adam with the infinity norm: ``u = max(beta_2 * u, |g|)``,
+    ``w -= lr * m / ((1 - beta_1**t) * (u + epsilon))``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
+
+    def build(self, variables):
+        for v in variables:
+            self._slots[v] = (self.add_variable_from_reference(v, "m"), self.add_variable_from_reference(v, "u"))
+        self.built = True
+
+    def update_step(self, g, var, lr):
+        m, u = self._slots[var]
+        m.assign_add((g - m) * (1 - self.beta_1))
+        u.assign(tf.maximum(u * self.beta_2, tf.abs(g)))
+        var.assign_sub(lr * m / ((1 - self._power(self.beta_1, var.dtype)) * (u + self.epsilon)))
+
+
+class Nadam(Adam):
+    """Adam with Nesterov momentum, its momentum warmed up by ``0.96 ** t``
+    (Dozat's schedule, as Keras)."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
+        self._u_product = tf.Variable(1.0, trainable=False, name="u_product")
+
+    def _mu(self, ahead, dtype):
+        decay = 0.96 ** (self._step + ahead) if not isinstance(self._step, tf.Tensor) else \
+            tf.pow(tf.constant(0.96, dtype), tf.cast(self._step + ahead, dtype))
+        return self.beta_1 * (1.0 - 0.5 * decay)
+
+    def _begin_step(self):
+        self._u_product.assign(self._u_product * self._mu(0, tf.float32))
+
+    def update_step(self, g, var, lr):
+        m, v = self._slots[var][:2]
+        u_t, u_next = self._mu(0, var.dtype), self._mu(1, var.dtype)
+        product = tf.cast(self._u_product, var.dtype)
+        m.assign_add((g - m) * (1 - self.beta_1))
+        v.assign_add((tf.square(g) - v) * (1 - self.beta_2))
+        m_hat = u_next * m / (1 - product * u_next) + (1 - u_t) * g / (1 - product)
+        v_hat = v / (1 - self._power(self.beta_2, var.dtype))
+        var.assign_sub(m_hat * lr / (tf.sqrt(v_hat) + self.epsilon))
+
+    @property
+    def variables(self):
+        return [self._u_product] + super().variables
+
+
 class Adagrad(Optimizer):
     """Scales each step by the root of the sum of all past squared gradients.
 
@@ -332,7 +392,8 @@ class Adagrad(Optimizer):
         tf.raw_ops.apply_adagrad(v, acc, g, lr, self.epsilon, self._folded_decay())
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
+            "adagrad": Adagrad}
 
 
 def get(identifier):
