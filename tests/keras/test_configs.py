@@ -25,6 +25,8 @@ REQUIRED = {
     "ExponentialDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
     "InverseTimeDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "decay_rate": 0.8},
     "PiecewiseConstantDecay": {"boundaries": [3, 9], "values": [0.5, 0.2, 0.1]},
+    "SensitivityAtSpecificity": {"value": 0.4}, "SpecificityAtSensitivity": {"value": 0.6},
+    "PrecisionAtRecall": {"recall": 0.7}, "RecallAtPrecision": {"precision": 0.3},
     "PolynomialDecay": {"initial_learning_rate": 0.5, "decay_steps": 7},
     "CosineDecay": {"initial_learning_rate": 0.5, "decay_steps": 7, "warmup_target": 0.9},
     "MeanMetricWrapper": {"fn": metrics.binary_accuracy}, "LossFunctionWrapper": {"fn": losses.huber},

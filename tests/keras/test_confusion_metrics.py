@@ -364,7 +364,8 @@ def test_every_metric_updates_inside_a_function_run_by_the_cpp_runtime(cls):
     p /= p.sum(1, keepdims=True)
     labels = r.integers(0, 3, 8)
     y = labels if "Sparse" in cls.__name__ else np.eye(3, dtype=np.float32)[labels]
-    traced, eager = cls(), cls()
+    args = (0.5,) if cls.__name__.endswith(("AtRecall", "AtPrecision", "AtSpecificity", "AtSensitivity")) else ()
+    traced, eager = cls(*args), cls(*args)
 
     def update(m, y, p):
         m.update_state(p) if cls in (metrics.Mean, metrics.Sum) else m.update_state(y, p)
@@ -407,3 +408,27 @@ def test_fit_reports_metrics_with_one_value_per_class_or_threshold(capsys):
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     np.testing.assert_allclose(logs["precision"], hist["val_precision"][1], rtol=1e-6)
     np.testing.assert_allclose(logs["f1_score"], hist["val_f1_score"][1], rtol=1e-6)
+
+
+def test_rates_at_a_constraint_match_keras():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, (64, 1)).astype("f4")
+    p = np.clip(y * 0.3 + rng.random((64, 1)) * 0.7, 0, 1).astype("f4")
+    w = rng.random((64, 1)).astype("f4")
+    yc, pc = np.eye(3, dtype="f4")[rng.integers(0, 3, 64)], rng.random((64, 3)).astype("f4")
+    got = []
+    for cls, v in [("SensitivityAtSpecificity", 0.5), ("SpecificityAtSensitivity", 0.8), ("PrecisionAtRecall", 0.7),
+                   ("RecallAtPrecision", 0.6)]:
+        for kw in ({}, {"num_thresholds": 7}, {"num_thresholds": 1}):
+            m = getattr(metrics, cls)(v, **kw)
+            m.update_state(y, p)
+            m.update_state(y, p, sample_weight=w)
+            got.append(float(m.result()))
+        m = getattr(metrics, cls)(v, class_id=1)
+        m.update_state(yc, pc)
+        got.append(float(m.result()))
+    keras_values = [0.94643, 0.74905, 0.74905, 0.61905, 0.69685, 0.48049, 0.0, 0.34884, 0.79333, 0.77397, 0.77397,
+                    0.38462, 1.0, 1.0, 0.74905, 0.09524]  # Keras 3.15 on the same data
+    np.testing.assert_allclose(got, keras_values, atol=6e-6)
+    with pytest.raises(ValueError, match="PrecisionAtRecall: value must be in"):
+        metrics.PrecisionAtRecall(1.5)

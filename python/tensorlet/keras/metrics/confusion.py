@@ -14,7 +14,8 @@ from tensorlet.keras import backend
 from tensorlet.keras import losses as _losses
 from tensorlet.keras import metrics as _m
 
-__all__ = ["AUC", "FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives", "TruePositives"]
+__all__ = ["AUC", "FalseNegatives", "FalsePositives", "Precision", "PrecisionAtRecall", "Recall", "RecallAtPrecision",
+           "SensitivityAtSpecificity", "SpecificityAtSensitivity", "TrueNegatives", "TruePositives"]
 
 NEG_INF = -1e10  # what a prediction outside the top k becomes: below every threshold
 _NAMES = ("true_positives", "false_positives", "true_negatives", "false_negatives")
@@ -269,6 +270,55 @@ class AUC(_Confusion):
             return tf.reduce_mean(by_label)
         return tf.math.divide_no_nan(tf.reduce_sum(by_label * self._label_weights),
                                      tf.reduce_sum(self._label_weights))
+
+
+class _AtConstraint(_Confusion):
+    """The best ``target`` rate over ``num_thresholds`` evenly spaced
+    thresholds in [0, 1] at which the ``constraint`` rate is at least
+    ``value`` (0 when none is)."""
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{type(self).__name__}: value must be in [0, 1], got {value!r}")
+        if num_thresholds <= 0:
+            raise ValueError(f"{type(self).__name__}: num_thresholds must be > 0, got {num_thresholds!r}")
+        self.value, self.num_thresholds = float(value), num_thresholds
+        inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        super().__init__([0.5] if num_thresholds == 1 else [0.0] + inner + [1.0], name, dtype, class_id=class_id)
+
+    def result(self):
+        tp, fp, tn, fn = (tf.identity(getattr(self, n)) for n in _NAMES)
+        rates = {"sensitivity": tf.math.divide_no_nan(tp, tp + fn), "specificity": tf.math.divide_no_nan(tn, tn + fp),
+                 "precision": tf.math.divide_no_nan(tp, tp + fp)}
+        rates["recall"] = rates["sensitivity"]
+        best = tf.where(rates[self._constraint] >= self.value, rates[self._target], 0.0)
+        return tf.reduce_max(best)
+
+
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity (recall) at a specificity of at least ``value``."""
+    _target, _constraint = "sensitivity", "specificity"
+
+
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity at a sensitivity (recall) of at least ``value``."""
+    _target, _constraint = "specificity", "sensitivity"
+
+
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision at a recall of at least ``value``."""
+    _target, _constraint = "precision", "recall"
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+
+class RecallAtPrecision(_AtConstraint):
+    """The best recall at a precision of at least ``value``."""
+    _target, _constraint = "recall", "precision"
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
 
 
 _m._BY_NAME.update({"precision": Precision, "recall": Recall, "auc": AUC, "true_positives": TruePositives,
