@@ -40,17 +40,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # tensorlet.while_loop, loops without maximum_iterations); keras +110 and the
 # total +110 for AdamW, Adamax, Nadam and the piecewise-constant,
 # polynomial and cosine learning-rate schedules; keras +40 and the total
-# +40 for the rate-at-a-constraint metrics (PrecisionAtRecall and kin).
+# +40 for the rate-at-a-constraint metrics (PrecisionAtRecall and kin);
+# keras +120 and the total +120 for the IoU family and R2Score.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5350),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 960),
     "public API (top-level modules)": (["*.py"], 1720),
-    "keras (keras/)": (["keras"], 8360),
+    "keras (keras/)": (["keras"], 8480),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 19150
+TOTAL_BUDGET = 19270
 
 
 def code_lines(path):

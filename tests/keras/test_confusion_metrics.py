@@ -364,7 +364,8 @@ def test_every_metric_updates_inside_a_function_run_by_the_cpp_runtime(cls):
     p /= p.sum(1, keepdims=True)
     labels = r.integers(0, 3, 8)
     y = labels if "Sparse" in cls.__name__ else np.eye(3, dtype=np.float32)[labels]
-    args = (0.5,) if cls.__name__.endswith(("AtRecall", "AtPrecision", "AtSpecificity", "AtSensitivity")) else ()
+    args = (0.5,) if cls.__name__.endswith(("AtRecall", "AtPrecision", "AtSpecificity", "AtSensitivity")) else \
+        (3, [0, 2]) if cls.__name__ in ("IoU", "OneHotIoU") else (3,) if cls.__name__.endswith("MeanIoU") else ()
     traced, eager = cls(*args), cls(*args)
 
     def update(m, y, p):

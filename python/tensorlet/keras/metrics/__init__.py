@@ -309,3 +309,4 @@ def check_name(identifier):
         get(identifier)
 from tensorlet.keras.metrics.confusion import *  # noqa: E402,F401,F403  (confusion counts, precision, recall, AUC)
 from tensorlet.keras.metrics.extra import *  # noqa: E402,F401,F403  (top-k, RMSE, F1 ...)
+from tensorlet.keras.metrics.regions import *  # noqa: E402,F401,F403  (IoU family, R2Score)
