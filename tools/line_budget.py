@@ -41,17 +41,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # total +110 for AdamW, Adamax, Nadam and the piecewise-constant,
 # polynomial and cosine learning-rate schedules; keras +40 and the total
 # +40 for the rate-at-a-constraint metrics (PrecisionAtRecall and kin);
-# keras +120 and the total +120 for the IoU family and R2Score.
+# keras +120 and the total +120 for the IoU family and R2Score; ops +30
+# and the total +20 for tf.random.categorical.
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
-    "ops (ops/)": (["ops"], 5350),
+    "ops (ops/)": (["ops"], 5380),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 960),
     "public API (top-level modules)": (["*.py"], 1720),
     "keras (keras/)": (["keras"], 8480),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 19270
+TOTAL_BUDGET = 19290
 
 
 def code_lines(path):

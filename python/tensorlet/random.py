@@ -1,9 +1,10 @@
 """``tensorlet.random``: random tensors and the global seed, as ``tf.random``."""
 
 from tensorlet.ops.random_ops import (
-    normal, seed_state, set_seed, shuffle, stateless_normal, stateless_truncated_normal, stateless_uniform,
+    categorical, normal, seed_state, set_seed, shuffle, stateless_normal, stateless_truncated_normal, stateless_uniform,
     truncated_normal, uniform,
 )
 
-__all__ = ["normal", "seed_state", "set_seed", "shuffle", "stateless_normal", "stateless_truncated_normal",
+__all__ = ["categorical", "normal",
+           "seed_state", "set_seed", "shuffle", "stateless_normal", "stateless_truncated_normal",
            "stateless_uniform", "truncated_normal", "uniform"]

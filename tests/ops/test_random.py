@@ -222,3 +222,20 @@ def test_stateless():
     assert set(i.tolist()) == {3, 4, 5}
     with pytest.raises(tf.errors.InvalidArgumentError, match="seed must be a pair"):
         tf.random.stateless_uniform([2], seed=[1])
+
+
+def test_categorical_draws_follow_the_softmax_of_the_logits():
+    p = np.array([[0.1, 0.6, 0.3], [0.8, 0.1, 0.1]])
+    draws = tf.random.categorical(np.log(p).astype(np.float32), 40000, seed=3).numpy()
+    assert draws.shape == (2, 40000) and draws.dtype == np.int64
+    freq = np.stack([np.bincount(r, minlength=3) / 40000 for r in draws])
+    np.testing.assert_allclose(freq, p, atol=0.01)  # about four standard errors
+    never = tf.random.categorical([[0.0, -np.inf, 0.0]], 200).numpy()
+    assert set(never.ravel()) == {0, 2}
+    tf.random.set_seed(5)
+    a = tf.random.categorical(np.zeros((3, 4), np.float32), 6, dtype=tf.int32)
+    tf.random.set_seed(5)
+    b = tf.random.categorical(np.zeros((3, 4), np.float32), 6, dtype=tf.int32)
+    assert a.dtype == tf.int32 and np.array_equal(a.numpy(), b.numpy())
+    with pytest.raises(tf.errors.InvalidArgumentError, match="categorical: logits must be"):
+        tf.random.categorical(np.zeros(3, np.float32), 2)

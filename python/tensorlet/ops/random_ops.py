@@ -243,6 +243,37 @@ def shuffle(value, seed=None, name=None):
     return gather(value, Tensor._from_array(_core.from_numpy(perm)))
 
 
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """Draws class indices from the categorical distributions ``softmax(logits)``.
+
+    Args:
+        logits: ``(batch, classes)`` unnormalized log-probabilities.
+        num_samples: draws per row.
+        dtype: int32 or int64 (the default).
+        seed: an op seed (see :func:`set_seed`).
+        name: ignored.
+
+    Returns:
+        ``(batch, num_samples)`` class indices.
+
+    Raises:
+        InvalidArgumentError: unless ``logits`` is 2-D with at least one class.
+    """
+    from tensorlet.ops.elementwise import log, negative
+    from tensorlet.ops.reductions import argmax
+    from tensorlet.ops.view_ops import cast
+    logits = h.to_tensor(logits)
+    if logits.ndim != 2 or logits.shape[1] == 0:
+        raise InvalidArgumentError(f"random.categorical: logits must be (batch, classes), got shape "
+                                   f"{tuple(logits.shape)}")
+    dt = logits.dtype if logits.dtype.is_floating else _dtypes.float32
+    # Gumbel-max: the argmax of logits plus Gumbel noise is distributed as softmax(logits).
+    u = uniform((logits.shape[0], int(num_samples), logits.shape[1]), np.finfo(dt.as_numpy_dtype).tiny, 1.0, dt,
+                seed)
+    scores = add(cast(logits, dt)[:, None, :], negative(log(negative(log(u)))))
+    return argmax(scores, -1, output_type=_dtypes.as_dtype(dtype or _dtypes.int64))
+
+
 # ---- stateless variants: the numbers are a function of ``seed`` alone ---------
 
 def _stateless_key(seed, op):
