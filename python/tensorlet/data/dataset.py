@@ -17,6 +17,7 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.data import structure as st
 from tensorlet.data.structure import INFINITE, UNKNOWN, TensorSpec
+from tensorlet.framework.tensor import tracers as _tracers
 
 AUTOTUNE = -1
 
@@ -292,6 +293,9 @@ class DatasetIterator:
         return self
 
     def __next__(self):
+        for tracer in _tracers:  # in tensorlet.function, this data must not be frozen into a graph
+            tracer.untraceable("it iterates a tf.data.Dataset, whose elements (reshuffled or changed on a later "
+                               "call) would be frozen into the traced graph")
         element = next(self._elements)
         self._position += 1
         return st.map_structure(st.to_output, element)

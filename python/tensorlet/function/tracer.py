@@ -17,6 +17,7 @@ the graph reads it each run.
 """
 
 from tensorlet.framework import tensor as _tensor
+from tensorlet.framework.symbolic import SymbolicArray
 from tensorlet.framework.tensor import Tensor
 from tensorlet.function.graph import ARG, CONSTANT, NODE, VARIABLE, Graph, Node, is_variable
 from tensorlet.ops import registry
@@ -49,6 +50,7 @@ class Tracer:
         self.traced = set()    # ids of tensors whose value depends on the call
         self.pending = {}      # id(variable) -> (variable, what): read on the host
         self.created = []      # (variable, initial value) created while tracing
+        self.eager_reason = None  # why this trace cannot become a graph (the function then runs eagerly)
         self._seed = _UNSET
 
     # ---- what the function sees ------------------------------------------
@@ -79,6 +81,8 @@ class Tracer:
 
     # ---- the observer -------------------------------------------------------
     def _record(self, op, inputs, attrs, out):
+        if out is not None and type(out._a) is SymbolicArray:
+            return  # shape inference (a model built on first call inside the trace), not a computation
         slots = self.slots
         ins, traced = [], op.seeded
         for x in inputs:
@@ -120,7 +124,7 @@ class Tracer:
 
     # ---- hooks called by Tensor, Variable and the seed state -----------------
     def host_read(self, t, what):
-        if id(t) not in self.traced and not is_variable(t):
+        if (id(t) not in self.traced and not is_variable(t)) or self.eager_reason:
             return
         if what == "bool()":
             raise OperatorNotAllowedInGraphError(
@@ -128,6 +132,12 @@ class Tracer:
                 "`or` or `not` on a tensor) is not allowed while tracing: its value differs between calls. Use "
                 "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars, "
                 "maximum_iterations=n), or branch on a Python value.")
+        if what == "range()":
+            raise OperatorNotAllowedInGraphError(
+                f"tensorlet.function {self.name}: tensorlet.range with a bound computed from the arguments or "
+                "variables (`for i in tf.range(n)`, say) makes a loop whose length differs between calls, which "
+                "cannot be unrolled while tracing. Use tensorlet.while_loop(cond, body, loop_vars, "
+                "maximum_iterations=...), or pass n as a Python int (each value traces once).")
         if what in ("float()", "int()"):
             self.pending[id(t)] = (t, what)  # fine if an op takes it as an attribute (checked at the end)
             return
@@ -135,6 +145,11 @@ class Tracer:
             f"tensorlet.function {self.name}: {what} of a traced tensor is not allowed while tracing: the value "
             "of this one call would be frozen into the function. Compute with tensorlet ops instead, or call "
             "the function eagerly (outside tensorlet.function).")
+
+    def untraceable(self, reason):
+        """Marks the trace as one that must not be replayed (it read host data
+        that can change between calls); the function will run eagerly."""
+        self.eager_reason = self.eager_reason or reason
 
     def creating(self, variable):
         if not self.allow_variables:
@@ -165,7 +180,7 @@ class Tracer:
 
     def check(self):
         """Raises if a variable's value was read on the host and frozen."""
-        for t, what in self.pending.values():
+        for t, what in () if self.eager_reason else self.pending.values():
             which = f"variable '{t.name}'" if is_variable(t) else "a traced tensor"
             raise OperatorNotAllowedInGraphError(
                 f"tensorlet.function {self.name}: {what} read {which} on the host while tracing, so the value of "

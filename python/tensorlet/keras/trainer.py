@@ -97,7 +97,10 @@ class Trainer:
         """The metrics whose results ``fit``/``evaluate`` report (the loss, each output's loss,
         the compiled metrics); reset every epoch."""
         per_output = [t for t in self._compile_loss.trackers if t] if self._compile_loss else []
-        return [self._loss_tracker] + per_output + self._compile_metrics.metrics
+        compiled = self._compile_metrics
+        if compiled.entries is None and any(compiled.specs):  # built on the first update, as in Keras 3
+            return [self._loss_tracker] + per_output + [_CompiledMetrics(self)]
+        return [self._loss_tracker] + per_output + compiled.metrics
 
     @property
     def compiled_loss(self):
@@ -119,26 +122,11 @@ class Trainer:
     def compiled_metrics(self):
         """The Keras 2 ``self.compiled_metrics.update_state(y, y_pred, sample_weight)``; Keras 3
         updates them with ``self.compute_metrics(x, y, y_pred, sample_weight)``."""
-        model = self
-
-        class CompiledMetrics:
-            metrics = property(lambda _: model._compile_metrics.metrics)
-
-            def update_state(_, y, y_pred, sample_weight=None):
-                warnings.warn("model.compiled_metrics.update_state(...) is the Keras 2 spelling; use "
-                              "self.compute_metrics(x, y, y_pred, sample_weight) in Keras 3", DeprecationWarning,
-                              stacklevel=2)
-                model._compile_metrics.update(model, y, y_pred, sample_weight, model._loss_fns_for(y_pred))
-
-            def reset_state(_):
-                for m in model._compile_metrics.metrics:
-                    m.reset_state()
-
-        return CompiledMetrics()
+        return _CompiledMetrics(self, warn=True)
 
     def get_metrics_result(self):
         """The current value of every metric, as a dict of Python floats."""
-        return {m.name: m._value() if hasattr(m, "_value") else float(m.result()) for m in self.metrics}
+        return _floats({m.name: m._value() if hasattr(m, "_value") else m.result() for m in self.metrics})
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -392,7 +380,12 @@ class Trainer:
     def _preflight(self, data, what):
         """Builds the model and checks labels against the loss before any weight changes."""
         if not self.built or self._output_shape is None:
-            self(data.first_inputs(), training=False)
+            try:
+                self(data.first_inputs(), training=False)
+            except NotImplementedError:  # no call() (a GAN's): its own train_step/test_step says what runs
+                if type(self).train_step is Trainer.train_step and type(self).test_step is Trainer.test_step:
+                    raise
+                return
         if data.y is None or self._compile_loss is None:
             return
         names = self._output_names()
@@ -552,8 +545,41 @@ class _Step:
 
 
 def _floats(logs):
-    """Python floats of float32 values, as Keras reports them (0.6931471824645996)."""
-    return {k: float(np.float32(v)) for k, v in logs.items()}
+    """Python floats of float32 values, as Keras reports them (0.6931471824645996); a dict
+    value (the compiled metrics' results) gives its entries."""
+    out = {}
+    for k, v in logs.items():
+        out.update(_floats(v) if isinstance(v, dict) else {k: float(np.float32(v))})
+    return out
+
+
+class _CompiledMetrics:
+    """The compiled metrics as one metric (``compile_metrics`` in ``model.metrics``
+    until the first update builds them): ``update_state(y, y_pred)`` updates each,
+    ``result()`` gives a dict. Also the Keras 2 ``model.compiled_metrics``."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model, warn=False):
+        self.model, self.warn = model, warn
+
+    @property
+    def metrics(self):
+        return self.model._compile_metrics.metrics
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        if self.warn:
+            warnings.warn("model.compiled_metrics.update_state(...) is the Keras 2 spelling; use "
+                          "self.compute_metrics(x, y, y_pred, sample_weight) in Keras 3", DeprecationWarning,
+                          stacklevel=2)
+        self.model._compile_metrics.update(self.model, y, y_pred, sample_weight, self.model._loss_fns_for(y_pred))
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
 
 
 def _no_separate_targets(y, what):

@@ -192,7 +192,8 @@ class _Random(Layer):
         self.seed = seed
 
     def _uniform(self, n, lo, hi):
-        return tf.random.uniform((n,), lo, hi, dtype="float64", seed=self.seed).numpy()
+        # A tensor, never read on the host, so a compiled training step draws anew on every run.
+        return tf.random.uniform((n,), lo, hi, seed=self.seed)
 
     def call(self, inputs, training=None):
         x = _float(inputs, self.dtype)
@@ -225,53 +226,55 @@ class RandomFlip(_Random):
         n = x.shape[0]
         for axis, on in ((2, "horizontal" in self.mode), (1, "vertical" in self.mode)):
             if on:
-                flip = tf.constant((self._uniform(n, 0, 1) < 0.5).reshape(n, 1, 1, 1))
+                flip = tf.reshape(self._uniform(n, 0, 1) < 0.5, (n, 1, 1, 1))
                 x = tf.where(flip, tf.reverse(x, [axis]), x)
         return x
 
 
 def _fill_index(i, n, mode):
-    """Integer coordinates mapped into [0, n) by the fill mode; -1 where outside (constant)."""
+    """Integer coordinates (an int32 tensor) mapped into [0, n) by the fill mode; -1 where outside (constant)."""
     if mode == "nearest":
-        return np.clip(i, 0, n - 1)
+        return tf.clip_by_value(i, 0, n - 1)
     if mode == "wrap":
-        return np.mod(i, n)
+        return tf.math.floormod(i, n)
     if mode == "reflect":  # d c b a | a b c d | d c b a
         if n == 1:
-            return np.zeros_like(i)
-        p = np.mod(i, 2 * n)
-        return np.where(p >= n, 2 * n - 1 - p, p)
-    return np.where((i >= 0) & (i < n), i, -1)
+            return tf.zeros_like(i)
+        p = tf.math.floormod(i, 2 * n)
+        return tf.where(p >= n, 2 * n - 1 - p, p)
+    return tf.where(tf.logical_and(i >= 0, i < n), i, -1)
 
 
 def _transform(x, mats, interpolation, fill_mode, fill_value):
     """Each output pixel (px, py) of image b is read at (a0 px + a1 py + a2,
-    b0 px + b1 py + b2) of the input, for mats[b] = (a0, a1, a2, b0, b1, b2)."""
+    b0 px + b1 py + b2) of the input, for mats[b] = (a0, a1, a2, b0, b1, b2)
+    (an (n, 6) float32 tensor). All in tensor ops, so a trace records it."""
     n, h, w, c = x.shape
-    py, px = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
-    m = np.asarray(mats)[:, :, None, None]
-    sx = m[:, 0] * px + m[:, 1] * py + m[:, 2]
-    sy = m[:, 3] * px + m[:, 4] * py + m[:, 5]
+    py, px = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
+    m = [tf.reshape(mats[:, k], (n, 1, 1)) for k in range(6)]
+    sx = m[0] * px + m[1] * py + m[2]
+    sy = m[3] * px + m[4] * py + m[5]
     flat = tf.reshape(x, (n * h * w, c))
-    base = (np.arange(n) * h * w)[:, None, None]
+    base = (np.arange(n, dtype=np.int32) * h * w)[:, None, None]
     if interpolation == "nearest":
-        taps = [(np.round(sy), np.round(sx), np.ones_like(sx))]
+        taps = [(tf.round(sy), tf.round(sx), tf.ones_like(sx))]
     else:
-        y0, x0 = np.floor(sy), np.floor(sx)
+        y0, x0 = tf.floor(sy), tf.floor(sx)
         fy, fx = sy - y0, sx - x0
         taps = [(y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx), (y0 + 1, x0, fy * (1 - fx)),
                 (y0 + 1, x0 + 1, fy * fx)]
-    out, outside = None, np.zeros_like(sx)
+    out, outside = None, tf.zeros_like(sx)
     for ty, tx, wt in taps:
-        iy, ix = _fill_index(ty.astype(np.int64), h, fill_mode), _fill_index(tx.astype(np.int64), w, fill_mode)
-        valid = (iy >= 0) & (ix >= 0)
-        outside += np.where(valid, 0.0, wt)
-        idx = np.where(valid, base + iy * w + ix, 0).reshape(-1)
-        wgt = tf.constant(np.where(valid, wt, 0.0).reshape(n, h, w, 1), dtype=x.dtype)
+        iy = _fill_index(tf.cast(ty, "int32"), h, fill_mode)
+        ix = _fill_index(tf.cast(tx, "int32"), w, fill_mode)
+        valid = tf.logical_and(iy >= 0, ix >= 0)
+        outside += tf.where(valid, 0.0, wt)
+        idx = tf.reshape(tf.where(valid, iy * w + ix + base, 0), (-1,))
+        wgt = tf.cast(tf.reshape(tf.where(valid, wt, 0.0), (n, h, w, 1)), x.dtype)
         term = tf.reshape(tf.gather(flat, idx), (n, h, w, c)) * wgt
         out = term if out is None else out + term
     if fill_mode == "constant" and fill_value:
-        out = out + tf.constant(outside.reshape(n, h, w, 1) * fill_value, dtype=x.dtype)
+        out = out + tf.cast(tf.reshape(outside, (n, h, w, 1)) * fill_value, x.dtype)
     return out
 
 
@@ -304,10 +307,10 @@ class RandomRotation(_Geometric):
 
     def _matrices(self, n, h, w):
         theta = self._uniform(n, self._lo * 2 * math.pi, self._hi * 2 * math.pi)
-        cos, sin = np.cos(theta), np.sin(theta)
+        cos, sin = tf.cos(theta), tf.sin(theta)
         xo = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2
         yo = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2
-        return np.stack([cos, -sin, xo, sin, cos, yo], 1)
+        return tf.stack([cos, -sin, xo, sin, cos, yo], 1)
 
 
 class RandomZoom(_Geometric):
@@ -325,8 +328,8 @@ class RandomZoom(_Geometric):
     def _matrices(self, n, h, w):
         zy = self._uniform(n, *self._h)
         zx = zy if self._w is None else self._uniform(n, *self._w)
-        zero = np.zeros(n)
-        return np.stack([zx, zero, (w - 1) / 2 * (1 - zx), zero, zy, (h - 1) / 2 * (1 - zy)], 1)
+        zero = tf.zeros((n,))
+        return tf.stack([zx, zero, (w - 1) / 2 * (1 - zx), zero, zy, (h - 1) / 2 * (1 - zy)], 1)
 
 
 class RandomTranslation(_Geometric):
@@ -342,8 +345,8 @@ class RandomTranslation(_Geometric):
 
     def _matrices(self, n, h, w):
         dy, dx = self._uniform(n, *self._h) * h, self._uniform(n, *self._w) * w
-        one, zero = np.ones(n), np.zeros(n)
-        return np.stack([one, zero, -dx, zero, one, -dy], 1)
+        one, zero = tf.ones((n,)), tf.zeros((n,))
+        return tf.stack([one, zero, -dx, zero, one, -dy], 1)
 
 
 class RandomContrast(_Random):
@@ -360,6 +363,6 @@ class RandomContrast(_Random):
         self._lo, self._hi = 1.0 - lo, 1.0 + hi
 
     def _augment(self, x):
-        f = tf.constant(self._uniform(x.shape[0], self._lo, self._hi).reshape(-1, 1, 1, 1), dtype=x.dtype)
+        f = tf.cast(tf.reshape(self._uniform(x.shape[0], self._lo, self._hi), (-1, 1, 1, 1)), x.dtype)
         mean = tf.reduce_mean(x, axis=[1, 2], keepdims=True)
         return tf.clip_by_value((x - mean) * f + mean, *self.value_range)
