@@ -10,7 +10,10 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.framework.errors import InvalidArgumentError
 
-__all__ = ["convert_image_dtype", "flip_left_right", "flip_up_down", "resize", "rot90", "ResizeMethod"]
+__all__ = ["adjust_brightness", "adjust_contrast", "central_crop", "convert_image_dtype", "flip_left_right",
+           "flip_up_down", "grayscale_to_rgb", "per_image_standardization", "random_brightness", "random_contrast",
+           "random_crop", "random_flip_left_right", "random_flip_up_down", "resize", "resize_with_crop_or_pad",
+           "rgb_to_grayscale", "rot90", "ResizeMethod"]
 
 
 class ResizeMethod:
@@ -135,3 +138,121 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     wide = tf.cast(image, "int64")  # integer to integer: scale by the ratio of the ranges
     up, down = (int(dtype.max) + 1) // (int(src.max) + 1), (int(src.max) + 1) // (int(dtype.max) + 1)
     return tf.cast(wide * up if up >= 1 else wide // down, dtype)
+
+
+def _in_float(image, fn):
+    """``fn`` applied to the image as float32 in [0, 1] (integer images) and converted back."""
+    image = tf.convert_to_tensor(image)
+    out = fn(convert_image_dtype(image, "float32") if not image.dtype.is_floating else image)
+    return out if image.dtype.is_floating else convert_image_dtype(out, image.dtype, saturate=True)
+
+
+def _either(image, changed, seed):
+    """``changed`` or ``image``, each image of a batch with probability 1/2."""
+    shape = (image.shape[0], 1, 1, 1) if image.ndim == 4 else ()
+    return tf.where(tf.random.uniform(shape, seed=seed) < 0.5, changed, image)
+
+
+def random_flip_left_right(image, seed=None):
+    """Each image mirrored horizontally with probability 1/2."""
+    image = _image(image, "random_flip_left_right")
+    return _either(image, flip_left_right(image), seed)
+
+
+def random_flip_up_down(image, seed=None):
+    """Each image mirrored vertically with probability 1/2."""
+    image = _image(image, "random_flip_up_down")
+    return _either(image, flip_up_down(image), seed)
+
+
+def adjust_brightness(image, delta):
+    """``image + delta`` (integer images: in the [0, 1] scale, then converted back)."""
+    return _in_float(image, lambda x: x + tf.cast(delta, x.dtype))
+
+
+def adjust_contrast(images, contrast_factor):
+    """Each channel's distance from its per-image mean, scaled by ``contrast_factor``."""
+    def adjust(x):
+        mean = tf.reduce_mean(x, axis=[-3, -2], keepdims=True)
+        return (x - mean) * tf.cast(contrast_factor, x.dtype) + mean
+    return _in_float(_image(images, "adjust_contrast"), adjust)
+
+
+def random_brightness(image, max_delta, seed=None):
+    """:func:`adjust_brightness` by one delta drawn from [-max_delta, max_delta).
+
+    Raises:
+        ValueError: if ``max_delta`` is negative.
+    """
+    if max_delta < 0:
+        raise ValueError(f"image.random_brightness: max_delta must be non-negative, got {max_delta}")
+    return adjust_brightness(image, tf.random.uniform((), -max_delta, max_delta, seed=seed))
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """:func:`adjust_contrast` by one factor drawn from [lower, upper).
+
+    Raises:
+        ValueError: unless 0 <= lower < upper.
+    """
+    if not 0 <= lower < upper:
+        raise ValueError(f"image.random_contrast: need 0 <= lower < upper, got lower={lower}, upper={upper}")
+    return adjust_contrast(image, tf.random.uniform((), lower, upper, seed=seed))
+
+
+def per_image_standardization(image):
+    """Each image scaled to mean 0 and variance 1: ``(x - mean) / max(std, 1/sqrt(pixels))``, float32."""
+    image = _image(image, "per_image_standardization")
+    x = tf.cast(image, "float32") if not image.dtype.is_floating else image
+    axes = [-3, -2, -1]
+    mean = tf.reduce_mean(x, axis=axes, keepdims=True)
+    std = tf.math.reduce_std(x, axis=axes, keepdims=True)
+    return (x - mean) / tf.maximum(std, 1.0 / np.sqrt(np.prod(x.shape[-3:])))
+
+
+def central_crop(image, central_fraction):
+    """The central ``central_fraction`` (in (0, 1]) of the height and width."""
+    image = _image(image, "central_crop")
+    if not 0 < central_fraction <= 1:
+        raise ValueError(f"image.central_crop: central_fraction must be in (0, 1], got {central_fraction}")
+    h, w = image.shape[-3], image.shape[-2]
+    top, left = int((h - h * central_fraction) / 2), int((w - w * central_fraction) / 2)
+    return image[..., top:h - top, left:w - left, :]
+
+
+def resize_with_crop_or_pad(image, target_height, target_width):
+    """Crops the middle, or pads evenly with zeros, to ``target_height x target_width``."""
+    image = _image(image, "resize_with_crop_or_pad")
+    h, w = image.shape[-3], image.shape[-2]
+    top, left = max((h - target_height) // 2, 0), max((w - target_width) // 2, 0)
+    image = image[..., top:top + min(h, target_height), left:left + min(w, target_width), :]
+    pad_h, pad_w = max((target_height - h) // 2, 0), max((target_width - w) // 2, 0)
+    pads = [[0, 0]] * (image.ndim - 3) + [[pad_h, target_height - image.shape[-3] - pad_h],
+                                          [pad_w, target_width - image.shape[-2] - pad_w], [0, 0]]
+    return tf.pad(image, pads)
+
+
+def random_crop(value, size, seed=None):
+    """A slice of shape ``size`` at a random offset.
+
+    Raises:
+        InvalidArgumentError: if ``size`` does not fit inside ``value``.
+    """
+    value = tf.convert_to_tensor(value)
+    size = [int(s) for s in size]
+    if len(size) != value.ndim or any(s > d or s < 0 for s, d in zip(size, value.shape)):
+        raise InvalidArgumentError(f"image.random_crop: size {size} does not fit in shape {tuple(value.shape)}")
+    u = tf.random.uniform((value.ndim,), seed=seed).numpy()
+    starts = [int(f * (d - s + 1)) for f, d, s in zip(u, value.shape, size)]
+    return value[tuple(slice(b, b + s) for b, s in zip(starts, size))]
+
+
+def rgb_to_grayscale(images):
+    """The luminance ``0.2989 R + 0.5870 G + 0.1140 B``, keeping a last axis of 1."""
+    weights = [0.2989, 0.5870, 0.1140]
+    return _in_float(images, lambda x: tf.reduce_sum(x * tf.constant(weights, x.dtype), axis=-1, keepdims=True))
+
+
+def grayscale_to_rgb(images):
+    """A one-channel image repeated into three channels."""
+    return tf.concat([tf.convert_to_tensor(images)] * 3, axis=-1)

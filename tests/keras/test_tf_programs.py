@@ -227,3 +227,127 @@ def test_gan_train_step_gets_the_lone_images_and_steps_two_optimizers():
     assert seen[:3] == [(32, 32), (32, 32), (16, 32)]  # the images themselves, as Keras passes them
     history = gan.fit(images, epochs=1, batch_size=40, verbose=0)  # arrays without targets: the same
     assert seen[-1] == (40, 32) and np.isfinite(history.history["d_loss"][0])
+
+
+def _image_folder(root, n=12, size=(20, 24)):
+    """``root/cat`` and ``root/dog`` of PNGs: a bright patch top left (cat) or bottom right (dog)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls in ("cat", "dog"):
+        (root / cls).mkdir(parents=True)
+        for i in range(n):
+            a = rng.integers(0, 60, size + (3,)).astype("uint8")
+            if cls == "cat":
+                a[2:9, 2:11] = 220
+            else:
+                a[11:18, 13:22] = 220
+            Image.fromarray(a).save(root / cls / f"{cls}.{i}.png")
+    return root
+
+
+def test_image_classification_tutorial(tmp_path):
+    data_dir = _image_folder(tmp_path / "photos")
+    img_height = img_width = 24
+    train_ds = keras.utils.image_dataset_from_directory(data_dir, validation_split=0.25, subset="training", seed=123,
+                                                        image_size=(img_height, img_width), batch_size=6)
+    val_ds = keras.utils.image_dataset_from_directory(data_dir, validation_split=0.25, subset="validation", seed=123,
+                                                      image_size=(img_height, img_width), batch_size=6)
+    class_names = train_ds.class_names
+    train_ds = train_ds.cache().shuffle(1000).prefetch(buffer_size=tf.data.AUTOTUNE)
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal", input_shape=(img_height, img_width, 3)),
+                                          layers.RandomRotation(0.1), layers.RandomZoom(0.1)])
+    model = keras.Sequential([
+        data_augmentation,  # its input shape builds the whole model, so summary() works before fit
+        layers.Rescaling(1. / 255),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(0.2),
+        layers.Flatten(),
+        layers.Dense(32, activation="relu"),
+        layers.Dense(len(class_names), name="outputs")])
+    assert model.built and model.count_params() == 42050  # Keras: Total params: 42,050
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = model.fit(train_ds, validation_data=val_ds, epochs=2, verbose=0)
+    assert history.epoch == [0, 1] and sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    img = keras.utils.load_img(str(data_dir / "cat" / "cat.0.png"), target_size=(img_height, img_width))
+    img_array = keras.utils.img_to_array(img)
+    assert img_array.shape == (24, 24, 3) and img_array.dtype == np.float32
+    predictions = model.predict(tf.expand_dims(img_array, 0), verbose=0)
+    score = tf.nn.softmax(predictions[0])
+    assert predictions.shape == (1, 2) and float(tf.reduce_sum(score)) == pytest.approx(1.0)
+    batch = next(val_ds.as_numpy_iterator())  # TensorFlow's iterator has next() too
+    assert batch[0].shape[1:] == (24, 24, 3) and val_ds.as_numpy_iterator().next()[1].dtype == np.int32
+
+
+def test_load_img_and_array_round_trip(tmp_path):
+    a = np.random.default_rng(2).integers(0, 256, (5, 7, 3)).astype("uint8")
+    keras.utils.save_img(tmp_path / "a.png", a, scale=False)
+    img = keras.utils.load_img(tmp_path / "a.png")
+    assert img.size == (7, 5)
+    np.testing.assert_array_equal(keras.utils.img_to_array(img), a.astype("float32"))
+    assert keras.utils.img_to_array(img, data_format="channels_first").shape == (3, 5, 7)
+    gray = keras.utils.load_img(tmp_path / "a.png", color_mode="grayscale", target_size=(10, 14))
+    assert keras.utils.img_to_array(gray).shape == (10, 14, 1)
+    scaled = keras.utils.img_to_array(keras.utils.array_to_img(a.astype("float32") / 255.0))
+    assert scaled.min() == 0 and scaled.max() == 255  # scale=True spans [0, 255]
+    assert keras.preprocessing.image.load_img is keras.utils.load_img  # the Keras 2 home
+    with pytest.raises(ValueError, match="color_mode"):
+        keras.utils.load_img(tmp_path / "a.png", color_mode="cmyk")
+
+
+def test_operators_on_keras_tensors_build_layers_that_save(tmp_path):
+    inputs = keras.Input(shape=(4, 3))
+    scaled = inputs / 127.5 - 1.0
+    mixed = 2.0 * (-scaled) + scaled ** 2
+    model = keras.Model(inputs, [scaled, mixed, 1 - inputs, inputs * inputs, inputs @ np.eye(3, dtype="float32")])
+    x = np.random.default_rng(3).uniform(0, 255, (2, 4, 3)).astype("float32")
+    s = x / 127.5 - 1.0
+    expected = [s, -2 * s + s ** 2, 1 - x, x * x, x]
+    got = model.predict(x, verbose=0)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-4)
+    assert [layer.name for layer in model.layers[1:3]] == ["true_divide", "subtract"]
+    model.save(tmp_path / "ops.keras")
+    for g, e in zip(keras.models.load_model(tmp_path / "ops.keras").predict(x, verbose=0), got):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_transfer_learning_tutorial_counts_match_keras():
+    keras.utils.set_random_seed(8)
+    x, y = _images(24)
+    data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.2)])
+    preprocess_input = keras.applications.mobilenet_v2.preprocess_input
+    base_model = keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False, weights=None)
+    assert base_model(x[:4]).shape == (4, 1, 1, 1280)
+    base_model.trainable = False
+    assert (len(base_model.trainable_variables), len(base_model.non_trainable_variables)) == (0, 260)
+    inputs = keras.Input(shape=(32, 32, 3))
+    h = data_augmentation(inputs)
+    h = preprocess_input(h)  # arithmetic on a KerasTensor
+    h = base_model(h, training=False)
+    h = layers.GlobalAveragePooling2D()(h)
+    h = layers.Dropout(0.2)(h)
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
+    metrics = [keras.metrics.BinaryAccuracy(threshold=0.5, name="accuracy")]
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-4), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=metrics)
+    # Keras: Total params: 2,259,265, Trainable params: 1,281; 2 trainable variables.
+    assert model.count_params() == 2259265 and len(model.trainable_variables) == 2
+    assert sum(int(np.prod(v.shape)) for v in model.trainable_variables) == 1281
+    history = model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    base_model.trainable = True
+    for layer in base_model.layers[:100]:
+        layer.trainable = False
+    model.compile(loss=keras.losses.BinaryCrossentropy(), optimizer=keras.optimizers.RMSprop(learning_rate=1e-5),
+                  metrics=metrics)
+    # Keras: Trainable params: 1,862,721, Non-trainable params: 396,544; 56 trainable variables.
+    assert len(model.trainable_variables) == 56 and len(base_model.layers) == 154
+    assert sum(int(np.prod(v.shape)) for v in model.trainable_variables) == 1862721
+    frozen = [v.numpy() for v in base_model.layers[1].weights]
+    history = model.fit(x, y, epochs=2, initial_epoch=len(history.epoch), batch_size=8, verbose=0)
+    assert history.epoch == [1]
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(frozen, base_model.layers[1].weights))

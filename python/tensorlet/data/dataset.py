@@ -71,9 +71,8 @@ class Dataset:
         return DatasetIterator(self)
 
     def as_numpy_iterator(self):
-        """Iterates over the elements as numpy arrays (``bytes`` for strings)."""
-        for element in self._elements():
-            yield st.map_structure(st.to_numpy_output, element)
+        """An iterator over the elements as numpy arrays (``bytes`` for strings), with ``next()``."""
+        return _NumpyIterator(st.map_structure(st.to_numpy_output, e) for e in self._elements())
 
     def cardinality(self):
         """The number of elements, ``tf.data.INFINITE_CARDINALITY`` (-1) or ``UNKNOWN_CARDINALITY`` (-2)."""
@@ -313,6 +312,19 @@ class DatasetIterator:
         for _ in itertools.islice(self._elements, position - self._position):
             pass
         self._position = position
+
+
+class _NumpyIterator:
+    def __init__(self, elements):
+        self._elements = elements
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._elements)
+
+    next = __next__
 
 
 class Options:

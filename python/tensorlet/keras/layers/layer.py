@@ -262,7 +262,7 @@ class Layer(Serializable):
         spec = lambda t: symbolic.tensor(t.shape, t.dtype) if isinstance(t, KerasTensor) else t  # noqa: E731
         inputs, args, kwargs = map_structure(spec, (inputs, args, kwargs))
         try:
-            return self(inputs, *args, training=False, **kwargs)
+            return self(inputs, *args, **{**kwargs, "training": False})
         except TypeError as e:
             raise TypeError(
                 f"Could not infer the output shape of layer '{self.name}' ({type(self).__name__}) from the shape "

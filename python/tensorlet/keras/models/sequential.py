@@ -39,8 +39,13 @@ class Sequential(Model):
         if any(layer is l for l in self._layers):
             raise ValueError(f"Layer '{layer.name}' is already in the model")
         self._layers.append(layer)
-        if len(self._layers) == 1 and self._input_layer is None and layer._input_shape_arg is not None:
-            self.__dict__["_input_layer"] = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
+        if len(self._layers) == 1 and self._input_layer is None:
+            shape = layer._input_shape_arg
+            inputs = getattr(layer, "inputs", None) if isinstance(layer, Model) and layer.built else None
+            if shape is None and inputs and len(inputs) == 1:  # a model with an input shape, first in the stack
+                shape = tuple(inputs[0].shape)[1:]
+            if shape is not None:
+                self.__dict__["_input_layer"] = InputLayer(shape=shape, dtype=layer.dtype)
         if self._input_layer is not None:
             self._build_from_input()
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from tensorlet.keras.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from tensorlet.keras.utils.file_utils import get_file
+from tensorlet.keras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tensorlet.keras.utils.plot import model_to_dot, plot_model
 from tensorlet.keras.utils.progbar import Progbar
 from tensorlet.keras.utils.py_dataset import PyDataset, Sequence
