@@ -175,3 +175,57 @@ def test_cond_on_a_traced_value_in_a_step():
     np.testing.assert_allclose(clipped_step(tf.constant([3.0, 4.0])).numpy(), [0.6, 0.8], rtol=1e-6)
     np.testing.assert_allclose(clipped_step(tf.constant([0.3, 0.4])).numpy(), [0.3, 0.4], rtol=1e-6)
     assert clipped_step.experimental_get_tracing_count() == 1
+
+
+def test_run_functions_eagerly_runs_the_body_on_every_call(capsys):
+    @tf.function
+    def get_mse(y_true, y_pred):
+        print("Calculating MSE!")
+        return tf.reduce_mean(tf.pow(y_true - y_pred, 2))
+
+    y_true, y_pred = tf.constant([1, 5, 3]), tf.constant([2, 2, 3])
+    for _ in range(3):
+        assert int(get_mse(y_true, y_pred)) == 3
+    assert capsys.readouterr().out == "Calculating MSE!\n"
+    assert not tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        assert tf.config.functions_run_eagerly()
+        for _ in range(2):
+            assert int(get_mse(y_true, y_pred)) == 3
+        assert capsys.readouterr().out == "Calculating MSE!\n" * 2
+    finally:
+        tf.config.run_functions_eagerly(False)
+    get_mse(y_true, y_pred)
+    assert capsys.readouterr().out == ""  # the trace is replayed again
+
+
+def test_quickstart_for_experts_calls_metrics_inside_the_step():
+    keras.utils.set_random_seed(12)
+    x, y = _data(128)
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(10000).batch(32)
+    model = _mlp()
+    loss_object = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = keras.optimizers.Adam(learning_rate=1e-2)
+    train_loss = keras.metrics.Mean(name="train_loss")
+    train_accuracy = keras.metrics.SparseCategoricalAccuracy(name="train_accuracy")
+
+    @tf.function
+    def train_step(images, labels):
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = loss_object(labels, predictions)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        train_loss(loss)  # update_state and result() inside the graph
+        train_accuracy(labels, predictions)
+        return loss
+
+    for epoch in range(3):
+        train_loss.reset_state()
+        train_accuracy.reset_state()
+        losses = [float(train_step(images, labels)) for images, labels in train_ds]
+        assert float(train_loss.result()) == pytest.approx(np.mean(losses), rel=1e-5)  # equal batches
+        assert f"{train_accuracy.result() * 100:0.2f}"  # formats as the tutorial prints it
+    assert train_step.experimental_get_tracing_count() == 1
+    assert float(train_accuracy.result()) > 0.5

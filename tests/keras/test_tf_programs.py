@@ -166,7 +166,9 @@ def test_overridden_train_step_reports_the_compiled_metrics_as_builtin_fit():
         model.compile(optimizer="adam", loss="mse", metrics=["mae"])
         if cls is _GuideModel:
             assert model.metrics_names == ["loss", "compile_metrics"]  # as Keras, until the first update
-        histories.append(model.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # compiled, with no eager fallback
+            histories.append(model.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history)
         assert model.metrics_names == ["loss", "mae"]
     assert sorted(histories[0]) == ["loss", "mae"]  # Keras: ['loss', 'mae']
     for key in ("loss", "mae"):
@@ -221,12 +223,14 @@ def test_gan_train_step_gets_the_lone_images_and_steps_two_optimizers():
                 g_optimizer=keras.optimizers.Adam(learning_rate=3e-4),
                 loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
     images = np.random.default_rng(5).normal(size=(80, 32)).astype("float32")
-    history = gan.fit(tf.data.Dataset.from_tensor_slices(images).shuffle(1024).batch(32), epochs=2, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the step compiles (as Keras's does), with no eager fallback
+        history = gan.fit(tf.data.Dataset.from_tensor_slices(images).shuffle(1024).batch(32), epochs=2, verbose=0)
     assert sorted(history.history) == ["d_loss", "g_loss"]
     assert int(gan.d_optimizer.iterations) == int(gan.g_optimizer.iterations) == 6
-    assert seen[:3] == [(32, 32), (32, 32), (16, 32)]  # the images themselves, as Keras passes them
+    assert set(seen) == {(32, 32), (16, 32)}  # the images themselves, as Keras passes them
     history = gan.fit(images, epochs=1, batch_size=40, verbose=0)  # arrays without targets: the same
-    assert seen[-1] == (40, 32) and np.isfinite(history.history["d_loss"][0])
+    assert set(seen) == {(32, 32), (16, 32), (40, 32)} and np.isfinite(history.history["d_loss"][0])
 
 
 def _image_folder(root, n=12, size=(20, 24)):

@@ -73,6 +73,8 @@ class _Slot:
 class Function:
     """A Python function compiled by tracing; see :func:`function`."""
 
+    _run_eagerly = False  # tensorlet.config.run_functions_eagerly
+
     def __init__(self, python_function, input_signature=None, reduce_retracing=False, jit_compile=None, name=None):
         self.python_function = python_function
         self.input_signature = None if input_signature is None else list(input_signature)
@@ -102,7 +104,7 @@ class Function:
         return self._traces
 
     def __call__(self, *args, **kwargs):
-        if registry.observers or self._eager:
+        if registry.observers or self._eager or self._run_eagerly:
             # A tape or an enclosing trace is recording (run the body so it sees every op), or the body reads
             # data a graph would freeze.
             return self.python_function(*args, **kwargs)

@@ -27,6 +27,7 @@ from tensorlet.keras.data_adapter import (
     ArrayData, IterableData, as_arrays, batch_len, check_labels, class_weights, is_batch_iterable, map_data,
     num_samples, unpack_x_y_sample_weight,
 )
+from tensorlet.framework.tensor import tracers as _tracers
 from tensorlet.function import OperatorNotAllowedInGraphError
 from tensorlet.keras.keras_tensor import KerasTensor, flatten
 from tensorlet.keras.layers.layer import _map_shapes, _Seen
@@ -234,8 +235,10 @@ class Trainer:
         return self.predict_function
 
     def _make(self, base, name, eager, compiled):
-        if self.run_eagerly or getattr(type(self), name) is not base:
+        if self.run_eagerly:
             return eager
+        if getattr(type(self), name) is not base:  # an overridden step is compiled as written, as Keras does
+            return _Step(self, (eager,), eager, self.jit_compile, custom=True)
         return compiled(self.jit_compile)
 
     def test_step(self, data):
@@ -252,6 +255,8 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Updates the loss tracker and the compiled metrics; returns the current logs."""
         self._update_metrics(x, y, y_pred, sample_weight, loss)
+        if _tracers:  # in a compiled step of the user's: tensors the graph computes
+            return {m.name: m.result() for m in self.metrics}
         return self.get_metrics_result()
 
     def _update_metrics(self, x, y, y_pred, sample_weight, loss):
@@ -509,14 +514,17 @@ class _Step:
     signature changes no state. A step that cannot be traced at all runs
     ``eager`` (``jit_compile='auto'``, with a warning) or raises (True)."""
 
-    def __init__(self, model, levels, eager, mode, predict=False):
-        self.model, self.eager, self.mode, self.predict = model, eager, mode, predict
+    def __init__(self, model, levels, eager, mode, predict=False, custom=False):
+        self.model, self.eager, self.mode, self.predict, self.custom = model, eager, mode, predict, custom
         self.levels = [tf.function(f, reduce_retracing=True) for f in levels]
 
     def __call__(self, data):
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        args = (x,) if self.predict else (x, y, sample_weight)
-        if not self.predict:
+        if self.custom:  # the user's own step takes the batch as it comes
+            args = (data,)
+        else:
+            x, y, sample_weight = unpack_x_y_sample_weight(data)
+            args = (x,) if self.predict else (x, y, sample_weight)
+        if not (self.predict or self.custom):
             self.model._require_loss()
         while self.levels:
             f = self.levels[0]
@@ -537,7 +545,7 @@ class _Step:
             out = self.eager(*args)
         if _Seen.losses:  # what add_loss left behind came from the trace, not from this batch
             self.model._clear_losses()
-        if self.predict:
+        if self.predict or self.custom:
             return out
         if out is None:  # the metrics were updated inside
             return self.model.get_metrics_result()

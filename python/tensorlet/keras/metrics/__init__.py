@@ -158,13 +158,19 @@ class Mean(Metric):
         self._total.assign_add(tf.cast(total, tf.float64))
         self._count.assign_add(float(count))
 
-    def _value(self):
+    def result(self):
+        return tf.cast(tf.math.divide_no_nan(self._total, self._count), self.dtype)
+
+    def _value(self):  # on the host: fit reads it after every step
         count = self.count
         return self.total / count if count else 0.0
 
 
 class Sum(Mean):
     """The (weighted) sum of all values seen."""
+
+    def result(self):
+        return tf.cast(self._total, self.dtype)
 
     def _value(self):
         return self.total

@@ -106,6 +106,9 @@ class RootMeanSquaredError(_m.Mean):
         y_true, y_pred = _losses._prep(y_true, y_pred)
         super().update_state(tf.square(y_pred - y_true), sample_weight)
 
+    def result(self):
+        return tf.sqrt(super().result())
+
     def _value(self):
         return float(np.sqrt(super()._value()))
 
