@@ -65,3 +65,50 @@ def test_random_flips_and_adjustments(images):
     # In a dataset pipeline, as the tutorials use them.
     ds = tf.data.Dataset.from_tensor_slices(f).map(lambda x: tf.image.random_flip_left_right(x)).batch(2)
     assert next(iter(ds)).shape == (2, 7, 9, 3)
+
+
+def test_load_images_tutorial_pipeline(tmp_path):
+    """tf.data.Dataset.list_files, tf.io.read_file / decode_png, a label from the path (argmax of a bool
+    vector, which TensorFlow takes), resize: the pipeline of TensorFlow's "load images" tutorial."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    pixels = {}
+    for cls in ("cats", "dogs"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            a = rng.integers(0, 256, (6, 8, 3)).astype("uint8")
+            Image.fromarray(a).save(tmp_path / cls / f"{i}.png")
+            pixels[f"{cls}/{i}"] = a
+    class_names = np.array(["cats", "dogs"])
+
+    def process_path(file_path):
+        parts = tf.strings.split(file_path, "/")
+        label = tf.argmax(parts[-2] == class_names)
+        img = tf.io.decode_png(tf.io.read_file(file_path), channels=3)
+        return tf.image.resize(img, [3, 4]), label, img
+
+    ds = tf.data.Dataset.list_files(str(tmp_path / "*/*"), shuffle=False).map(process_path,
+                                                                               num_parallel_calls=tf.data.AUTOTUNE)
+    seen = 0
+    for resized, label, img in ds:
+        key = [k for k, v in pixels.items() if v.shape == tuple(img.shape) and np.array_equal(v, img.numpy())]
+        assert len(key) == 1 and img.dtype == tf.uint8
+        assert int(label) == (1 if key[0].startswith("dogs") else 0) and label.dtype == tf.int64
+        assert resized.shape == (3, 4, 3) and resized.dtype == tf.float32
+        seen += 1
+    assert seen == 6
+    contents = tf.io.read_file(str(tmp_path / "cats" / "0.png"))
+    np.testing.assert_allclose(tf.io.decode_image(contents, dtype=tf.float32).numpy(), pixels["cats/0"] / 255.0,
+                               rtol=1e-6)
+    assert tf.io.decode_image(contents, channels=4).shape == (6, 8, 4)
+    tf.io.write_file(str(tmp_path / "copy.png"), contents)
+    assert (tmp_path / "copy.png").read_bytes() == (tmp_path / "cats" / "0.png").read_bytes()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not a readable image"):
+        tf.io.decode_png(tf.constant(b"not an image"))
+
+
+def test_argmax_of_bools_and_l2_normalize():
+    assert int(tf.argmax(tf.constant([False, True, True]))) == 1
+    np.testing.assert_array_equal(tf.argmin(tf.constant([[True, False], [True, True]]), axis=1).numpy(), [1, 0])
+    np.testing.assert_allclose(tf.math.l2_normalize(tf.constant([3.0, 4.0])).numpy(), [0.6, 0.8], rtol=1e-6)

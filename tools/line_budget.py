@@ -27,20 +27,21 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # +120 tensors and +170 public API for the narrow, complex and string dtypes
 # (string tensors, tf.strings, tf.io.decode_raw); then, in review, ops +250
 # for the fused recurrent ops and the composites' input checks, keras +100 for
-# stateful recurrent layers and constraints; then public API +80 for the
-# tf.image adjustments, random flips and crops of tf.data pipelines, keras +160
+# stateful recurrent layers and constraints; then public API +140 for the
+# tf.image adjustments, random flips and crops of tf.data pipelines and
+# tf.io.read_file / decode_image, keras +160
 # for keras.utils.load_img and friends, operators on KerasTensors and the
-# fixes real tutorial programs needed (total +220).
+# fixes real tutorial programs needed (total +280).
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 1640),
+    "public API (top-level modules)": (["*.py"], 1700),
     "keras (keras/)": (["keras"], 8160),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18620
+TOTAL_BUDGET = 18680
 
 
 def code_lines(path):
