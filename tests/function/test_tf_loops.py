@@ -229,3 +229,46 @@ def test_quickstart_for_experts_calls_metrics_inside_the_step():
         assert f"{train_accuracy.result() * 100:0.2f}"  # formats as the tutorial prints it
     assert train_step.experimental_get_tracing_count() == 1
     assert float(train_accuracy.result()) > 0.5
+
+
+def test_work_of_another_thread_during_a_trace_is_not_part_of_it():
+    """A tf.data pipeline's prefetch thread draws random augmentations while fit traces its step."""
+    import threading
+
+    draws = []
+
+    def background():
+        draws.append(tf.random.uniform((3,)).numpy())  # a draw and a host read, not the trace's
+        tf.Variable(1.0)
+
+    @tf.function
+    def double(x):
+        t = threading.Thread(target=background)
+        t.start()
+        t.join()
+        return x * 2.0
+
+    for _ in range(3):
+        np.testing.assert_array_equal(double(tf.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    assert len(draws) == 1 and draws[0].shape == (3,)
+
+
+def test_augmenting_map_with_prefetch_feeds_a_compiled_fit():
+    x = np.random.default_rng(0).uniform(0, 255, (64, 16, 16, 3)).astype("float32")
+    y = (x[:, :8].mean(axis=(1, 2, 3)) > x[:, 8:].mean(axis=(1, 2, 3))).astype("float32")
+    augmentation = [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)]
+
+    def augment(images):
+        for layer in augmentation:
+            images = layer(images)
+        return images
+
+    train_ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16).map(
+        lambda img, label: (augment(img), label), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    model = keras.Sequential([keras.Input((16, 16, 3)), layers.Rescaling(1 / 255), layers.Conv2D(4, 3),
+                              layers.GlobalAveragePooling2D(), layers.Dense(1)])
+    model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), jit_compile=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model.fit(train_ds, epochs=3, verbose=0)
+    assert all(np.isfinite(history.history["loss"]))

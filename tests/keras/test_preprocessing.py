@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tensorlet as tf
+from tensorlet import keras
 from tensorlet.keras import layers
 
 
@@ -35,8 +36,13 @@ def test_random_layers_only_when_training(rng):
     x = rng.uniform(0, 1, (4, 6, 6, 2)).astype(np.float32)
     for layer in (layers.RandomFlip(), layers.RandomRotation(0.2), layers.RandomZoom(0.3),
                   layers.RandomTranslation(0.2, 0.2), layers.RandomContrast(0.5)):
-        np.testing.assert_array_equal(layer(x).numpy(), x)
+        np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
         assert not np.allclose(layer(x, training=True).numpy(), x), layer
+        # Called directly (a tf.data map, say) they augment, as in Keras 3; predict does not.
+        assert not np.allclose(layer(x).numpy(), x), layer
+        model = keras.Sequential([keras.Input((6, 6, 2)), layer])
+        np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+        assert not np.allclose(model(x).numpy(), x), layer
 
 
 def test_random_flip_is_a_flip_and_repeatable(rng):

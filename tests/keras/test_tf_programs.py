@@ -355,3 +355,57 @@ def test_transfer_learning_tutorial_counts_match_keras():
     history = model.fit(x, y, epochs=2, initial_epoch=len(history.epoch), batch_size=8, verbose=0)
     assert history.epoch == [1]
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(frozen, base_model.layers[1].weights))
+
+
+def test_image_classification_from_scratch_example(tmp_path):
+    """Keras's cats-vs-dogs example: subset='both', augmentation mapped over the dataset (random layers
+    called directly augment, as in Keras 3), an Xception-like model, a checkpoint per epoch."""
+    data_dir = _image_folder(tmp_path / "PetImages", n=10)
+    assert tf.compat.as_bytes("JFIF") == b"JFIF" and tf.compat.as_text(b"JFIF") == "JFIF"
+    keras.utils.set_random_seed(15)
+    train_ds, val_ds = keras.utils.image_dataset_from_directory(data_dir, validation_split=0.2, subset="both",
+                                                                seed=1337, image_size=(32, 32), batch_size=8)
+    augmentation = [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)]
+
+    def data_augmentation(images):
+        for layer in augmentation:
+            images = layer(images)
+        return images
+
+    images = next(iter(train_ds))[0]
+    assert not np.array_equal(data_augmentation(images).numpy(), images.numpy())
+    train_ds = train_ds.map(lambda img, label: (data_augmentation(img), label),
+                            num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    x = layers.Conv2D(16, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    previous_block_activation = x
+    for size in [32, 64]:
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        residual = layers.Conv2D(size, 1, strides=2, padding="same")(previous_block_activation)
+        x = layers.add([x, residual])
+        previous_block_activation = x
+    x = layers.SeparableConv2D(128, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.25)(x)
+    model = keras.Model(inputs, layers.Dense(1, activation=None)(x))
+    assert (model.count_params(), len(model.layers)) == (22641, 29)  # Keras: 22,641 parameters, 29 layers
+    model.compile(optimizer=keras.optimizers.Adam(3e-4), loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryAccuracy(name="acc")])
+    callbacks = [keras.callbacks.ModelCheckpoint(str(tmp_path / "save_at_{epoch}.keras"))]
+    history = model.fit(train_ds, epochs=2, callbacks=callbacks, validation_data=val_ds, verbose=0)
+    assert sorted(history.history) == ["acc", "loss", "val_acc", "val_loss"]
+    assert (tmp_path / "save_at_1.keras").exists() and (tmp_path / "save_at_2.keras").exists()
+    img_array = keras.ops.expand_dims(next(iter(val_ds))[0][0], 0)
+    score = float(keras.ops.sigmoid(model.predict(img_array, verbose=0)[0][0]))
+    assert 0.0 < score < 1.0

@@ -16,6 +16,8 @@ step count) is allowed when the op then takes that tensor as an attribute;
 the graph reads it each run.
 """
 
+import threading
+
 from tensorlet.framework import tensor as _tensor
 from tensorlet.framework.symbolic import SymbolicArray
 from tensorlet.framework.tensor import Tensor
@@ -124,7 +126,7 @@ class Tracer:
 
     # ---- hooks called by Tensor, Variable and the seed state -----------------
     def host_read(self, t, what):
-        if (id(t) not in self.traced and not is_variable(t)) or self.eager_reason:
+        if (id(t) not in self.traced and not is_variable(t)) or self.eager_reason or self._other_thread():
             return
         if what == "bool()":
             raise OperatorNotAllowedInGraphError(
@@ -149,9 +151,17 @@ class Tracer:
     def untraceable(self, reason):
         """Marks the trace as one that must not be replayed (it read host data
         that can change between calls); the function will run eagerly."""
-        self.eager_reason = self.eager_reason or reason
+        if not self._other_thread():
+            self.eager_reason = self.eager_reason or reason
+
+    def _other_thread(self):
+        # The hooks below are global (Tensor, Variable, the seed state): work of another thread (a tf.data
+        # pipeline's prefetch, say) during a trace is not part of it.
+        return threading.get_ident() != self._thread
 
     def creating(self, variable):
+        if self._other_thread():
+            return
         if not self.allow_variables:
             raise ValueError(
                 f"tensorlet.function {self.name}: a tf.Variable is created on a later trace. Variables may be "
@@ -160,11 +170,14 @@ class Tracer:
         self.created.append((variable, variable._a.copy()))
 
     def next_seed(self, op_seed=None):
+        if self._other_thread():
+            return _next(op_seed)
         self._seed = op_seed
         return _next(op_seed)
 
     # ---- activation -------------------------------------------------------------
     def __enter__(self):
+        self._thread = threading.get_ident()
         registry.enter(self)
         _tensor.tracers.append(self)
         seed_state.next = self.next_seed

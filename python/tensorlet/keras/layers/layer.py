@@ -165,7 +165,7 @@ class Layer(Serializable):
         training = kwargs.pop("training", None)
         if training is None:
             training = outer
-        if self._call_takes_training:
+        if self._call_takes_training and training is not None:  # else call's own default (Keras 3)
             kwargs["training"] = training
         entry = not getattr(_context, "in_call", False)
         if entry:  # the outermost call: the losses its layers add replace those of the last one

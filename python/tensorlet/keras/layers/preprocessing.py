@@ -185,7 +185,8 @@ class Normalization(Layer):
 
 
 class _Random(Layer):
-    """Active only when training; draws from tensorlet.random with ``seed``."""
+    """Active when training, and (as in Keras 3) when called directly outside fit/evaluate/predict;
+    draws from tensorlet.random with ``seed``."""
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -195,7 +196,7 @@ class _Random(Layer):
         # A tensor, never read on the host, so a compiled training step draws anew on every run.
         return tf.random.uniform((n,), lo, hi, seed=self.seed)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = _float(inputs, self.dtype)
         if not training:
             return x
