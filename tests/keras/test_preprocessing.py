@@ -91,7 +91,8 @@ def test_normalization_adapt(rng):
     y = norm(data.astype(np.float32)).numpy()
     np.testing.assert_allclose(y.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(y.std(0), 1, rtol=1e-4)
-    assert norm.count_params() == 6 and not norm.trainable_weights
+    assert norm.count_params() == 7 and not norm.trainable_weights  # Keras: mean, variance and an int64 count
+    assert int(norm.adapt_count) == 100
     inv = layers.Normalization(mean=data.mean(0), variance=data.var(0), invert=True)
     np.testing.assert_allclose(inv(y).numpy(), data, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="both"):

@@ -409,3 +409,18 @@ def test_image_classification_from_scratch_example(tmp_path):
     img_array = keras.ops.expand_dims(next(iter(val_ds))[0][0], 0)
     score = float(keras.ops.sigmoid(model.predict(img_array, verbose=0)[0][0]))
     assert 0.0 < score < 1.0
+
+
+def test_normalization_adapted_on_a_dataset_counts_as_keras():
+    x = np.random.default_rng(0).uniform(0, 255, (32, 20, 20, 3)).astype("float32")
+    ds = tf.data.Dataset.from_tensor_slices((x, np.zeros(32, "int32"))).batch(8)
+    normalizer = layers.Normalization()
+    normalizer.adapt(ds.map(lambda a, b: a))
+    assert normalizer.mean.shape == normalizer.variance.shape == (1, 1, 1, 3)  # as Keras exposes them
+    np.testing.assert_allclose(normalizer.mean.numpy().ravel(), x.mean(axis=(0, 1, 2)), rtol=1e-5)
+    model = keras.Sequential([keras.Input((20, 20, 3)), layers.Resizing(16, 16), layers.CenterCrop(12, 12),
+                              normalizer, layers.Conv2D(4, 3, activation="relu"), layers.GlobalMaxPooling2D(),
+                              layers.Dense(3, activation="softmax")])
+    # Keras: Total params: 134, Trainable params: 127, Non-trainable params: 7 (mean, variance, count).
+    assert model.count_params() == 134
+    assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == 7
