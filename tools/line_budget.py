@@ -29,19 +29,20 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # for the fused recurrent ops and the composites' input checks, keras +100 for
 # stateful recurrent layers and constraints; then public API +140 for the
 # tf.image adjustments, random flips and crops of tf.data pipelines and
-# tf.io.read_file / decode_image, keras +160
+# tf.io.read_file / decode_image, keras +200
 # for keras.utils.load_img and friends, operators on KerasTensors and the
-# fixes real tutorial programs needed (total +280).
+# fixes real tutorial programs needed, and model.summary() laid out as Keras
+# lays it out (total +320).
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1700),
-    "keras (keras/)": (["keras"], 8160),
+    "keras (keras/)": (["keras"], 8200),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18680
+TOTAL_BUDGET = 18720
 
 
 def code_lines(path):

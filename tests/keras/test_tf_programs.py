@@ -424,3 +424,58 @@ def test_normalization_adapted_on_a_dataset_counts_as_keras():
     # Keras: Total params: 134, Trainable params: 127, Non-trainable params: 7 (mean, variance, count).
     assert model.count_params() == 134
     assert sum(int(np.prod(w.shape)) for w in model.non_trainable_weights) == 7
+
+
+# What Keras 3.15 prints for this model on an 80-column terminal (rich wraps and cuts the cells).
+_KERAS_SUMMARY = """\
+Model: "resid"
+┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ Layer (type)        ┃ Output Shape      ┃    Param # ┃ Connected to      ┃
+┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ input_layer         │ (None, 32, 32, 3) │          0 │ -                 │
+│ (InputLayer)        │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ conv2d (Conv2D)     │ (None, 30, 30,    │        448 │ input_layer[0][0] │
+│                     │ 16)               │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ separable_conv2d    │ (None, 30, 30,    │        416 │ conv2d[0][0]      │
+│ (SeparableConv2D)   │ 16)               │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ add (Add)           │ (None, 30, 30,    │          0 │ separable_conv2d… │
+│                     │ 16)               │            │ conv2d[0][0]      │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ global_average_poo… │ (None, 16)        │          0 │ add[0][0]         │
+│ (GlobalAveragePool… │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ batch_normalization │ (None, 16)        │         64 │ global_average_p… │
+│ (BatchNormalizatio… │                   │            │                   │
+├─────────────────────┼───────────────────┼────────────┼───────────────────┤
+│ dense (Dense)       │ (None, 1)         │         17 │ batch_normalizat… │
+└─────────────────────┴───────────────────┴────────────┴───────────────────┘
+ Total params: 945 (3.69 KB)
+ Trainable params: 913 (3.57 KB)
+ Non-trainable params: 32 (128.00 B)
+"""
+
+
+def test_summary_lays_out_the_table_as_keras(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(16, 3)(inputs)
+    r = x
+    x = layers.SeparableConv2D(16, 3, padding="same")(x)
+    x = layers.add([x, r])
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.BatchNormalization()(x)
+    model = keras.Model(inputs=inputs, outputs=layers.Dense(1, activation="sigmoid")(x), name="resid")
+    model.summary()
+    assert capsys.readouterr().out == _KERAS_SUMMARY
+    scaled = keras.Model(inputs, inputs / 127.5 - 1.0)
+    scaled.summary()
+    out = capsys.readouterr().out
+    assert "true_divide (TrueDivide)" in out and "subtract (Subtract)" in out and 'Model: "functional"' in out
+    keras.Sequential([keras.Input((3,)), layers.Dense(2)])  # Keras's inner functional model takes a name
+    wrapper = keras.Sequential([keras.Input((32, 32, 3)), scaled])
+    wrapper.summary()
+    assert "functional (Functional)" in capsys.readouterr().out
+    assert keras.Model(inputs, inputs).name == "functional_3"  # as Keras counts them

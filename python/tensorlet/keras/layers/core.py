@@ -377,6 +377,7 @@ class TensorOperator(Layer):
         kwargs.setdefault("name", backend.unique_name(self._NAMES[op]))
         super().__init__(**kwargs)
         self.op, self.operand, self.reflected = op, operand, reflected
+        self._summary_type = self._NAMES[op].title().replace("_", "")  # TrueDivide, as Keras's summary shows
 
     def call(self, inputs):
         fn = getattr(operator, self.op)
