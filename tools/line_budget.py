@@ -27,9 +27,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # +120 tensors and +170 public API for the narrow, complex and string dtypes
 # (string tensors, tf.strings, tf.io.decode_raw); then, in review, ops +250
 # for the fused recurrent ops and the composites' input checks, keras +100 for
-# stateful recurrent layers and constraints; then public API +140 for the
+# stateful recurrent layers and constraints; then public API +160 for the
 # tf.image adjustments, random flips and crops of tf.data pipelines and
-# tf.io.read_file / decode_image, keras +200
+# tf.io.read_file / decode_image, tf.compat and tf.autograph, keras +200
 # for keras.utils.load_img and friends, operators on KerasTensors and the
 # fixes real tutorial programs needed, and model.summary() laid out as Keras
 # lays it out (total +320).
@@ -38,7 +38,7 @@ LAYERS = {
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
-    "public API (top-level modules)": (["*.py"], 1700),
+    "public API (top-level modules)": (["*.py"], 1720),
     "keras (keras/)": (["keras"], 8200),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }

@@ -272,3 +272,13 @@ def test_augmenting_map_with_prefetch_feeds_a_compiled_fit():
         warnings.simplefilter("error")
         history = model.fit(train_ds, epochs=3, verbose=0)
     assert all(np.isfinite(history.history["loss"]))
+
+
+def test_autograph_decorators_keep_programs_running():
+    @tf.autograph.experimental.do_not_convert
+    def triple(x):
+        return x * 3
+
+    tf.autograph.set_verbosity(0)
+    assert int(tf.function(triple)(tf.constant(2))) == 6
+    assert tf.autograph.experimental.do_not_convert()(triple) is triple
