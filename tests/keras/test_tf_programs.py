@@ -479,3 +479,24 @@ def test_summary_lays_out_the_table_as_keras(monkeypatch, capsys):
     wrapper.summary()
     assert "functional (Functional)" in capsys.readouterr().out
     assert keras.Model(inputs, inputs).name == "functional_3"  # as Keras counts them
+
+
+def test_layer_order_and_nested_summary_as_keras(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    # Keras lists the layers by depth from the outputs: model.layers[i] and fine-tuning by index agree.
+    base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
+    names = [layer.name for layer in base.layers]
+    assert len(names) == 175 and names[40:52] == [  # Keras 3.15's ResNet50 order around a projection shortcut
+        "conv3_block1_1_bn", "conv3_block1_1_relu", "conv3_block1_2_conv", "conv3_block1_2_bn", "conv3_block1_2_relu",
+        "conv3_block1_0_conv", "conv3_block1_3_conv", "conv3_block1_0_bn", "conv3_block1_3_bn", "conv3_block1_add",
+        "conv3_block1_out", "conv3_block2_1_conv"]
+    base = keras.Sequential([keras.Input((8,)), layers.Dense(4), layers.BatchNormalization()], name="base")
+    base.trainable = False  # reaches every layer inside, as in Keras
+    assert [layer.trainable for layer in base.layers] == [False, False]
+    a, b = keras.Input((8,), name="a"), keras.Input((8,), name="b")
+    model = keras.Model([a, b], layers.Concatenate()([base(a), b]), name="two")
+    assert [layer.name for layer in model.layers] == ["a", "base", "b", "concatenate"]
+    model.summary(show_trainable=True, expand_nested=True)
+    out = capsys.readouterr().out
+    assert "│    └ dense        │ (None, 4)       │        36 │ -              │   N   │" in out
+    assert "│ concatenate       │ (None, 12)      │         0 │ base[0][0],    │   -   │" in out

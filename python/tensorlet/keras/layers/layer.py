@@ -324,6 +324,16 @@ class Layer(Serializable):
     variables = weights
 
     @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):  # as in Keras: this layer and every layer inside it
+        self.__dict__["_trainable"] = bool(value)
+        for layer in self.__dict__.get("_layers", ()):
+            layer.trainable = value
+
+    @property
     def trainable_weights(self):
         if not self.trainable:
             return []

@@ -17,17 +17,10 @@ _MODES = {"rgb": "RGB", "grayscale": "L", "rgba": "RGBA"}
 
 
 def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest", keep_aspect_ratio=False):
-    """Loads an image file as a PIL image.
-
-    Args:
-        path: the file (a str, ``pathlib.Path`` or an open binary file).
-        color_mode: ``'rgb'``, ``'grayscale'`` or ``'rgba'``.
-        target_size: ``(height, width)`` to resize to, or None.
-        interpolation: ``'nearest'``, ``'bilinear'``, ``'bicubic'``, ``'lanczos'``, ``'box'`` or ``'hamming'``.
-        keep_aspect_ratio: crop the middle to the target's aspect ratio before resizing.
-
-    Returns:
-        A ``PIL.Image.Image``.
+    """Loads an image file (a path or an open binary file) as a PIL image, in ``color_mode`` ('rgb',
+    'grayscale', 'rgba'), resized to ``target_size`` (height, width) with ``interpolation`` ('nearest',
+    'bilinear', 'bicubic', 'lanczos', 'box', 'hamming'), its middle first cropped to the target's aspect
+    ratio with ``keep_aspect_ratio``.
 
     Raises:
         ValueError: for an unknown ``color_mode`` or ``interpolation``.
@@ -67,15 +60,13 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     its range onto [0, 255]."""
     Image = _pil("array_to_img")
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3:
-        raise ValueError(f"array_to_img: expected an array of rank 3, got shape {x.shape}")
+    if x.ndim != 3 or x.shape[-1 if data_format != "channels_first" else 0] not in (1, 3, 4):
+        raise ValueError(f"array_to_img: expected an image of shape (height, width, 1, 3 or 4), got {x.shape}")
     if data_format == "channels_first":
         x = np.moveaxis(x, 0, -1)
     if scale:
         x = x - x.min()
         x = x / x.max() * 255 if x.max() > 0 else x
-    if x.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"array_to_img: expected 1, 3 or 4 channels, got {x.shape[-1]}")
     x = np.clip(x, 0, 255).astype(np.uint8)
     return Image.fromarray(x[..., 0] if x.shape[-1] == 1 else x, {1: "L", 3: "RGB", 4: "RGBA"}[x.shape[-1]])
 
