@@ -29,20 +29,20 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # for the fused recurrent ops and the composites' input checks, keras +100 for
 # stateful recurrent layers and constraints; then public API +160 for the
 # tf.image adjustments, random flips and crops of tf.data pipelines and
-# tf.io.read_file / decode_image, tf.compat and tf.autograph, keras +200
+# tf.io.read_file / decode_image, tf.compat and tf.autograph, keras +300
 # for keras.utils.load_img and friends, operators on KerasTensors and the
-# fixes real tutorial programs needed, and model.summary() laid out as Keras
-# lays it out (total +320).
+# fixes real tutorial programs needed, model.summary() laid out as Keras lays
+# it out and the TensorBoard callback's event files (total +420).
 LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5300),
     "autodiff (autodiff/)": (["autodiff"], 700),
     "function (function/)": (["function"], 900),
     "public API (top-level modules)": (["*.py"], 1720),
-    "keras (keras/)": (["keras"], 8200),
+    "keras (keras/)": (["keras"], 8300),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 18720
+TOTAL_BUDGET = 18820
 
 
 def code_lines(path):

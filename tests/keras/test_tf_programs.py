@@ -500,3 +500,41 @@ def test_layer_order_and_nested_summary_as_keras(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "│    └ dense        │ (None, 4)       │        36 │ -              │   N   │" in out
     assert "│ concatenate       │ (None, 12)      │         0 │ base[0][0],    │   -   │" in out
+
+
+def _records(path):
+    """The records of a TFRecord file, checking each frame's CRCs."""
+    import struct
+
+    from tensorlet.keras.utils.event_file import _masked_crc
+
+    data, out, i = path.read_bytes(), [], 0
+    while i < len(data):
+        header = data[i:i + 8]
+        n = struct.unpack("<Q", header)[0]
+        assert struct.unpack("<I", data[i + 8:i + 12])[0] == _masked_crc(header)
+        body = data[i + 12:i + 12 + n]
+        assert struct.unpack("<I", data[i + 12 + n:i + 16 + n])[0] == _masked_crc(body)
+        out.append(body)
+        i += 16 + n
+    return out
+
+
+def test_tensorboard_callback_writes_event_files(tmp_path):
+    from tensorlet.keras.utils.event_file import _masked_crc
+
+    # TensorFlow's TFRecordWriter frames b"tensorlet" as these bytes (CRC-32C, masked).
+    assert _masked_crc(bytes.fromhex("0900000000000000")) == 0x3971F937
+    assert _masked_crc(b"tensorlet") == 0x53BA9A5D
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, validation_split=0.25, verbose=0,
+                        callbacks=[keras.callbacks.TensorBoard(log_dir=tmp_path / "logs")])
+    (train,), (val,) = (list((tmp_path / "logs" / d).iterdir()) for d in ("train", "validation"))
+    assert train.name.startswith("events.out.tfevents.")
+    records = _records(train)
+    assert len(records) == 3 and b"brain.Event:2" in records[0] and b"epoch_loss" in records[1]
+    # The first epoch's loss as a float32 simple_value (field 2 of a summary value).
+    import struct
+    assert b"\x15" + struct.pack("<f", history.history["loss"][0]) in records[1]
+    assert len(_records(val)) == 3 and b"epoch_mae" in _records(val)[2]
