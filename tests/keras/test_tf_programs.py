@@ -538,3 +538,26 @@ def test_tensorboard_callback_writes_event_files(tmp_path):
     import struct
     assert b"\x15" + struct.pack("<f", history.history["loss"][0]) in records[1]
     assert len(_records(val)) == 3 and b"epoch_mae" in _records(val)[2]
+
+
+def test_overridden_train_step_returning_get_metrics_result_compiles():
+    class Custom(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            for metric in self.metrics:
+                metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, y_pred)
+            return self.get_metrics_result()
+
+    inputs = keras.Input((4,))
+    model = Custom(inputs, layers.Dense(1)(inputs))
+    model.compile("sgd", "mse", metrics=["mae"])
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # traced: get_metrics_result gives tensors inside the step
+        history = model.fit(x, x[:, :1], epochs=2, batch_size=8, verbose=0).history
+    assert sorted(history) == ["loss", "mae"] and history["loss"][1] < history["loss"][0]

@@ -126,7 +126,9 @@ class Trainer:
         return _CompiledMetrics(self, warn=True)
 
     def get_metrics_result(self):
-        """The current value of every metric, as a dict of Python floats."""
+        """The current value of every metric, as a dict of Python floats (of tensors inside a compiled step)."""
+        if _tracers:  # in a compiled step of the user's: tensors the graph computes
+            return {m.name: m.result() for m in self.metrics}
         return _floats({m.name: m._value() if hasattr(m, "_value") else m.result() for m in self.metrics})
 
     def reset_metrics(self):
@@ -255,8 +257,6 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None, loss=None):
         """Updates the loss tracker and the compiled metrics; returns the current logs."""
         self._update_metrics(x, y, y_pred, sample_weight, loss)
-        if _tracers:  # in a compiled step of the user's: tensors the graph computes
-            return {m.name: m.result() for m in self.metrics}
         return self.get_metrics_result()
 
     def _update_metrics(self, x, y, y_pred, sample_weight, loss):
