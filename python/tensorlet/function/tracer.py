@@ -145,8 +145,8 @@ class Tracer:
             return
         raise OperatorNotAllowedInGraphError(
             f"tensorlet.function {self.name}: {what} of a traced tensor is not allowed while tracing: the value "
-            "of this one call would be frozen into the function. Compute with tensorlet ops instead, or call "
-            "the function eagerly (outside tensorlet.function).")
+            "of this one call would be frozen into the function. Compute with tensorlet ops instead (tensorlet.print "
+            "prints a value on every call), or call the function eagerly (outside tensorlet.function).")
 
     def untraceable(self, reason):
         """Marks the trace as one that must not be replayed (it read host data
@@ -197,7 +197,8 @@ class Tracer:
             which = f"variable '{t.name}'" if is_variable(t) else "a traced tensor"
             raise OperatorNotAllowedInGraphError(
                 f"tensorlet.function {self.name}: {what} read {which} on the host while tracing, so the value of "
-                "this one call would be frozen into the function. Compute with tensorlet ops instead.")
+                "this one call would be frozen into the function. Compute with tensorlet ops instead "
+                "(tensorlet.print prints a value on every call).")
 
 
 _next = type(seed_state).next.__get__(seed_state)
