@@ -561,3 +561,19 @@ def test_overridden_train_step_returning_get_metrics_result_compiles():
         warnings.simplefilter("error")  # traced: get_metrics_result gives tensors inside the step
         history = model.fit(x, x[:, :1], epochs=2, batch_size=8, verbose=0).history
     assert sorted(history) == ["loss", "mae"] and history["loss"][1] < history["loss"][0]
+
+
+def test_training_argument_resolution():
+    class Scale(keras.layers.Layer):
+        def call(self, x, training):  # no default: gets None outside fit, as before
+            return x * (2.0 if training else 1.0)
+
+    class Noisy(keras.layers.Layer):
+        def call(self, x, training=True):  # its own default applies when nothing says otherwise (Keras 3)
+            return x + (1.0 if training else 0.0)
+
+    x = tf.ones((2,))
+    assert Scale()(x).numpy().tolist() == [1.0, 1.0] and Scale()(x, training=True).numpy().tolist() == [2.0, 2.0]
+    assert Noisy()(x).numpy().tolist() == [2.0, 2.0] and Noisy()(x, training=False).numpy().tolist() == [1.0, 1.0]
+    model = keras.Sequential([keras.Input((2,)), Noisy()])
+    assert model.predict(np.ones((1, 2)), verbose=0).tolist() == [[1.0, 1.0]]  # predict passes training=False

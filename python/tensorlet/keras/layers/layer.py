@@ -77,6 +77,8 @@ class Layer(Serializable):
         self.built = False
         params = inspect.signature(self.call).parameters
         self._call_takes_training, self._call_takes_mask = "training" in params, "mask" in params
+        # A call(inputs, training) without a default gets None rather than no argument.
+        self._training_required = "training" in params and params["training"].default is inspect.Parameter.empty
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
@@ -165,7 +167,7 @@ class Layer(Serializable):
         training = kwargs.pop("training", None)
         if training is None:
             training = outer
-        if self._call_takes_training and training is not None:  # else call's own default (Keras 3)
+        if self._call_takes_training and (training is not None or self._training_required):  # else call's default
             kwargs["training"] = training
         entry = not getattr(_context, "in_call", False)
         if entry:  # the outermost call: the losses its layers add replace those of the last one
