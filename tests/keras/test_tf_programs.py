@@ -577,3 +577,32 @@ def test_training_argument_resolution():
     assert Noisy()(x).numpy().tolist() == [2.0, 2.0] and Noisy()(x, training=False).numpy().tolist() == [1.0, 1.0]
     model = keras.Sequential([keras.Input((2,)), Noisy()])
     assert model.predict(np.ones((1, 2)), verbose=0).tolist() == [[1.0, 1.0]]  # predict passes training=False
+
+
+def test_sample_weight_custom_step_with_unpack():
+    """The Keras guide's step that supports sample weights, through keras.utils.unpack_x_y_sample_weight."""
+    class Weighted(keras.Model):
+        def train_step(self, data):
+            x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            for metric in self.metrics:
+                metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, y_pred, sample_weight)
+            return {m.name: m.result() for m in self.metrics}
+
+    assert keras.utils.pack_x_y_sample_weight([1, 2]) == ([1, 2],)  # as Keras packs a list of inputs
+    assert keras.utils.unpack_x_y_sample_weight((1, 2)) == (1, 2, None)
+    x = np.random.default_rng(1).normal(size=(32, 4)).astype("float32")
+    y = x[:, :1] * 2
+    histories = []
+    for cls in (Weighted, keras.Model):
+        keras.utils.set_random_seed(2)
+        inputs = keras.Input((4,))
+        model = cls(inputs, layers.Dense(1)(inputs))
+        model.compile("sgd", "mse", metrics=["mae"])
+        histories.append(model.fit(x, y, sample_weight=np.linspace(0.5, 1.5, 32), epochs=2, batch_size=8,
+                                   shuffle=False, verbose=0).history)
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-5)

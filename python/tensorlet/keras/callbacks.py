@@ -421,11 +421,9 @@ class ReduceLROnPlateau(Callback):
 
 
 class TensorBoard(Callback):
-    """Writes each epoch's logs as TensorBoard scalars (``epoch_loss``, ``epoch_accuracy``...)
-    to event files under ``log_dir/train`` and ``log_dir/validation`` (the ``val_`` logs), for
-    ``tensorboard --logdir log_dir``; ``update_freq='batch'`` (or every n batches) also writes
-    ``batch_*`` scalars. Histograms, graphs, images and profiling are not written.
-    """
+    """Writes each epoch's logs as TensorBoard scalars (``epoch_loss``...) to event files under
+    ``log_dir/train`` and ``log_dir/validation``; ``update_freq='batch'`` (or n) also writes ``batch_*``
+    ones. Histograms, graphs, images and profiles are not written."""
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,

@@ -40,6 +40,19 @@ def normalize(x, axis=-1, order=2):
     return x / np.expand_dims(norm, axis)
 
 
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    data = tuple(data) if isinstance(data, list) else data
+    return (data + (None, None))[:3] if isinstance(data, tuple) else (data, None, None)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch ``unpack_x_y_sample_weight`` reads back (``(x,)`` for a list or tuple ``x`` alone)."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
 def set_random_seed(seed):
     """Seeds tensorlet's random ops, numpy and Python's random module."""
     import random

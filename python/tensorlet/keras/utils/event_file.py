@@ -38,8 +38,7 @@ def _varint(n):
             return bytes(out)
 
 
-def _field(number, payload):
-    """A length-delimited field (wire type 2)."""
+def _field(number, payload):  # a length-delimited field (wire type 2)
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
