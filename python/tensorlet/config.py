@@ -167,3 +167,18 @@ experimental = _types.SimpleNamespace(
     enable_tensor_float_32_execution=enable_tensor_float_32_execution,
     tensor_float_32_execution_enabled=tensor_float_32_execution_enabled,
 )
+
+
+def run_functions_eagerly(run_eagerly):
+    """Makes every ``tensorlet.function`` run its Python body on each call instead
+    of a traced graph (for debugging: prints and breakpoints run every time)."""
+    from tensorlet.function.polymorphic import Function
+
+    Function._run_eagerly = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    """Whether :func:`run_functions_eagerly` is on."""
+    from tensorlet.function.polymorphic import Function
+
+    return Function._run_eagerly

@@ -249,3 +249,8 @@ def test_half_random_draws_and_complex_on_unsupported_ops():
     assert u.dtype == tf.bfloat16 and 0 <= float(tf.reduce_min(u)) and float(tf.reduce_max(u)) <= 1
     with pytest.raises(TypeError, match="complex"):
         tf.nn.relu(tf.constant([1j]))
+
+
+def test_dtype_prints_as_tensorflow():
+    assert str(tf.int32) == "<dtype: 'int32'>" and repr(tf.int32) == "tf.int32"
+    assert f"{tf.constant([1.0]).dtype}" == "<dtype: 'float32'>"

@@ -101,19 +101,31 @@ def test_an_untraceable_step_falls_back_to_eager_under_auto_and_raises_under_tru
     assert int(strict.optimizer.iterations) == 0
 
 
-def test_an_overridden_train_step_runs_as_written():
-    calls = []
+def test_an_overridden_train_step_is_compiled_as_keras_does():
+    results = []
+    for run_eagerly in (True, False):
+        calls = []
 
-    class Custom(keras.Sequential):
-        def train_step(self, data):
-            calls.append(1)
-            return super().train_step(data)
+        class Custom(keras.Sequential):
+            def train_step(self, data):
+                calls.append(1)
+                return super().train_step(data)
 
-    x, y = _data()
-    model = Custom([keras.layers.Dense(3)])
-    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(x, y, batch_size=35, epochs=2, verbose=0)
-    assert len(calls) == 4
+        tf.random.set_seed(3)
+        x, y = _data()
+        model = Custom([keras.layers.Dense(3)])
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                      run_eagerly=run_eagerly)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # compiled, not run eagerly after a failed trace
+            history = model.fit(x, y, batch_size=35, epochs=2, shuffle=False, verbose=0).history
+        # Eagerly the body runs once per batch; compiled, once per trace (one batch shape here).
+        assert len(calls) == (4 if run_eagerly else 1)
+        results.append((history, model.get_weights()))
+    for key in ("loss", "accuracy"):
+        np.testing.assert_allclose(results[0][0][key], results[1][0][key], rtol=1e-5)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 class _HostMean(keras.metrics.Metric):

@@ -36,8 +36,13 @@ def test_random_layers_only_when_training(rng):
     x = rng.uniform(0, 1, (4, 6, 6, 2)).astype(np.float32)
     for layer in (layers.RandomFlip(), layers.RandomRotation(0.2), layers.RandomZoom(0.3),
                   layers.RandomTranslation(0.2, 0.2), layers.RandomContrast(0.5)):
-        np.testing.assert_array_equal(layer(x).numpy(), x)
+        np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
         assert not np.allclose(layer(x, training=True).numpy(), x), layer
+        # Called directly (a tf.data map, say) they augment, as in Keras 3; predict does not.
+        assert not np.allclose(layer(x).numpy(), x), layer
+        model = keras.Sequential([keras.Input((6, 6, 2)), layer])
+        np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+        assert not np.allclose(model(x).numpy(), x), layer
 
 
 def test_random_flip_is_a_flip_and_repeatable(rng):
@@ -86,7 +91,8 @@ def test_normalization_adapt(rng):
     y = norm(data.astype(np.float32)).numpy()
     np.testing.assert_allclose(y.mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(y.std(0), 1, rtol=1e-4)
-    assert norm.count_params() == 6 and not norm.trainable_weights
+    assert norm.count_params() == 7 and not norm.trainable_weights  # Keras: mean, variance and an int64 count
+    assert int(norm.adapt_count) == 100
     inv = layers.Normalization(mean=data.mean(0), variance=data.var(0), invert=True)
     np.testing.assert_allclose(inv(y).numpy(), data, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="both"):
@@ -102,7 +108,8 @@ def test_random_crop_takes_every_window_when_training_and_resizes_otherwise(rng)
         assert len(windows) == 1
         seen.add(windows[0])
     assert len(seen) == 12  # every offset in [0, 2] x [0, 3] turns up
-    np.testing.assert_allclose(crop(x).numpy(), layers.Resizing(5, 6, crop_to_aspect_ratio=True)(x).numpy())
+    np.testing.assert_allclose(crop(x, training=False).numpy(),
+                               layers.Resizing(5, 6, crop_to_aspect_ratio=True)(x).numpy())
     np.testing.assert_allclose(layers.RandomCrop(9, 9)(x, training=True).numpy(),
                                tf.image.resize(x, (9, 9)).numpy())
     assert crop.compute_output_shape((None, 7, 9, 3)) == (None, 5, 6, 3)
@@ -117,7 +124,7 @@ def test_random_brightness_shifts_each_image_by_one_delta_and_clips(rng):
         delta = (y[i] - x[i])[inside]
         assert np.ptp(delta) < 1e-3 and -0.2 * 255 - 1e-3 <= delta[0] <= 0.1 * 255 + 1e-3
     assert len({round(float(np.median(y[i] - x[i])), 3) for i in range(6)}) > 1
-    np.testing.assert_array_equal(layers.RandomBrightness(0.3)(x).numpy(), x)
+    np.testing.assert_array_equal(layers.RandomBrightness(0.3)(x, training=False).numpy(), x)
     with pytest.raises(ValueError, match="RandomBrightness: factor must be within"):
         layers.RandomBrightness(1.5)
 

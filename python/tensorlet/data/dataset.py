@@ -17,6 +17,7 @@ import numpy as np
 import tensorlet as tf
 from tensorlet.data import structure as st
 from tensorlet.data.structure import INFINITE, UNKNOWN, TensorSpec
+from tensorlet.framework.tensor import tracers as _tracers
 
 AUTOTUNE = -1
 
@@ -70,9 +71,8 @@ class Dataset:
         return DatasetIterator(self)
 
     def as_numpy_iterator(self):
-        """Iterates over the elements as numpy arrays (``bytes`` for strings)."""
-        for element in self._elements():
-            yield st.map_structure(st.to_numpy_output, element)
+        """An iterator over the elements as numpy arrays (``bytes`` for strings), with ``next()``."""
+        return _NumpyIterator(st.map_structure(st.to_numpy_output, e) for e in self._elements())
 
     def cardinality(self):
         """The number of elements, ``tf.data.INFINITE_CARDINALITY`` (-1) or ``UNKNOWN_CARDINALITY`` (-2)."""
@@ -292,6 +292,9 @@ class DatasetIterator:
         return self
 
     def __next__(self):
+        for tracer in _tracers:  # in tensorlet.function, this data must not be frozen into a graph
+            tracer.untraceable("it iterates a tf.data.Dataset, whose elements (reshuffled or changed on a later "
+                               "call) would be frozen into the traced graph")
         element = next(self._elements)
         self._position += 1
         return st.map_structure(st.to_output, element)
@@ -309,6 +312,19 @@ class DatasetIterator:
         for _ in itertools.islice(self._elements, position - self._position):
             pass
         self._position = position
+
+
+class _NumpyIterator:
+    def __init__(self, elements):
+        self._elements = elements
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._elements)
+
+    next = __next__
 
 
 class Options:

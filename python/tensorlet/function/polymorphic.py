@@ -20,7 +20,7 @@ from tensorlet.framework.tensor import Tensor
 from tensorlet.framework.tensor_spec import TensorSpec
 from tensorlet.function.graph import VARIABLE, is_variable
 from tensorlet.function.snapshot import state_kept
-from tensorlet.function.tracer import Tracer
+from tensorlet.function.tracer import OperatorNotAllowedInGraphError, Tracer
 from tensorlet.nest import flatten, pack_sequence_as
 from tensorlet.ops import registry
 
@@ -73,6 +73,8 @@ class _Slot:
 class Function:
     """A Python function compiled by tracing; see :func:`function`."""
 
+    _run_eagerly = False  # tensorlet.config.run_functions_eagerly
+
     def __init__(self, python_function, input_signature=None, reduce_retracing=False, jit_compile=None, name=None):
         self.python_function = python_function
         self.input_signature = None if input_signature is None else list(input_signature)
@@ -82,6 +84,7 @@ class Function:
         self._concrete = {}      # concrete key -> ConcreteFunction
         self._signatures = {}    # relaxed key -> its dims so far (reduce_retracing)
         self._traces = 0
+        self._eager = None       # why the body runs eagerly on every call (a trace that must not be replayed)
         self._descriptor_cache = weakref.WeakKeyDictionary()
         functools.update_wrapper(self, python_function)
 
@@ -101,8 +104,9 @@ class Function:
         return self._traces
 
     def __call__(self, *args, **kwargs):
-        if registry.observers:
-            # A tape or an enclosing trace is recording: run the body so it sees every op.
+        if registry.observers or self._eager or self._run_eagerly:
+            # A tape or an enclosing trace is recording (run the body so it sees every op), or the body reads
+            # data a graph would freeze.
             return self.python_function(*args, **kwargs)
         if not kwargs:  # the usual call: tensors only
             key, tensors = _fast_key(args)
@@ -134,6 +138,9 @@ class Function:
             with state_kept():
                 try:
                     concrete = self._trace(key, args, kwargs)[0]
+                    if concrete is None:
+                        raise OperatorNotAllowedInGraphError(
+                            f"tensorlet.function {self.name} cannot be traced into a graph: {self._eager}")
                 finally:
                     for v, initial in self._tracer.created:  # created by this trace: back to their initial values
                         v._a = initial
@@ -210,6 +217,11 @@ class Function:
         args, kwargs = pack_sequence_as((args, kwargs), new_leaves)
         with tracer:
             result = self.python_function(*args, **kwargs)
+        if tracer.eager_reason:  # this call ran eagerly (its result is right); so will later ones
+            self._eager = tracer.eager_reason
+            warnings.warn(f"tensorlet.function {self.name} runs eagerly on every call: {self._eager}. Iterate "
+                          "outside the function and call it once per batch to compile it.", stacklevel=3)
+            return None, result
         tracer.check()
         out_leaves = flatten(result)
         outputs = []

@@ -17,8 +17,10 @@ the graph reads it each run.
 """
 
 import contextlib
+import threading
 
 from tensorlet.framework import tensor as _tensor
+from tensorlet.framework.symbolic import SymbolicArray
 from tensorlet.framework.tensor import Tensor
 from tensorlet.function.graph import ARG, CONSTANT, NODE, VARIABLE, Graph, Node, is_variable
 from tensorlet.ops import registry
@@ -51,6 +53,7 @@ class Tracer:
         self.traced = set()    # ids of tensors whose value depends on the call
         self.pending = {}      # id(variable) -> (variable, what): read on the host
         self.created = []      # (variable, initial value) created while tracing
+        self.eager_reason = None  # why this trace cannot become a graph (the function then runs eagerly)
         self._seed = _UNSET
 
     # ---- what the function sees ------------------------------------------
@@ -81,6 +84,9 @@ class Tracer:
 
     # ---- the observer -------------------------------------------------------
     def _record(self, op, inputs, attrs, out):
+        first = out[0] if type(out) is tuple else out
+        if first is not None and type(first._a) is SymbolicArray:
+            return  # shape inference (a model built on first call inside the trace), not a computation
         slots = self.slots
         ins, traced = [], op.seeded
         for x in inputs:
@@ -169,7 +175,7 @@ class Tracer:
 
     # ---- hooks called by Tensor, Variable and the seed state -----------------
     def host_read(self, t, what):
-        if id(t) not in self.traced and not is_variable(t):
+        if (id(t) not in self.traced and not is_variable(t)) or self.eager_reason or self._other_thread():
             return
         if what == "bool()":
             raise OperatorNotAllowedInGraphError(
@@ -177,15 +183,34 @@ class Tracer:
                 "`or` or `not` on a tensor) is not allowed while tracing: its value differs between calls. Use "
                 "tensorlet.cond(pred, true_fn, false_fn) or tensorlet.while_loop(cond, body, loop_vars), or branch "
                 "on a Python value.")
+        if what == "range()":
+            raise OperatorNotAllowedInGraphError(
+                f"tensorlet.function {self.name}: tensorlet.range with a bound computed from the arguments or "
+                "variables (`for i in tf.range(n)`, say) makes a loop whose length differs between calls, which "
+                "cannot be unrolled while tracing. Use tensorlet.while_loop(cond, body, loop_vars) (an in-graph loop), "
+                "or pass n as a Python int (each value traces once).")
         if what in ("float()", "int()"):
             self.pending[id(t)] = (t, what)  # fine if an op takes it as an attribute (checked at the end)
             return
         raise OperatorNotAllowedInGraphError(
             f"tensorlet.function {self.name}: {what} of a traced tensor is not allowed while tracing: the value "
-            "of this one call would be frozen into the function. Compute with tensorlet ops instead, or call "
-            "the function eagerly (outside tensorlet.function).")
+            "of this one call would be frozen into the function. Compute with tensorlet ops instead (tensorlet.print "
+            "prints a value on every call), or call the function eagerly (outside tensorlet.function).")
+
+    def untraceable(self, reason):
+        """Marks the trace as one that must not be replayed (it read host data
+        that can change between calls); the function will run eagerly."""
+        if not self._other_thread():
+            self.eager_reason = self.eager_reason or reason
+
+    def _other_thread(self):
+        # The hooks below are global (Tensor, Variable, the seed state): work of another thread (a tf.data
+        # pipeline's prefetch, say) during a trace is not part of it.
+        return threading.get_ident() != self._thread
 
     def creating(self, variable):
+        if self._other_thread():
+            return
         if not self.allow_variables:
             raise ValueError(
                 f"tensorlet.function {self.name}: a tf.Variable is created on a later trace. Variables may be "
@@ -194,11 +219,14 @@ class Tracer:
         self.created.append((variable, variable._a.copy()))
 
     def next_seed(self, op_seed=None):
+        if self._other_thread():
+            return _next(op_seed)
         self._seed = op_seed
         return _next(op_seed)
 
     # ---- activation -------------------------------------------------------------
     def __enter__(self):
+        self._thread = threading.get_ident()
         registry.enter(self)
         _tensor.tracers.append(self)
         seed_state.next = self.next_seed
@@ -214,11 +242,12 @@ class Tracer:
 
     def check(self):
         """Raises if a variable's value was read on the host and frozen."""
-        for t, what in self.pending.values():
+        for t, what in () if self.eager_reason else self.pending.values():
             which = f"variable '{t.name}'" if is_variable(t) else "a traced tensor"
             raise OperatorNotAllowedInGraphError(
                 f"tensorlet.function {self.name}: {what} read {which} on the host while tracing, so the value of "
-                "this one call would be frozen into the function. Compute with tensorlet ops instead.")
+                "this one call would be frozen into the function. Compute with tensorlet ops instead "
+                "(tensorlet.print prints a value on every call).")
 
 
 _next = type(seed_state).next.__get__(seed_state)

@@ -418,3 +418,44 @@ class ReduceLROnPlateau(Callback):
                 if self.verbose:
                     print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
                 self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class TensorBoard(Callback):
+    """Writes each epoch's logs as TensorBoard scalars (``epoch_loss``...) to event files under
+    ``log_dir/train`` and ``log_dir/validation``; ``update_freq='batch'`` (or n) also writes ``batch_*``
+    ones. Histograms, graphs, images and profiles are not written."""
+
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None):
+        super().__init__()
+        self.log_dir, self.update_freq = os.fspath(log_dir), 1 if update_freq == "batch" else update_freq
+        self._writers, self._step = {}, 0
+
+    def _writer(self, which):
+        from tensorlet.keras.utils.event_file import EventFileWriter
+
+        if which not in self._writers:
+            self._writers[which] = EventFileWriter(os.path.join(self.log_dir, which))
+        return self._writers[which]
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if isinstance(self.update_freq, int) and self._step % self.update_freq == 0 and logs:
+            self._writer("train").scalars({f"batch_{k}": v for k, v in logs.items()}, self._step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        train = {f"epoch_{k}": v for k, v in logs.items() if not k.startswith("val_")}
+        lr = getattr(getattr(self.model, "optimizer", None), "learning_rate", None)
+        if lr is not None and not callable(lr):
+            train["epoch_learning_rate"] = float(lr)
+        self._writer("train").scalars(train, epoch)
+        val = {f"epoch_{k[4:]}": v for k, v in logs.items() if k.startswith("val_")}
+        if val:
+            self._writer("validation").scalars(val, epoch)
+
+    def on_train_end(self, logs=None):
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}

@@ -151,8 +151,8 @@ class ArrayData:
             idx = s if order is None else order[s]
             take = _rows(idx)
             xb = map_data(take, self.x)
-            if self.y is None:
-                yield (xb,)
+            if self.y is None:  # x alone, as Keras hands it to train_step (several inputs stay wrapped)
+                yield (xb,) if isinstance(xb, (list, tuple)) else xb
             elif self.sw is None:
                 yield xb, map_data(take, self.y)
             else:
@@ -209,5 +209,8 @@ class IterableData:
             for labels in flatten(as_arrays(y)) if y is not None else ():
                 if getattr(labels, "dtype", None) is not None and labels.dtype.kind in "USO":
                     check_labels(None, labels, ())  # says that losses take numbers, not strings
-            yield tuple(conv(a) for a in (x, y, sw) if a is not None)
+            if not isinstance(item, (list, tuple)):  # a lone x reaches train_step as itself, as in Keras
+                yield conv(x)
+            else:
+                yield tuple(conv(a) for a in (x, y, sw) if a is not None)
             count += 1

@@ -25,12 +25,28 @@ class KerasTensor:
         raise TypeError("A KerasTensor is symbolic (it has a shape but no values); call the model on real "
                         "data instead, or use a layer (keras.layers.Add, ...) to combine KerasTensors.")
 
-    def _no_math(self, *args):
-        raise TypeError("Arithmetic on KerasTensors is not supported; use layers such as keras.layers.Add, "
-                        "keras.layers.Multiply or keras.layers.Lambda to combine them.")
-
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __matmul__ = _no_math
     __hash__ = object.__hash__
+
+
+def _operator(op, reflected=False):
+    """A Python operator on KerasTensors: a ``TensorOperator`` layer in the functional model."""
+    def apply(self, other=None):
+        from tensorlet.keras.layers.core import TensorOperator
+
+        if op == "neg":
+            return TensorOperator(op)(self)
+        if isinstance(other, KerasTensor):
+            return TensorOperator(op, reflected=reflected)([self, other])
+        if isinstance(other, tf.Tensor):
+            other = other.numpy()
+        return TensorOperator(op, other, reflected)(self)
+    return apply
+
+
+for _op in ("add", "sub", "mul", "truediv", "pow", "matmul", "floordiv", "mod"):
+    setattr(KerasTensor, f"__{_op}__", _operator(_op))
+    setattr(KerasTensor, f"__r{_op}__", _operator(_op, reflected=True))
+KerasTensor.__neg__ = _operator("neg")
 
 
 class Node:

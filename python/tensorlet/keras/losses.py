@@ -115,7 +115,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                 f"(one per sample), but received labels of shape {tuple(y_true.shape)}, which look one-hot "
                 "encoded: use categorical_crossentropy (CategoricalCrossentropy) for one-hot labels, or pass "
                 "argmax(labels, axis=-1)")
-    if not y_true.dtype.is_integer:
+    if y_true.dtype.name not in ("int32", "int64"):  # float, uint8 (CIFAR's labels)... as Keras casts
         y_true = tf.cast(y_true, "int32")
     kept = None if ignore_class is None else tf.not_equal(y_true, ignore_class)
     if kept is not None:

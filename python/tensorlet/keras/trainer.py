@@ -27,6 +27,7 @@ from tensorlet.keras.data_adapter import (
     ArrayData, IterableData, as_arrays, batch_len, check_labels, class_weights, is_batch_iterable, map_data,
     num_samples, unpack_x_y_sample_weight,
 )
+from tensorlet.framework.tensor import tracers as _tracers
 from tensorlet.function import OperatorNotAllowedInGraphError
 from tensorlet.function.polymorphic import _fast_key
 from tensorlet.keras.keras_tensor import KerasTensor, flatten
@@ -98,7 +99,10 @@ class Trainer:
         """The metrics whose results ``fit``/``evaluate`` report (the loss, each output's loss,
         the compiled metrics); reset every epoch."""
         per_output = [t for t in self._compile_loss.trackers if t] if self._compile_loss else []
-        return [self._loss_tracker] + per_output + self._compile_metrics.metrics
+        compiled = self._compile_metrics
+        if compiled.entries is None and any(compiled.specs):  # built on the first update, as in Keras 3
+            return [self._loss_tracker] + per_output + [_CompiledMetrics(self)]
+        return [self._loss_tracker] + per_output + compiled.metrics
 
     @property
     def compiled_loss(self):
@@ -120,26 +124,13 @@ class Trainer:
     def compiled_metrics(self):
         """The Keras 2 ``self.compiled_metrics.update_state(y, y_pred, sample_weight)``; Keras 3
         updates them with ``self.compute_metrics(x, y, y_pred, sample_weight)``."""
-        model = self
-
-        class CompiledMetrics:
-            metrics = property(lambda _: model._compile_metrics.metrics)
-
-            def update_state(_, y, y_pred, sample_weight=None):
-                warnings.warn("model.compiled_metrics.update_state(...) is the Keras 2 spelling; use "
-                              "self.compute_metrics(x, y, y_pred, sample_weight) in Keras 3", DeprecationWarning,
-                              stacklevel=2)
-                model._compile_metrics.update(model, y, y_pred, sample_weight, model._loss_fns_for(y_pred))
-
-            def reset_state(_):
-                for m in model._compile_metrics.metrics:
-                    m.reset_state()
-
-        return CompiledMetrics()
+        return _CompiledMetrics(self, warn=True)
 
     def get_metrics_result(self):
-        """The current value of every metric, as a dict of Python floats."""
-        return {m.name: m._value() if hasattr(m, "_value") else float(m.result()) for m in self.metrics}
+        """The current value of every metric, as a dict of Python floats (of tensors inside a compiled step)."""
+        if _tracers:  # in a compiled step of the user's: tensors the graph computes
+            return {m.name: m.result() for m in self.metrics}
+        return _floats({m.name: m._value() if hasattr(m, "_value") else m.result() for m in self.metrics})
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -247,8 +238,10 @@ class Trainer:
         return self.predict_function
 
     def _make(self, base, name, eager, compiled):
-        if self.run_eagerly or getattr(type(self), name) is not base:
+        if self.run_eagerly:
             return eager
+        if getattr(type(self), name) is not base:  # an overridden step is compiled as written, as Keras does
+            return _Step(self, (eager,), eager, self.jit_compile, custom=True)
         return compiled(self.jit_compile)
 
     def test_step(self, data):
@@ -393,7 +386,12 @@ class Trainer:
     def _preflight(self, data, what):
         """Builds the model and checks labels against the loss before any weight changes."""
         if not self.built or self._output_shape is None:
-            self(data.first_inputs(), training=False)
+            try:
+                self(data.first_inputs(), training=False)
+            except NotImplementedError:  # no call() (a GAN's): its own train_step/test_step says what runs
+                if type(self).train_step is Trainer.train_step and type(self).test_step is Trainer.test_step:
+                    raise
+                return
         if data.y is None or self._compile_loss is None:
             return
         names = self._output_names()
@@ -517,14 +515,17 @@ class _Step:
     signature changes no state. A step that cannot be traced at all runs
     ``eager`` (``jit_compile='auto'``, with a warning) or raises (True)."""
 
-    def __init__(self, model, levels, eager, mode, predict=False):
-        self.model, self.eager, self.mode, self.predict = model, eager, mode, predict
+    def __init__(self, model, levels, eager, mode, predict=False, custom=False):
+        self.model, self.eager, self.mode, self.predict, self.custom = model, eager, mode, predict, custom
         self.levels = [tf.function(f, reduce_retracing=True) for f in levels]
 
     def __call__(self, data):
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        args = (x,) if self.predict else (x, y, sample_weight)
-        if not self.predict:
+        if self.custom:  # the user's own step takes the batch as it comes
+            args = (data,)
+        else:
+            x, y, sample_weight = unpack_x_y_sample_weight(data)
+            args = (x,) if self.predict else (x, y, sample_weight)
+        if not (self.predict or self.custom):
             self.model._require_loss()
         while self.levels:
             f = self.levels[0]
@@ -547,7 +548,7 @@ class _Step:
             out = self.eager(*args)
         if _Seen.losses:  # what add_loss left behind came from the trace, not from this batch
             self.model._clear_losses()
-        if self.predict:
+        if self.predict or self.custom:
             return out
         if out is None:  # the metrics were updated inside
             return self.model.get_metrics_result()
@@ -555,9 +556,44 @@ class _Step:
 
 
 def _floats(logs):
-    """Python floats of float32 values, as Keras reports them (0.6931471824645996);
-    a metric with one value per class or threshold stays an array."""
-    return {k: float(np.float32(v)) if np.ndim(v) == 0 else np.asarray(v, np.float32) for k, v in logs.items()}
+    """Python floats of float32 values, as Keras reports them (0.6931471824645996); a metric
+    with one value per class or threshold stays an array; a dict value (the compiled
+    metrics' results) gives its entries."""
+    out = {}
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(_floats(v))
+        else:
+            out[k] = float(np.float32(v)) if np.ndim(v) == 0 else np.asarray(v, np.float32)
+    return out
+
+class _CompiledMetrics:
+    """The compiled metrics as one metric (``compile_metrics`` in ``model.metrics``
+    until the first update builds them): ``update_state(y, y_pred)`` updates each,
+    ``result()`` gives a dict. Also the Keras 2 ``model.compiled_metrics``."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model, warn=False):
+        self.model, self.warn = model, warn
+
+    @property
+    def metrics(self):
+        return self.model._compile_metrics.metrics
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        if self.warn:
+            warnings.warn("model.compiled_metrics.update_state(...) is the Keras 2 spelling; use "
+                          "self.compute_metrics(x, y, y_pred, sample_weight) in Keras 3", DeprecationWarning,
+                          stacklevel=2)
+        self.model._compile_metrics.update(self.model, y, y_pred, sample_weight, self.model._loss_fns_for(y_pred))
+
+    def result(self):
+        return {m.name: m.result() for m in self.metrics}
+
+    def reset_state(self):
+        for m in self.metrics:
+            m.reset_state()
 
 
 def _no_separate_targets(y, what):

@@ -10,6 +10,7 @@ from tensorlet.framework import dtypes as _dtypes
 from tensorlet.framework import symbolic
 from tensorlet.framework.errors import InvalidArgumentError
 from tensorlet.framework.tensor import Tensor
+from tensorlet.framework.tensor import tracers as _tracers
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.registry import apply, op_function, register
 from tensorlet.ops.view_ops import _shape_list, broadcast_to, shape
@@ -156,6 +157,9 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):
     dtype = _dtypes.as_dtype(dtype)
     if dtype.is_bool:
         raise TypeError("range: dtype must be integer or floating, got bool")
+    for a in args:  # a bound traced in tensorlet.function: a loop of varying length, which the tracer refuses
+        if _tracers and isinstance(a, Tensor):
+            _tracers[-1].host_read(a, "range()")
     vals = [a.numpy().item() if isinstance(a, Tensor) else np.asarray(a).item() for a in args]
     if dtype.is_integer:
         vals = [int(v) for v in vals]  # TensorFlow casts the arguments to the dtype first

@@ -11,7 +11,7 @@ from tensorlet.framework.tensor import Tensor
 from tensorlet.ops import _helpers as h
 from tensorlet.ops.creation_ops import fill
 from tensorlet.ops.registry import apply, register
-from tensorlet.ops.view_ops import _shape_list, broadcast_to, getitem, identity, reshape
+from tensorlet.ops.view_ops import _shape_list, broadcast_to, getitem, identity, reshape, shape
 
 def _tensors(values, op):
     """Converts a list of values; non-tensors adopt the first tensor's dtype."""
@@ -300,6 +300,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
             sides = []
             for k in (before, after):
                 s = list(out._a.shape)
+                if None in s:  # a symbolic input's unknown dims, as the fill's shape rule takes them
+                    s = [d if d is not None else shape(out)[i] for i, d in enumerate(s)]
                 s[axis] = k
                 sides.append(fill(s, value))
             parts = [sides[0], out, sides[1]]

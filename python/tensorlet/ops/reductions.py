@@ -248,6 +248,8 @@ _argmin = _arg_register("argmin", np.argmin)
 
 def _arg(op, input, axis, output_type):
     x = h.to_tensor(input)
+    if x.dtype.is_bool:  # TensorFlow takes bools (the first True): as 0 and 1
+        x = cast(x, _dtypes.int8)
     if isinstance(axis, Tensor):
         axis = int(axis)
     out = apply(op, (x,), 0 if axis is None else int(axis))

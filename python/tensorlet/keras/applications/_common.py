@@ -65,6 +65,8 @@ def preprocess_caffe(x, data_format=None):
     if isinstance(x, tf.Tensor):
         x = tf.cast(x, "float32") if not x.dtype.is_floating else x
         return tf.reverse(x, [-3 if first else -1]) - tf.constant(mean, dtype=x.dtype)
+    if _symbolic(x) and not first:  # a functional model's KerasTensor: operators only (RGB to BGR as a product)
+        return x @ np.eye(3, dtype=np.float32)[::-1] - mean
     x = np.asarray(x, np.float32)
     return (x[..., ::-1, :, :] if first else x[..., ::-1]) - mean
 
@@ -76,4 +78,10 @@ def preprocess_tf(x, data_format=None):
     import tensorlet as tf
     if isinstance(x, tf.Tensor):
         return (tf.cast(x, "float32") if not x.dtype.is_floating else x) / 127.5 - 1.0
-    return np.asarray(x, np.float32) / 127.5 - 1.0
+    return (x if _symbolic(x) else np.asarray(x, np.float32)) / 127.5 - 1.0
+
+
+def _symbolic(x):
+    from tensorlet.keras.keras_tensor import KerasTensor
+
+    return isinstance(x, KerasTensor)

@@ -2,12 +2,14 @@
 Softmax, ReLU, and the merging layers Concatenate and Add."""
 
 import math
+import operator
 
 import tensorlet as tf
-from tensorlet.keras import activations, constraints, initializers, regularizers
+from tensorlet.keras import activations, backend, constraints, initializers, regularizers
 from tensorlet.keras.keras_tensor import KerasTensor, Node, flatten, map_structure
 from tensorlet.keras.layers.conv import normalize_data_format
 from tensorlet.keras.layers.layer import Layer
+from tensorlet.keras.saving.serialization import register_keras_serializable
 
 
 class InputLayer(Layer):
@@ -352,3 +354,38 @@ class Lambda(Layer):
             return super()._infer(inputs, args, kwargs)
         given = map_structure(lambda t: tuple(t.shape), inputs)
         return KerasTensor(tuple(shape(given)) if callable(shape) else (flatten(given)[0],) + tuple(shape), self.dtype)
+
+
+@register_keras_serializable("tensorlet")
+class TensorOperator(Layer):
+    """A Python operator applied to a KerasTensor (``inputs / 127.5 - 1``, ``a * b``),
+    recorded as a layer of the functional model as Keras records it.
+
+    Args:
+        op: a name in Python's ``operator`` module (``'add'``, ``'truediv'``, ``'neg'``...).
+        operand: the other operand when it is a constant (a number or nested list), else None:
+            the layer then takes the two KerasTensors as a list.
+        reflected: the layer's input is the right operand (``1 - x``).
+    """
+
+    _NAMES = {"add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide", "pow": "power",
+              "matmul": "matmul", "floordiv": "floor_divide", "mod": "mod", "neg": "negative"}
+
+    def __init__(self, op, operand=None, reflected=False, **kwargs):
+        if op not in self._NAMES:
+            raise ValueError(f"TensorOperator: op must be one of {sorted(self._NAMES)}, got {op!r}")
+        kwargs.setdefault("name", backend.unique_name(self._NAMES[op]))
+        super().__init__(**kwargs)
+        self.op, self.operand, self.reflected = op, operand, reflected
+        self._summary_type = self._NAMES[op].title().replace("_", "")  # TrueDivide, as Keras's summary shows
+
+    def call(self, inputs):
+        fn = getattr(operator, self.op)
+        if self.op == "neg":
+            return fn(inputs)
+        a, b = (inputs[0], inputs[1]) if self.operand is None else (inputs, self.operand)
+        return fn(b, a) if self.reflected else fn(a, b)
+
+    def get_config(self):
+        operand = self.operand.tolist() if hasattr(self.operand, "tolist") else self.operand
+        return {**super().get_config(), "op": self.op, "operand": operand, "reflected": self.reflected}

@@ -77,6 +77,8 @@ class Layer(Serializable):
         self.built = False
         params = inspect.signature(self.call).parameters
         self._call_takes_training, self._call_takes_mask = "training" in params, "mask" in params
+        # A call(inputs, training) without a default gets None rather than no argument.
+        self._training_required = "training" in params and params["training"].default is inspect.Parameter.empty
         self.activity_regularizer = regularizers.get(activity_regularizer)
 
     def __init_subclass__(cls, **kwargs):
@@ -165,7 +167,7 @@ class Layer(Serializable):
         training = kwargs.pop("training", None)
         if training is None:
             training = outer
-        if self._call_takes_training:
+        if self._call_takes_training and (training is not None or self._training_required):  # else call's default
             kwargs["training"] = training
         entry = not getattr(_context, "in_call", False)
         if entry:  # the outermost call: the losses its layers add replace those of the last one
@@ -262,7 +264,7 @@ class Layer(Serializable):
         spec = lambda t: symbolic.tensor(t.shape, t.dtype) if isinstance(t, KerasTensor) else t  # noqa: E731
         inputs, args, kwargs = map_structure(spec, (inputs, args, kwargs))
         try:
-            return self(inputs, *args, training=False, **kwargs)
+            return self(inputs, *args, **{**kwargs, "training": False})
         except TypeError as e:
             raise TypeError(
                 f"Could not infer the output shape of layer '{self.name}' ({type(self).__name__}) from the shape "
@@ -322,6 +324,16 @@ class Layer(Serializable):
         return self._gather(lambda l: l._own_weights() + [w for s in l._layers for w in s.weights])
 
     variables = weights
+
+    @property
+    def trainable(self):
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value):  # as in Keras: this layer and every layer inside it
+        self.__dict__["_trainable"] = bool(value)
+        for layer in self.__dict__.get("_layers", ()):
+            layer.trainable = value
 
     @property
     def trainable_weights(self):

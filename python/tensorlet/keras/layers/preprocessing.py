@@ -134,12 +134,13 @@ class Normalization(Layer):
         shape, axes = self._stat_shape(tuple(input_shape))
         self._shape = shape
         if self.init_mean is not None:
-            self.mean = tf.constant(np.broadcast_to(np.asarray(self.init_mean, self.dtype), shape))
-            self.variance = tf.constant(np.broadcast_to(np.asarray(self.init_variance, self.dtype), shape))
+            self._given = [tf.constant(np.broadcast_to(np.asarray(v, self.dtype), shape))
+                           for v in (self.init_mean, self.init_variance)]
         else:
             vec = tuple(shape[a] for a in axes)
             self.adapt_mean = self.add_weight(vec, "zeros", name="mean", trainable=False)
             self.adapt_variance = self.add_weight(vec, "ones", name="variance", trainable=False)
+            self.adapt_count = self.add_weight((), "zeros", dtype="int64", name="count", trainable=False)  # as Keras
 
     def adapt(self, data, batch_size=None, steps=None):
         """Sets the mean and variance from ``data`` (an array, a tensor, or an
@@ -166,14 +167,21 @@ class Normalization(Layer):
             n = total
         self.adapt_mean.assign(np.asarray(mean, self.dtype).reshape(self.adapt_mean.shape))
         self.adapt_variance.assign(np.asarray(m2 / n, self.dtype).reshape(self.adapt_variance.shape))
+        self.adapt_count.assign(np.int64(n))
         self.adapted = True
+
+    # The statistics in the inputs' broadcast shape ((1, 1, 1, 3) for images), as Keras exposes them.
+    mean = property(lambda self: self._stat(0))
+    variance = property(lambda self: self._stat(1))
+
+    def _stat(self, i):
+        if self.init_mean is not None:
+            return self._given[i]
+        return tf.reshape((self.adapt_mean, self.adapt_variance)[i], self._shape)
 
     def call(self, inputs):
         x = _float(inputs, self.dtype)
-        if hasattr(self, "adapt_mean"):
-            mean, var = tf.reshape(self.adapt_mean, self._shape), tf.reshape(self.adapt_variance, self._shape)
-        else:
-            mean, var = self.mean, self.variance
+        mean, var = self.mean, self.variance
         std = tf.maximum(tf.sqrt(var), 1e-7)
         return x * std + mean if self.invert else (x - mean) / std
 
@@ -185,7 +193,8 @@ class Normalization(Layer):
 
 
 class _Random(Layer):
-    """Active only when training; draws from tensorlet.random with ``seed``."""
+    """Active when training, and (as in Keras 3) when called directly outside fit/evaluate/predict;
+    draws from tensorlet.random with ``seed``."""
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -196,7 +205,7 @@ class _Random(Layer):
         so a compiled training step traces the augmentation too."""
         return tf.random.uniform((n,), lo, hi, dtype="float64", seed=self.seed)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         x = _float(inputs, self.dtype)
         if not training:
             return x
@@ -380,7 +389,7 @@ class RandomCrop(_Random):
         super().__init__(seed, **kwargs)
         self.height, self.width = int(height), int(width)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
         if training:
             return super().call(inputs, training)
         return Resizing(self.height, self.width, crop_to_aspect_ratio=True, dtype=self.dtype)(inputs)

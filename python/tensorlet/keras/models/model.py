@@ -42,31 +42,47 @@ class Model(Trainer, Layer):
                                 f"on them), got {type(t).__name__}")
         self._graph_inputs, self._graph_outputs = inputs, outputs
         input_ids = {id(t) for t in flatten(inputs)}
-        order, seen = [], set()
+        order, seen, visited, index = [], set(), [], {}  # visited: the input nodes too, in the same (post) order
 
         def visit(tensor):
             node = tensor._keras_history
             if id(tensor) in input_ids or node is None:
                 if id(tensor) not in input_ids:
                     raise ValueError(f"Graph disconnected: {tensor} is not among the model's inputs")
+                if node is not None and id(node) not in seen and isinstance(node.layer, InputLayer):
+                    seen.add(id(node))
+                    index.setdefault(id(node.layer), (node.layer, len(index)))
+                    visited.append(node)
                 return
             if id(node) in seen:
                 return
             seen.add(id(node))
+            index.setdefault(id(node.layer), (node.layer, len(index)))  # the layer's first visit, before its inputs
             if isinstance(node.layer, InputLayer):
                 raise ValueError(f"Graph disconnected: the input '{node.layer.name}' is needed to compute the "
                                  "outputs but is not among the model's inputs")
             for t in node.input_tensors:
                 visit(t)
             order.append(node)
+            visited.append(node)
 
         for t in flatten(outputs):
             visit(t)
         self._nodes = order
-        layers = [t._keras_history.layer for t in flatten(inputs) if t._keras_history is not None]
-        for node in order:
-            if all(node.layer is not l for l in layers):
-                layers.append(node.layer)
+        # Layers in Keras's order (model.layers[i] as in Keras): by depth from the outputs, deepest first,
+        # then by first visit. A node's depth is one more than its deepest consumer's; a shared layer's, its deepest.
+        node_depth, layer_depth, inner = {}, {}, {id(n) for n in order}
+        for node in reversed(visited):
+            d = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+            node_depth[id(node)] = layer_depth[id(node.layer)] = d
+            for t in node.input_tensors if id(node) in inner else ():
+                if t._keras_history is not None and id(t._keras_history) in seen:
+                    node_depth[id(t._keras_history)] = max(d + 1, node_depth.get(id(t._keras_history), 0))
+        for t in flatten(inputs):  # an input no output needs comes last but one, as in Keras
+            if t._keras_history is not None and isinstance(t._keras_history.layer, InputLayer) \
+                    and id(t._keras_history.layer) not in index:
+                index[id(t._keras_history.layer)] = (t._keras_history.layer, -1)
+        layers = [l for l, i in sorted(index.values(), key=lambda e: (-layer_depth.get(id(e[0]), 0), e[1]))]
         self._layers[:] = layers
         self.built = True
         self._build_shapes = [tuple(t.shape) for t in flatten(inputs)]
@@ -164,7 +180,7 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
         """Prints a table of the layers, their output shapes and parameter counts."""
         self._require_built("summary()")
-        summary_utils.print_summary(self, line_length=line_length, print_fn=print_fn)
+        summary_utils.print_summary(self, line_length, print_fn, expand_nested, show_trainable)
 
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights (and optimizer state) to a ``.weights.npz`` or ``.weights.h5`` file."""

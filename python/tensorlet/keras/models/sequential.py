@@ -1,5 +1,6 @@
 """Sequential: a plain stack of layers, each taking the previous one's output."""
 
+from tensorlet.keras import backend
 from tensorlet.keras.keras_tensor import KerasTensor
 from tensorlet.keras.layers.core import InputLayer
 from tensorlet.keras.layers.layer import Layer
@@ -22,7 +23,9 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name)
         self.__dict__["_input_layer"] = self.__dict__["_output_tensor"] = None
         for layer in layers or ():
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        if self._input_layer is not None and self._layers:
+            self._build_from_input()
 
     def add(self, layer, rebuild=True):
         """Appends a layer (or a ``keras.Input``) to the stack."""
@@ -39,9 +42,14 @@ class Sequential(Model):
         if any(layer is l for l in self._layers):
             raise ValueError(f"Layer '{layer.name}' is already in the model")
         self._layers.append(layer)
-        if len(self._layers) == 1 and self._input_layer is None and layer._input_shape_arg is not None:
-            self.__dict__["_input_layer"] = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
-        if self._input_layer is not None:
+        if len(self._layers) == 1 and self._input_layer is None:
+            shape = layer._input_shape_arg
+            inputs = getattr(layer, "inputs", None) if isinstance(layer, Model) and layer.built else None
+            if shape is None and inputs and len(inputs) == 1:  # a model with an input shape, first in the stack
+                shape = tuple(inputs[0].shape)[1:]
+            if shape is not None:
+                self.__dict__["_input_layer"] = InputLayer(shape=shape, dtype=layer.dtype)
+        if self._input_layer is not None and rebuild:
             self._build_from_input()
 
     def pop(self):
@@ -53,6 +61,8 @@ class Sequential(Model):
         return layer
 
     def _build_from_input(self):
+        if self._layers:  # Keras builds an inner functional model here, which takes a "functional" name
+            backend.unique_name("functional")
         x = self._input_layer.output
         for layer in self._layers:
             x = layer(x)

@@ -1,3 +1,3 @@
-"""``keras.preprocessing``: the Keras 2 home of ``sequence.pad_sequences``."""
+"""``keras.preprocessing``: the Keras 2 home of ``sequence.pad_sequences`` and ``image.load_img``."""
 
-from tensorlet.keras.preprocessing import sequence  # noqa: F401
+from tensorlet.keras.preprocessing import image, sequence  # noqa: F401

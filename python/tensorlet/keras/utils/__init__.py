@@ -5,6 +5,7 @@ import numpy as np
 
 from tensorlet.keras.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from tensorlet.keras.utils.file_utils import get_file
+from tensorlet.keras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tensorlet.keras.utils.plot import model_to_dot, plot_model
 from tensorlet.keras.utils.progbar import Progbar
 from tensorlet.keras.utils.py_dataset import PyDataset, Sequence
@@ -37,6 +38,19 @@ def normalize(x, axis=-1, order=2):
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    data = tuple(data) if isinstance(data, list) else data
+    return (data + (None, None))[:3] if isinstance(data, tuple) else (data, None, None)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The batch ``unpack_x_y_sample_weight`` reads back (``(x,)`` for a list or tuple ``x`` alone)."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
 def set_random_seed(seed):
