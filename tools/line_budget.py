@@ -43,7 +43,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "python" / "tensorlet"
 # +40 for the rate-at-a-constraint metrics (PrecisionAtRecall and kin);
 # keras +120 and the total +120 for the IoU family and R2Score; ops +30
 # and the total +20 for tf.random.categorical; public API +100, keras +330,
-# ops, function +30 and the total +490 for the image utilities and tf.io image decoding,
+# ops, function +40 and the total +500 (graph operations and structured
+# outputs of a concrete function among them) for the image utilities and tf.io image decoding,
 # tf.compat and tf.autograph, operators on KerasTensors, the fixes real
 # tutorial programs needed, model.summary() laid out as Keras lays it out
 # and the TensorBoard callback's event files.
@@ -51,12 +52,12 @@ LAYERS = {
     "tensors (framework/)": (["framework"], 920),
     "ops (ops/)": (["ops"], 5390),
     "autodiff (autodiff/)": (["autodiff"], 700),
-    "function (function/)": (["function"], 980),
+    "function (function/)": (["function"], 990),
     "public API (top-level modules)": (["*.py"], 1820),
     "keras (keras/)": (["keras"], 8810),
     "data and saving (data/, train/, saved_model/)": (["data", "train", "saved_model"], 1500),
 }
-TOTAL_BUDGET = 19780
+TOTAL_BUDGET = 19790
 
 
 def code_lines(path):

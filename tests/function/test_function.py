@@ -384,3 +384,15 @@ def test_branch_and_loop_nodes_draw_and_nest_as_eager_code_does():
         v.assign(0.0)
         results.append([(float(run_out[1]), float(v)) for run_out in (fn(tf.constant(5)), fn(tf.constant(3)))])
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+
+
+def test_concrete_function_lists_operations_and_structured_outputs():
+    @tf.function
+    def f(x, y):
+        return {"s": x + y, "p": (x * y, 3)}
+
+    c = f.get_concrete_function(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]))
+    assert [op.type for op in c.graph.get_operations()] == ["add", "multiply"]
+    assert len({op.name for op in c.graph.get_operations()}) == 2
+    out = c.structured_outputs
+    assert out["p"][1] == 3 and tuple(out["s"].shape) == (2,) and out["p"][0].dtype == tf.float32

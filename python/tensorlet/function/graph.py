@@ -53,6 +53,9 @@ class Node:
         """The output slots, as a tuple."""
         return self.output if type(self.output) is tuple else (self.output,)
 
+    type = property(lambda self: self.op.name, doc="The op's name, as a TensorFlow operation's type.")
+    name = property(lambda self: f"{self.op.name}_{self.outputs[0]}", doc="A name unique in its graph.")
+
     def __repr__(self):
         ins = ", ".join("_" if i < 0 else f"%{i}" for i in self.inputs)
         return f"{', '.join(f'%{s}' for s in self.outputs)} = {self.op.name}({ins})"
@@ -86,6 +89,10 @@ class Graph:
     def ops(self):
         """The op names, in execution order."""
         return [n.op.name for n in self.nodes]
+
+    def get_operations(self):
+        """The nodes in execution order (``.type``, ``.name``, ``.inputs``), as ``tf.Graph`` lists its operations."""
+        return list(self.nodes)
 
     def prune(self):
         """Drops nodes whose outputs nothing uses (no output, no stateful op

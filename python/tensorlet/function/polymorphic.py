@@ -42,6 +42,12 @@ class ConcreteFunction:
         self._flat = type(structure) if flat and all(type(x) is Tensor for x in structure) else None
         graph.compile()
 
+    @property
+    def structured_outputs(self):
+        """The return value's structure, each tensor in it as a ``TensorSpec``."""
+        return pack_sequence_as(self._structure, [TensorSpec(x.shape, x.dtype) if isinstance(x, Tensor) else x
+                                                  for x in flatten(self._structure)])
+
     def _replay(self, tensors):
         graph = self.graph
         arrays = graph.run([t._a for t in tensors])
