@@ -326,6 +326,19 @@ void cpu_copy(const Array& dst, const Array& s) {
     using D = decltype(d);
     dispatch<kEvery>(s.dtype(), "copy", [&](auto sv) {
       using S = decltype(sv);
+      if (flat) {
+        // A whole contiguous conversion (a cast): split over threads, in a
+        // loop the compiler vectorises (bools read as their 0/1 bytes).
+        using In = std::conditional_t<std::is_same_v<S, bool>, uint8_t, S>;
+        const In* __restrict a = static_cast<const In*>(s.raw());
+        D* __restrict o = dst.data<D>();
+        return parallel_for(n, n, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            if constexpr (std::is_same_v<S, bool> && std::is_arithmetic_v<D>) o[i] = static_cast<D>(a[i]);
+            else o[i] = convert_value<D>(static_cast<S>(a[i]));
+          }
+        });
+      }
       convert_loop<D, S>(dst, s);
     });
   });

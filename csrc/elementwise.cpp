@@ -135,6 +135,12 @@ void binary_loop(const Array& out, const Array& a, const Array& b) {
     const T* yp = y + off[2];
     if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
       for (int64_t i = 0; i < n; ++i) op[i] = binary_formula<OP>(xp[i], yp[i]);
+    } else if (st[0] == 1 && st[1] == 0 && st[2] == 1) {  // a broadcast along the run: (m, 1) op (n,)
+      const T xv = *xp;
+      for (int64_t i = 0; i < n; ++i) op[i] = binary_formula<OP>(xv, yp[i]);
+    } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
+      const T yv = *yp;
+      for (int64_t i = 0; i < n; ++i) op[i] = binary_formula<OP>(xp[i], yv);
     } else {
       for (int64_t i = 0; i < n; ++i) op[i * st[0]] = binary_formula<OP>(xp[i * st[1]], yp[i * st[2]]);
     }

@@ -123,3 +123,18 @@ def test_every_instruction_set_gives_the_same_results(isa):
     native = tf._core.isa()
     order = ["baseline", "avx2", "avx512"]
     assert out.stdout.strip() == order[min(order.index(isa), order.index(native))]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64", "bool"])
+def test_casts_and_row_broadcasts_match_numpy(dtype):
+    # Whole contiguous casts split over threads; (m, 1) op (n,) takes the hoisted-scalar loop.
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((300, 1)) * 3).astype(dtype)
+    y = (rng.standard_normal(257) * 3).astype(dtype)
+    big = (rng.standard_normal(70000) * 3).astype(dtype)
+    for target in ("float32", "float64", "int32", "bool"):
+        np.testing.assert_array_equal(tf.cast(big, target).numpy(), big.astype(target))
+    np.testing.assert_array_equal((tf.constant(x) > tf.constant(y)).numpy(), x > y)
+    np.testing.assert_array_equal((tf.constant(y) <= tf.constant(x)).numpy(), y <= x)
+    if dtype != "bool":
+        np.testing.assert_array_equal((tf.constant(x) - tf.constant(y)).numpy(), x - y)
