@@ -171,7 +171,8 @@ void im2col(T* col, const T* x, const ConvGeom& g, int64_t r0, int64_t r1, int64
             continue;
           }
           const T* row = img + ih * g.w * g.c;
-          for (int64_t j = 0, iw = iw0; j < g.kw; ++j, iw += g.dw, dst += cg) {
+          for (int64_t j = 0; j < g.kw; ++j, dst += cg) {
+            const int64_t iw = iw0 + j * g.dw;  // not stepped past the last tap: a huge dilation would overflow
             if (iw < 0 || iw >= g.w) std::fill(dst, dst + cg, T(0));
             else if (cg == 1) *dst = row[iw * g.c];
             else if (cg >= 16) std::memcpy(dst, row + iw * g.c, cg * sizeof(T));

@@ -286,7 +286,7 @@ void cpu_softmax(const Array& out, const Array& x, int64_t ax, bool log) {
       const T* in = xs[0].data<T>();
       T* o = res.data<T>();
       parallel_for(rows, rows * n * kExpWork, [&](int64_t b, int64_t e) {
-        const int64_t block = std::max<int64_t>(1, kRowBlock / n);
+        const int64_t block = std::max<int64_t>(1, kRowBlock / std::max<int64_t>(n, 1));
         std::vector<T> mx(std::min(block, e - b));
         std::vector<double> sm(mx.size());
         for (int64_t r = b; r < e; ++r) {
@@ -425,7 +425,7 @@ void xent_rows(const Array& logits, F&& fn) {
   const int64_t N = x.shape()[0], C = x.shape()[1];
   const T* xs = x.data<T>();
   parallel_for(N, N * C * kExpWork, [&](int64_t b, int64_t e) {
-    const int64_t block = std::max<int64_t>(1, kRowBlock / C);
+    const int64_t block = std::max<int64_t>(1, kRowBlock / std::max<int64_t>(C, 1));
     std::vector<T> ex(std::min(block, e - b) * C), mx(std::min(block, e - b));
     std::vector<double> sm(mx.size());
     for (int64_t r = b; r < e; ++r) {

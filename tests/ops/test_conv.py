@@ -231,3 +231,11 @@ def test_empty_batch():
     y = tf.nn.conv2d(np.zeros((0, 5, 5, 2), np.float32), np.ones((3, 3, 2, 4), np.float32), 1, "SAME")
     assert y.shape == (0, 5, 5, 4)
     assert tf.nn.max_pool2d(np.zeros((0, 4, 4, 2), np.float32), 2, 2, "VALID").shape == (0, 2, 2, 2)
+
+
+def test_a_huge_dilation_on_a_one_tap_axis_changes_nothing():
+    # Found by the sanitized fuzz run: the window walk stepped past its last tap and overflowed.
+    x = np.random.default_rng(0).standard_normal((1, 5, 5, 2)).astype(np.float32)
+    w = np.random.default_rng(1).standard_normal((3, 1, 2, 3)).astype(np.float32)
+    plain = tf.nn.conv2d(x, w, 1, "VALID").numpy()
+    np.testing.assert_allclose(tf.nn.conv2d(x, w, 1, "VALID", dilations=[1, 2**62]).numpy(), plain, rtol=1e-6)

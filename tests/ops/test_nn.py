@@ -355,3 +355,10 @@ def test_many_short_rows_match_numpy_and_the_row_at_a_time_path(classes):
     xent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x).numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         np.testing.assert_allclose(xent, -log_ref[np.arange(700), labels], rtol=2e-6, atol=2e-6)
+
+
+def test_rows_of_zero_classes_give_empty_sums_not_a_division_by_zero():
+    empty = np.zeros((3, 0), np.float32)  # found by the sanitized fuzz run: the row block divided by the width
+    np.testing.assert_array_equal(tf.nn.softmax_cross_entropy_with_logits(labels=empty, logits=empty).numpy(),
+                                  np.zeros(3, np.float32))
+    assert tf.nn.softmax(empty).shape == (3, 0) and tf.nn.log_softmax(empty).shape == (3, 0)
