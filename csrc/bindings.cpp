@@ -581,55 +581,56 @@ PYBIND11_MODULE(_core, m) {
   // --- convolutions, pooling, batch normalization ---
   // padding: "SAME", "VALID", or explicit (top, bottom, left, right) pads.
   using Ints = std::vector<int64_t>;
-  auto conv_pad = [](const py::object& padding, Ints* pads) {
+  // TF's padding argument: 'SAME' / 'VALID', or explicit (before, after) ints ("EXPLICIT" and pads).
+  auto conv_pad = [](const py::object& padding, Ints* pads, const char* op) {
     if (py::isinstance<py::str>(padding)) return padding.cast<std::string>();
     try {
       *pads = padding.cast<Ints>();
     } catch (const py::cast_error&) {
-      throw TypeError("conv2d: padding must be 'SAME', 'VALID' or a list of ints, got " +
+      throw TypeError(std::string(op) + ": padding must be 'SAME', 'VALID' or a list of ints, got " +
                       std::string(py::repr(padding)));
     }
     return std::string("EXPLICIT");
   };
   m.def("conv2d", [conv_pad](const Array& x, const Array& w, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv2d");
     py::gil_scoped_release nogil;
     return conv2d(x, w, strides, p, pads, dilations, groups, fmt);
   });
   m.def("fused_conv2d", [conv_pad](const Array& x, const Array& w, const Array& b, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt, const std::string& act) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "fused_conv2d");
     py::gil_scoped_release nogil;
     return conv2d(x, w, strides, p, pads, dilations, groups, fmt, &b, act);
   });
   m.def("conv2d_backprop_input", [conv_pad](const Array& w, const Array& dy, const Ints& input_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv2d_backprop_input");
     py::gil_scoped_release nogil;
     return conv2d_backprop_input(input_shape, w, dy, strides, p, pads, dilations, groups, fmt);
   });
   m.def("conv2d_backprop_filter", [conv_pad](const Array& x, const Array& dy, const Ints& filter_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv2d_backprop_filter");
     py::gil_scoped_release nogil;
     return conv2d_backprop_filter(x, filter_shape, dy, strides, p, pads, dilations, groups, fmt);
   });
   m.def("conv3d", [conv_pad](const Array& x, const Array& w, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv3d");
     py::gil_scoped_release nogil;
     return conv3d(x, w, strides, p, pads, dilations, groups, fmt);
   });
   m.def("conv3d_backprop_input", [conv_pad](const Array& w, const Array& dy, const Ints& input_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv3d_backprop_input");
     py::gil_scoped_release nogil;
     return conv3d_backprop_input(input_shape, w, dy, strides, p, pads, dilations, groups, fmt);
   });
   m.def("conv3d_backprop_filter", [conv_pad](const Array& x, const Array& dy, const Ints& filter_shape, const Ints& strides, const py::object& padding, const Ints& dilations, int64_t groups, const std::string& fmt) {
     Ints pads;
-    std::string p = conv_pad(padding, &pads);
+    std::string p = conv_pad(padding, &pads, "conv3d_backprop_filter");
     py::gil_scoped_release nogil;
     return conv3d_backprop_filter(x, filter_shape, dy, strides, p, pads, dilations, groups, fmt);
   });

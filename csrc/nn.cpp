@@ -55,6 +55,7 @@ void exp_rows(const T* x, T* ex, int64_t rows, int64_t n, T* max, double* sum) {
     const int64_t cnt = std::min(per, rows - r0);
     for (int64_t r = r0; r < r0 + cnt; ++r) {
       const T* p = x + r * n;
+      // row_max's rule (NaN wins) inline: a call per short row doubled the time of a 128x10 softmax.
       T m = -std::numeric_limits<T>::infinity();
       bool nan = false;
       for (int64_t i = 0; i < n; ++i) {

@@ -445,15 +445,18 @@ def test_fit_converges_with_each_optimizer(optimizer):
     assert history.history["accuracy"][-1] > 0.95
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool", "uint16", "strided int32"])
 def test_shuffled_batches_gather_matching_rows_of_every_input(dtype):
     from tensorlet.keras.data_adapter import ArrayData
-    x = (np.arange(70 * 3).reshape(70, 3) % 7).astype(dtype)
+    x = (np.arange(70 * 3).reshape(70, 3) % 7).astype(dtype.split()[-1])
+    if dtype.startswith("strided"):  # a view the one-copy gather refuses: taken through numpy
+        x = np.repeat(x, 2, axis=1)[:, ::2]
     y = np.arange(70)
     xs, ys = [], []
     np.random.seed(3)
     for xb, yb in ArrayData(x, y, None, 16, True, None, "float32").batches():
-        assert xb.dtype.name == ("float32" if dtype.startswith("float") else dtype)
+        assert xb.dtype.name == {"uint16": "int32", "strided int32": "int32"}.get(
+            dtype, "float32" if dtype.startswith("float") else dtype)
         xs.append(xb.numpy())
         ys.append(yb.numpy())
     order = np.concatenate(ys)

@@ -159,17 +159,16 @@ class ArrayData:
                 yield xb, map_data(take, self.y), map_data(take, self.sw)
 
 
-_ROW_DTYPES = frozenset(np.dtype(t) for t in ("bool", "int8", "int16", "int32", "int64", "uint8", "float16",
-                                                 "float32", "float64"))
-
-
 def _rows(idx):
     """Takes the rows ``idx`` of an array as a tensor; a shuffled batch of a
-    plain numpy array is gathered straight into the tensor (one copy)."""
+    numpy array is gathered straight into the tensor (one copy) when the
+    C++ side takes its layout and dtype."""
     def take(a):
-        if type(idx) is np.ndarray and type(a) is np.ndarray and a.dtype in _ROW_DTYPES and a.ndim \
-                and a.flags.c_contiguous and a.dtype.isnative:
-            return tf.Tensor._from_array(_core.take_rows(a, idx))
+        if type(idx) is np.ndarray and type(a) is np.ndarray:
+            try:
+                return tf.Tensor._from_array(_core.take_rows(a, idx))
+            except (TypeError, ValueError):  # strings, widened dtypes (uint16), strided views: as below
+                pass
         return tf.convert_to_tensor(np.ascontiguousarray(a[idx]))
     return take
 

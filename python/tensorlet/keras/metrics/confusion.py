@@ -287,11 +287,11 @@ class _AtConstraint(_Confusion):
         super().__init__([0.5] if num_thresholds == 1 else [0.0] + inner + [1.0], name, dtype, class_id=class_id)
 
     def result(self):
-        tp, fp, tn, fn = (tf.identity(getattr(self, n)) for n in _NAMES)
-        rates = {"sensitivity": tf.math.divide_no_nan(tp, tp + fn), "specificity": tf.math.divide_no_nan(tn, tn + fp),
-                 "precision": tf.math.divide_no_nan(tp, tp + fp)}
-        rates["recall"] = rates["sensitivity"]
-        best = tf.where(rates[self._constraint] >= self.value, rates[self._target], 0.0)
+        c = dict(zip(("tp", "fp", "tn", "fn"), (tf.identity(getattr(self, n)) for n in _NAMES)))
+        ratio = {"sensitivity": ("tp", "fn"), "recall": ("tp", "fn"), "specificity": ("tn", "fp"),
+                 "precision": ("tp", "fp")}
+        rate = lambda name: tf.math.divide_no_nan(c[ratio[name][0]], c[ratio[name][0]] + c[ratio[name][1]])  # noqa: E731
+        best = tf.where(rate(self._constraint) >= self.value, rate(self._target), 0.0)
         return tf.reduce_max(best)
 
 

@@ -179,11 +179,11 @@ class Optimizer(Serializable):
     def _begin_step(self):
         """Updates state shared by all variables, once per step (before their updates)."""
 
-    def _power(self, base, dtype):
-        """``base ** step`` for this step, as ``dtype``."""
+    def _power(self, base, dtype, ahead=0):
+        """``base ** (step + ahead)`` for this step, as ``dtype``."""
         if isinstance(self._step, tf.Tensor):
-            return tf.pow(tf.constant(base, dtype), tf.cast(self._step, dtype))
-        return base ** self._step
+            return tf.pow(tf.constant(base, dtype), tf.cast(self._step + ahead, dtype))
+        return base ** (self._step + ahead)
 
     def apply(self, grads, trainable_variables):
         return self.apply_gradients(zip(grads, trainable_variables))
@@ -347,9 +347,7 @@ class Nadam(Adam):
         self._u_product = tf.Variable(1.0, trainable=False, name="u_product")
 
     def _mu(self, ahead, dtype):
-        decay = 0.96 ** (self._step + ahead) if not isinstance(self._step, tf.Tensor) else \
-            tf.pow(tf.constant(0.96, dtype), tf.cast(self._step + ahead, dtype))
-        return self.beta_1 * (1.0 - 0.5 * decay)
+        return self.beta_1 * (1.0 - 0.5 * self._power(0.96, dtype, ahead))
 
     def _begin_step(self):
         self._u_product.assign(self._u_product * self._mu(0, tf.float32))
