@@ -4,7 +4,7 @@ adjusted in float and converted back, saturating, as TensorFlow does."""
 
 import tensorlet as tf
 from tensorlet.framework.errors import InvalidArgumentError
-from tensorlet.image import _image, convert_image_dtype
+from tensorlet.image import _image, convert_image_dtype, flip_left_right, flip_up_down
 
 __all__ = ["adjust_brightness", "adjust_contrast", "central_crop", "crop_to_bounding_box", "grayscale_to_rgb",
            "pad_to_bounding_box", "per_image_standardization", "random_brightness", "random_contrast", "random_crop",
@@ -56,22 +56,21 @@ def random_contrast(image, lower, upper, seed=None):
     return adjust_contrast(image, tf.random.uniform((), lower, upper, seed=seed))
 
 
-def _random_flip(image, axis, seed, op):
+def _random_flip(image, flip, seed, op):
+    """``flip(image)`` or ``image``, each image of a batch with probability 1/2."""
     image = _image(image, op)
-    if image.ndim == 3:
-        return tf.cond(tf.random.uniform((), seed=seed) < 0.5, lambda: tf.reverse(image, [axis - 1]), lambda: image)
-    flip = tf.reshape(tf.random.uniform((image.shape[0],), seed=seed) < 0.5, (-1, 1, 1, 1))
-    return tf.where(flip, tf.reverse(image, [axis]), image)
+    shape = (image.shape[0], 1, 1, 1) if image.ndim == 4 else ()
+    return tf.where(tf.random.uniform(shape, seed=seed) < 0.5, flip(image), image)
 
 
 def random_flip_left_right(image, seed=None):
     """The image (each image of a batch) mirrored horizontally with probability 1/2."""
-    return _random_flip(image, 2, seed, "random_flip_left_right")
+    return _random_flip(image, flip_left_right, seed, "random_flip_left_right")
 
 
 def random_flip_up_down(image, seed=None):
     """The image (each image of a batch) mirrored vertically with probability 1/2."""
-    return _random_flip(image, 1, seed, "random_flip_up_down")
+    return _random_flip(image, flip_up_down, seed, "random_flip_up_down")
 
 
 def random_crop(value, size, seed=None, name=None):
